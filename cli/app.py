@@ -1,0 +1,97 @@
+"""The `lineofsight` command: a thin layer over plain functions in models/ and flows/.
+
+Read-only commands import neither prefect nor weasyprint, so they answer in well under a second.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import typer
+
+from cli import plan_commands
+from cli.edge import EdgeGroup
+from cli.output import console
+from flows.bootstrap import bootstrap
+from models.calendar import local_date
+
+app = typer.Typer(
+    cls=EdgeGroup,
+    help="Line of Sight: keeps an improvement plan on track. Reminds owners, escalates slippage, "
+    "builds board packs and keeps a tamper-evident audit trail.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback when something fails."),
+) -> None:
+    ctx.meta["debug"] = debug
+
+
+def today(timezone: str) -> date:
+    """The shell reads the clock; everything below takes the date as a value."""
+    return local_date(datetime.now(UTC), timezone)
+
+
+@app.command()
+def init() -> None:
+    """Create the database, or upgrade it to the latest schema. Safe to run again."""
+    from models.db import migrate, safe_url
+
+    application = bootstrap(check_schema=False)
+    before, after = migrate(application.engine)
+    where = safe_url(application.settings.database_url)
+    if before is None:
+        console().print(f"Created the database at {where} (schema {after}).")
+    elif before != after:
+        console().print(f"Upgraded the database at {where} from schema {before} to {after}.")
+    else:
+        console().print(f"The database at {where} is already at the latest schema ({after}).")
+
+
+@app.command()
+def demo(
+    directory: Path = typer.Option(
+        Path("demo"), "--dir", help="Where to build the demo (replaced if present)."
+    ),
+) -> None:
+    """Build a fresh demo: the autumn-2017 children's services improvement plan, and where it stands."""
+    from flows.demo import run_demo
+    from models.db import read_session
+    from models.lookup import plans_named
+    from models.register import load_register
+
+    result = run_demo(directory)
+    with read_session(result.app.engine) as session:
+        rows = load_register(session, plans_named(session, None), result.as_of)
+    plan_commands.print_status(rows, result.as_of)
+    out = console()
+    out.print()
+    out.print(
+        f"Loaded {result.loaded.actions} actions, {result.loaded.milestones} milestones, "
+        f"{result.loaded.areas} improvement areas, {result.loaded.meetings} meetings; "
+        f"replayed {result.updates} owners' updates up to {result.as_of:%d %B %Y}."
+    )
+    if result.ledger_head:
+        out.print(f"Audit ledger head: {result.ledger_head}")
+    out.print(f"Demo database: {result.database}")
+    out.print(f"Explore it:    export LINEOFSIGHT_DATABASE_URL=sqlite:///{result.database}")
+    out.print(
+        f"               lineofsight status --as-of {result.as_of.isoformat()}   lineofsight show TAP-16"
+    )
+
+
+app.command()(plan_commands.status)
+app.command()(plan_commands.show)
+app.command()(plan_commands.update)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,66 @@
+"""Rendering for the terminal: Rich tables for people, JSON and CSV for programs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def _console(stderr: bool = False) -> Console:
+    probe = Console(stderr=stderr)
+    # Piped output (CI logs, `| less`) gets room for the table instead of the 80-column guess.
+    width = None if probe.is_terminal else 150
+    return Console(stderr=stderr, highlight=False, width=width)
+
+
+def console() -> Console:
+    return _console()
+
+
+def err_console() -> Console:
+    return _console(stderr=True)
+
+
+def write_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def write_csv(rows: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(fields), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in fields})
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]], **kwargs: Any) -> Table:
+    out = Table(title=title, title_justify="left", **kwargs)
+    for column in columns:
+        out.add_column(column, overflow="fold")
+    for row in rows:
+        # User text (titles, commentary) is never parsed as Rich markup: "[red]" stays literal.
+        out.add_row(*(v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in row))
+    return out
+
+
+RAG_STYLE = {"red": "bold red", "amber": "bold yellow", "green": "green"}
+
+
+def rag_text(rag: str | None) -> Text:
+    """RAG as a word, coloured: the word carries the meaning, the colour only helps."""
+    if not rag:
+        return Text("-")
+    return Text(rag.upper(), style=RAG_STYLE[rag])

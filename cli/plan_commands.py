@@ -1,0 +1,178 @@
+"""Commands that read and update a plan: status, show, update."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+
+import typer
+from rich.text import Text
+
+from cli.output import Format, console, rag_text, table, write_csv, write_json
+from flows.bootstrap import bootstrap
+from models.db import read_session, unit_of_work
+from models.item_story import ItemStory, load_item_story
+from models.lookup import find_area, plans_named
+from models.plan_spec import UpdateSpec
+from models.register import RegisterRow, load_register, summarise
+from models.updates import apply_update
+from models.vocab import parse_day, parse_percent, parse_rag, parse_status
+
+PLAN_OPTION = typer.Option(None, "--plan", help="The plan's name (needed only when several are loaded).")
+STATUS_FIELDS = ("ref", "kind", "title", "owner", "due", "status", "rag", "working_days_to_due")
+
+
+def _as_of(value: str | None, timezone: str) -> datetime:
+    from cli.app import today
+
+    day = parse_day(value, "--as-of date") if value else today(timezone)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def status(
+    plan: str | None = PLAN_OPTION,
+    area: str | None = typer.Option(None, "--area", help="Only the actions of this area (its code)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="The day to measure from (default: today)."),
+    output: Format = typer.Option(
+        Format.TABLE, "--format", help="table for people, json or csv for programs."
+    ),
+) -> None:
+    """Where every action and milestone stands: due date, status, RAG and working days to due
+    (negative when overdue), with counts by area and RAG."""
+    app = bootstrap()
+    day = _as_of(as_of, app.settings.timezone).date()
+    with read_session(app.engine) as session:
+        plans = plans_named(session, plan)
+        if area is not None:
+            find_area(session, plans, area)
+        rows = load_register(session, plans, day, area)
+    if output is Format.JSON:
+        write_json([r.public() for r in rows])
+    elif output is Format.CSV:
+        write_csv([r.public() for r in rows], STATUS_FIELDS)
+    else:
+        print_status(rows, day)
+
+
+def print_status(rows: list[RegisterRow], day: date) -> None:
+    out = console()
+    several = len({r.plan for r in rows}) > 1
+    columns = ["Plan"] * several + ["Ref", "Title", "Owner", "Due", "Status", "RAG", "Working days to due"]
+    body = [_status_cells(r, several) for r in rows]
+    out.print(table(f"Status on {day:%A %d %B %Y}", columns, body))
+    summary = summarise(rows)
+    rags = ("red", "amber", "green", "none")
+    counts = [[area, *(c.get(k, 0) for k in rags), sum(c.values())] for area, c in summary.by_area.items()]
+    counts.append(["All areas", *(summary.by_rag.get(k, 0) for k in rags), summary.total])
+    out.print(table("Actions by area and RAG", ["Area", "Red", "Amber", "Green", "No RAG", "Total"], counts))
+
+
+def _status_cells(r: RegisterRow, with_plan: bool) -> list[str | Text]:
+    cells: list[str | Text] = [r.plan] if with_plan else []
+    return [
+        *cells,
+        r.ref,
+        r.title,
+        r.owner_name,
+        f"{r.due:%a %d %b %Y}",
+        r.status.value,
+        rag_text(r.rag.value if r.rag else None),
+        _days(r.working_days_to_due, r.status.is_open),
+    ]
+
+
+def _days(n: int, is_open: bool) -> Text:
+    if n < 0 and is_open:
+        return Text(f"{n} (overdue)", style="bold")
+    return Text(str(n))
+
+
+def show(
+    ref: str = typer.Argument(..., help="The action or milestone reference, e.g. TAP-07."),
+    plan: str | None = PLAN_OPTION,
+    output: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
+) -> None:
+    """One action or milestone in full, with its whole update history."""
+    app = bootstrap()
+    with read_session(app.engine) as session:
+        story = load_item_story(session, ref, plan, _as_of(None, app.settings.timezone).date())
+    if output is Format.TABLE:
+        print_story(story)
+    else:
+        write_json(json.loads(json.dumps(asdict(story), default=str)))
+
+
+def print_story(story: ItemStory) -> None:
+    out = console()
+    out.print(Text(f"{story.ref}  {story.title}", style="bold"))
+    facts = [
+        ("Plan", story.plan),
+        ("Kind", story.kind.value),
+        ("Area", story.area),
+        ("Owner", f"{story.owner_name} <{story.owner}>"),
+        ("Start", story.start),
+        ("Original due", story.original_due),
+        ("Current due", story.current_due),
+        ("Re-baselined", f"{story.rebaseline_count} times"),
+        ("Status", story.status.value),
+        ("RAG (owner)", rag_text(story.rag.value if story.rag else None)),
+        ("Complete", f"{story.percent}%" if story.percent is not None else None),
+        ("Exempt from public packs", "yes" if story.exempt else None),
+        ("Depends on", ", ".join(story.depends_on) or None),
+        ("Last update", story.last_update_on),
+        ("Working days to due", story.working_days_to_due),
+    ]
+    out.print(table(None, ["", ""], [[k, v] for k, v in facts if v is not None], show_header=False, box=None))
+    rows = [
+        [
+            f"{u.at:%Y-%m-%d %H:%M} UTC",
+            u.by,
+            u.status.value if u.status else "",
+            rag_text(u.rag.value if u.rag else None),
+            "" if u.percent is None else f"{u.percent}%",
+            u.commentary,
+            u.evidence_url,
+        ]
+        for u in story.updates
+    ]
+    if rows:
+        out.print(table("Updates", ["When", "By", "Status", "RAG", "%", "Commentary", "Evidence"], rows))
+    else:
+        out.print("No updates yet.")
+
+
+def update(
+    ref: str = typer.Argument(..., help="The action or milestone reference, e.g. TAP-07."),
+    by: str = typer.Option(..., "--by", help="Email of the person reporting."),
+    new_status: str | None = typer.Option(
+        None, "--status", help="not started, in progress, complete, closed, deferred or cancelled."
+    ),
+    rag: str | None = typer.Option(None, "--rag", help="red, amber or green."),
+    percent: str | None = typer.Option(None, "--percent", help="How complete, 0 to 100 (40 or 40%)."),
+    note: str | None = typer.Option(None, "--note", help="Commentary for the board."),
+    evidence: str | None = typer.Option(None, "--evidence", help="A link to the evidence."),
+    plan: str | None = PLAN_OPTION,
+) -> None:
+    """Post an owner's update: it is appended to the item's history, applied, and recorded in the ledger."""
+    spec = UpdateSpec(
+        ref=ref,
+        by=by,
+        status=parse_status(new_status) if new_status is not None else None,
+        rag=parse_rag(rag) if rag is not None else None,
+        percent=parse_percent(percent) if percent is not None else None,
+        note=note,
+        evidence_url=evidence,
+    )
+    app = bootstrap()
+    with unit_of_work(app.engine) as session:
+        recorded = apply_update(session, spec, plan_name=plan)
+        item_ref = ref.strip().upper()
+    changes = ", ".join(
+        f"{name} {value}"
+        for name, value in (("status", recorded.status), ("RAG", recorded.rag), ("percent", recorded.percent))
+        if value is not None
+    )
+    console().print(
+        Text(f"Recorded update {recorded.id} on {item_ref}" + (f": {changes}." if changes else "."))
+    )

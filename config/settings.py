@@ -1,0 +1,34 @@
+"""The one place that reads the environment.
+
+Every value has a safe embedded default, so a new user can run the product with no configuration at all.
+Nothing here connects to anything: engines and transports are built by the composition root
+(`flows/bootstrap.py`) from a Settings instance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LINEOFSIGHT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    database_url: str = Field(
+        default="sqlite:///lineofsight.db",
+        description="SQLAlchemy URL. SQLite (embedded, the default) or postgresql+psycopg://user@host/db.",
+    )
+    timezone: str = Field(default="Europe/London", description="Zone for 'today' and naive times.")
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465.",
+    )
+    mail_from: str = Field(default="lineofsight@example.org")
+    outbox_dir: Path = Field(default=Path("outbox"), description="Where messages go with no transport.")

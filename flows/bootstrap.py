@@ -1,0 +1,28 @@
+"""The composition root: builds what the flows and the CLI need from settings, once, on demand.
+
+Nothing is created at import time, and nothing here imports prefect: read-only CLI commands come
+through this module and must stay fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from config.settings import Settings
+from models.db import ensure_ready, make_engine
+
+
+@dataclass(frozen=True)
+class App:
+    settings: Settings
+    engine: Engine
+
+
+def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) -> App:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    if check_schema:
+        ensure_ready(engine)
+    return App(settings=settings, engine=engine)

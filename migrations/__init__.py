@@ -1,0 +1,1 @@
+"""Alembic migrations against SQLModel.metadata, run by `lineofsight init`."""

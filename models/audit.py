@@ -1,0 +1,28 @@
+"""The audit ledger's table: one row per state change or automated decision, hash-chained.
+
+`body` holds the exact bytes that were hashed: a header line of the indexed fields and the canonical JSON
+of the event's data. The other columns are there to be queried; verification checks they still agree
+with the body, so editing either is detected.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    # ISO-8601 UTC with microseconds and a Z, fixed width: sorts as text and hashes without re-rendering.
+    at: str = Field(max_length=32, index=True)
+    actor: str = Field(max_length=320, index=True)
+    kind: str = Field(max_length=64, index=True)
+    plan: str | None = Field(default=None, max_length=200, index=True)
+    ref: str | None = Field(default=None, max_length=64, index=True)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+    body: bytes = Field(sa_type=sa.LargeBinary)

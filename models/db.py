@@ -1,0 +1,153 @@
+"""Engine, units of work and schema migrations.
+
+Nothing here runs at import time: the composition root builds the engine from settings.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from models.errors import DatabaseNotReady
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _sqlite_transactions(engine)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_transactions(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, begin transactions, so writers can take the lock up front
+    (`BEGIN IMMEDIATE`) instead of failing later when a read lock cannot be upgraded."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """A write transaction: commits when the block ends cleanly, rolls back on any exception."""
+    writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+    with Session(writer, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+
+
+# --- migrations --------------------------------------------------------------------------------------
+
+
+def _alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    spec = importlib.util.find_spec("migrations")
+    if spec is None or spec.origin is None:
+        raise DatabaseNotReady("The migrations package is missing from this installation: reinstall it.")
+    config = Config()
+    config.set_main_option("script_location", str(Path(spec.origin).parent))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision(engine: Engine) -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine, *, actor: str = "system:init") -> tuple[str | None, str | None]:
+    """Create or upgrade the schema to head. Idempotent: a database already at head is left untouched.
+    Returns (revision before, revision after); a change of schema is recorded in the ledger."""
+    from alembic import command
+
+    from models.ledger import Event, record
+
+    _reachable(engine)
+    before = current_revision(engine)
+    command.upgrade(_alembic_config(engine), "head")
+    after = current_revision(engine)
+    if before != after:
+        with unit_of_work(engine) as session:
+            record(session, Event("SchemaMigrated", actor, data={"from": before, "to": after}))
+    return before, after
+
+
+def _reachable(engine: Engine) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+        raise DatabaseNotReady(
+            f"Cannot reach the database at {safe_url(str(engine.url))} ({reason}). "
+            "Check LINEOFSIGHT_DATABASE_URL and that the server is running."
+        ) from None
+
+
+def ensure_ready(engine: Engine) -> None:
+    """Fail fast, with what to run, when the database is missing, unreachable or behind the code."""
+    url = engine.url
+    is_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    # Connecting would create an empty SQLite file: say what to run instead.
+    if is_file and not Path(str(url.database)).exists():
+        raise DatabaseNotReady(
+            f"No database at {url.database}: run `lineofsight init` (or `lineofsight demo`)."
+        )
+    _reachable(engine)
+    current, head = current_revision(engine), head_revision(engine)
+    if current is None:
+        raise DatabaseNotReady(
+            f"The database at {safe_url(str(url))} is not initialised: run `lineofsight init`."
+        )
+    if current != head:
+        raise DatabaseNotReady(
+            f"The database at {safe_url(str(url))} is at schema {current}, this version needs {head}: "
+            "run `lineofsight init` to upgrade it."
+        )

@@ -1,0 +1,39 @@
+"""Named errors of the domain. The CLI translates them into one-line messages and exit codes, once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class LineOfSightError(Exception):
+    """Base of every error a user may see. `exit_code` follows the shell's convention: 2 is bad input."""
+
+    exit_code = 1
+
+
+class BadInput(LineOfSightError):
+    exit_code = 2
+
+
+class InvalidValue(BadInput):
+    def __init__(self, field: str, value: object, expected: str) -> None:
+        self.field, self.value, self.expected = field, value, expected
+        super().__init__(f"Invalid {field} {value!r}: expected {expected}.")
+
+
+class UnknownItem(BadInput):
+    def __init__(self, what: str, key: str, suggestions: Sequence[str] = ()) -> None:
+        self.what, self.key, self.suggestions = what, key, list(suggestions)
+        hint = f" Did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"No {what} {key!r}.{hint}")
+
+
+class AmbiguousItem(BadInput):
+    def __init__(self, what: str, key: str, plans: Sequence[str]) -> None:
+        super().__init__(
+            f"{what.capitalize()} {key!r} exists in several plans ({', '.join(plans)}): add --plan NAME."
+        )
+
+
+class DatabaseNotReady(LineOfSightError):
+    """The database is missing, unreachable or not migrated to the latest schema."""

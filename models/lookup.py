@@ -1,0 +1,88 @@
+"""Finding plans, items and people by what users type, with close matches when there is no such thing."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models.errors import AmbiguousItem, BadInput, UnknownItem
+from models.people import Person
+from models.plan import Action, Area, Milestone, Plan
+
+Item = Action | Milestone
+NO_PLAN = "No plan is loaded yet: run `lineofsight demo` to try the product with a sample plan."
+
+
+def close_matches(key: str, candidates: Sequence[str], n: int = 3) -> list[str]:
+    by_upper = {c.upper(): c for c in candidates}
+    return [by_upper[m] for m in difflib.get_close_matches(key.upper(), list(by_upper), n=n, cutoff=0.6)]
+
+
+def find_plan(session: Session, name: str | None) -> Plan:
+    plans = session.exec(select(Plan).order_by(Plan.name)).all()
+    if name is None:
+        if len(plans) == 1:
+            return plans[0]
+        if not plans:
+            raise BadInput(NO_PLAN)
+        raise AmbiguousItem("plan", "(default)", [p.name for p in plans])
+    for plan in plans:
+        if plan.name.casefold() == name.strip().casefold():
+            return plan
+    raise UnknownItem("plan", name, close_matches(name, [p.name for p in plans]))
+
+
+def plans_named(session: Session, name: str | None) -> list[Plan]:
+    """One named plan, or every plan when no name is given (commands that report across plans)."""
+    if name is not None:
+        return [find_plan(session, name)]
+    plans = list(session.exec(select(Plan).order_by(Plan.name)).all())
+    if not plans:
+        raise BadInput(NO_PLAN)
+    return plans
+
+
+def find_item(session: Session, ref: str, plan_name: str | None = None) -> tuple[Plan, Item]:
+    key = ref.strip().upper()
+    plans = plans_named(session, plan_name)
+    plan_ids = [p.id for p in plans]
+    by_id = {p.id: p for p in plans}
+    actions = session.exec(
+        select(Action).where(sa.func.upper(col(Action.ref)) == key, col(Action.plan_id).in_(plan_ids))
+    ).all()
+    milestones = session.exec(
+        select(Milestone).where(
+            sa.func.upper(col(Milestone.ref)) == key, col(Milestone.plan_id).in_(plan_ids)
+        )
+    ).all()
+    items: list[Item] = [*actions, *milestones]
+    found = [(by_id[item.plan_id], item) for item in items]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise AmbiguousItem("item", ref, sorted(p.name for p, _ in found))
+    refs = [
+        r
+        for table in (Action, Milestone)
+        for r in session.exec(select(col(table.ref)).where(col(table.plan_id).in_(plan_ids)))
+    ]
+    raise UnknownItem("action or milestone", ref, close_matches(ref, refs))
+
+
+def find_person(session: Session, email: str) -> Person:
+    key = email.strip().lower()
+    person = session.exec(select(Person).where(Person.email == key)).first()
+    if person is None:
+        emails = list(session.exec(select(Person.email)))
+        raise UnknownItem("person with email", email, difflib.get_close_matches(key, emails, n=3, cutoff=0.6))
+    return person
+
+
+def find_area(session: Session, plans: Sequence[Plan], code: str) -> None:
+    """Checks that an area code exists in the given plans, naming close codes when it does not."""
+    codes = list(session.exec(select(col(Area.code)).where(col(Area.plan_id).in_([p.id for p in plans]))))
+    if code.strip().upper() not in {c.upper() for c in codes}:
+        raise UnknownItem("area", code, close_matches(code, codes))

@@ -1,0 +1,125 @@
+"""The register: where every action and milestone stands on a given day.
+
+`load_register` reads the rows in one query per table; `register_rows` and `summarise` are pure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from models.calendar import WorkingCalendar
+from models.people import Person
+from models.plan import Action, Area, Milestone, Plan
+from models.vocab import RAG, ItemKind, Status
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    plan: str
+    ref: str
+    kind: ItemKind
+    title: str
+    area: str | None
+    owner: str
+    owner_name: str
+    due: date
+    status: Status
+    rag: RAG | None
+    working_days_to_due: int
+
+    def public(self) -> dict[str, object]:
+        """The fields of the status contract (`--format json|csv`)."""
+        return {
+            "ref": self.ref,
+            "kind": self.kind.value,
+            "title": self.title,
+            "owner": self.owner,
+            "due": self.due.isoformat(),
+            "status": self.status.value,
+            "rag": self.rag.value if self.rag else None,
+            "working_days_to_due": self.working_days_to_due,
+        }
+
+
+@dataclass(frozen=True)
+class Summary:
+    by_area: dict[str, Counter[str]]
+    by_rag: Counter[str]
+    total: int
+
+
+def load_register(
+    session: Session, plans: Sequence[Plan], as_of: date, area_code: str | None = None
+) -> list[RegisterRow]:
+    rows: list[RegisterRow] = []
+    for plan in plans:
+        calendar = WorkingCalendar(plan.nation)
+        owner = aliased(Person)
+        owner_columns = (col(owner.email), col(owner.name))
+        action_query = (
+            sa.select(col(Action.ref), col(Action.title), col(Area.code), *owner_columns)
+            .add_columns(col(Action.current_due), col(Action.status), col(Action.rag))
+            .join(Area, col(Area.id) == col(Action.area_id))
+            .join(owner, col(owner.id) == col(Action.owner_id))
+            .where(col(Action.plan_id) == plan.id)
+        )
+        if area_code is not None:
+            action_query = action_query.where(sa.func.upper(col(Area.code)) == area_code.strip().upper())
+        actions: Sequence[Sequence[Any]] = session.execute(action_query).all()
+        milestones: Sequence[Sequence[Any]] = []
+        if area_code is None:  # milestones belong to the plan, not to an area
+            milestones = session.execute(
+                sa.select(col(Milestone.ref), col(Milestone.title), sa.null(), *owner_columns)
+                .add_columns(col(Milestone.due), col(Milestone.status), sa.null())
+                .join(owner, col(owner.id) == col(Milestone.owner_id))
+                .where(col(Milestone.plan_id) == plan.id)
+            ).all()
+        rows += register_rows(plan.name, calendar, as_of, actions, ItemKind.ACTION)
+        rows += register_rows(plan.name, calendar, as_of, milestones, ItemKind.MILESTONE)
+    return sorted(rows, key=lambda r: (r.plan, r.kind != ItemKind.ACTION, r.due, r.ref))
+
+
+def register_rows(
+    plan: str, calendar: WorkingCalendar, as_of: date, rows: Iterable[Sequence[Any]], kind: ItemKind
+) -> list[RegisterRow]:
+    out = []
+    for ref, title, area, email, name, due, status, rag in rows:
+        out.append(
+            RegisterRow(
+                plan=plan,
+                ref=str(ref),
+                kind=kind,
+                title=str(title),
+                area=area and str(area),
+                owner=str(email),
+                owner_name=str(name),
+                due=due,
+                status=Status(status),
+                rag=RAG(rag) if rag else None,
+                working_days_to_due=calendar.working_days_to_due(as_of, due),
+            )
+        )
+    return out
+
+
+def summarise(rows: Iterable[RegisterRow]) -> Summary:
+    """Counts of actions by area and by RAG ('none' where the owner has not reported one)."""
+    by_area: dict[str, Counter[str]] = {}
+    by_rag: Counter[str] = Counter()
+    total = 0
+    for row in rows:
+        if row.kind != ItemKind.ACTION:
+            continue
+        rag = row.rag.value if row.rag else "none"
+        by_area.setdefault(row.area or "-", Counter())[rag] += 1
+        by_rag[rag] += 1
+        total += 1
+    return Summary(by_area=dict(sorted(by_area.items())), by_rag=by_rag, total=total)

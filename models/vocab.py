@@ -1,0 +1,121 @@
+"""The controlled vocabularies of a plan (status, RAG, audience) and their forgiving parsers.
+
+Users type these in workbooks and on the command line in many spellings ("In Progress", "in_progress",
+"R"); each parser accepts the reasonable ones and names the valid values when it cannot.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+
+from models.errors import InvalidValue
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    COMPLETE = "complete"
+    CLOSED = "closed"  # completion verified by the lead: the evidence was checked
+    DEFERRED = "deferred"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (Status.NOT_STARTED, Status.IN_PROGRESS)
+
+    @property
+    def is_done(self) -> bool:
+        return self in (Status.COMPLETE, Status.CLOSED)
+
+
+class RAG(StrEnum):
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+class Audience(StrEnum):
+    BOARD = "board"
+    SCRUTINY = "scrutiny"
+    PUBLIC = "public"
+
+
+class ItemKind(StrEnum):
+    ACTION = "action"
+    MILESTONE = "milestone"
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", text.strip().lower())
+
+
+_STATUS_ALIASES = {s.value: s for s in Status} | {
+    "notstarted": Status.NOT_STARTED,
+    "inprogress": Status.IN_PROGRESS,
+    "ongoing": Status.IN_PROGRESS,
+    "completed": Status.COMPLETE,
+    "done": Status.COMPLETE,
+    "verified closed": Status.CLOSED,
+    "closed (verified)": Status.CLOSED,
+    "verified": Status.CLOSED,
+    "canceled": Status.CANCELLED,
+}
+_RAG_ALIASES = {r.value: r for r in RAG} | {"r": RAG.RED, "a": RAG.AMBER, "g": RAG.GREEN}
+
+
+def parse_status(value: str, field: str = "status") -> Status:
+    found = _STATUS_ALIASES.get(_key(value))
+    if found is None:
+        raise InvalidValue(field, value, "one of " + ", ".join(s.value for s in Status))
+    return found
+
+
+def parse_rag(value: str, field: str = "RAG") -> RAG:
+    found = _RAG_ALIASES.get(_key(value))
+    if found is None:
+        raise InvalidValue(field, value, "one of red, amber, green")
+    return found
+
+
+def parse_audience(value: str, field: str = "audience") -> Audience:
+    try:
+        return Audience(_key(value))
+    except ValueError:
+        raise InvalidValue(field, value, "one of board, scrutiny, public") from None
+
+
+def parse_percent(value: str | float | int, field: str = "percent") -> int:
+    """`40`, `40%` and `0.4` (a percentage-formatted spreadsheet cell) all mean 40."""
+    expected = "a whole number from 0 to 100, such as 40 or 40%"
+    if isinstance(value, bool):
+        raise InvalidValue(field, value, expected)
+    if isinstance(value, int | float):
+        number = float(value) * 100 if isinstance(value, float) and 0 < value < 1 else float(value)
+    else:
+        text = value.strip()
+        is_fraction = not text.endswith("%") and "." in text
+        try:
+            number = float(text.removesuffix("%").strip())
+        except ValueError:
+            raise InvalidValue(field, value, expected) from None
+        if is_fraction and 0 < number < 1:
+            number *= 100
+    if number != number or not 0 <= number <= 100 or abs(number - round(number)) > 1e-6:
+        raise InvalidValue(field, value, expected)
+    return round(number)
+
+
+def parse_day(value: str, field: str = "date") -> date:
+    """`2017-12-11` or `11/12/2017` (UK order: day first)."""
+    text = value.strip()
+    try:
+        if "/" in text:
+            day, month, year = (int(part) for part in text.split("/"))
+            if year < 100:
+                raise ValueError("two-digit year")
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(field, value, "a date such as 2017-12-11 or 11/12/2017 (day first)") from None

@@ -1,0 +1,33 @@
+"""`lineofsight demo`, as `make demo` runs it."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from cli.app import app
+
+
+def test_demo_builds_and_shows_the_plan(tmp_path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert "TAP-16" in result.output and "Audit ledger head: " in result.output
+    database = tmp_path / "demo" / "lineofsight.db"
+    assert database.exists()
+    env = {"LINEOFSIGHT_DATABASE_URL": f"sqlite:///{database}"}
+    rows = json.loads(
+        runner.invoke(app, ["status", "--as-of", "2017-12-11", "--format", "json"], env=env).stdout
+    )
+    assert len(rows) == 47
+    overdue_open = [r for r in rows if r["working_days_to_due"] < 0 and r["status"] == "in progress"]
+    complete = [r for r in rows if r["status"] == "complete"]
+    on_track = [r for r in rows if r["working_days_to_due"] >= 0 and r["status"] != "complete"]
+    # A believable mix of slipping, finished and on-track work.
+    assert len(overdue_open) >= 5 and len(complete) >= 15 and len(on_track) >= 5
+    # Running it again starts afresh rather than doubling the plan.
+    again = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo")])
+    assert again.exit_code == 0, again.output
+    rows = json.loads(runner.invoke(app, ["status", "--format", "json"], env=env).stdout)
+    assert len(rows) == 47

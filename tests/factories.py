@@ -1,0 +1,68 @@
+"""Small plans for tests, built through the same loader the product uses."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.engine import Engine
+
+from models.db import unit_of_work
+from models.plan_loader import load_plan
+from models.plan_spec import ActionSpec, AreaSpec, BoardSpec, MeetingSpec, MilestoneSpec, PersonSpec, PlanSpec
+from models.vocab import RAG, Status
+
+OWNER = "owner@example.org"
+MANAGER = "manager@example.org"
+LEAD = "lead@example.org"
+SECRETARIAT = "secretariat@example.org"
+
+
+def small_plan(name: str = "Test Plan", nation: str = "ENG") -> PlanSpec:
+    return PlanSpec(
+        name=name,
+        organisation="Example Council",
+        nation=nation,
+        people=(
+            PersonSpec(OWNER, "Action Owner", manager_email=MANAGER),
+            PersonSpec(MANAGER, "Line Manager"),
+            PersonSpec(LEAD, "Area Lead"),
+            PersonSpec(SECRETARIAT, "Board Secretariat"),
+        ),
+        areas=(
+            AreaSpec("A1", "Management oversight", "Practice", LEAD),
+            AreaSpec("A2", "Workforce", "People"),
+        ),
+        actions=(
+            ActionSpec(
+                "ACT-1",
+                "Audit cases",
+                "A1",
+                OWNER,
+                date(2017, 10, 2),
+                status=Status.IN_PROGRESS,
+                rag=RAG.AMBER,
+                percent=40,
+            ),
+            ActionSpec("ACT-2", "Recruit staff", "A2", OWNER, date(2017, 10, 20)),
+            ActionSpec(
+                "ACT-3",
+                "Publish framework",
+                "A1",
+                MANAGER,
+                date(2017, 9, 15),
+                status=Status.COMPLETE,
+                rag=RAG.GREEN,
+                percent=100,
+            ),
+        ),
+        milestones=(
+            MilestoneSpec("MS-1", "Plan to inspectorate", date(2017, 12, 11), LEAD, ("ACT-1", "ACT-2")),
+        ),
+        boards=(BoardSpec("Improvement Board", SECRETARIAT, LEAD, (MANAGER,)),),
+        meetings=(MeetingSpec("Improvement Board", date(2017, 10, 3), "A1"),),
+    )
+
+
+def load_small_plan(engine: Engine, name: str = "Test Plan") -> None:
+    with unit_of_work(engine) as session:
+        load_plan(session, small_plan(name), actor="test")

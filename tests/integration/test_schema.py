@@ -1,0 +1,69 @@
+"""Migrations: the same Alembic history builds the schema on SQLite and PostgreSQL, matches the models,
+runs idempotently, and the product refuses to work on a database that is behind."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+import models.tables  # noqa: F401
+from models.db import current_revision, ensure_ready, head_revision, make_engine, migrate
+from models.errors import DatabaseNotReady
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+        )
+    assert diff == []
+
+
+def test_migrate_is_idempotent(engine: Engine) -> None:
+    head = head_revision(engine)
+    assert migrate(engine) == (head, head)
+    ensure_ready(engine)
+
+
+def test_a_new_database_is_created_then_left_alone(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    before, after = migrate(engine)
+    assert before is None and after == head_revision(engine)
+    assert migrate(engine) == (after, after)
+
+
+def test_missing_sqlite_file_says_what_to_run(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'absent.db'}")
+    with pytest.raises(DatabaseNotReady, match="lineofsight init"):
+        ensure_ready(engine)
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_unmigrated_database_says_what_to_run(tmp_path) -> None:
+    path = tmp_path / "empty.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE something (id INTEGER)")
+    with pytest.raises(DatabaseNotReady, match="not initialised: run `lineofsight init`"):
+        ensure_ready(engine)
+
+
+def test_old_schema_says_upgrade(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'old0'"))
+    with pytest.raises(DatabaseNotReady, match=r"at schema old0.*upgrade"):
+        ensure_ready(engine)
+    assert current_revision(engine) == "old0"
+
+
+def test_unreachable_server_is_one_clear_line() -> None:
+    engine = make_engine("postgresql+psycopg://los:secret-pw@127.0.0.1:1/nowhere")
+    with pytest.raises(DatabaseNotReady) as caught:
+        ensure_ready(engine)
+    message = str(caught.value)
+    assert "Cannot reach the database" in message and "LINEOFSIGHT_DATABASE_URL" in message
+    assert "secret-pw" not in message
