@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401
-from models.db import current_revision, ensure_ready, head_revision, make_engine, migrate
+from models.db import SCHEMA_HEAD, current_revision, ensure_ready, head_revision, make_engine, migrate
 from models.errors import DatabaseNotReady
 
 
@@ -21,6 +21,10 @@ def test_migrations_match_the_models(engine: Engine) -> None:
             MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
         )
     assert diff == []
+
+
+def test_schema_head_constant_is_alembics_head(engine: Engine) -> None:
+    assert head_revision(engine) == SCHEMA_HEAD
 
 
 def test_migrate_is_idempotent(engine: Engine) -> None:
