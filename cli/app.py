@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from cli import plan_commands
+from cli import audit_commands, plan_commands
 from cli.edge import EdgeGroup
 from cli.output import console
 from flows.bootstrap import bootstrap
@@ -79,8 +79,9 @@ def demo(
         f"{result.loaded.areas} improvement areas, {result.loaded.meetings} meetings; "
         f"replayed {result.updates} owners' updates up to {result.as_of:%d %B %Y}."
     )
-    if result.ledger_head:
-        out.print(f"Audit ledger head: {result.ledger_head}")
+    verdict = result.ledger
+    state = "verified intact" if verdict.ok else f"FAILED verification at {verdict.problem}"
+    out.print(f"Audit ledger: {verdict.count} events, {state}, head {verdict.head}")
     out.print(f"Demo database: {result.database}")
     out.print(f"Explore it:    export LINEOFSIGHT_DATABASE_URL=sqlite:///{result.database}")
     out.print(
@@ -91,6 +92,7 @@ def demo(
 app.command()(plan_commands.status)
 app.command()(plan_commands.show)
 app.command()(plan_commands.update)
+app.add_typer(audit_commands.audit, name="audit")
 
 
 def main() -> None:

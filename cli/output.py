@@ -24,7 +24,8 @@ def _console(stderr: bool = False) -> Console:
     probe = Console(stderr=stderr)
     # Piped output (CI logs, `| less`) gets room for the table instead of the 80-column guess.
     width = None if probe.is_terminal else 150
-    return Console(stderr=stderr, highlight=False, width=width)
+    # soft_wrap: messages keep their lines whole (a hash split across lines cannot be copied).
+    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=True)
 
 
 def console() -> Console:

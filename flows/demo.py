@@ -14,9 +14,9 @@ from config.settings import Settings
 from flows import demo_plan
 from flows.bootstrap import App, bootstrap
 from models.db import migrate, unit_of_work
-from models.ledger import Head, head
 from models.plan_loader import LoadSummary, load_plan
 from models.updates import apply_update
+from models.verification import Verdict, verify_database
 
 DEMO_ACTOR = "system:demo"
 
@@ -29,7 +29,7 @@ class DemoResult:
     loaded: LoadSummary
     updates: int
     as_of: date
-    ledger_head: Head | None
+    ledger: Verdict
 
 
 def run_demo(directory: Path) -> DemoResult:
@@ -49,6 +49,6 @@ def run_demo(directory: Path) -> DemoResult:
     for update in demo_plan.UPDATES:
         with unit_of_work(app.engine) as session:
             apply_update(session, update, plan_name=demo_plan.PLAN_NAME)
-    with unit_of_work(app.engine) as session:
-        ledger_head = head(session)
-    return DemoResult(app, directory, database, loaded, len(demo_plan.UPDATES), demo_plan.AS_OF, ledger_head)
+    return DemoResult(
+        app, directory, database, loaded, len(demo_plan.UPDATES), demo_plan.AS_OF, verify_database(app.engine)
+    )

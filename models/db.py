@@ -58,8 +58,11 @@ def _sqlite_transactions(engine: Engine) -> None:
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """A write transaction: commits when the block ends cleanly, rolls back on any exception."""
+    from models.ledger import guard
+
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     with Session(writer, expire_on_commit=False) as session:
+        guard(session)
         try:
             yield session
             session.commit()

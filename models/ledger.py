@@ -83,6 +83,36 @@ def _lock(session: Session) -> None:
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK_KEY})
 
 
+class UnrecordedChange(RuntimeError):
+    """A transaction changed the plan without writing its ledger event: a bug, refused at commit."""
+
+
+def guard(session: Session) -> None:
+    """Refuse to commit a transaction that changed rows but recorded no event. Installed by every unit
+    of work, so a change without its event cannot reach the database, whoever forgets."""
+    session.info["ledger_events"] = 0
+    session.info["changed"] = False
+
+    @sa.event.listens_for(session, "after_flush")
+    def _note_flush(session: Session, _context: Any) -> None:
+        touched = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+        if any(not isinstance(o, AuditEvent) for o in touched):
+            session.info["changed"] = True
+
+    @sa.event.listens_for(session, "do_orm_execute")
+    def _note_statement(state: Any) -> None:
+        table = getattr(state.statement, "table", None)
+        writes = state.is_insert or state.is_update or state.is_delete
+        if writes and table is not None and table.name != AuditEvent.__tablename__:
+            state.session.info["changed"] = True
+
+    @sa.event.listens_for(session, "before_commit")
+    def _require_event(session: Session) -> None:
+        session.flush()
+        if session.info["changed"] and not session.info["ledger_events"]:
+            raise UnrecordedChange("a change reached commit without its ledger event; nothing was saved")
+
+
 def record(session: Session, *events: Event, at: datetime | None = None) -> Head:
     """Chain `events` onto the ledger inside the caller's transaction; returns the new head."""
     return record_many(session, events, at=at)
@@ -114,6 +144,7 @@ def record_many(session: Session, events: Iterable[Event], *, at: datetime | Non
         prev = digest
     if rows:
         session.execute(sa.insert(AuditEvent), rows)
+        session.info["ledger_events"] = session.info.get("ledger_events", 0) + len(rows)
     return Head(seq, prev)
 
 

@@ -33,7 +33,7 @@ _postgres_passed = 0
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     global _postgres_passed
-    if report.when == "call" and report.passed and "[postgresql" in report.nodeid:
+    if report.when == "call" and report.passed and "postgres" in report.nodeid:
         _postgres_passed += 1
 
 

@@ -13,7 +13,7 @@ def test_demo_builds_and_shows_the_plan(tmp_path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
-    assert "TAP-16" in result.output and "Audit ledger head: " in result.output
+    assert "TAP-16" in result.output and "events, verified intact, head " in result.output
     database = tmp_path / "demo" / "lineofsight.db"
     assert database.exists()
     env = {"LINEOFSIGHT_DATABASE_URL": f"sqlite:///{database}"}
