@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -169,7 +169,7 @@ def verify_export(path: Path, anchor: Head | None = None) -> ExportVerdict:
                         base64.b64decode(record["body"]),
                     )
                     if record.get("data") != decode_data(event.body):
-                        event = replace(event, defect="the readable data differs from the hashed record")
+                        event = event._replace(defect="the readable data differs from the hashed record")
                     yield event
         except (OSError, UnicodeDecodeError) as exc:
             raise BadInput(f"Cannot read {path}: {exc}.") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -72,7 +71,7 @@ def test_any_single_byte_change_fails(appended: list[Event], data: st.DataObject
     if changed == value:
         return
     changes: dict[str, Any] = {field: changed}
-    stored[index] = replace(original, **changes)
+    stored[index] = original._replace(**changes)
     verdict = check_chain(stored)
     assert not verdict.ok
     assert verdict.problem is not None and verdict.problem.seq in (index + 1, index + 2)
