@@ -84,9 +84,8 @@ def main() -> None:
         engine.dispose()
 
     print(f"backend={args.backend} events={args.events:,} mean body={mean_body:.0f} bytes")
-    print(
-        f"append   {append_seconds:8.2f} s  {args.events / append_seconds:10,.0f} events/s (batches of {args.batch:,})"
-    )
+    rate = args.events / append_seconds
+    print(f"append        {append_seconds:8.2f} s  {rate:10,.0f} events/s (batches of {args.batch:,})")
     print(f"hash only     {hash_seconds:8.2f} s")
     print(f"fetch + hash  {fetch_seconds:8.2f} s")
     print(

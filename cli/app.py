@@ -74,9 +74,10 @@ def demo(
     plan_commands.print_status(rows, result.as_of)
     out = console()
     out.print()
+    added = {k: len(v) for k, v in result.loaded.added.items()}
     out.print(
-        f"Loaded {result.loaded.actions} actions, {result.loaded.milestones} milestones, "
-        f"{result.loaded.areas} improvement areas, {result.loaded.meetings} meetings; "
+        f"Loaded {added['actions']} actions, {added['milestones']} milestones, "
+        f"{added['areas']} improvement areas, {added['meetings']} meetings; "
         f"replayed {result.updates} owners' updates up to {result.as_of:%d %B %Y}."
     )
     verdict = result.ledger

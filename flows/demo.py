@@ -14,7 +14,7 @@ from config.settings import Settings
 from flows import demo_plan
 from flows.bootstrap import App, bootstrap
 from models.db import migrate, unit_of_work
-from models.plan_loader import LoadSummary, load_plan
+from models.plan_import import ImportReport, import_plan
 from models.updates import apply_update
 from models.verification import Verdict, verify_database
 
@@ -26,7 +26,7 @@ class DemoResult:
     app: App
     directory: Path
     database: Path
-    loaded: LoadSummary
+    loaded: ImportReport
     updates: int
     as_of: date
     ledger: Verdict
@@ -45,7 +45,7 @@ def run_demo(directory: Path) -> DemoResult:
     app = bootstrap(settings, check_schema=False)
     migrate(app.engine)
     with unit_of_work(app.engine) as session:
-        loaded = load_plan(session, demo_plan.PLAN, actor=DEMO_ACTOR)
+        loaded = import_plan(session, demo_plan.PLAN, actor=DEMO_ACTOR)
     for update in demo_plan.UPDATES:
         with unit_of_work(app.engine) as session:
             apply_update(session, update, plan_name=demo_plan.PLAN_NAME)

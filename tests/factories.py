@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from models.db import unit_of_work
-from models.plan_loader import load_plan
+from models.plan_import import import_plan
 from models.plan_spec import ActionSpec, AreaSpec, BoardSpec, MeetingSpec, MilestoneSpec, PersonSpec, PlanSpec
 from models.vocab import RAG, Status
 
@@ -65,4 +65,4 @@ def small_plan(name: str = "Test Plan", nation: str = "ENG") -> PlanSpec:
 
 def load_small_plan(engine: Engine, name: str = "Test Plan") -> None:
     with unit_of_work(engine) as session:
-        load_plan(session, small_plan(name), actor="test")
+        import_plan(session, small_plan(name), actor="test")

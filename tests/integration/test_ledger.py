@@ -17,7 +17,7 @@ from models.audit import AuditEvent
 from models.db import make_engine, unit_of_work
 from models.ledger import Event, Head, UnrecordedChange, encode, record, record_many
 from models.people import Person
-from models.plan_loader import load_plan
+from models.plan_import import import_plan
 from models.updates import apply_update
 from models.verification import verify_database
 from tests.integration.ledger_tamper import behind_the_triggers, put, row
@@ -27,7 +27,7 @@ from tests.integration.ledger_tamper import behind_the_triggers, put, row
 def ledger(engine: Engine) -> Engine:
     """A real ledger: the demo plan loaded and its owners' updates replayed (about a hundred events)."""
     with unit_of_work(engine) as session:
-        load_plan(session, demo_plan.PLAN, actor="test")
+        import_plan(session, demo_plan.PLAN, actor="test")
     for update in demo_plan.UPDATES[:20]:
         with unit_of_work(engine) as session:
             apply_update(session, update)
@@ -55,20 +55,30 @@ def _problem(engine: Engine, anchor: Head | None = None) -> tuple[int, str]:
     return verdict.problem.seq, verdict.problem.what
 
 
+def _an_action_added(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(sa.text("SELECT min(seq) FROM audit_event WHERE kind = 'ActionAdded'")).scalar_one()
+        )
+
+
 def test_changed_data_is_found(ledger: Engine) -> None:
+    seq = _an_action_added(ledger) + 3
     with behind_the_triggers(ledger) as conn:
-        body = row(conn, 40)["body"]
-        put(conn, 40, {"body": bytes(body).replace(b'"percent"', b'"percenT"')})
-    assert _problem(ledger) == (40, "hash mismatch: the stored record was changed after it was written")
+        body = bytes(row(conn, seq)["body"])
+        put(conn, seq, {"body": body.replace(b'"percent":0', b'"percent":9')})
+        assert row(conn, seq)["body"] != body
+    assert _problem(ledger) == (seq, "hash mismatch: the stored record was changed after it was written")
 
 
 def test_changed_data_with_a_recomputed_hash_breaks_the_next_link(ledger: Engine) -> None:
+    seq = _an_action_added(ledger) + 3
     with behind_the_triggers(ledger) as conn:
-        body = bytes(row(conn, 40)["body"]).replace(b'"percent":0', b'"percent":90')
-        assert body != row(conn, 40)["body"]
-        put(conn, 40, {"body": body, "hash": hashlib.sha256(body).hexdigest()})
-    seq, what = _problem(ledger)
-    assert seq == 41 and "broken link" in what
+        body = bytes(row(conn, seq)["body"]).replace(b'"percent":0', b'"percent":90')
+        assert body != row(conn, seq)["body"]
+        put(conn, seq, {"body": body, "hash": hashlib.sha256(body).hexdigest()})
+    assert _problem(ledger)[0] == seq + 1
+    assert "broken link" in _problem(ledger)[1]
 
 
 def test_changed_time_is_found(ledger: Engine) -> None:

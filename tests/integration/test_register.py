@@ -8,7 +8,7 @@ from sqlmodel import Session
 from flows import demo_plan
 from models.db import unit_of_work
 from models.lookup import plans_named
-from models.plan_loader import load_plan
+from models.plan_import import import_plan
 from models.register import load_register, summarise
 from tests.factories import load_small_plan
 
@@ -38,8 +38,8 @@ def test_area_filter_and_several_plans(engine: Engine) -> None:
 
 def test_demo_plan_loads_whole(engine: Engine) -> None:
     with unit_of_work(engine) as session:
-        summary = load_plan(session, demo_plan.PLAN, actor="test")
-    assert (summary.areas, summary.actions, summary.milestones) == (13, 40, 7)
+        summary = import_plan(session, demo_plan.PLAN, actor="test")
+    assert [len(summary.added[k]) for k in ("areas", "actions", "milestones")] == [13, 40, 7]
     with Session(engine) as session:
         rows = load_register(session, plans_named(session, None), demo_plan.AS_OF)
     assert len(rows) == 47

@@ -1,0 +1,1 @@
+"""Plan workbooks: the template, the validated import and the export, in Excel or CSV."""

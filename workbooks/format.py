@@ -1,0 +1,176 @@
+"""The workbook format: its sheets, their columns, what each column holds. The template, the import, the
+export and the `Read me` sheet are all generated from this one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    IDENT = "identifier"  # refs, codes, names: no control characters, used in the ledger's header
+    EMAIL = "email"
+    EMAILS = "emails"
+    REFS = "refs"
+    DATE = "date"
+    STATUS = "status"
+    RAG = "rag"
+    PERCENT = "percent"
+    YN = "yn"
+    AUDIENCE = "audience"
+    NATION = "nation"
+    TIMEZONE = "timezone"
+    URL = "url"
+    INT = "int"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    help: str = ""
+    max_length: int = 300
+    export_only: bool = False  # written by the export for people to read; the import ignores it
+
+    @property
+    def header(self) -> str:
+        return self.name + ("*" if self.required else "")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = True
+    help: str = ""
+
+    @property
+    def csv_name(self) -> str:
+        return self.name.lower() + ".csv"
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def __getitem__(self, name: str) -> Column:
+        column = self.column(name)
+        if column is None:
+            raise KeyError(f"{self.name} has no column {name!r}")
+        return column
+
+
+C = Column
+PLAN = Sheet(
+    "Plan",
+    (
+        C("name", Kind.IDENT, True, "The plan's name, unique in this service.", 200),
+        C(
+            "organisation",
+            Kind.TEXT,
+            help="Who runs the plan, e.g. the council's children's services.",
+            max_length=200,
+        ),
+        C("nation", Kind.NATION, help="ENG (default), WLS, SCT or NIR: chooses the bank holidays."),
+        C("timezone", Kind.TIMEZONE, help="Europe/London by default."),
+    ),
+    help="One row: the plan itself.",
+)
+PEOPLE = Sheet(
+    "People",
+    (
+        C("email", Kind.EMAIL, True, "Their work email: how every other sheet refers to them.", 320),
+        C("name", Kind.TEXT, True, "Name or role, as it should appear in messages and packs.", 200),
+        C("role", Kind.TEXT, help="Job title.", max_length=200),
+        C(
+            "manager_email",
+            Kind.EMAIL,
+            help="Their manager: the next rung of the escalation ladder.",
+            max_length=320,
+        ),
+        C("deputy_email", Kind.EMAIL, help="Who is told while they are away.", max_length=320),
+        C("away_from", Kind.DATE, help="First day of an absence."),
+        C("away_to", Kind.DATE, help="Last day of an absence."),
+        C(
+            "teams_url",
+            Kind.URL,
+            help="Power Automate Workflows URL for Teams messages. Keep it private.",
+            max_length=2000,
+        ),
+    ),
+    help="Everyone who owns, leads, manages, deputises or sits on a board.",
+)
+AREAS = Sheet(
+    "Areas",
+    (
+        C("code", Kind.IDENT, True, "A short code, e.g. MOQA.", 32),
+        C("name", Kind.TEXT, True, "The improvement area.", 300),
+        C("theme", Kind.TEXT, help="People, Practice or Performance.", max_length=64),
+        C("lead_email", Kind.EMAIL, help="The area's lead officer.", max_length=320),
+    ),
+    help="The plan's improvement areas.",
+)
+ACTIONS = Sheet(
+    "Actions",
+    (
+        C("ref", Kind.IDENT, True, "Unique reference, e.g. TAP-07.", 64),
+        C("title", Kind.TEXT, True, "What will be done.", 1000),
+        C("area", Kind.IDENT, True, "The area's code (Areas sheet).", 32),
+        C("owner_email", Kind.EMAIL, True, "Who owns it (People sheet).", 320),
+        C("due", Kind.DATE, True, "Due date. Changing it later is a re-baseline: the original is kept."),
+        C("start", Kind.DATE, help="Start date."),
+        C("status", Kind.STATUS, help="not started, in progress, complete, closed, deferred or cancelled."),
+        C("rag", Kind.RAG, help="The owner's RAG: red, amber or green."),
+        C("percent", Kind.PERCENT, help="How complete: 40, 40% or 0.4."),
+        C("exempt", Kind.YN, help="Y keeps it out of public packs."),
+        C(
+            "last_update",
+            Kind.DATE,
+            help="Date of the owner's last update, for plans that arrive mid-flight.",
+        ),
+        C("rebaseline_reason", Kind.TEXT, help="Why the due date changed (when it did).", max_length=1000),
+        C("notes", Kind.TEXT, help="Anything else.", max_length=4000),
+        C("original_due", Kind.DATE, help="(export only) The first due date.", export_only=True),
+        C("rebaselined", Kind.INT, help="(export only) How many times the due date moved.", export_only=True),
+    ),
+    help="Every action of the plan.",
+)
+MILESTONES = Sheet(
+    "Milestones",
+    (
+        C("ref", Kind.IDENT, True, "Unique reference, e.g. MS-03.", 64),
+        C("title", Kind.TEXT, True, "The dated commitment.", 1000),
+        C("due", Kind.DATE, True, "Its date."),
+        C("owner_email", Kind.EMAIL, True, "Who owns it (People sheet).", 320),
+        C("depends_on", Kind.REFS, help="Action refs it depends on, separated by ; or ,", max_length=4000),
+        C("status", Kind.STATUS, help="not started, in progress, complete, closed, deferred or cancelled."),
+    ),
+    required=False,
+    help="Dated commitments and the actions they depend on.",
+)
+BOARDS = Sheet(
+    "Boards",
+    (
+        C("name", Kind.IDENT, True, "The board, e.g. Improvement Board.", 200),
+        C("secretariat_email", Kind.EMAIL, True, "Who receives escalations and builds the pack.", 320),
+        C("chair_email", Kind.EMAIL, help="The chair.", max_length=320),
+        C("members", Kind.EMAILS, help="Members' emails separated by ;", max_length=4000),
+        C("teams_url", Kind.URL, help="The board's Teams Workflows URL. Keep it private.", max_length=2000),
+    ),
+    required=False,
+    help="The Improvement Board, the scrutiny committee and any other board.",
+)
+MEETINGS = Sheet(
+    "Meetings",
+    (
+        C("board", Kind.IDENT, True, "The board's name (Boards sheet).", 200),
+        C("date", Kind.DATE, True, "The meeting's date."),
+        C("theme_area", Kind.IDENT, help="The area code of the theme or deep dive.", max_length=32),
+        C("audience", Kind.AUDIENCE, help="board (default), scrutiny or public."),
+    ),
+    required=False,
+    help="Every meeting that gets a pack.",
+)
+SHEETS = (PLAN, PEOPLE, AREAS, ACTIONS, MILESTONES, BOARDS, MEETINGS)
+UPDATES_SHEET = "Updates"  # written by the export; ignored by the import
+README_SHEET = "Read me"

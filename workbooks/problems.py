@@ -1,0 +1,52 @@
+"""What is wrong with a workbook, precisely enough to fix it: file, sheet, row, column, value, expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.errors import BadInput
+
+MAX_SHOWN_VALUE = 60
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: object
+    expected: str
+
+    @property
+    def where(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet}")
+        if self.row:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    @property
+    def shown_value(self) -> str:
+        if self.value is None or self.value == "":
+            return "(empty)"
+        text = repr(self.value)
+        return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 3] + "..."
+
+    def __str__(self) -> str:
+        return f"{self.where}: found {self.shown_value}, expected {self.expected}"
+
+
+class ImportRejected(BadInput):
+    """Nothing was changed: every problem found is listed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = len(problems)
+        first = f"; the first: {problems[0]}" if problems else ""
+        super().__init__(
+            f"The workbook has {count} problem{'s' * (count != 1)}, so nothing was imported{first}."
+        )

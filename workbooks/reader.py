@@ -1,0 +1,193 @@
+"""Reading a workbook (.xlsx) or a folder of CSV files into raw rows, each cell remembering where it was.
+
+No interpretation happens here beyond finding the sheets and their headers: `workbooks.validate` turns the
+raw rows into a plan, or into the list of everything that is wrong with them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbooks.format import SHEETS, Sheet
+from workbooks.problems import ImportRejected, Problem
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # encrypted .xlsx and old .xls files are OLE compound documents
+MAX_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class Cell:
+    column: str  # a letter in Excel, the header name in CSV
+    value: Any
+    number_format: str | None = None
+
+
+@dataclass
+class RawSheet:
+    sheet: Sheet
+    label: str  # the sheet's name as found, or the CSV file's name
+    cells: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)  # (row number, column -> cell)
+    unknown_headers: list[str] = field(default_factory=list)
+    present: set[str] = field(default_factory=set)
+
+
+@dataclass
+class RawWorkbook:
+    file: str
+    sheets: dict[str, RawSheet]
+    problems: list[Problem]
+    warnings: list[str]
+
+
+def _canonical(header: object) -> str:
+    return str(header).strip().rstrip("*").strip().lower().replace(" ", "_") if header is not None else ""
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _take(book: RawWorkbook, sheet: Sheet, label: str, rows: Any, letters: bool) -> None:
+    """Map one sheet's header row to the format's columns, then collect its non-empty rows."""
+    raw = RawSheet(sheet, label)
+    header_row: list[Any] | None = None
+    mapping: dict[int, tuple[str, str]] = {}  # position -> (column name, where)
+    for number, row in enumerate(rows, start=1):
+        values = [c.value if hasattr(c, "value") else c for c in row]
+        if header_row is None:
+            if all(_blank(v) for v in values):
+                continue  # blank lines above the headers
+            header_row = values
+            seen: dict[str, int] = {}
+            for position, header in enumerate(values):
+                name = _canonical(header)
+                if not name:
+                    continue
+                where = _column_letter(position) if letters else str(header).strip()
+                if sheet.column(name) is None:
+                    raw.unknown_headers.append(str(header).strip())
+                elif name in seen:
+                    book.problems.append(
+                        Problem(book.file, label, number, where, header, f"each column once ({name} repeats)")
+                    )
+                else:
+                    seen[name] = position
+                    mapping[position] = (name, where)
+            raw.present = set(seen)
+            continue
+        if number - 1 > MAX_ROWS:
+            book.problems.append(Problem(book.file, label, number, None, None, f"at most {MAX_ROWS:,} rows"))
+            break
+        cells: dict[str, Cell] = {}
+        for position, (name, where) in mapping.items():
+            if position < len(row):
+                cell = row[position]
+                value = cell.value if hasattr(cell, "value") else cell
+                fmt = getattr(cell, "number_format", None)
+                cells[name] = Cell(where, value, fmt)
+        if any(not _blank(c.value) for c in cells.values()):
+            raw.cells.append((number, cells))
+    if header_row is None:
+        if sheet.required:
+            book.problems.append(
+                Problem(book.file, label, None, None, None, "a header row, then one row per item")
+            )
+        return
+    for column in sheet.columns:
+        if column.required and column.name not in raw.present:
+            book.problems.append(
+                Problem(book.file, label, 1, column.header, None, f"a column headed {column.name!r}")
+            )
+    if raw.unknown_headers:
+        book.warnings.append(f"{label}: ignored unknown columns {', '.join(raw.unknown_headers)}")
+    book.sheets[sheet.name] = raw
+
+
+def read_workbook(path: Path) -> RawWorkbook:
+    if not path.exists():
+        raise ImportRejected(
+            [Problem(str(path), None, None, None, None, "an existing .xlsx file or CSV folder")]
+        )
+    if path.is_dir():
+        return _read_csv_folder(path)
+    return _read_xlsx(path)
+
+
+def _read_xlsx(path: Path) -> RawWorkbook:
+    import openpyxl
+
+    book = RawWorkbook(path.name, {}, [], [])
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic == OLE_MAGIC:
+        expected = "an .xlsx workbook without a password (this is password-protected, or an old .xls file)"
+        raise ImportRejected([Problem(path.name, None, None, None, None, expected)])
+    if not zipfile.is_zipfile(path):
+        raise ImportRejected([Problem(path.name, None, None, None, None, "an Excel .xlsx workbook")])
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for damaged files; all mean the same to a user
+        expected = f"a readable Excel .xlsx workbook ({type(exc).__name__})"
+        raise ImportRejected([Problem(path.name, None, None, None, None, expected)]) from None
+    try:
+        by_name = {name.strip().lower(): name for name in workbook.sheetnames}
+        for sheet in SHEETS:
+            found = by_name.get(sheet.name.lower())
+            if found is None:
+                if sheet.required:
+                    book.problems.append(
+                        Problem(path.name, sheet.name, None, None, None, f"a sheet named {sheet.name}")
+                    )
+                continue
+            try:
+                _take(book, sheet, found, workbook[found].iter_rows(), letters=True)
+            except Exception as exc:
+                expected = f"a readable sheet ({type(exc).__name__}: {exc})"
+                book.problems.append(Problem(path.name, found, None, None, None, expected))
+    finally:
+        workbook.close()
+    return book
+
+
+def _read_csv_folder(folder: Path) -> RawWorkbook:
+    book = RawWorkbook(folder.name, {}, [], [])
+    files = {p.name.lower(): p for p in folder.iterdir() if p.suffix.lower() == ".csv"}
+    for sheet in SHEETS:
+        path = files.get(sheet.csv_name)
+        if path is None:
+            if sheet.required:
+                book.problems.append(
+                    Problem(folder.name, sheet.csv_name, None, None, None, f"a file {sheet.csv_name}")
+                )
+            continue
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            book.problems.append(Problem(path.name, None, None, None, None, "a CSV file saved as UTF-8"))
+            continue
+        if "\x00" in text:
+            book.problems.append(
+                Problem(path.name, None, None, None, None, "a text CSV file (this one is binary)")
+            )
+            continue
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            book.problems.append(Problem(path.name, None, None, None, None, f"well-formed CSV ({exc})"))
+            continue
+        _take(book, sheet, path.name, rows, letters=False)
+    return book
