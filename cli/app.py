@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from cli import audit_commands, plan_commands
+from cli import audit_commands, plan_commands, workbook_commands
 from cli.edge import EdgeGroup
 from cli.output import console
 from flows.bootstrap import bootstrap
@@ -93,6 +93,9 @@ def demo(
 app.command()(plan_commands.status)
 app.command()(plan_commands.show)
 app.command()(plan_commands.update)
+app.command()(workbook_commands.template)
+app.command("import")(workbook_commands.import_)
+app.command()(workbook_commands.export)
 app.add_typer(audit_commands.audit, name="audit")
 
 

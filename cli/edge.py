@@ -36,6 +36,9 @@ class EdgeGroup(TyperGroup):
 
 def translate(exc: Exception) -> typer.Exit:
     if isinstance(exc, LineOfSightError):
+        if len(exc.details) > 1:
+            for line in exc.details:
+                err_console().print(f"  - {escape(line)}")
         return _fail(str(exc), exc.exit_code)
     if isinstance(exc, pydantic.ValidationError):
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

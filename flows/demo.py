@@ -14,9 +14,10 @@ from config.settings import Settings
 from flows import demo_plan
 from flows.bootstrap import App, bootstrap
 from models.db import migrate, unit_of_work
-from models.plan_import import ImportReport, import_plan
+from models.plan_import import ImportReport
 from models.updates import apply_update
 from models.verification import Verdict, verify_database
+from workbooks.plan_workbook import import_workbook
 
 DEMO_ACTOR = "system:demo"
 
@@ -44,8 +45,7 @@ def run_demo(directory: Path) -> DemoResult:
     settings = Settings(database_url=f"sqlite:///{database}", outbox_dir=directory / "outbox")
     app = bootstrap(settings, check_schema=False)
     migrate(app.engine)
-    with unit_of_work(app.engine) as session:
-        loaded = import_plan(session, demo_plan.PLAN, actor=DEMO_ACTOR)
+    loaded = import_workbook(app.engine, demo_plan.WORKBOOK, actor=DEMO_ACTOR).report
     for update in demo_plan.UPDATES:
         with unit_of_work(app.engine) as session:
             apply_update(session, update, plan_name=demo_plan.PLAN_NAME)

@@ -9,6 +9,7 @@ class LineOfSightError(Exception):
     """Base of every error a user may see. `exit_code` follows the shell's convention: 2 is bad input."""
 
     exit_code = 1
+    details: tuple[str, ...] = ()  # further lines for the user (every problem of a workbook, say)
 
 
 class BadInput(LineOfSightError):

@@ -146,8 +146,9 @@ def import_plan(
         "rebaselined": r.rebaselined,
         "cancelled": r.cancelled,
     }
-    job.events.insert(0, Event("PlanImported", actor, spec.name, None, summary))
-    record_many(session, job.events)
+    if job.events:  # an import that changes nothing leaves no trace, not even a new ledger head
+        job.events.insert(0, Event("PlanImported", actor, spec.name, None, summary))
+        record_many(session, job.events)
     return r
 
 

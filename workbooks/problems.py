@@ -50,3 +50,4 @@ class ImportRejected(BadInput):
         super().__init__(
             f"The workbook has {count} problem{'s' * (count != 1)}, so nothing was imported{first}."
         )
+        self.details = tuple(str(p) for p in problems)

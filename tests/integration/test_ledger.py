@@ -27,7 +27,7 @@ from tests.integration.ledger_tamper import behind_the_triggers, put, row
 def ledger(engine: Engine) -> Engine:
     """A real ledger: the demo plan loaded and its owners' updates replayed (about a hundred events)."""
     with unit_of_work(engine) as session:
-        import_plan(session, demo_plan.PLAN, actor="test")
+        import_plan(session, demo_plan.load_spec(), actor="test")
     for update in demo_plan.UPDATES[:20]:
         with unit_of_work(engine) as session:
             apply_update(session, update)

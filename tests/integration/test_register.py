@@ -38,7 +38,7 @@ def test_area_filter_and_several_plans(engine: Engine) -> None:
 
 def test_demo_plan_loads_whole(engine: Engine) -> None:
     with unit_of_work(engine) as session:
-        summary = import_plan(session, demo_plan.PLAN, actor="test")
+        summary = import_plan(session, demo_plan.load_spec(), actor="test")
     assert [len(summary.added[k]) for k in ("areas", "actions", "milestones")] == [13, 40, 7]
     with Session(engine) as session:
         rows = load_register(session, plans_named(session, None), demo_plan.AS_OF)

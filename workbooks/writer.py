@@ -1,0 +1,206 @@
+"""Writing workbooks: the blank template a secretariat fills in, and the export of a plan as it stands.
+
+Both come from `workbooks.format`, so the columns, the drop-downs and the `Read me` sheet never drift
+from what the import accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from models.calendar import NATIONS
+from models.vocab import RAG, Audience, Status
+from workbooks.format import README_SHEET, SHEETS, UPDATES_SHEET, Kind, Sheet
+
+LISTS = {
+    Kind.STATUS: [s.value for s in Status],
+    Kind.RAG: [r.value for r in RAG],
+    Kind.YN: ["Y", "N"],
+    Kind.AUDIENCE: [a.value for a in Audience],
+    Kind.NATION: list(NATIONS),
+}
+RAG_FILL = {"red": "F4B6B6", "amber": "FFE08A", "green": "B9E0B0"}  # the word is always there as well
+DATE_FORMAT = "dd/mm/yyyy"
+HEADER_FONT = Font(bold=True)
+MAX_VALIDATED_ROW = 20_000
+
+EXAMPLE: dict[str, list[Any]] = {
+    "Plan": [
+        "Children's Services Improvement Plan",
+        "Example Council Children's Services",
+        "ENG",
+        "Europe/London",
+    ],
+    "People": [
+        "owner@example.org",
+        "Head of Quality Assurance",
+        "Head of Service",
+        "director@example.org",
+        "",
+        None,
+        None,
+        "",
+    ],
+    "Areas": ["MOQA", "Management oversight and quality assurance", "Performance", "owner@example.org"],
+    "Actions": [
+        "TAP-01",
+        "Monthly case audit programme with findings to team managers",
+        "MOQA",
+        "owner@example.org",
+        date(2017, 9, 29),
+        date(2017, 9, 4),
+        "in progress",
+        "green",
+        "40%",
+        "N",
+        date(2017, 9, 18),
+        "",
+        "",
+    ],
+    "Milestones": [
+        "MS-01",
+        "Improvement plan submitted to the inspectorate",
+        date(2017, 12, 11),
+        "director@example.org",
+        "TAP-01",
+        "not started",
+    ],
+    "Boards": [
+        "Improvement Board",
+        "secretariat@example.org",
+        "director@example.org",
+        "director@example.org; owner@example.org",
+        "",
+    ],
+    "Meetings": ["Improvement Board", date(2017, 10, 3), "MOQA", "board"],
+}
+EXAMPLE_EXTRA_PEOPLE = [
+    ["director@example.org", "Director of Children's Services", "Director", "", "", None, None, ""],
+    [
+        "secretariat@example.org",
+        "Improvement Programme Manager",
+        "Board secretariat",
+        "director@example.org",
+        "",
+        None,
+        None,
+        "",
+    ],
+]
+
+
+def _columns(sheet: Sheet, export: bool) -> list[Any]:
+    return [c for c in sheet.columns if export or not c.export_only]
+
+
+def _sheet(book: Workbook, sheet: Sheet, rows: Iterable[Sequence[Any]], export: bool) -> Worksheet:
+    ws = book.create_sheet(sheet.name)
+    columns = _columns(sheet, export)
+    ws.append([c.header for c in columns])
+    for cell in ws[1]:
+        cell.font = HEADER_FONT
+    ws.freeze_panes = "A2"
+    count = 1
+    for row in rows:
+        ws.append(list(row))
+        count += 1
+    for index, column in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        width = max(
+            12, min(60, len(column.header) + 4, *(len(str(c.value or "")) + 2 for c in ws[letter][:200]))
+        )
+        ws.column_dimensions[letter].width = width
+        if column.kind == Kind.DATE:
+            for cell in ws[letter][1:]:
+                cell.number_format = DATE_FORMAT
+        if column.kind in LISTS:
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(LISTS[column.kind]) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=f"{column.name}",
+                error="Choose one of the listed values.",
+            )
+            ws.add_data_validation(validation)
+            validation.add(f"{letter}2:{letter}{max(count, MAX_VALIDATED_ROW)}")
+        if column.kind == Kind.RAG:
+            for cell in ws[letter][1:]:
+                if isinstance(cell.value, str) and cell.value in RAG_FILL:
+                    cell.fill = PatternFill("solid", fgColor=RAG_FILL[cell.value])
+    return ws
+
+
+def _readme(book: Workbook, intro: list[str]) -> None:
+    ws = book.create_sheet(README_SHEET, 0)
+    for line in intro:
+        ws.append([line])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    ws.append(["Sheet", "Column", "Required", "What it holds"])
+    for cell in ws[ws.max_row]:
+        cell.font = HEADER_FONT
+    for sheet in SHEETS:
+        ws.append([sheet.name, "", "yes" if sheet.required else "no", sheet.help])
+        ws[ws.max_row][0].font = HEADER_FONT
+        for column in sheet.columns:
+            ws.append(["", column.name, "yes" if column.required else "", column.help])
+    for letter, width in zip("ABCD", (14, 20, 10, 90), strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=1):
+        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+TEMPLATE_INTRO = [
+    "Line of Sight plan workbook",
+    "Fill in one row per item on each sheet, then run: lineofsight import THIS_FILE.xlsx",
+    "(run it with --dry-run first: it lists every problem and changes nothing).",
+    "Columns marked * are required. Dates: 11/12/2017 (day first) or 2017-12-11. Percent: 40, 40% or 0.4.",
+    "Emails join the sheets together: every owner, lead, manager, deputy and board member",
+    "needs a row on the People sheet.",
+    "The example rows are a valid plan: change them or delete them. Re-importing later records every change.",
+]
+
+
+def write_template(path: Path) -> None:
+    book = Workbook()
+    book.remove(book.active)
+    _readme(book, TEMPLATE_INTRO)
+    for sheet in SHEETS:
+        rows = [EXAMPLE[sheet.name]] + (EXAMPLE_EXTRA_PEOPLE if sheet.name == "People" else [])
+        _sheet(book, sheet, rows, export=False)
+    book.save(path)
+
+
+def write_export(
+    path: Path, sheets: dict[str, list[list[Any]]], updates: list[list[Any]], intro: list[str]
+) -> None:
+    book = Workbook()
+    book.remove(book.active)
+    _readme(book, intro)
+    for sheet in SHEETS:
+        _sheet(book, sheet, sheets.get(sheet.name, []), export=True)
+    ws = book.create_sheet(UPDATES_SHEET)
+    ws.append(["ref", "at (UTC)", "by", "status", "rag", "percent", "commentary", "evidence"])
+    for cell in ws[1]:
+        cell.font = HEADER_FONT
+    for row in updates:
+        ws.append(row)
+        rag = ws.cell(ws.max_row, 5)
+        if isinstance(rag.value, str) and rag.value in RAG_FILL:
+            rag.fill = PatternFill("solid", fgColor=RAG_FILL[rag.value])
+    ws.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGH", (10, 20, 30, 12, 8, 8, 80, 40), strict=True):
+        ws.column_dimensions[letter].width = width
+    tmp = path.with_suffix(".partial.xlsx")
+    book.save(tmp)
+    tmp.replace(path)
