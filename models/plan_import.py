@@ -15,6 +15,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.columns import key_of
@@ -220,15 +221,28 @@ def _areas(job: _Importer, plan_id: int, people: dict[str, Person]) -> dict[str,
     return existing
 
 
+def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """New items in one statement, without building ORM objects (a plan may bring 10,000 at once).
+    Returns their ids by upper-cased ref."""
+    if not rows:
+        return {}
+    # Core executemany, then one SELECT for the ids: three times faster on PostgreSQL than RETURNING.
+    session.execute(sa.insert(table.__table__), rows)
+    wanted = {row["ref"] for row in rows}
+    plan_id = rows[0]["plan_id"]
+    found = session.execute(sa.select(table.ref, table.id).where(table.plan_id == plan_id))
+    return {ref.upper(): item_id for ref, item_id in found if ref in wanted}
+
+
 def _actions(
     job: _Importer, plan_id: int, people: dict[str, Person], areas: dict[str, Area], prune: bool
-) -> dict[str, Action]:
+) -> dict[str, int]:
     session = job.session
     existing = {a.ref.upper(): a for a in session.exec(select(Action).where(Action.plan_id == plan_id))}
     seen: set[str] = set()
     emails = {p.id: p.email for p in people.values()}
     codes = {a.id: a.code for a in areas.values()}
-    new: list[Action] = []
+    new: list[dict[str, Any]] = []
     for spec in job.spec.actions:
         key = spec.ref.upper()
         seen.add(key)
@@ -247,11 +261,17 @@ def _actions(
             fields["last_update_on"] = spec.last_update
         action = existing.get(key)
         if action is None:
-            action = Action(
-                plan_id=plan_id, ref=spec.ref, original_due=spec.due, current_due=spec.due, **fields
+            new.append(
+                {
+                    "plan_id": plan_id,
+                    "ref": spec.ref,
+                    "original_due": spec.due,
+                    "current_due": spec.due,
+                    "rebaseline_count": 0,
+                    "last_update_on": spec.last_update,
+                    **fields,
+                }
             )
-            new.append(action)
-            existing[key] = action
             shown = {**fields, "area": spec.area, "owner_email": spec.owner_email, "due": spec.due}
             shown.pop("area_id"), shown.pop("owner_id")
             job.added("actions", spec.ref, "ActionAdded", spec.ref, shown)
@@ -261,12 +281,11 @@ def _actions(
         before_ids = {"area_id": action.area_id, "owner_id": action.owner_id}
         if job.apply("actions", spec.ref, action, fields, "ActionChanged", spec.ref):
             _name_ids(job.events[-1].data, before_ids, fields, emails, codes)
-    session.add_all(new)
     for key, action in existing.items():
         if key not in seen:
             _missing(job, "actions", action, prune, "ActionCancelled")
     session.flush()
-    return existing
+    return {key: key_of(action) for key, action in existing.items()} | _insert(session, Action, new)
 
 
 def _name_ids(data: Any, before: dict[str, int], after: dict[str, Any], emails: dict, codes: dict) -> None:
@@ -316,7 +335,7 @@ def _missing(job: _Importer, what: str, item: Action | Milestone, prune: bool, k
 
 
 def _milestones(
-    job: _Importer, plan_id: int, people: dict[str, Person], actions: dict[str, Action], prune: bool
+    job: _Importer, plan_id: int, people: dict[str, Person], actions: dict[str, int], prune: bool
 ) -> None:
     session = job.session
     existing = {m.ref.upper(): m for m in session.exec(select(Milestone).where(Milestone.plan_id == plan_id))}
@@ -326,62 +345,64 @@ def _milestones(
         select(MilestoneDependency).where(col(MilestoneDependency.milestone_id).in_(ids))
     ):
         links[dep.milestone_id].add(dep.action_id)
-    refs = {key_of(a): a.ref for a in actions.values()}
-    seen: set[str] = set()
+    wanted: dict[str, set[int]] = {}
+    new: list[dict[str, Any]] = []
     for spec in job.spec.milestones:
         key = spec.ref.upper()
-        seen.add(key)
+        owner = key_of(people[spec.owner_email.lower()])
         fields: dict[str, Any] = {
             "title": spec.title,
             "due": spec.due,
-            "owner_id": key_of(people[spec.owner_email.lower()]),
+            "owner_id": owner,
             "status": spec.status,
         }
-        wanted = {key_of(actions[r.upper()]) for r in spec.depends_on}
+        wanted[key] = {actions[r.upper()] for r in spec.depends_on}
         milestone = existing.get(key)
         if milestone is None:
-            milestone = Milestone(plan_id=plan_id, ref=spec.ref, **fields)
-            session.add(milestone)
-            session.flush()
-            job.added(
-                "milestones",
-                spec.ref,
-                "MilestoneAdded",
+            new.append({"plan_id": plan_id, "ref": spec.ref, "last_update_on": None, **fields})
+            shown = {
+                "title": spec.title,
+                "due": spec.due,
+                "owner_email": spec.owner_email,
+                "status": spec.status,
+                "depends_on": spec.depends_on,
+            }
+            job.added("milestones", spec.ref, "MilestoneAdded", spec.ref, shown)
+            continue
+        job.apply("milestones", spec.ref, milestone, fields, "MilestoneChanged", spec.ref)
+        current = links[key_of(milestone)]
+        if current != wanted[key]:
+            refs = {action_id: ref for ref, action_id in actions.items()}
+            job.event(
+                "MilestoneChanged",
                 spec.ref,
                 {
-                    "title": spec.title,
-                    "due": spec.due,
-                    "owner_email": spec.owner_email,
-                    "status": spec.status,
-                    "depends_on": spec.depends_on,
+                    "key": spec.ref,
+                    "before": {"depends_on": sorted(refs[i] for i in current)},
+                    "after": {"depends_on": sorted(refs[i] for i in wanted[key])},
                 },
             )
-        else:
-            job.apply("milestones", spec.ref, milestone, fields, "MilestoneChanged", spec.ref)
-            if links[key_of(milestone)] != wanted:
-                job.event(
-                    "MilestoneChanged",
-                    spec.ref,
-                    {
-                        "key": spec.ref,
-                        "before": {"depends_on": sorted(refs[i] for i in links[key_of(milestone)])},
-                        "after": {"depends_on": sorted(refs[i] for i in wanted)},
-                    },
+            if spec.ref not in job.report.changed["milestones"]:
+                job.report.changed["milestones"].append(spec.ref)
+                job.report.unchanged["milestones"] -= 1
+            session.execute(
+                sa.delete(MilestoneDependency).where(
+                    col(MilestoneDependency.milestone_id) == key_of(milestone),
+                    col(MilestoneDependency.action_id).in_(current - wanted[key]),
                 )
-                if spec.ref not in job.report.changed["milestones"]:
-                    job.report.changed["milestones"].append(spec.ref)
-        current = links[key_of(milestone)]
-        for action_id in current - wanted:
-            link = session.get(MilestoneDependency, (key_of(milestone), action_id))
-            if link is not None:
-                session.delete(link)
-        session.add_all(
-            MilestoneDependency(milestone_id=key_of(milestone), action_id=a) for a in wanted - current
-        )
+            )
     for key, milestone in existing.items():
-        if key not in seen:
+        if key not in wanted:
             _missing(job, "milestones", milestone, prune, "MilestoneCancelled")
     session.flush()
+    ids_by_ref = {key: key_of(m) for key, m in existing.items()} | _insert(session, Milestone, new)
+    added = [
+        {"milestone_id": ids_by_ref[key], "action_id": action_id}
+        for key, action_ids in wanted.items()
+        for action_id in action_ids - links[ids_by_ref[key]]
+    ]
+    if added:
+        session.execute(sa.insert(MilestoneDependency), added)
 
 
 def _boards(job: _Importer, plan_id: int, people: dict[str, Person]) -> dict[str, Board]:
