@@ -7,6 +7,7 @@ database, against openpyxl reading the same workbook in read-only mode, in the s
 from __future__ import annotations
 
 import argparse
+from functools import partial
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -107,7 +108,7 @@ def main() -> None:
         runs = []
         for attempt in range(3):
             engine = fresh_database(args.backend, Path(tmp), f"import{attempt}")
-            seconds, outcome = timed(lambda e=engine: import_workbook(e, path, actor="bench"))
+            seconds, outcome = timed(partial(import_workbook, engine, path, actor="bench"))
             assert len(outcome.report.added["actions"]) == args.actions
             runs.append(seconds)
             engine.dispose()
