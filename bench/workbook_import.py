@@ -7,9 +7,9 @@ database, against openpyxl reading the same workbook in read-only mode, in the s
 from __future__ import annotations
 
 import argparse
-from functools import partial
 import tempfile
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import openpyxl
