@@ -39,9 +39,12 @@ class WorkingCalendar:
     """Counts working days by position in a sorted list of working-day ordinals: O(log n) per question,
     so a sweep over 100,000 items costs no more than a scan."""
 
-    def __init__(self, nation: str = "ENG", closures: Iterable[date] = ()) -> None:
+    def __init__(
+        self, nation: str = "ENG", closures: Iterable[date] = (), every_year: Iterable[tuple[int, int]] = ()
+    ) -> None:
         self.nation = parse_nation(nation)
         self.closures = frozenset(closures)
+        self.every_year = frozenset(every_year)  # (month, day) closed every year
         self._holidays = holidays.country_holidays("GB", subdiv=self.nation)
         self._first_year = self._last_year = 0
         self._ordinals: list[int] = []
@@ -50,7 +53,7 @@ class WorkingCalendar:
         return f"WorkingCalendar({self.nation!r}, closures={len(self.closures)})"
 
     def holiday_name(self, day: date) -> str | None:
-        if day in self.closures:
+        if day in self.closures or (day.month, day.day) in self.every_year:
             return "local closure day"
         name = self._holidays.get(day)
         return str(name) if name else None

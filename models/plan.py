@@ -53,6 +53,7 @@ class Action(SQLModel, table=True):
     percent: int = 0
     exempt: bool = False  # kept out of public packs
     last_update_on: date | None = None  # the owner's last update, for plans that arrive mid-flight
+    consecutive_reds: int = 0  # red on this many of the owner's latest updates in a row (the ladder reads it)
     notes: str | None = None
 
 

@@ -1,7 +1,9 @@
 """Every table, imported in one place so SQLModel.metadata is complete (for Alembic and tests)."""
 
 from models.audit import AuditEvent
+from models.escalations import Escalation
 from models.meetings import Board, BoardMember, Meeting
+from models.outbox import Notice
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
 
@@ -11,9 +13,11 @@ __all__ = [
     "AuditEvent",
     "Board",
     "BoardMember",
+    "Escalation",
     "Meeting",
     "Milestone",
     "MilestoneDependency",
+    "Notice",
     "Person",
     "Plan",
     "Update",

@@ -55,6 +55,8 @@ def apply_update(session: Session, spec: UpdateSpec, *, plan_name: str | None = 
             before[name], after[name] = _plain(getattr(item, name)), _plain(value)
             setattr(item, name, value)
     item.last_update_on = local_date(at, plan.timezone)
+    if isinstance(item, Action) and spec.rag is not None:
+        item.consecutive_reds = item.consecutive_reds + 1 if spec.rag is RAG.RED else 0
 
     update = Update(
         plan_id=plan.id,  # type: ignore[arg-type]

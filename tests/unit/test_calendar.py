@@ -68,6 +68,8 @@ def test_local_closure_days() -> None:
     closing = WorkingCalendar("ENG", closures={D("2017-12-27"), D("2017-12-28"), D("2017-12-29")})
     assert closing.working_days_to_due(D("2017-12-22"), D("2018-01-02")) == 1
     assert closing.holiday_name(D("2017-12-28")) == "local closure day"
+    yearly = WorkingCalendar("ENG", every_year={(12, 27), (12, 28), (12, 29)})
+    assert yearly.working_days_to_due(D("2018-12-24"), D("2019-01-02")) == 2  # 31 Dec and 2 Jan 2019
 
 
 @pytest.mark.parametrize(

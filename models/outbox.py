@@ -1,0 +1,77 @@
+"""The outbox: every message the service owes someone, held until it is delivered.
+
+A notice is written in the same transaction as the decision that caused it and its ledger event; delivery
+is a separate step that claims notices, sends them and marks them. Its dedupe key is unique, so one decision
+can never become two messages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel, col
+
+from models.columns import enum_type, utcnow
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    TEAMS = "teams"
+
+
+class NoticeStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # a transient failure: retried after `not_before`
+    DEAD = "dead"
+    CANCELLED = "cancelled"  # no longer owed (the item was reassigned or closed before delivery)
+
+
+class Notice(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_notice_due", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=400, unique=True)
+    plan: str = Field(max_length=200, index=True)
+    recipient: str = Field(max_length=320, index=True)
+    on_behalf_of: str | None = Field(default=None, max_length=320)
+    channel: Channel = Field(default=Channel.EMAIL, sa_type=enum_type(Channel))
+    kind: str = Field(max_length=64)
+    item_refs: str = Field(default="", max_length=4000)  # space-separated refs, for finding and cancelling
+    payload: str = Field(sa_type=sa.Text)  # canonical JSON: what the message must say
+    urgency: int = 0  # higher first in a digest
+    created_at: datetime = Field(default_factory=utcnow)
+    not_before: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    status: NoticeStatus = Field(default=NoticeStatus.PENDING, sa_type=enum_type(NoticeStatus))
+    claimed_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    sent_at: datetime | None = None
+    message_id: str | None = Field(default=None, max_length=400)
+
+
+def existing_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found |= set(session.exec(sa.select(col(Notice.dedupe_key)).where(col(Notice.dedupe_key).in_(chunk))).scalars())  # type: ignore[call-overload]
+    return found
+
+
+def cancel_pending(session: Session, plan: str, ref: str, recipient: str) -> int:
+    """Withdraw the undelivered notices about `ref` addressed to `recipient` (say, after a reassignment)."""
+    result = session.execute(
+        sa.update(Notice)
+        .where(
+            col(Notice.plan) == plan,
+            col(Notice.recipient) == recipient,
+            col(Notice.status).in_([NoticeStatus.PENDING, NoticeStatus.FAILED]),
+            sa.or_(col(Notice.item_refs) == ref, col(Notice.item_refs).like(f"{ref} %"),
+                   col(Notice.item_refs).like(f"% {ref}"), col(Notice.item_refs).like(f"% {ref} %")),
+        )
+        .values(status=NoticeStatus.CANCELLED, last_error="withdrawn: the item was reassigned")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

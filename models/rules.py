@@ -1,0 +1,376 @@
+"""The rules of the sweep, pure: `decide(snapshot, policy, calendar, as_of)` returns what the service must
+do today and why. No session, no clock, no network: every rule is tested with plain values.
+
+Each Decision names the rule that fired, its step, one recipient, the facts it used and a one-line reason.
+Its dedupe key is unique for (plan, item, due date, rule, step, recipient): a second sweep on the same day,
+or any later day, can never decide the same thing twice, and a re-baseline (a new due date) starts afresh.
+A missed day is caught up by taking only the latest step that applies, never a burst of stale reminders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from config.policy import Policy
+from models.calendar import WorkingCalendar
+from models.snapshot import ItemView, MeetingView, Snapshot
+from models.vocab import RAG, Audience, ItemKind
+
+LEVEL_NAMES = {1: "the owner", 2: "the owner's manager", 3: "the Improvement Board"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    plan: str
+    ref: str
+    rule: str
+    step: str
+    kind: str  # the ledger event, past tense
+    recipient: str
+    reason: str
+    due: date
+    level: int = 1
+    on_behalf_of: str | None = None
+    urgency: int = 0
+    facts: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.plan}|{self.ref}|{self.due.isoformat()}|{self.rule}|{self.step}|{self.recipient}"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules know about one item today."""
+
+    item: ItemView
+    to_due: int
+    overdue: int
+    since_update: int | None
+    level: int  # the ladder's level for the current due date (1 when none)
+
+
+def _facts(item: ItemView, snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> Facts:
+    to_due = calendar.working_days_to_due(today, item.due)
+    last = item.last_update or item.start
+    since = calendar.count_between(last, today) if last and last <= today else None
+    ladder = snapshot.ladders.get(item.ref)
+    level = ladder.level if ladder and ladder.due == item.due else 1
+    return Facts(item, to_due, calendar.working_days_overdue(today, item.due), since, level)
+
+
+def derived_rag(item: ItemView, to_due: int, since_update: int | None, policy: Policy) -> str:
+    """Kept beside the owner's own RAG and printed in packs."""
+    if item.status.is_done:
+        return "complete"
+    if to_due < 0 or item.rag is RAG.RED:
+        return "red"
+    soon_and_behind = to_due <= policy.rag.amber_window_days and item.percent < policy.rag.amber_below_percent
+    stale = since_update is not None and since_update >= policy.stale.request_after_days
+    if soon_and_behind or item.rebaseline_count > 0 or stale or item.rag is RAG.AMBER:
+        return "amber"
+    return "green"
+
+
+def decide(snapshot: Snapshot, policy: Policy, calendar: WorkingCalendar, as_of: date) -> list[Decision]:
+    if not calendar.is_working_day(as_of):
+        return []  # nothing is decided or sent on a weekend, a bank holiday or a closure day
+    decisions: list[Decision] = []
+    open_items = [i for i in snapshot.items if i.status.is_open]
+    facts = {i.ref: _facts(i, snapshot, calendar, as_of) for i in open_items}
+    for fact in facts.values():
+        decisions += _for_item(fact, facts, snapshot, policy, calendar, as_of)
+    decisions += _meeting_chase(snapshot, facts, policy, calendar, as_of)
+    decisions += _resets(snapshot, facts)
+    return decisions
+
+
+def _resets(snapshot: Snapshot, facts: dict[str, Facts]) -> list[Decision]:
+    """Close ladders whose item closed or whose due date moved: the next slip starts from level 1."""
+    out = []
+    for ref, ladder in sorted(snapshot.ladders.items()):
+        fact = facts.get(ref)
+        if fact is not None and fact.item.due == ladder.due:
+            continue
+        why = "the item is no longer open" if fact is None else f"re-baselined to {fact.item.due:%d %B %Y}"
+        out.append(
+            Decision(
+                snapshot.plan,
+                ref,
+                "ladder_reset",
+                f"{ladder.level}@{ladder.since.isoformat()}",
+                "EscalationClosed",
+                "",
+                f"{ref}: escalation closed, {why}",
+                ladder.due,
+                ladder.level,
+                facts={"level": ladder.level, "since": ladder.since.isoformat()},
+            )
+        )
+    return out
+
+
+def _to(snapshot: Snapshot, email: str | None, today: date) -> tuple[str, str | None] | None:
+    """Who actually receives a person's notices today: their deputy while they are away."""
+    if not email:
+        return None
+    person = snapshot.people.get(email)
+    if person and person.is_away(today) and person.deputy:
+        return person.deputy, email
+    return email, None
+
+
+def _decision(
+    snapshot: Snapshot,
+    fact: Facts,
+    rule: str,
+    step: str | int,
+    kind: str,
+    who: str | None,
+    today: date,
+    reason: str,
+    level: int = 1,
+    urgency: int = 0,
+    **extra: Any,
+) -> Iterator[Decision]:
+    target = _to(snapshot, who, today)
+    if target is None:
+        if level == 1:
+            return  # a reminder to nobody is no reminder
+        target = ("", None)  # an escalation still stands, with nobody to tell: the pack lists it
+    recipient, on_behalf = target
+    item = fact.item
+    facts = {
+        "kind": item.kind.value,
+        "title": item.title,
+        "owner": item.owner,
+        "due": item.due.isoformat(),
+        "working_days_to_due": fact.to_due,
+        "working_days_overdue": fact.overdue,
+        "working_days_since_update": fact.since_update,
+        "level_before": fact.level,
+        "rag": item.rag.value if item.rag else None,
+        "percent": item.percent,
+        **extra,
+    }
+    yield Decision(
+        snapshot.plan,
+        item.ref,
+        rule,
+        str(step),
+        kind,
+        recipient,
+        reason,
+        item.due,
+        level,
+        on_behalf,
+        urgency,
+        facts,
+    )
+
+
+def _latest_step(value: int, steps: tuple[int, ...]) -> int | None:
+    """The latest step that applies: the smallest threshold not below `value` (catching up a missed day)."""
+    applicable = [s for s in steps if value <= s]
+    return min(applicable) if applicable else None
+
+
+def _for_item(
+    fact: Facts,
+    facts: dict[str, Facts],
+    snapshot: Snapshot,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    today: date,
+) -> list[Decision]:
+    item = fact.item
+    out: list[Decision] = []
+    quiet = fact.since_update is not None and fact.since_update <= policy.reminders.quiet_after_update_days
+    quiet = quiet and item.last_update is not None
+    # Due soon: 10, 3 and 0 working days before.
+    if fact.to_due >= 0 and not quiet:
+        step = _latest_step(fact.to_due, policy.reminders.due_soon_days)
+        if step is not None:
+            when = "today" if fact.to_due == 0 else f"in {fact.to_due} working day{'s' * (fact.to_due != 1)}"
+            out += _decision(
+                snapshot,
+                fact,
+                "due_soon",
+                step,
+                "ReminderQueued",
+                item.owner,
+                today,
+                f"{item.ref} is due {when}: reminder to the owner",
+                urgency=1,
+            )
+    # Overdue: the first working day after, then every N.
+    if fact.overdue >= 1 and item.kind is ItemKind.ACTION:
+        step = (fact.overdue - 1) // policy.reminders.overdue_repeat_days
+        out += _decision(
+            snapshot,
+            fact,
+            "overdue",
+            step,
+            "OverdueNoticeQueued",
+            item.owner,
+            today,
+            f"{item.ref} is {fact.overdue} working day{'s' * (fact.overdue != 1)} overdue: "
+            "notice to the owner",
+            urgency=3,
+        )
+    # Stale: no update for a long time.
+    stale = fact.since_update is not None and fact.since_update >= policy.stale.request_after_days
+    if stale and fact.since_update is not None and not quiet:
+        step = (fact.since_update - policy.stale.request_after_days) // policy.stale.repeat_days
+        out += _decision(
+            snapshot,
+            fact,
+            "stale_update",
+            step,
+            "UpdateRequested",
+            item.owner,
+            today,
+            f"{item.ref} has had no update for {fact.since_update} working days: update requested",
+            urgency=2,
+        )
+    out += _ladder(fact, facts, snapshot, policy, today)
+    return out
+
+
+def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple[int, str, str]:
+    """The level the item should stand at today, the rule that puts it there, and why."""
+    item, ladder = fact.item, policy.ladder
+    if item.kind is ItemKind.MILESTONE:
+        if fact.overdue >= 1:
+            return (
+                3,
+                "milestone_missed",
+                f"milestone {item.ref} was due on {item.due:%d %B %Y} and is not met",
+            )
+        slipping = [
+            r
+            for r in item.depends_on
+            if r in facts and (facts[r].overdue >= 1 or facts[r].item.rag is RAG.RED)
+        ]
+        if slipping and 0 <= fact.to_due <= policy.milestones.at_risk_window_days:
+            return (
+                3,
+                "milestone_at_risk",
+                (
+                    f"milestone {item.ref} is due in {fact.to_due} working days and {', '.join(slipping)} "
+                    f"{'is' if len(slipping) == 1 else 'are'} overdue or red"
+                ),
+            )
+        return 1, "", ""
+    if fact.overdue >= ladder.board_after_overdue_days:
+        return 3, "overdue_board", f"{item.ref} is {fact.overdue} working days overdue"
+    if item.consecutive_reds >= ladder.board_after_consecutive_reds:
+        return 3, "red_twice", f"{item.ref} was reported red on {item.consecutive_reds} updates in a row"
+    if fact.overdue >= ladder.lead_after_overdue_days:
+        return 2, "overdue_lead", f"{item.ref} is {fact.overdue} working days overdue"
+    if ladder.lead_on_red and item.rag is RAG.RED:
+        return 2, "reported_red", f"the owner of {item.ref} reports it red"
+    if fact.since_update is not None and fact.since_update >= policy.stale.lead_after_days:
+        return 2, "stale_lead", f"{item.ref} has had no update for {fact.since_update} working days"
+    return 1, "", ""
+
+
+def _ladder(
+    fact: Facts, facts: dict[str, Facts], snapshot: Snapshot, policy: Policy, today: date
+) -> list[Decision]:
+    level, rule, why = _target_level(fact, facts, policy)
+    if level <= fact.level:
+        return []  # the ladder only climbs; it resets when the due date moves or the item closes
+    item = fact.item
+    out: list[Decision] = []
+    if level == 2:
+        manager = snapshot.people[item.owner].manager if item.owner in snapshot.people else None
+        lead = manager or snapshot.area_leads.get(item.area or "")
+        reason = f"{why}: escalated to {'their manager' if manager else 'the area lead'}"
+        out += _decision(snapshot, fact, rule, 2, "EscalatedToLead", lead, today, reason, level=2, urgency=4)
+    else:
+        board = snapshot.board or "the Improvement Board"
+        reason = f"{why}: escalated to {board}"
+        out += _decision(
+            snapshot,
+            fact,
+            rule,
+            3,
+            "EscalatedToBoard",
+            snapshot.board_secretariat,
+            today,
+            reason,
+            level=3,
+            urgency=5,
+            board=board,
+        )
+        if item.kind is ItemKind.MILESTONE:
+            out += _decision(
+                snapshot,
+                fact,
+                rule,
+                3,
+                "EscalatedToBoard",
+                item.owner,
+                today,
+                reason,
+                level=3,
+                urgency=5,
+                board=board,
+            )
+    return out
+
+
+def _meeting_chase(
+    snapshot: Snapshot, facts: dict[str, Facts], policy: Policy, calendar: WorkingCalendar, today: date
+) -> list[Decision]:
+    out: list[Decision] = []
+    chase = policy.meetings.chase_days
+    if not chase:
+        return out
+    seen: set[tuple[str, date]] = set()
+    for meeting in snapshot.meetings:
+        if meeting.audience is Audience.PUBLIC or (meeting.board, meeting.date) in seen:
+            continue
+        seen.add((meeting.board, meeting.date))
+        to_meeting = calendar.working_days_to_due(today, meeting.date)
+        if to_meeting < 1:
+            continue
+        step = _latest_step(to_meeting, chase)
+        if step is None:
+            continue
+        silent = chase[0]
+        for fact in facts.values():
+            if not _in_scope(fact.item, meeting) or (
+                fact.since_update is not None and fact.item.last_update and fact.since_update < silent
+            ):
+                continue
+            reason = (
+                f"{fact.item.ref}: no update in the last {silent} working days, and {meeting.board} meets "
+                f"on {meeting.date:%d %B %Y}: update requested"
+            )
+            out += _decision(
+                snapshot,
+                fact,
+                f"meeting_chase:{meeting.date.isoformat()}",
+                step,
+                "UpdateRequested",
+                fact.item.owner,
+                today,
+                reason,
+                urgency=2,
+                meeting=meeting.date.isoformat(),
+                board=meeting.board,
+            )
+    return out
+
+
+def _in_scope(item: ItemView, meeting: MeetingView) -> bool:
+    if item.kind is not ItemKind.ACTION:
+        return False
+    if meeting.audience is Audience.SCRUTINY:
+        return item.area is not None and item.area == meeting.theme_area
+    return True
