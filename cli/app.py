@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from cli import audit_commands, plan_commands, workbook_commands
+from cli import audit_commands, plan_commands, sweep_commands, workbook_commands
 from cli.edge import EdgeGroup
 from cli.output import console
 from flows.bootstrap import bootstrap
@@ -61,38 +61,55 @@ def demo(
     directory: Path = typer.Option(
         Path("demo"), "--dir", help="Where to build the demo (replaced if present)."
     ),
+    prefect: bool = typer.Option(
+        True,
+        "--prefect/--no-prefect",
+        help="Run the last day's sweep as a real Prefect flow run (about 15 s).",
+    ),
 ) -> None:
-    """Build a fresh demo: the autumn-2017 children's services improvement plan, and where it stands."""
+    """Build a fresh demo: the autumn-2017 children's services improvement plan, replayed day by day from
+    5 September to 11 December 2017 (sweeps, reminders, escalations), and where it stands."""
+    from cli.sweep_commands import print_escalations
     from flows.demo import run_demo
     from models.db import read_session
+    from models.ladder_report import open_escalations
     from models.lookup import plans_named
     from models.register import load_register
 
-    result = run_demo(directory)
+    result = run_demo(directory, prefect_run=prefect)
     with read_session(result.app.engine) as session:
-        rows = load_register(session, plans_named(session, None), result.as_of)
+        plans = plans_named(session, None)
+        rows = load_register(session, plans, result.as_of)
+        standing = open_escalations(session, plans)
     plan_commands.print_status(rows, result.as_of)
+    print_escalations(standing, f"Escalations on {result.as_of:%d %B %Y}")
     out = console()
     out.print()
     added = {k: len(v) for k, v in result.loaded.added.items()}
     out.print(
         f"Loaded {added['actions']} actions, {added['milestones']} milestones, "
-        f"{added['areas']} improvement areas, {added['meetings']} meetings; "
-        f"replayed {result.updates} owners' updates up to {result.as_of:%d %B %Y}."
+        f"{added['areas']} improvement areas and {added['meetings']} meetings from {result.workbook.name}; "
+        f"replayed {result.working_days_swept} working days of sweeps and {result.updates} owners' updates "
+        f"up to {result.as_of:%d %B %Y}."
     )
+    if result.flow_run is not None:
+        out.print(f"The sweep of {result.as_of:%d %B %Y} ran as a Prefect flow run: {result.flow_run}")
     verdict = result.ledger
     state = "verified intact" if verdict.ok else f"FAILED verification at {verdict.problem}"
     out.print(f"Audit ledger: {verdict.count} events, {state}, head {verdict.head}")
     out.print(f"Demo database: {result.database}")
     out.print(f"Explore it:    export LINEOFSIGHT_DATABASE_URL=sqlite:///{result.database}")
     out.print(
-        f"               lineofsight status --as-of {result.as_of.isoformat()}   lineofsight show TAP-16"
+        f"               lineofsight status --as-of {result.as_of.isoformat()}   lineofsight escalations   "
+        "lineofsight audit history TAP-16"
     )
 
 
 app.command()(plan_commands.status)
 app.command()(plan_commands.show)
 app.command()(plan_commands.update)
+app.command()(sweep_commands.sweep)
+app.command()(sweep_commands.escalations)
 app.command()(workbook_commands.template)
 app.command("import")(workbook_commands.import_)
 app.command()(workbook_commands.export)

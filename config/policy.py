@@ -33,7 +33,9 @@ class CalendarPolicy(_Section):
             try:
                 date.fromisoformat(text if len(text) == 10 else f"2000-{text}")
             except ValueError:
-                raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD or, for every year, MM-DD") from None
+                raise ValueError(
+                    f"{text!r} is not a date: use YYYY-MM-DD or, for every year, MM-DD"
+                ) from None
         return value
 
     @property

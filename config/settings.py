@@ -32,4 +32,6 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field(default="lineofsight@example.org")
     outbox_dir: Path = Field(default=Path("outbox"), description="Where messages go with no transport.")
-    policy_file: Path | None = Field(default=None, description="The escalation policy (default: the packaged one).")
+    policy_file: Path | None = Field(
+        default=None, description="The escalation policy (default: the packaged one)."
+    )

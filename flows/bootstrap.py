@@ -7,17 +7,27 @@ through this module and must stay fast.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
+from config.policy import Policy, PolicyError, load_policy
 from config.settings import Settings
 from models.db import ensure_ready, make_engine
+from models.errors import ConfigurationError
 
 
 @dataclass(frozen=True)
 class App:
     settings: Settings
     engine: Engine
+
+    @cached_property
+    def policy(self) -> Policy:
+        try:
+            return load_policy(self.settings.policy_file)
+        except PolicyError as exc:
+            raise ConfigurationError(str(exc)) from None
 
 
 def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) -> App:

@@ -5,16 +5,20 @@ A fast path: plain function calls, no Prefect run, so the whole demo takes secon
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from config.settings import Settings
 from flows import demo_plan
 from flows.bootstrap import App, bootstrap
 from models.db import migrate, unit_of_work
 from models.plan_import import ImportReport
+from models.plan_spec import UpdateSpec
+from models.sweep import sweep_plans
 from models.updates import apply_update
 from models.verification import Verdict, verify_database
 from workbooks.plan_workbook import import_workbook
@@ -31,9 +35,12 @@ class DemoResult:
     updates: int
     as_of: date
     ledger: Verdict
+    working_days_swept: int
+    workbook: Path
+    flow_run: list[dict[str, object]] | None
 
 
-def run_demo(directory: Path) -> DemoResult:
+def run_demo(directory: Path, *, prefect_run: bool = True) -> DemoResult:
     directory = directory.resolve()
     database = directory / "lineofsight.db"
     # A demo is always fresh: remove what an earlier run left, but only files the demo itself writes.
@@ -46,9 +53,56 @@ def run_demo(directory: Path) -> DemoResult:
     app = bootstrap(settings, check_schema=False)
     migrate(app.engine)
     loaded = import_workbook(app.engine, demo_plan.WORKBOOK, actor=DEMO_ACTOR).report
-    for update in demo_plan.UPDATES:
-        with unit_of_work(app.engine) as session:
-            apply_update(session, update, plan_name=demo_plan.PLAN_NAME)
+    replayed = _replay(app, until=demo_plan.AS_OF - timedelta(days=1))
+    flow_run = _last_day_through_prefect(app) if prefect_run else None
+    if flow_run is None:
+        replayed += _replay(app, since=demo_plan.AS_OF, until=demo_plan.AS_OF)
     return DemoResult(
-        app, directory, database, loaded, len(demo_plan.UPDATES), demo_plan.AS_OF, verify_database(app.engine)
+        app,
+        directory,
+        database,
+        loaded,
+        len(demo_plan.UPDATES),
+        demo_plan.AS_OF,
+        verify_database(app.engine),
+        replayed,
+        demo_plan.WORKBOOK,
+        flow_run,
     )
+
+
+def _replay(app: App, *, until: date, since: date = demo_plan.START) -> int:
+    """Every day from `since` to `until`: the 07:00 sweep, then the updates owners posted that day."""
+    by_day: dict[date, list[UpdateSpec]] = {}
+    for update in demo_plan.UPDATES:
+        if update.at is not None:
+            by_day.setdefault(update.at.date(), []).append(update)
+    swept, day = 0, since
+    while day <= until:
+        outcomes = sweep_plans(app.engine, app.policy, day, actor="system:sweep (demo replay)")
+        swept += sum(1 for o in outcomes if o.working_day)
+        for update in by_day.get(day, []):
+            with unit_of_work(app.engine) as session:
+                apply_update(session, update, plan_name=demo_plan.PLAN_NAME)
+        day += timedelta(days=1)
+    return swept
+
+
+def _last_day_through_prefect(app: App) -> list[dict[str, object]]:
+    """The last day's sweep as one real Prefect flow run (a temporary local Prefect server)."""
+    # Prefect keeps its own SQLite database beside the demo's, never inside it; its telemetry stays off.
+    os.environ.setdefault("PREFECT_HOME", str(Path(app.settings.outbox_dir).parent / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    previous = os.environ.get("LINEOFSIGHT_DATABASE_URL")
+    os.environ["LINEOFSIGHT_DATABASE_URL"] = app.settings.database_url
+    from flows.sweep import sweep_flow  # imported here: Prefect reads its settings at import
+
+    try:
+        moment = datetime.combine(demo_plan.AS_OF, time(7, 0), tzinfo=ZoneInfo("Europe/London"))
+        return sweep_flow(as_of=moment)
+    finally:
+        if previous is None:
+            os.environ.pop("LINEOFSIGHT_DATABASE_URL", None)
+        else:
+            os.environ["LINEOFSIGHT_DATABASE_URL"] = previous

@@ -15,6 +15,7 @@ from models.vocab import RAG, Status
 
 PLAN_NAME = "Children's Services Improvement Plan"
 WORKBOOK = Path(__file__).with_name("demo_plan.xlsx")
+START = date(2017, 9, 5)  # the Improvement Board's first meeting: the service starts watching
 AS_OF = date(2017, 12, 11)  # the day the improvement plan goes to the inspectorate
 
 

@@ -106,3 +106,15 @@ class WorkingCalendar:
         else:
             target = bisect.bisect_left(self._ordinals, ordinal) + n
         return date.fromordinal(self._ordinals[target])
+
+
+def parse_moment(text: str, timezone: str = "Europe/London") -> datetime:
+    """An instant from `2017-10-02`, `2017-10-02T07:00` or `2017-10-02T07:00+01:00`; a naive value is local
+    time in `timezone` (a bare date means the start of that day there)."""
+    try:
+        moment = pendulum.parse(text.strip(), tz=timezone)
+    except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError):
+        raise InvalidValue("--as-of", text, "a date or time such as 2017-10-02 or 2017-10-02T07:00") from None
+    if not isinstance(moment, datetime):
+        raise InvalidValue("--as-of", text, "a date or time such as 2017-10-02 or 2017-10-02T07:00")
+    return moment

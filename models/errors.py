@@ -36,5 +36,9 @@ class AmbiguousItem(BadInput):
         )
 
 
+class ConfigurationError(LineOfSightError):
+    """A setting or the policy file cannot be used; the message says which and why."""
+
+
 class DatabaseNotReady(LineOfSightError):
     """The database is missing, unreachable or not migrated to the latest schema."""

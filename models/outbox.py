@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.columns import enum_type, utcnow
 
@@ -57,7 +57,7 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        found |= set(session.exec(sa.select(col(Notice.dedupe_key)).where(col(Notice.dedupe_key).in_(chunk))).scalars())  # type: ignore[call-overload]
+        found |= set(session.exec(select(Notice.dedupe_key).where(col(Notice.dedupe_key).in_(chunk))))
     return found
 
 
@@ -69,8 +69,12 @@ def cancel_pending(session: Session, plan: str, ref: str, recipient: str) -> int
             col(Notice.plan) == plan,
             col(Notice.recipient) == recipient,
             col(Notice.status).in_([NoticeStatus.PENDING, NoticeStatus.FAILED]),
-            sa.or_(col(Notice.item_refs) == ref, col(Notice.item_refs).like(f"{ref} %"),
-                   col(Notice.item_refs).like(f"% {ref}"), col(Notice.item_refs).like(f"% {ref} %")),
+            sa.or_(
+                col(Notice.item_refs) == ref,
+                col(Notice.item_refs).like(f"{ref} %"),
+                col(Notice.item_refs).like(f"% {ref}"),
+                col(Notice.item_refs).like(f"% {ref} %"),
+            ),
         )
         .values(status=NoticeStatus.CANCELLED, last_error="withdrawn: the item was reassigned")
     )

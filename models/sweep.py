@@ -33,10 +33,14 @@ class SweepOutcome:
     plan: str
     as_of: date
     holiday: str | None  # why nothing was decided today (a weekend, a bank holiday, a closure day)
-    decisions: list[Decision] = field(default_factory=list)
-    queued: int = 0  # decisions new today (the rest were already decided on an earlier run)
+    decisions: list[Decision] = field(default_factory=list)  # everything that applies today
+    new: list[Decision] = field(default_factory=list)  # what was not already decided on an earlier run
     notices: int = 0
     items: int = 0
+
+    @property
+    def queued(self) -> int:
+        return len(self.new)
 
     @property
     def working_day(self) -> bool:
@@ -89,7 +93,7 @@ def sweep_plan(
     decisions = decide(snapshot, plan_policy, calendar, as_of)
     already = existing_keys(session, [d.dedupe_key for d in decisions if d.recipient])
     new = [d for d in decisions if d.dedupe_key not in already]
-    outcome.decisions, outcome.queued = decisions, len(new)
+    outcome.decisions, outcome.new = decisions, new
     if persist and new:
         outcome.notices = _persist(session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of)
     return outcome

@@ -11,7 +11,7 @@ from cli.app import app
 
 def test_demo_builds_and_shows_the_plan(tmp_path) -> None:
     runner = CliRunner()
-    result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo")])
+    result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--no-prefect"])
     assert result.exit_code == 0, result.output
     assert "TAP-16" in result.output and "events, verified intact, head " in result.output
     database = tmp_path / "demo" / "lineofsight.db"
@@ -27,7 +27,7 @@ def test_demo_builds_and_shows_the_plan(tmp_path) -> None:
     # A believable mix of slipping, finished and on-track work.
     assert len(overdue_open) >= 5 and len(complete) >= 15 and len(on_track) >= 5
     # Running it again starts afresh rather than doubling the plan.
-    again = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo")])
+    again = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--no-prefect"])
     assert again.exit_code == 0, again.output
     rows = json.loads(runner.invoke(app, ["status", "--format", "json"], env=env).stdout)
     assert len(rows) == 47

@@ -1,0 +1,74 @@
+"""The daily sweep as a Prefect flow: one task lists the plans, one task per plan sweeps it.
+
+The number of task runs grows with the number of plans, never with the number of actions: each task hands
+a whole plan to the same plain functions the CLI uses (`models.sweep`). The flow takes `as_of` as a
+parameter (never freeze time around a flow run); without it, it uses the time the run starts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
+
+from flows.bootstrap import bootstrap
+from models.calendar import local_date
+from models.db import read_session
+from models.lookup import plans_named
+from models.sweep import sweep_plans
+
+
+def _transient(_task: Any, _run: Any, state: Any) -> bool:
+    """Retry only what may pass by itself: a database that is momentarily unreachable or busy."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        state.result()
+    except OperationalError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=_transient)
+def list_plans(plan: str | None) -> list[str]:
+    app = bootstrap()
+    with read_session(app.engine) as session:
+        return [p.name for p in plans_named(session, plan)]
+
+
+@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=_transient)
+def sweep_one_plan(plan: str, as_of: datetime, actor: str) -> dict[str, Any]:
+    app = bootstrap()
+    day = local_date(as_of, app.settings.timezone)
+    [outcome] = sweep_plans(app.engine, app.policy, day, plan_name=plan, actor=actor)
+    logger = get_run_logger()
+    if not outcome.working_day:
+        logger.info("%s: %s is not a working day (%s): nothing decided", plan, day, outcome.holiday)
+    else:
+        logger.info(
+            "%s: %d items, %d decisions, %d new, %d notices queued",
+            plan,
+            outcome.items,
+            len(outcome.decisions),
+            outcome.queued,
+            outcome.notices,
+        )
+    return {
+        "plan": plan,
+        "as_of": day.isoformat(),
+        "holiday": outcome.holiday,
+        "decisions": len(outcome.decisions),
+        "new": outcome.queued,
+        "notices": outcome.notices,
+    }
+
+
+@flow(name="lineofsight-sweep", log_prints=False)
+def sweep_flow(as_of: datetime | None = None, plan: str | None = None) -> list[dict[str, Any]]:
+    moment = as_of or datetime.now(UTC)
+    actor = f"system:sweep flow-run:{flow_run.id}" if flow_run.id else "system:sweep"
+    return [sweep_one_plan(name, moment, actor) for name in list_plans(plan)]
