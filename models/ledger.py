@@ -34,7 +34,7 @@ class Event:
     actor: str
     plan: str | None = None
     ref: str | None = None
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

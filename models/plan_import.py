@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from models.columns import key_of
 from models.ledger import Event, record_many
 from models.meetings import Board, BoardMember, Meeting
+from models.outbox import cancel_pending
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan
 from models.plan_spec import PlanSpec
@@ -281,6 +282,10 @@ def _actions(
         before_ids = {"area_id": action.area_id, "owner_id": action.owner_id}
         if job.apply("actions", spec.ref, action, fields, "ActionChanged", spec.ref):
             _name_ids(job.events[-1].data, before_ids, fields, emails, codes)
+            if before_ids["owner_id"] != fields["owner_id"]:
+                # The old owner is no longer told about it: what was queued for them is withdrawn.
+                withdrawn = cancel_pending(session, job.spec.name, action.ref, emails[before_ids["owner_id"]])
+                job.events[-1].data["notices_withdrawn"] = withdrawn
     for key, action in existing.items():
         if key not in seen:
             _missing(job, "actions", action, prune, "ActionCancelled")

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from models.db import make_engine, migrate
+from models.db import SCHEMA_HEAD, make_engine, migrate
 
 POSTGRES_URL = os.environ.get("LINEOFSIGHT_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("LINEOFSIGHT_REQUIRE_POSTGRES") == "1"
@@ -96,6 +96,8 @@ def _empty_postgres(url: str) -> None:
         # Replica mode lets the test harness clear the append-only ledger between tests.
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
         conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        # A test may have moved the schema version (to test the "run init" message): put it back.
+        conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{SCHEMA_HEAD}'")
     engine.dispose()
 
 

@@ -1,0 +1,138 @@
+"""The sweep on real databases: decisions become outbox notices, escalations and ledger events in one
+transaction; a second sweep adds nothing; a missed day is caught up without a burst; reassignment withdraws
+what was queued for the old owner."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from config.policy import load_policy
+from models.audit import AuditEvent
+from models.db import unit_of_work
+from models.escalations import Escalation
+from models.ledger import decode_data
+from models.outbox import Notice, NoticeStatus
+from models.plan_import import import_plan
+from models.plan_spec import UpdateSpec
+from models.sweep import sweep_plans
+from models.updates import apply_update
+from models.verification import verify_database
+from models.vocab import RAG
+from tests.factories import MANAGER, OWNER, SECRETARIAT, load_small_plan, small_plan
+from tests.workbook_helpers import column, template_rows, write_xlsx
+from workbooks.plan_workbook import import_workbook
+
+POLICY = load_policy()
+D = date.fromisoformat
+
+
+def _notices(engine: Engine) -> list[Notice]:
+    with Session(engine) as session:
+        return list(session.exec(select(Notice).order_by(col(Notice.id))))
+
+
+def test_sweep_queues_notices_with_their_events(engine: Engine) -> None:
+    load_small_plan(engine)  # ACT-1 due Monday 2 October 2017
+    [outcome] = sweep_plans(engine, POLICY, D("2017-10-02"))
+    assert outcome.working_day and outcome.queued >= 1
+    notices = _notices(engine)
+    reminder = next(n for n in notices if n.item_refs == "ACT-1" and n.kind == "ReminderQueued")
+    assert (reminder.recipient, reminder.status) == (OWNER, NoticeStatus.PENDING)
+    with Session(engine) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.kind == "ReminderQueued")).all()
+    data = decode_data(events[0].body)
+    assert data["rule"] == "due_soon" and data["policy"] == POLICY.version and "due today" in data["reason"]
+    assert data["facts"]["working_days_to_due"] == 0
+    assert verify_database(engine).ok
+
+
+def test_second_sweep_on_the_same_day_adds_nothing(engine: Engine) -> None:
+    load_small_plan(engine)
+    sweep_plans(engine, POLICY, D("2017-10-16"))
+    before = (len(_notices(engine)), verify_database(engine).head)
+    [again] = sweep_plans(engine, POLICY, D("2017-10-16"))
+    assert again.queued == 0 and again.decisions
+    assert (len(_notices(engine)), verify_database(engine).head) == before
+
+
+def test_weekend_and_bank_holiday_do_nothing(engine: Engine) -> None:
+    load_small_plan(engine)
+    for day in ("2017-10-07", "2017-12-25", "2017-08-28"):
+        [outcome] = sweep_plans(engine, POLICY, D(day))
+        assert not outcome.working_day and outcome.decisions == []
+    assert sweep_plans(engine, POLICY, D("2017-12-26"))[0].holiday == "Boxing Day"
+    assert _notices(engine) == []
+
+
+def test_missed_days_are_caught_up_without_a_burst(engine: Engine) -> None:
+    load_small_plan(engine)  # ACT-1 due 2 October: overdue notices on 3 and 10 October, lead on 9 October
+    sweep_plans(engine, POLICY, D("2017-10-13"))  # the service was down all week
+    overdue = [n for n in _notices(engine) if n.item_refs == "ACT-1" and n.kind == "OverdueNoticeQueued"]
+    assert len(overdue) == 1  # only the latest step, not the ones missed
+    escalated = [n for n in _notices(engine) if n.item_refs == "ACT-1" and n.kind.startswith("Escalated")]
+    assert [n.recipient for n in escalated] == [MANAGER]
+
+
+def test_ladder_climbs_to_the_board_then_resets_on_rebaseline(engine: Engine, tmp_path: Path) -> None:
+    load_small_plan(engine)
+    for day in ("2017-10-09", "2017-10-16"):  # 5 then 10 working days overdue
+        sweep_plans(engine, POLICY, D(day))
+    with Session(engine) as session:
+        levels = [e.level for e in session.exec(select(Escalation).order_by(col(Escalation.id)))]
+    assert levels == [2, 3]
+    assert SECRETARIAT in {n.recipient for n in _notices(engine) if n.kind == "EscalatedToBoard"}
+    spec = small_plan()
+    moved = tuple(
+        a if a.ref != "ACT-1" else a.__class__(**{**a.__dict__, "due": D("2017-11-30")}) for a in spec.actions
+    )
+    with unit_of_work(engine) as session:
+        import_plan(
+            session,
+            spec.__class__(**{**spec.__dict__, "actions": moved}),
+            actor="x",
+            reasons={"ACT-1": "New auditors start in November"},
+        )
+    sweep_plans(engine, POLICY, D("2017-10-17"))
+    with Session(engine) as session:
+        rows = session.exec(select(Escalation)).all()
+    assert all(r.closed_on == D("2017-10-17") and "re-baselined" in (r.closed_reason or "") for r in rows)
+
+
+def test_red_report_escalates_at_once(engine: Engine) -> None:
+    load_small_plan(engine)
+    with unit_of_work(engine) as session:
+        apply_update(session, UpdateSpec("ACT-2", OWNER, rag=RAG.RED, note="Recruitment has stalled"))
+    sweep_plans(engine, POLICY, D("2017-10-03"))
+    leads = [n for n in _notices(engine) if n.item_refs == "ACT-2" and n.kind == "EscalatedToLead"]
+    assert [n.recipient for n in leads] == [MANAGER]
+
+
+def test_reassignment_withdraws_the_old_owners_notices(engine: Engine, tmp_path: Path) -> None:
+    sheets = template_rows(tmp_path)
+    import_workbook(engine, write_xlsx(tmp_path / "v1.xlsx", sheets), actor="x")
+    sweep_plans(engine, POLICY, D("2017-09-29"))  # TAP-01 is due that day: reminder to owner@
+    assert any(
+        n.recipient == "owner@example.org" and n.status is NoticeStatus.PENDING for n in _notices(engine)
+    )
+    actions = sheets["Actions"]
+    actions[1][column(actions, "owner_email")] = "director@example.org"
+    import_workbook(engine, write_xlsx(tmp_path / "v2.xlsx", sheets), actor="x")
+    mine = [n for n in _notices(engine) if n.recipient == "owner@example.org" and n.item_refs == "TAP-01"]
+    assert mine and all(n.status is NoticeStatus.CANCELLED for n in mine)
+    with Session(engine) as session:
+        change = session.exec(select(AuditEvent).where(AuditEvent.kind == "ActionChanged")).one()
+    assert decode_data(change.body)["notices_withdrawn"] == len(mine)
+
+
+def test_dry_run_changes_nothing(engine: Engine) -> None:
+    load_small_plan(engine)
+    head = verify_database(engine).head
+    [outcome] = sweep_plans(engine, POLICY, D("2017-10-16"), dry_run=True)
+    assert outcome.new and _notices(engine) == [] and verify_database(engine).head == head
+    with Session(engine) as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(Escalation)).scalar_one() == 0
