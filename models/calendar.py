@@ -76,14 +76,23 @@ class WorkingCalendar:
 
     def _index(self, day: date) -> int:
         """How many working days fall on or before `day` since the start of the covered range."""
-        self._cover(day.year)
+        if not self._first_year <= day.year <= self._last_year:
+            self._cover(day.year)
         return bisect.bisect_right(self._ordinals, day.toordinal())
 
     def count_between(self, after: date, upto: date) -> int:
         """Working days in (after, upto]; negative when `upto` is before `after`."""
-        self._cover(after.year)
-        self._cover(upto.year)
-        return self._index(upto) - self._index(after)
+        # Cover both years first: extending the range renumbers every index.
+        if not (
+            self._first_year <= after.year <= self._last_year
+            and self._first_year <= upto.year <= self._last_year
+        ):
+            self._cover(after.year)
+            self._cover(upto.year)
+        ordinals = self._ordinals
+        return bisect.bisect_right(ordinals, upto.toordinal()) - bisect.bisect_right(
+            ordinals, after.toordinal()
+        )
 
     def working_days_to_due(self, today: date, due: date) -> int:
         """Positive before the due date, 0 on it, minus the working days overdue after it."""

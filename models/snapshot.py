@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -21,8 +21,7 @@ from models.plan import Action, Area, Milestone, MilestoneDependency, Plan
 from models.vocab import RAG, Audience, ItemKind, Status
 
 
-@dataclass(frozen=True)
-class PersonView:
+class PersonView(NamedTuple):
     email: str
     name: str
     manager: str | None = None
@@ -35,8 +34,7 @@ class PersonView:
         return bool(self.away_from and self.away_to and self.away_from <= day <= self.away_to)
 
 
-@dataclass(frozen=True)
-class ItemView:
+class ItemView(NamedTuple):
     kind: ItemKind
     ref: str
     title: str
@@ -55,8 +53,7 @@ class ItemView:
     exempt: bool = False
 
 
-@dataclass(frozen=True)
-class LadderView:
+class LadderView(NamedTuple):
     """The open escalation of an item: the level reached for its current due date."""
 
     level: int
@@ -89,27 +86,20 @@ def _columns(table: type) -> Any:
     return table.__table__.c  # type: ignore[attr-defined]
 
 
-def load_snapshot(session: Session, plan: Plan) -> Snapshot:
-    P, A, M, D, AR, E, B, MT = (
-        _columns(t)
-        for t in (Person, Action, Milestone, MilestoneDependency, Area, Escalation, Board, Meeting)
-    )
-    people = {
-        row.id: row
-        for row in session.execute(
-            sa.select(
-                P.id,
-                P.email,
-                P.name,
-                P.manager_id,
-                P.deputy_id,
-                P.away_from,
-                P.away_to,
-                P.teams_url,
-            )
-        )
-    }
-    email = {pid: row.email for pid, row in people.items()}
+@dataclass(frozen=True)
+class People:
+    """Everyone, read once per sweep and shared by every plan's snapshot."""
+
+    email_by_id: dict[int, str]
+    views: dict[str, PersonView]
+
+
+def load_people(session: Session) -> People:
+    P = _columns(Person)
+    rows = session.execute(
+        sa.select(P.id, P.email, P.name, P.manager_id, P.deputy_id, P.away_from, P.away_to, P.teams_url)
+    ).all()
+    email = {row.id: row.email for row in rows}
     views = {
         row.email: PersonView(
             row.email,
@@ -120,8 +110,17 @@ def load_snapshot(session: Session, plan: Plan) -> Snapshot:
             row.away_to,
             bool(row.teams_url),
         )
-        for row in people.values()
+        for row in rows
     }
+    return People(email, views)
+
+
+def load_snapshot(session: Session, plan: Plan, people: People | None = None) -> Snapshot:
+    A, M, D, AR, E, B, MT = (
+        _columns(t) for t in (Action, Milestone, MilestoneDependency, Area, Escalation, Board, Meeting)
+    )
+    people = people or load_people(session)
+    email, views = people.email_by_id, people.views
     areas = {
         a.id: (a.code, a.lead_id)
         for a in session.execute(sa.select(AR.id, AR.code, AR.lead_id).where(AR.plan_id == plan.id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from models.lookup import plans_named
 from models.outbox import Channel, Notice, existing_keys
 from models.plan import Plan
 from models.rules import Decision, decide
-from models.snapshot import Snapshot, load_snapshot
+from models.snapshot import People, Snapshot, load_people, load_snapshot
 
 
 @dataclass
@@ -48,7 +49,16 @@ class SweepOutcome:
 
 
 def calendar_for(plan: Plan, policy: Policy) -> WorkingCalendar:
-    return WorkingCalendar(plan.nation, policy.calendar.dates, policy.calendar.every_year)
+    return _calendar(plan.nation, policy.calendar.dates, policy.calendar.every_year)
+
+
+@lru_cache(maxsize=32)
+def _calendar(
+    nation: str, closures: tuple[date, ...], every_year: tuple[tuple[int, int], ...]
+) -> WorkingCalendar:
+    """One calendar per nation and closure list, shared by every plan that uses it (building one costs more
+    than sweeping a small plan)."""
+    return WorkingCalendar(nation, closures, every_year)
 
 
 def _not_working(calendar: WorkingCalendar, day: date) -> str | None:
@@ -68,19 +78,29 @@ def sweep_plans(
 ) -> list[SweepOutcome]:
     with read_session(engine) as session:
         plans = plans_named(session, plan_name)
+        people = load_people(session)
     outcomes = []
     for plan in plans:
         if dry_run:
             with read_session(engine) as session:
-                outcomes.append(sweep_plan(session, plan, policy, as_of, actor=actor, persist=False))
+                outcomes.append(
+                    sweep_plan(session, plan, policy, as_of, actor=actor, persist=False, people=people)
+                )
         else:
             with unit_of_work(engine) as session:
-                outcomes.append(sweep_plan(session, plan, policy, as_of, actor=actor))
+                outcomes.append(sweep_plan(session, plan, policy, as_of, actor=actor, people=people))
     return outcomes
 
 
 def sweep_plan(
-    session: Session, plan: Plan, policy: Policy, as_of: date, *, actor: str, persist: bool = True
+    session: Session,
+    plan: Plan,
+    policy: Policy,
+    as_of: date,
+    *,
+    actor: str,
+    persist: bool = True,
+    people: People | None = None,
 ) -> SweepOutcome:
     plan_policy = policy.for_plan(plan.name)
     calendar = calendar_for(plan, plan_policy)
@@ -88,7 +108,7 @@ def sweep_plan(
     outcome = SweepOutcome(plan.name, as_of, holiday)
     if holiday is not None:
         return outcome
-    snapshot = load_snapshot(session, plan)
+    snapshot = load_snapshot(session, plan, people)
     outcome.items = len(snapshot.items)
     decisions = decide(snapshot, plan_policy, calendar, as_of)
     already = existing_keys(session, [d.dedupe_key for d in decisions if d.recipient])

@@ -3,7 +3,6 @@ clock changes. No database, no clock (freezegun only shows the rules never read 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -348,6 +347,6 @@ def test_rules_never_read_the_clock() -> None:
 
 def test_a_new_due_date_starts_new_keys() -> None:
     first = run(snapshot(action()), "2017-10-20")
-    moved = run(snapshot(replace(action(), due=D("2017-11-20"))), "2017-11-20")
+    moved = run(snapshot(action()._replace(due=D("2017-11-20"))), "2017-11-20")
     assert {d.dedupe_key for d in first}.isdisjoint({d.dedupe_key for d in moved})
     assert moved and all("|2017-11-20|" in d.dedupe_key for d in moved)
