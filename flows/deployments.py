@@ -1,0 +1,32 @@
+"""The schedules: which flow runs when, in Europe/London time. `lineofsight serve` starts them against the
+Prefect API configured in the environment; the flows themselves return early on bank holidays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TIMEZONE = "Europe/London"
+SWEEP_CRON = "0 7 * * 1-5"  # 07:00 Monday to Friday
+
+
+def deployments() -> list[Any]:
+    from prefect.schedules import Cron
+
+    from flows.sweep import sweep_flow
+
+    return [
+        sweep_flow.to_deployment(
+            name="daily-sweep",
+            schedule=Cron(SWEEP_CRON, timezone=TIMEZONE),
+            description="Every working day at 07:00: reminders, escalations and update requests.",
+            tags=["lineofsight"],
+        ),
+    ]
+
+
+def serve(limit: int = 4) -> None:
+    """Run the deployments until interrupted. A bounded `limit` keeps a burst of late runs from starting
+    unbounded processes; a stopped server leaves the schedules active for the next start."""
+    from prefect import serve as prefect_serve
+
+    prefect_serve(*deployments(), limit=limit, pause_on_shutdown=False)

@@ -1,0 +1,13 @@
+"""The schedules, as Prefect will read them (no server needed to check them)."""
+
+from __future__ import annotations
+
+from flows.deployments import deployments
+
+
+def test_sweep_runs_at_seven_on_weekdays_in_london() -> None:
+    [sweep] = [d for d in deployments() if d.name == "daily-sweep"]
+    [schedule] = sweep.schedules
+    assert schedule.schedule.cron == "0 7 * * 1-5"
+    assert schedule.schedule.timezone == "Europe/London"
+    assert sweep.flow_name == "lineofsight-sweep"
