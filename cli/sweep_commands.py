@@ -52,7 +52,7 @@ def sweep(
             title = f"{outcome.plan}: new decisions for {day:%A %d %B %Y} (dry run: nothing changed)"
             out.print(table(title, ["Ref", "Rule", "Step", "To", "Reason"], rows))
             continue
-        earlier = len(outcome.decisions) - outcome.queued
+        earlier = outcome.decided - outcome.queued
         out.print(
             Text(
                 f"{outcome.plan}, {day:%A %d %B %Y}: {outcome.items} open items; "

@@ -53,7 +53,7 @@ def sweep_one_plan(plan: str, as_of: datetime, actor: str) -> dict[str, Any]:
             "%s: %d items, %d decisions, %d new, %d notices queued",
             plan,
             outcome.items,
-            len(outcome.decisions),
+            outcome.decided,
             outcome.queued,
             outcome.notices,
         )
@@ -61,7 +61,7 @@ def sweep_one_plan(plan: str, as_of: datetime, actor: str) -> dict[str, Any]:
         "plan": plan,
         "as_of": day.isoformat(),
         "holiday": outcome.holiday,
-        "decisions": len(outcome.decisions),
+        "decisions": outcome.decided,
         "new": outcome.queued,
         "notices": outcome.notices,
     }

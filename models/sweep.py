@@ -34,14 +34,13 @@ class SweepOutcome:
     plan: str
     as_of: date
     holiday: str | None  # why nothing was decided today (a weekend, a bank holiday, a closure day)
-    decisions: list[Decision] = field(default_factory=list)  # everything that applies today
-    new: list[Decision] = field(default_factory=list)  # what was not already decided on an earlier run
+    decided: int = 0  # decisions that apply today, including those already made on an earlier run
+    queued: int = 0  # the new ones
+    # The new decisions themselves, kept only by a dry run (to show them): a real sweep of 100,000 actions
+    # must not hold them all in memory once they are written.
+    new: list[Decision] = field(default_factory=list)
     notices: int = 0
     items: int = 0
-
-    @property
-    def queued(self) -> int:
-        return len(self.new)
 
     @property
     def working_day(self) -> bool:
@@ -113,7 +112,9 @@ def sweep_plan(
     decisions = decide(snapshot, plan_policy, calendar, as_of)
     already = existing_keys(session, [d.dedupe_key for d in decisions if d.recipient])
     new = [d for d in decisions if d.dedupe_key not in already]
-    outcome.decisions, outcome.new = decisions, new
+    outcome.decided, outcome.queued = len(decisions), len(new)
+    if not persist:
+        outcome.new = new
     if persist and new:
         outcome.notices = _persist(session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of)
     return outcome

@@ -71,3 +71,29 @@ def test_unreachable_server_is_one_clear_line() -> None:
     message = str(caught.value)
     assert "Cannot reach the database" in message and "LINEOFSIGHT_DATABASE_URL" in message
     assert "secret-pw" not in message
+
+
+def test_upgrade_keeps_existing_rows(tmp_path) -> None:
+    """A database made by an older version, with a plan in it, upgrades in place."""
+    from alembic import command
+
+    from models.db import _alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(_alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO plan (id, name, nation, timezone, created_at) VALUES (1, 'P', 'ENG', "
+            "'Europe/London', '2017-09-05 00:00:00')"
+        )
+        conn.exec_driver_sql("INSERT INTO person (id, email, name) VALUES (1, 'o@example.org', 'Owner')")
+        conn.exec_driver_sql("INSERT INTO area (id, plan_id, code, name) VALUES (1, 1, 'A', 'Area')")
+        conn.exec_driver_sql(
+            "INSERT INTO action (plan_id, ref, title, area_id, owner_id, original_due, current_due, "
+            "rebaseline_count, status, percent, exempt) "
+            "VALUES (1, 'X-1', 'T', 1, 1, '2017-10-02', '2017-10-02', 0, 'in progress', 10, 0)"
+        )
+    assert migrate(engine) == ("0001", SCHEMA_HEAD)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT ref, consecutive_reds FROM action").all() == [("X-1", 0)]
+    ensure_ready(engine)

@@ -56,7 +56,7 @@ def test_second_sweep_on_the_same_day_adds_nothing(engine: Engine) -> None:
     sweep_plans(engine, POLICY, D("2017-10-16"))
     before = (len(_notices(engine)), verify_database(engine).head)
     [again] = sweep_plans(engine, POLICY, D("2017-10-16"))
-    assert again.queued == 0 and again.decisions
+    assert again.queued == 0 and again.decided
     assert (len(_notices(engine)), verify_database(engine).head) == before
 
 
@@ -64,7 +64,7 @@ def test_weekend_and_bank_holiday_do_nothing(engine: Engine) -> None:
     load_small_plan(engine)
     for day in ("2017-10-07", "2017-12-25", "2017-08-28"):
         [outcome] = sweep_plans(engine, POLICY, D(day))
-        assert not outcome.working_day and outcome.decisions == []
+        assert not outcome.working_day and outcome.decided == 0
     assert sweep_plans(engine, POLICY, D("2017-12-26"))[0].holiday == "Boxing Day"
     assert _notices(engine) == []
 
