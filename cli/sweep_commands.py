@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.text import Text
 
 from cli.output import console, table
 from flows.bootstrap import bootstrap
-from models.calendar import local_date, parse_moment
-from models.db import read_session
-from models.ladder_report import Standing, open_escalations
-from models.lookup import plans_named
-from models.rules import LEVEL_NAMES
-from models.sweep import sweep_plans
+
+if TYPE_CHECKING:
+    from models.ladder_report import Standing
 
 PLAN_OPTION = typer.Option(None, "--plan", help="Only this plan (default: every plan).")
 
@@ -33,6 +31,9 @@ def sweep(
 ) -> None:
     """Check every open action and milestone: remind owners, climb the escalation ladder, chase updates
     before meetings. Each decision is recorded with its rule and reason; running it twice adds nothing."""
+    from models.calendar import local_date, parse_moment
+    from models.sweep import sweep_plans
+
     app = bootstrap()
     moment = parse_moment(as_of, app.settings.timezone) if as_of else datetime.now(UTC)
     day = local_date(moment, app.settings.timezone)
@@ -78,6 +79,10 @@ def escalations(
     ),
 ) -> None:
     """What stands at which level of the escalation ladder, since when, and why."""
+    from models.db import read_session
+    from models.ladder_report import open_escalations
+    from models.lookup import plans_named
+
     app = bootstrap()
     with read_session(app.engine) as session:
         rows = open_escalations(session, plans_named(session, plan), level)
@@ -85,6 +90,8 @@ def escalations(
 
 
 def print_escalations(rows: list[Standing], title: str) -> None:
+    from models.rules import LEVEL_NAMES
+
     body = [[s.ref, f"{s.level}: {LEVEL_NAMES[s.level]}", f"{s.since:%d %b %Y}", s.reason] for s in rows]
     console().print(table(title, ["Ref", "Level", "Since", "Why"], body))
     console().print(

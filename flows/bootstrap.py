@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from config.policy import Policy, PolicyError, load_policy
 from config.settings import Settings
 from models.db import ensure_ready, make_engine
 from models.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from config.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class App:
 
     @cached_property
     def policy(self) -> Policy:
+        from config.policy import PolicyError, load_policy  # only the commands that decide need it
+
         try:
             return load_policy(self.settings.policy_file)
         except PolicyError as exc:
