@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from cli import audit_commands, plan_commands, sweep_commands, workbook_commands
+from cli import audit_commands, outbox_commands, plan_commands, sweep_commands, workbook_commands
 from cli.edge import EdgeGroup
 from cli.output import console
 from flows.bootstrap import bootstrap
@@ -97,6 +97,11 @@ def demo(
     verdict = result.ledger
     state = "verified intact" if verdict.ok else f"FAILED verification at {verdict.problem}"
     out.print(f"Audit ledger: {verdict.count} events, {state}, head {verdict.head}")
+    messages = sorted(result.directory.joinpath("outbox").glob("*.eml"))
+    out.print(
+        f"Messages:      {len(messages)} emails the service sent over the autumn, as .eml files in "
+        f"{result.directory / 'outbox'} (open any in a mail client)"
+    )
     out.print(f"Demo database: {result.database}")
     out.print(f"Explore it:    export LINEOFSIGHT_DATABASE_URL=sqlite:///{result.database}")
     out.print(
@@ -110,6 +115,8 @@ app.command()(plan_commands.show)
 app.command()(plan_commands.update)
 app.command()(sweep_commands.sweep)
 app.command()(sweep_commands.escalations)
+app.command()(outbox_commands.dispatch)
+app.add_typer(outbox_commands.outbox, name="outbox")
 app.command()(workbook_commands.template)
 app.command("import")(workbook_commands.import_)
 app.command()(workbook_commands.export)

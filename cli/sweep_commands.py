@@ -61,9 +61,20 @@ def sweep(
                 f"{outcome.notices} notices queued in the outbox."
             )
         )
-    if not dry_run and not no_send and any(o.notices for o in outcomes):
-        waiting = sum(o.notices for o in outcomes)
-        out.print(f"{waiting} new notices wait in the outbox for delivery.")
+    if dry_run:
+        return
+    if no_send:
+        out.print(f"{sum(o.notices for o in outcomes)} new notices wait in the outbox (--no-send).")
+        return
+    from notifications.dispatch import dispatch
+
+    result = dispatch(app.engine, app.transport, datetime.now(UTC), sender=app.settings.mail_from)
+    out.print(
+        Text(
+            f"Delivered {result.sent} notices in {result.digests} digests; "
+            f"{result.retrying} will be retried, {result.dead} dead."
+        )
+    )
 
 
 def _to(recipient: str, on_behalf_of: str | None) -> str:

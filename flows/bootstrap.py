@@ -18,6 +18,7 @@ from models.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from config.policy import Policy
+    from notifications.transport import Transport
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,17 @@ class App:
             return load_policy(self.settings.policy_file)
         except PolicyError as exc:
             raise ConfigurationError(str(exc)) from None
+
+    @cached_property
+    def transport(self) -> Transport:
+        from notifications.transport import FileSink
+
+        if self.settings.smtp_url is not None:
+            raise ConfigurationError(
+                "Sending through LINEOFSIGHT_SMTP_URL is not available in this version yet: unset it, and "
+                f"messages are written to {self.settings.outbox_dir} instead."
+            )
+        return FileSink(self.settings.outbox_dir)
 
 
 def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) -> App:

@@ -21,6 +21,7 @@ from models.plan_spec import UpdateSpec
 from models.sweep import sweep_plans
 from models.updates import apply_update
 from models.verification import Verdict, verify_database
+from notifications.dispatch import dispatch
 from workbooks.plan_workbook import import_workbook
 
 DEMO_ACTOR = "system:demo"
@@ -81,6 +82,8 @@ def _replay(app: App, *, until: date, since: date = demo_plan.START) -> int:
     while day <= until:
         outcomes = sweep_plans(app.engine, app.policy, day, actor="system:sweep (demo replay)")
         swept += sum(1 for o in outcomes if o.working_day)
+        morning = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo("Europe/London"))
+        dispatch(app.engine, app.transport, morning, sender=app.settings.mail_from)
         for update in by_day.get(day, []):
             with unit_of_work(app.engine) as session:
                 apply_update(session, update, plan_name=demo_plan.PLAN_NAME)
@@ -100,7 +103,9 @@ def _last_day_through_prefect(app: App) -> list[dict[str, object]]:
 
     try:
         moment = datetime.combine(demo_plan.AS_OF, time(7, 0), tzinfo=ZoneInfo("Europe/London"))
-        return sweep_flow(as_of=moment)
+        ran = sweep_flow(as_of=moment)
+        dispatch(app.engine, app.transport, moment.replace(hour=9), sender=app.settings.mail_from)
+        return ran
     finally:
         if previous is None:
             os.environ.pop("LINEOFSIGHT_DATABASE_URL", None)

@@ -56,13 +56,18 @@ def _sqlite_transactions(engine: Engine) -> None:
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """A write transaction: commits when the block ends cleanly, rolls back on any exception."""
+def unit_of_work(engine: Engine, *, bookkeeping: bool = False) -> Iterator[Session]:
+    """A write transaction: commits when the block ends cleanly, rolls back on any exception.
+
+    Every change must write its ledger event (the guard refuses the commit otherwise). `bookkeeping=True`
+    is for the outbox's own lease (claiming notices to send), which changes no plan and decides nothing;
+    what the dispatcher then does (sent, failed) is recorded."""
     from models.ledger import guard
 
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     with Session(writer, expire_on_commit=False) as session:
-        guard(session)
+        if not bookkeeping:
+            guard(session)
         try:
             yield session
             session.commit()

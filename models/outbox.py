@@ -79,3 +79,37 @@ def cancel_pending(session: Session, plan: str, ref: str, recipient: str) -> int
         .values(status=NoticeStatus.CANCELLED, last_error="withdrawn: the item was reassigned")
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def revive(session: Session, notice_id: int, actor: str, now: datetime) -> Notice:
+    """Give a dead (or failed) notice another go: pending again from now, its history kept in the ledger."""
+    from models.errors import BadInput, UnknownItem
+    from models.ledger import Event, record
+
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise UnknownItem("notice", str(notice_id))
+    if notice.status not in (NoticeStatus.DEAD, NoticeStatus.FAILED):
+        raise BadInput(
+            f"Notice {notice_id} is {notice.status.value}: only dead or failed notices can be retried."
+        )
+    before = notice.status
+    notice.status, notice.not_before, notice.attempts = NoticeStatus.PENDING, now, 0
+    session.add(notice)
+    session.flush()
+    record(
+        session,
+        Event(
+            "NoticeRetried",
+            actor,
+            notice.plan,
+            notice.item_refs or None,
+            {
+                "notice_id": notice.id,
+                "before": {"status": before.value},
+                "after": {"status": NoticeStatus.PENDING.value},
+                "last_error": notice.last_error,
+            },
+        ),
+    )
+    return notice

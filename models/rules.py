@@ -151,6 +151,7 @@ def _decision(
         "working_days_to_due": fact.to_due,
         "working_days_overdue": fact.overdue,
         "working_days_since_update": fact.since_update,
+        "last_update": item.last_update.isoformat() if item.last_update else None,
         "level_before": fact.level,
         "rag": item.rag.value if item.rag else None,
         "percent": item.percent,

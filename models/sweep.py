@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -130,6 +131,8 @@ def _persist(
     as_of: date,
 ) -> int:
     notices: list[dict[str, Any]] = []
+    # Owed from the sweep's own morning (07:00 UK time on the day swept), whatever the wall clock says.
+    due_from = datetime.combine(as_of, time(7, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
     raised: dict[tuple[str, int], Decision] = {}
     events = []
     for d in new:
@@ -178,6 +181,7 @@ def _persist(
                     "kind": d.kind,
                     "item_refs": d.ref,
                     "payload": payload,
+                    "not_before": due_from,
                     "urgency": d.urgency,
                 }
             )

@@ -1,0 +1,182 @@
+"""Delivery: claim due notices, group them into one digest per recipient and channel, render, send, mark.
+
+A claim is a single statement (`UPDATE ... RETURNING`; on PostgreSQL its subquery takes `FOR UPDATE SKIP
+LOCKED`), so concurrent dispatchers never take the same notice. A claim older than the lease (a dispatcher
+that died) is taken again. The one window in which a message can go twice is between the server accepting
+it and the `sent` mark committing; every email carries a Message-ID derived from its dedupe keys, so a
+mail system can drop the copy.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.db import unit_of_work
+from models.ledger import Event, record_many
+from models.outbox import Channel, Notice, NoticeStatus
+from models.people import Person
+from notifications.messages import Digest, PendingNotice, build_digests, decode_payload
+from notifications.rendering import render_card, render_email
+from notifications.transport import Delivery, Transport
+
+LEASE = timedelta(minutes=15)
+MAX_ATTEMPTS = 8
+ACTOR = "system:dispatch"
+
+
+@dataclass
+class DispatchResult:
+    claimed: int = 0
+    digests: int = 0
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+
+NOTICE_COLUMNS = tuple(
+    col(c)
+    for c in (
+        Notice.id,
+        Notice.dedupe_key,
+        Notice.recipient,
+        Notice.channel,
+        Notice.kind,
+        Notice.urgency,
+        Notice.payload,
+        Notice.plan,
+    )
+)
+
+
+def claim(engine: Engine, now: datetime, limit: int = 10_000) -> list[PendingNotice]:
+    due = sa.or_(
+        sa.and_(
+            col(Notice.status).in_([NoticeStatus.PENDING, NoticeStatus.FAILED]), col(Notice.not_before) <= now
+        ),
+        sa.and_(col(Notice.status) == NoticeStatus.SENDING, col(Notice.claimed_at) < now - LEASE),
+    )
+    ids = (
+        select(Notice.id)
+        .where(due)
+        .order_by(col(Notice.recipient), col(Notice.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        sa.update(Notice)
+        .where(col(Notice.id).in_(ids.scalar_subquery()))
+        .values(status=NoticeStatus.SENDING, claimed_at=now, attempts=col(Notice.attempts) + 1)
+        .returning(*NOTICE_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    with unit_of_work(engine, bookkeeping=True) as session:
+        rows = session.execute(statement).all()
+    return [
+        PendingNotice(
+            r.id,
+            r.dedupe_key,
+            r.recipient,
+            Channel(r.channel).value,
+            r.kind,
+            r.urgency,
+            {**decode_payload(r.payload), "_plan": r.plan},
+        )
+        for r in rows
+    ]
+
+
+def dispatch(
+    engine: Engine, transport: Transport, now: datetime, *, sender: str, limit: int = 10_000
+) -> DispatchResult:
+    notices = claim(engine, now, limit)
+    result = DispatchResult(claimed=len(notices))
+    if not notices:
+        return result
+    plan_of = {n.id: str(n.payload.pop("_plan")) for n in notices}
+    domain = sender.rpartition("@")[2] or "lineofsight.invalid"
+    with Session(engine) as session:
+        found = session.execute(
+            sa.select(col(Person.email), col(Person.teams_url)).where(col(Person.teams_url).is_not(None))
+        )
+        teams: dict[str, str | None] = {email: url for email, url in found}
+    for digest in build_digests(notices, plan_of, domain):
+        result.digests += 1
+        delivery = _send(transport, digest, sender, now, teams.get(digest.recipient))
+        _mark(engine, digest, delivery, now, result)
+    return result
+
+
+def _send(
+    transport: Transport, digest: Digest, sender: str, now: datetime, teams_url: str | None
+) -> Delivery:
+    try:
+        if digest.channel == Channel.TEAMS.value:
+            card = render_card(digest)
+            card["_message_id"] = digest.message_id
+            return transport.send_card(teams_url, card, digest.recipient)
+        return transport.send_email(render_email(digest, sender, now))
+    except OSError as exc:  # a transport that raised instead of reporting: treat as passing trouble
+        return Delivery(ok=False, transient=True, error=f"{type(exc).__name__}: {exc}")
+
+
+def _mark(engine: Engine, digest: Digest, delivery: Delivery, now: datetime, result: DispatchResult) -> None:
+    ids = list(digest.notice_ids)
+    with unit_of_work(engine) as session:
+        rows = session.exec(
+            select(Notice).where(col(Notice.id).in_(ids), Notice.status == NoticeStatus.SENDING)
+        ).all()
+        events = []
+        for notice in rows:
+            base = {
+                "notice_id": notice.id,
+                "dedupe_key": notice.dedupe_key,
+                "recipient": notice.recipient,
+                "channel": notice.channel.value,
+                "attempt": notice.attempts,
+                "message_id": digest.message_id,
+            }
+            if delivery.ok:
+                notice.status, notice.sent_at, notice.message_id = NoticeStatus.SENT, now, digest.message_id
+                notice.last_error = None
+                events.append(Event("NoticeSent", ACTOR, digest.plan, notice.item_refs, base))
+                result.sent += 1
+            elif delivery.transient and notice.attempts < MAX_ATTEMPTS:
+                notice.status, notice.last_error = NoticeStatus.FAILED, delivery.error
+                notice.not_before = now + _backoff(notice.attempts)
+                events.append(
+                    Event(
+                        "NoticeFailed",
+                        ACTOR,
+                        digest.plan,
+                        notice.item_refs,
+                        {**base, "error": delivery.error, "retry_at": notice.not_before.isoformat()},
+                    )
+                )
+                result.retrying += 1
+            else:
+                notice.status, notice.last_error = NoticeStatus.DEAD, delivery.error
+                events.append(
+                    Event(
+                        "NoticeFailed",
+                        ACTOR,
+                        digest.plan,
+                        notice.item_refs,
+                        {**base, "error": delivery.error, "dead": True},
+                    )
+                )
+                result.dead += 1
+            session.add(notice)
+        session.flush()
+        record_many(session, events)
+
+
+def _backoff(attempts: int) -> timedelta:
+    """Exponential with jitter: 5, 10, 20 ... minutes, capped at 6 hours; eight attempts span about a day."""
+    minutes = min(5 * 2 ** max(attempts - 1, 0), 360)
+    return timedelta(minutes=minutes * random.uniform(0.8, 1.2))

@@ -1,0 +1,105 @@
+"""Rendering a digest: a multipart email (HTML and plain text) and a Teams Adaptive Card with the same facts.
+
+User text (titles, commentary, reasons) is escaped everywhere: autoescaping in the HTML template, and the
+card is built as data, never by pasting strings into JSON or Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from notifications.messages import Digest, days_text
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("notifications", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["days"] = days_text
+    return env
+
+
+def _context(digest: Digest) -> dict[str, Any]:
+    count = len(digest.items)
+    return {
+        "digest": digest,
+        "greeting": "Hello,",
+        "intro": f"Line of Sight has {count} item{'s' * (count != 1)} for you today, most urgent first.",
+    }
+
+
+def render_email(digest: Digest, sender: str, now: datetime) -> EmailMessage:
+    env = _environment()
+    message = EmailMessage()
+    message["Subject"] = digest.subject
+    message["From"] = sender
+    message["To"] = digest.recipient
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = digest.message_id
+    message.set_content(env.get_template("digest.txt.j2").render(_context(digest)))
+    message.add_alternative(env.get_template("digest.html.j2").render(_context(digest)), subtype="html")
+    return message
+
+
+def _plain(text: str) -> str:
+    """Adaptive Cards render a Markdown subset: escape it so `[link](javascript:...)` stays text."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def render_card(digest: Digest) -> dict[str, Any]:
+    facts = []
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "size": "Medium",
+            "weight": "Bolder",
+            "text": _plain(digest.subject),
+            "wrap": True,
+        },
+    ]
+    for item in digest.items:
+        facts = [
+            {
+                "title": "What",
+                "value": _plain(item.label + (f" (for {item.on_behalf_of})" if item.on_behalf_of else "")),
+            },
+            {"title": "Due", "value": _plain(f"{item.due} {days_text(item)}".strip())},
+            {"title": "Why", "value": _plain(item.reason)},
+            {"title": "Last update", "value": _plain(item.last_update or "none yet")},
+        ]
+        body.append(
+            {
+                "type": "TextBlock",
+                "weight": "Bolder",
+                "text": _plain(f"{item.ref}: {item.title}"),
+                "wrap": True,
+            }
+        )
+        body.append({"type": "FactSet", "facts": facts})
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": body,
+                },
+            }
+        ],
+    }
