@@ -39,12 +39,11 @@ class App:
     def transport(self) -> Transport:
         from notifications.transport import FileSink
 
-        if self.settings.smtp_url is not None:
-            raise ConfigurationError(
-                "Sending through LINEOFSIGHT_SMTP_URL is not available in this version yet: unset it, and "
-                f"messages are written to {self.settings.outbox_dir} instead."
-            )
-        return FileSink(self.settings.outbox_dir)
+        if self.settings.smtp_url is None:
+            return FileSink(self.settings.outbox_dir)  # no transport configured: messages become files
+        from notifications.smtp import SmtpTransport, parse_smtp_url
+
+        return SmtpTransport(parse_smtp_url(self.settings.smtp_url.get_secret_value()))
 
 
 def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) -> App:

@@ -105,10 +105,15 @@ def dispatch(
             sa.select(col(Person.email), col(Person.teams_url)).where(col(Person.teams_url).is_not(None))
         )
         teams: dict[str, str | None] = {email: url for email, url in found}
-    for digest in build_digests(notices, plan_of, domain):
-        result.digests += 1
-        delivery = _send(transport, digest, sender, now, teams.get(digest.recipient))
-        _mark(engine, digest, delivery, now, result)
+    try:
+        for digest in build_digests(notices, plan_of, domain):
+            result.digests += 1
+            delivery = _send(transport, digest, sender, now, teams.get(digest.recipient))
+            _mark(engine, digest, delivery, now, result)
+    finally:
+        close = getattr(transport, "close", None)
+        if close is not None:
+            close()
     return result
 
 

@@ -1,0 +1,146 @@
+"""Email over SMTP, with the standard library's smtplib.
+
+Why not apprise for email: its email plugin writes its own Message-ID and derives the plain-text part from
+the HTML, while every digest here must carry a Message-ID derived from its dedupe keys (so a mail system can
+drop the copy a crash may cause) and its own written plain-text part. One connection is kept for a whole
+dispatch run, which also avoids apprise's per-plugin throttle.
+
+`LINEOFSIGHT_SMTP_URL`: `smtp://host:port` (plain, for local relays), `smtp+starttls://user:pass@host:587`,
+`smtps://user:pass@host:465`; add `?verify=no` only for a test server with a self-signed certificate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from models.errors import ConfigurationError
+from notifications.transport import Delivery
+
+DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    scheme: str
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    verify: bool
+
+    @property
+    def safe(self) -> str:
+        """For messages and logs: never the password."""
+        user = f"{self.username}@" if self.username else ""
+        return f"{self.scheme}://{user}{self.host}:{self.port}"
+
+
+def parse_smtp_url(url: str) -> SmtpConfig:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError(
+            "LINEOFSIGHT_SMTP_URL is not a valid URL (its value is not shown)."
+        ) from None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise ConfigurationError(
+            "LINEOFSIGHT_SMTP_URL must look like smtp://host:port, smtp+starttls://user:pass@host:587 or "
+            "smtps://user:pass@host:465 (its value is not shown)."
+        )
+    query = parse_qs(parts.query)
+    return SmtpConfig(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=port or DEFAULT_PORTS[parts.scheme],
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        verify=query.get("verify", ["yes"])[0].lower() not in ("no", "false", "0"),
+    )
+
+
+def _code_text(code: int, message: Any) -> str:
+    text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+    return f"{code} {text}".strip()
+
+
+class SmtpTransport:
+    """Sends emails; Teams cards are not its business (see the Teams transport)."""
+
+    def __init__(self, config: SmtpConfig, timeout: float = 30.0) -> None:
+        self.config, self.timeout = config, timeout
+        self._connection: smtplib.SMTP | None = None
+
+    def _context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if not self.config.verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._connection is not None:
+            return self._connection
+        c = self.config
+        connection: smtplib.SMTP
+        if c.scheme == "smtps":
+            connection = smtplib.SMTP_SSL(c.host, c.port, timeout=self.timeout, context=self._context())
+        else:
+            connection = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
+            if c.scheme == "smtp+starttls":
+                connection.starttls(context=self._context())
+        if c.username:
+            connection.login(c.username, c.password or "")
+        self._connection = connection
+        return connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._connection.quit()
+            self._connection = None
+
+    def _drop(self) -> None:
+        """Forget a connection the server may have closed; the next message opens a new one."""
+        if self._connection is not None:
+            with contextlib.suppress(OSError):
+                self._connection.close()
+        self._connection = None
+
+    def send_email(self, message: EmailMessage) -> Delivery:
+        try:
+            refused = self._connect().send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            return Delivery(ok=False, transient=400 <= code < 500, error=_code_text(code, text))
+        except smtplib.SMTPAuthenticationError as exc:
+            self._drop()
+            return Delivery(
+                ok=False, transient=True, error=f"{exc.smtp_code} authentication failed at {self.config.safe}"
+            )
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:  # the server is closing the connection
+                self._drop()
+            return Delivery(
+                ok=False, transient=exc.smtp_code < 500, error=_code_text(exc.smtp_code, exc.smtp_error)
+            )
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            return Delivery(
+                ok=False, transient=True, error=f"{type(exc).__name__} talking to {self.config.safe}: {exc}"
+            )
+        if refused:
+            code, text = next(iter(refused.values()))
+            return Delivery(ok=False, transient=400 <= code < 500, error=_code_text(code, text))
+        return Delivery(ok=True)
+
+    def send_card(self, url: str | None, card: dict[str, Any], recipient: str) -> Delivery:
+        return Delivery(
+            ok=False, transient=False, error="Teams delivery is not available in this version yet"
+        )
