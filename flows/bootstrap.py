@@ -42,8 +42,10 @@ class App:
         if self.settings.smtp_url is None:
             return FileSink(self.settings.outbox_dir)  # no transport configured: messages become files
         from notifications.smtp import SmtpTransport, parse_smtp_url
+        from notifications.teams import Channels, TeamsTransport
 
-        return SmtpTransport(parse_smtp_url(self.settings.smtp_url.get_secret_value()))
+        email = SmtpTransport(parse_smtp_url(self.settings.smtp_url.get_secret_value()))
+        return Channels(email, TeamsTransport(verify=self.settings.teams_verify_tls))
 
 
 def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) -> App:
