@@ -51,15 +51,38 @@ class Facts:
     overdue: int
     since_update: int | None
     level: int  # the ladder's level for the current due date (1 when none)
+    next_step: str = ""  # what happens if nothing changes, for the message
 
 
-def _facts(item: ItemView, snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> Facts:
+def _facts(
+    item: ItemView, snapshot: Snapshot, calendar: WorkingCalendar, today: date, policy: Policy
+) -> Facts:
     to_due = calendar.working_days_to_due(today, item.due)
     last = item.last_update or item.start
     since = calendar.count_between(last, today) if last and last <= today else None
     ladder = snapshot.ladders.get(item.ref)
     level = ladder.level if ladder and ladder.due == item.due else 1
-    return Facts(item, to_due, calendar.working_days_overdue(today, item.due), since, level)
+    overdue = calendar.working_days_overdue(today, item.due)
+    return Facts(
+        item, to_due, overdue, since, level, _next_step(item, level, overdue, snapshot, calendar, policy)
+    )
+
+
+def _next_step(
+    item: ItemView, level: int, overdue: int, snapshot: Snapshot, calendar: WorkingCalendar, policy: Policy
+) -> str:
+    """The ladder's next rung for this item, with its date: what the owner can still prevent."""
+    board = snapshot.board or "the Improvement Board"
+    if level >= 3:
+        return f"it stays on {board}'s exceptions list until it is done or re-baselined"
+    if item.kind is ItemKind.MILESTONE:
+        return f"if it is not met by {_day(item.due)}, it goes to {board}"
+    ladder = policy.ladder
+    if level < 2 and overdue < ladder.lead_after_overdue_days:
+        when = calendar.add_working_days(item.due, ladder.lead_after_overdue_days)
+        return f"escalates to the owner's manager on {_day(when)}"
+    when = calendar.add_working_days(item.due, ladder.board_after_overdue_days)
+    return f"escalates to {board} on {_day(when)}"
 
 
 def derived_rag(item: ItemView, to_due: int, since_update: int | None, policy: Policy) -> str:
@@ -80,7 +103,7 @@ def decide(snapshot: Snapshot, policy: Policy, calendar: WorkingCalendar, as_of:
         return []  # nothing is decided or sent on a weekend, a bank holiday or a closure day
     decisions: list[Decision] = []
     open_items = [i for i in snapshot.items if i.status.is_open]
-    facts = {i.ref: _facts(i, snapshot, calendar, as_of) for i in open_items}
+    facts = {i.ref: _facts(i, snapshot, calendar, as_of, policy) for i in open_items}
     for fact in facts.values():
         decisions += _for_item(fact, facts, snapshot, policy, calendar, as_of)
     decisions += _meeting_chase(snapshot, facts, policy, calendar, as_of)
@@ -155,6 +178,8 @@ def _decision(
         "level_before": fact.level,
         "rag": item.rag.value if item.rag else None,
         "percent": item.percent,
+        "next_step": fact.next_step,
+        "next_meeting": _next_meeting(snapshot, today),
         **extra,
     }
     yield Decision(
@@ -171,6 +196,17 @@ def _decision(
         urgency,
         facts,
     )
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"  # "3 October 2017", as people write it
+
+
+def _next_meeting(snapshot: Snapshot, today: date) -> str | None:
+    for meeting in snapshot.meetings:  # in date order
+        if meeting.date >= today and meeting.board == snapshot.board and meeting.audience is Audience.BOARD:
+            return f"{meeting.board} on {_day(meeting.date)}"
+    return None
 
 
 def _latest_step(value: int, steps: tuple[int, ...]) -> int | None:

@@ -44,6 +44,8 @@ class DigestItem:
     last_update: str | None
     on_behalf_of: str | None
     level: int
+    next_step: str = ""
+    next_meeting: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ def _item(notice: PendingNotice) -> DigestItem:
         last_update=p.get("last_update"),
         on_behalf_of=p.get("on_behalf_of"),
         level=int(p.get("level", 1)),
+        next_step=str(p.get("next_step") or ""),
+        next_meeting=p.get("next_meeting"),
     )
 
 
@@ -80,6 +84,9 @@ def message_id(keys: Iterable[str], domain: str) -> str:
 
 
 def subject(items: Iterable[DigestItem], plan: str) -> str:
+    """What and how urgent, e.g. "2 items overdue, 1 item due soon: update before the Improvement Board on
+    3 October 2017"."""
+    items = list(items)
     counts: dict[str, int] = defaultdict(int)
     for item in items:
         counts[item.label] += 1
@@ -89,7 +96,9 @@ def subject(items: Iterable[DigestItem], plan: str) -> str:
         for label in order
         if counts[label]
     ]
-    return f"{plan}: " + ", ".join(parts) if parts else f"{plan}: nothing new"
+    meeting = next((i.next_meeting for i in items if i.next_meeting), None)
+    before = f": update before {meeting}" if meeting else ""
+    return (", ".join(parts) + before) if parts else f"{plan}: nothing new"
 
 
 def build_digests(

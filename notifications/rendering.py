@@ -79,6 +79,7 @@ def render_card(digest: Digest) -> dict[str, Any]:
             {"title": "Due", "value": _plain(f"{item.due} {days_text(item)}".strip())},
             {"title": "Why", "value": _plain(item.reason)},
             {"title": "Last update", "value": _plain(item.last_update or "none yet")},
+            {"title": "If nothing changes", "value": _plain(item.next_step or "-")},
         ]
         body.append(
             {
