@@ -7,11 +7,13 @@ from typing import Any
 
 TIMEZONE = "Europe/London"
 SWEEP_CRON = "0 7 * * 1-5"  # 07:00 Monday to Friday
+DISPATCH_CRON = "*/15 7-18 * * 1-5"  # every 15 minutes from 07:00 to 18:45, Monday to Friday
 
 
 def deployments() -> list[Any]:
     from prefect.schedules import Cron
 
+    from flows.dispatch import dispatch_flow
     from flows.sweep import sweep_flow
 
     return [
@@ -19,6 +21,12 @@ def deployments() -> list[Any]:
             name="daily-sweep",
             schedule=Cron(SWEEP_CRON, timezone=TIMEZONE),
             description="Every working day at 07:00: reminders, escalations and update requests.",
+            tags=["lineofsight"],
+        ),
+        dispatch_flow.to_deployment(
+            name="dispatch",
+            schedule=Cron(DISPATCH_CRON, timezone=TIMEZONE),
+            description="Every 15 minutes in working hours: deliver what is due in the outbox.",
             tags=["lineofsight"],
         ),
     ]

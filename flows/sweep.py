@@ -68,7 +68,14 @@ def sweep_one_plan(plan: str, as_of: datetime, actor: str) -> dict[str, Any]:
 
 
 @flow(name="lineofsight-sweep", log_prints=False)
-def sweep_flow(as_of: datetime | None = None, plan: str | None = None) -> list[dict[str, Any]]:
+def sweep_flow(
+    as_of: datetime | None = None, plan: str | None = None, deliver: bool = True
+) -> list[dict[str, Any]]:
     moment = as_of or datetime.now(UTC)
     actor = f"system:sweep flow-run:{flow_run.id}" if flow_run.id else "system:sweep"
-    return [sweep_one_plan(name, moment, actor) for name in list_plans(plan)]
+    results = [sweep_one_plan(name, moment, actor) for name in list_plans(plan)]
+    if deliver and any(r["new"] for r in results):
+        from flows.dispatch import dispatch_flow
+
+        dispatch_flow(as_of=moment)  # what the sweep decided goes out straight away
+    return results

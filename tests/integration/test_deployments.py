@@ -11,3 +11,10 @@ def test_sweep_runs_at_seven_on_weekdays_in_london() -> None:
     assert schedule.schedule.cron == "0 7 * * 1-5"
     assert schedule.schedule.timezone == "Europe/London"
     assert sweep.flow_name == "lineofsight-sweep"
+
+
+def test_dispatch_every_quarter_hour_in_working_hours() -> None:
+    [dispatch] = [d for d in deployments() if d.name == "dispatch"]
+    [schedule] = dispatch.schedules
+    assert schedule.schedule.cron == "*/15 7-18 * * 1-5"
+    assert schedule.schedule.timezone == "Europe/London"

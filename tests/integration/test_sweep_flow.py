@@ -54,10 +54,11 @@ def _plan_with(actions: int, name: str = "Test Plan"):
     return spec.__class__(**{**spec.__dict__, "actions": spec.actions + extra})
 
 
-def test_sweep_flow_run(prefect_harness, engine: Engine, db_url: str, monkeypatch) -> None:
+def test_sweep_flow_run(prefect_harness, engine: Engine, db_url: str, monkeypatch, tmp_path) -> None:
     from flows.sweep import sweep_flow
 
     monkeypatch.setenv("LINEOFSIGHT_DATABASE_URL", db_url)
+    monkeypatch.setenv("LINEOFSIGHT_OUTBOX_DIR", str(tmp_path / "outbox"))
     with unit_of_work(engine) as session:
         import_plan(session, _plan_with(3), actor="test")
     state = sweep_flow(as_of=datetime(2017, 10, 2, 7, 0, tzinfo=LONDON), return_state=True)
@@ -65,8 +66,10 @@ def test_sweep_flow_run(prefect_harness, engine: Engine, db_url: str, monkeypatc
     [result] = state.result()
     assert result["holiday"] is None and result["new"] >= 1
     with Session(engine) as session:
-        actors = {n.kind for n in session.exec(select(Notice))}
-    assert "ReminderQueued" in actors
+        notices = session.exec(select(Notice)).all()
+    assert "ReminderQueued" in {n.kind for n in notices}
+    assert {n.status.value for n in notices} == {"sent"}  # the dispatch flow ran after the sweep
+    assert list((tmp_path / "outbox").glob("*.eml"))
     small_runs = _task_runs(state.state_details.flow_run_id)
 
     with unit_of_work(engine) as session:
@@ -75,16 +78,20 @@ def test_sweep_flow_run(prefect_harness, engine: Engine, db_url: str, monkeypatc
         as_of=datetime(2017, 10, 3, 7, 0, tzinfo=LONDON), plan="Bigger Plan", return_state=True
     )
     assert state.is_completed() and state.result()[0]["new"] > 100
-    assert len(_task_runs(state.state_details.flow_run_id)) == len(small_runs) == 2  # list + one per plan
+    # List the plans, sweep the one plan, deliver (a subflow): the same three for 3 actions or 400.
+    assert len(_task_runs(state.state_details.flow_run_id)) == len(small_runs) == 3
 
 
 def test_sweep_flow_returns_early_on_a_bank_holiday(
-    prefect_harness, engine: Engine, db_url: str, monkeypatch
+    prefect_harness, engine: Engine, db_url: str, monkeypatch, tmp_path
 ) -> None:
+    from flows.dispatch import dispatch_flow
     from flows.sweep import sweep_flow
 
     monkeypatch.setenv("LINEOFSIGHT_DATABASE_URL", db_url)
+    monkeypatch.setenv("LINEOFSIGHT_OUTBOX_DIR", str(tmp_path / "outbox"))
     with unit_of_work(engine) as session:
         import_plan(session, small_plan(), actor="test")
     [result] = sweep_flow(as_of=datetime(2017, 12, 25, 7, 0, tzinfo=LONDON))
     assert result["holiday"] == "Christmas Day" and result["new"] == 0
+    assert dispatch_flow(as_of=datetime(2017, 12, 26, 9, 0, tzinfo=LONDON))["holiday"] == "Boxing Day"
