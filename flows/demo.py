@@ -97,8 +97,13 @@ def _last_day_through_prefect(app: App) -> list[dict[str, object]]:
     os.environ.setdefault("PREFECT_HOME", str(Path(app.settings.outbox_dir).parent / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    previous = os.environ.get("LINEOFSIGHT_DATABASE_URL")
-    os.environ["LINEOFSIGHT_DATABASE_URL"] = app.settings.database_url
+    # The flow builds its own App from the environment: point it at the demo's database and outbox.
+    demo_env = {
+        "LINEOFSIGHT_DATABASE_URL": app.settings.database_url,
+        "LINEOFSIGHT_OUTBOX_DIR": str(app.settings.outbox_dir),
+    }
+    previous = {k: os.environ.get(k) for k in demo_env}
+    os.environ.update(demo_env)
     from flows.sweep import sweep_flow  # imported here: Prefect reads its settings at import
 
     try:
@@ -107,7 +112,8 @@ def _last_day_through_prefect(app: App) -> list[dict[str, object]]:
         dispatch(app.engine, app.transport, moment.replace(hour=9), sender=app.settings.mail_from)
         return ran
     finally:
-        if previous is None:
-            os.environ.pop("LINEOFSIGHT_DATABASE_URL", None)
-        else:
-            os.environ["LINEOFSIGHT_DATABASE_URL"] = previous
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
