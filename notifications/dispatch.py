@@ -42,6 +42,7 @@ class DispatchResult:
 NOTICE_COLUMNS = tuple(
     col(c)
     for c in (
+        Notice.message_id,
         Notice.id,
         Notice.dedupe_key,
         Notice.recipient,
@@ -54,18 +55,25 @@ NOTICE_COLUMNS = tuple(
 )
 
 
-def claim(engine: Engine, now: datetime, limit: int = 10_000) -> list[PendingNotice]:
+def claim(engine: Engine, now: datetime, limit: int = 1_000) -> list[PendingNotice]:
+    """Take the due notices of up to `limit` recipients."""
     due = sa.or_(
         sa.and_(
             col(Notice.status).in_([NoticeStatus.PENDING, NoticeStatus.FAILED]), col(Notice.not_before) <= now
         ),
         sa.and_(col(Notice.status) == NoticeStatus.SENDING, col(Notice.claimed_at) < now - LEASE),
     )
+    # Whole recipients at a time, so that everything one person is owed goes in one digest.
+    recipients = (
+        select(Notice.recipient)
+        .where(due)
+        .group_by(col(Notice.recipient))
+        .order_by(col(Notice.recipient))
+        .limit(limit)
+    )
     ids = (
         select(Notice.id)
-        .where(due)
-        .order_by(col(Notice.recipient), col(Notice.id))
-        .limit(limit)
+        .where(due, col(Notice.recipient).in_(recipients.scalar_subquery()))
         .with_for_update(skip_locked=True)
     )
     statement = (
@@ -86,13 +94,14 @@ def claim(engine: Engine, now: datetime, limit: int = 10_000) -> list[PendingNot
             r.kind,
             r.urgency,
             {**decode_payload(r.payload), "_plan": r.plan},
+            r.message_id,
         )
         for r in rows
     ]
 
 
 def dispatch(
-    engine: Engine, transport: Transport, now: datetime, *, sender: str, limit: int = 10_000
+    engine: Engine, transport: Transport, now: datetime, *, sender: str, limit: int = 1_000
 ) -> DispatchResult:
     notices = claim(engine, now, limit)
     result = DispatchResult(claimed=len(notices))
@@ -108,6 +117,7 @@ def dispatch(
     try:
         for digest in build_digests(notices, plan_of, domain):
             result.digests += 1
+            _remember(engine, digest)
             delivery = _send(transport, digest, sender, now, teams.get(digest.recipient))
             _mark(engine, digest, delivery, now, result)
     finally:
@@ -115,6 +125,18 @@ def dispatch(
         if close is not None:
             close()
     return result
+
+
+def _remember(engine: Engine, digest: Digest) -> None:
+    """Note the digest each notice goes in before sending it: if this process dies after the server took
+    the message, the next dispatcher sends the very same digest (same Message-ID), never a different mix."""
+    with unit_of_work(engine, bookkeeping=True) as session:
+        session.execute(
+            sa.update(Notice)
+            .where(col(Notice.id).in_(list(digest.notice_ids)))
+            .values(message_id=digest.message_id)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _send(
@@ -152,7 +174,12 @@ def _mark(engine: Engine, digest: Digest, delivery: Delivery, now: datetime, res
                 events.append(Event("NoticeSent", ACTOR, digest.plan, notice.item_refs, base))
                 result.sent += 1
             elif delivery.transient and notice.attempts < MAX_ATTEMPTS:
-                notice.status, notice.last_error = NoticeStatus.FAILED, delivery.error
+                # Not delivered: free to join the person's next digest with whatever else is due then.
+                notice.status, notice.last_error, notice.message_id = (
+                    NoticeStatus.FAILED,
+                    delivery.error,
+                    None,
+                )
                 notice.not_before = now + _backoff(notice.attempts)
                 events.append(
                     Event(
@@ -165,7 +192,7 @@ def _mark(engine: Engine, digest: Digest, delivery: Delivery, now: datetime, res
                 )
                 result.retrying += 1
             else:
-                notice.status, notice.last_error = NoticeStatus.DEAD, delivery.error
+                notice.status, notice.last_error, notice.message_id = NoticeStatus.DEAD, delivery.error, None
                 events.append(
                     Event(
                         "NoticeFailed",

@@ -29,6 +29,9 @@ class PendingNotice:
     kind: str
     urgency: int
     payload: dict[str, Any]
+    # Set when an earlier attempt already sent (or began sending) this notice in a digest: it goes again in
+    # exactly that digest, with the same Message-ID, so a copy is recognisable as one.
+    previous_message_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,11 +107,13 @@ def subject(items: Iterable[DigestItem], plan: str) -> str:
 def build_digests(
     notices: Iterable[PendingNotice], plan_of: dict[int, str], mail_domain: str
 ) -> list[Digest]:
-    groups: dict[tuple[str, str, str], list[PendingNotice]] = defaultdict(list)
+    groups: dict[tuple[str, str, str, str], list[PendingNotice]] = defaultdict(list)
     for notice in notices:
-        groups[(notice.recipient, notice.channel, plan_of[notice.id])].append(notice)
+        groups[
+            (notice.recipient, notice.channel, plan_of[notice.id], notice.previous_message_id or "")
+        ].append(notice)
     digests = []
-    for (recipient, channel, plan), members in sorted(groups.items()):
+    for (recipient, channel, plan, _previous), members in sorted(groups.items()):
         members.sort(key=lambda n: (-n.urgency, n.payload.get("due", ""), n.payload.get("ref", "")))
         items = tuple(_item(n) for n in members)
         if not items:
