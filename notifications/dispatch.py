@@ -114,10 +114,11 @@ def dispatch(
             sa.select(col(Person.email), col(Person.teams_url)).where(col(Person.teams_url).is_not(None))
         )
         teams: dict[str, str | None] = {email: url for email, url in found}
+    digests = build_digests(notices, plan_of, domain)
+    _remember(engine, digests)
     try:
-        for digest in build_digests(notices, plan_of, domain):
+        for digest in digests:
             result.digests += 1
-            _remember(engine, digest)
             delivery = _send(transport, digest, sender, now, teams.get(digest.recipient))
             _mark(engine, digest, delivery, now, result)
     finally:
@@ -127,16 +128,14 @@ def dispatch(
     return result
 
 
-def _remember(engine: Engine, digest: Digest) -> None:
-    """Note the digest each notice goes in before sending it: if this process dies after the server took
-    the message, the next dispatcher sends the very same digest (same Message-ID), never a different mix."""
+def _remember(engine: Engine, digests: list[Digest]) -> None:
+    """Note the digest each notice goes in before sending any: if this process dies after the server took a
+    message, the next dispatcher sends the very same digest (same Message-ID), never a different mix."""
+    table = Notice.__table__  # type: ignore[attr-defined]
+    statement = table.update().where(table.c.id == sa.bindparam("nid")).values(message_id=sa.bindparam("mid"))
+    rows = [{"nid": i, "mid": d.message_id} for d in digests for i in d.notice_ids]
     with unit_of_work(engine, bookkeeping=True) as session:
-        session.execute(
-            sa.update(Notice)
-            .where(col(Notice.id).in_(list(digest.notice_ids)))
-            .values(message_id=digest.message_id)
-            .execution_options(synchronize_session=False)
-        )
+        session.connection().execute(statement, rows)
 
 
 def _send(
@@ -153,6 +152,9 @@ def _send(
 
 
 def _mark(engine: Engine, digest: Digest, delivery: Delivery, now: datetime, result: DispatchResult) -> None:
+    if delivery.ok:
+        _mark_sent(engine, digest, now, result)
+        return
     ids = list(digest.notice_ids)
     with unit_of_work(engine) as session:
         rows = session.exec(
@@ -206,6 +208,47 @@ def _mark(engine: Engine, digest: Digest, delivery: Delivery, now: datetime, res
             session.add(notice)
         session.flush()
         record_many(session, events)
+
+
+def _mark_sent(engine: Engine, digest: Digest, now: datetime, result: DispatchResult) -> None:
+    """The common case in one statement and one batch of events: this commit closes the window in which a
+    crash could send the digest twice, so it is kept short."""
+    with unit_of_work(engine) as session:
+        rows = session.execute(
+            sa.update(Notice)
+            .where(col(Notice.id).in_(list(digest.notice_ids)), col(Notice.status) == NoticeStatus.SENDING)
+            .values(status=NoticeStatus.SENT, sent_at=now, message_id=digest.message_id, last_error=None)
+            .returning(
+                col(Notice.id),
+                col(Notice.dedupe_key),
+                col(Notice.recipient),
+                col(Notice.channel),
+                col(Notice.attempts),
+                col(Notice.item_refs),
+            )
+            .execution_options(synchronize_session=False)
+        ).all()
+        record_many(
+            session,
+            [
+                Event(
+                    "NoticeSent",
+                    ACTOR,
+                    digest.plan,
+                    r.item_refs,
+                    {
+                        "notice_id": r.id,
+                        "dedupe_key": r.dedupe_key,
+                        "recipient": r.recipient,
+                        "channel": Channel(r.channel).value,
+                        "attempt": r.attempts,
+                        "message_id": digest.message_id,
+                    },
+                )
+                for r in rows
+            ],
+        )
+    result.sent += len(rows)
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -15,7 +15,7 @@ import contextlib
 import smtplib
 import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -113,7 +113,7 @@ class SmtpTransport:
                 self._connection.close()
         self._connection = None
 
-    def send_email(self, message: EmailMessage) -> Delivery:
+    def send_email(self, message: Message) -> Delivery:
         try:
             refused = self._connect().send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,7 +19,7 @@ class Delivery:
 
 
 class Transport(Protocol):
-    def send_email(self, message: EmailMessage) -> Delivery: ...
+    def send_email(self, message: Message) -> Delivery: ...
 
     def send_card(self, url: str | None, card: dict[str, Any], recipient: str) -> Delivery: ...
 
@@ -38,7 +38,7 @@ class FileSink:
         self.folder.mkdir(parents=True, exist_ok=True)
         return self.folder / f"{stem}{suffix}"
 
-    def send_email(self, message: EmailMessage) -> Delivery:
+    def send_email(self, message: Message) -> Delivery:
         key = _safe(str(message["Message-ID"]).strip("<>").split("@")[0][:16])
         path = self._path(f"{_safe(str(message['To']))}-{key}", ".eml")
         tmp = path.with_suffix(".eml.partial")

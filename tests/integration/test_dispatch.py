@@ -7,7 +7,7 @@ import email
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ class Refusing:
     def __init__(self, transient: bool) -> None:
         self.transient, self.calls = transient, 0
 
-    def send_email(self, message: EmailMessage) -> Delivery:
+    def send_email(self, message: Message) -> Delivery:
         self.calls += 1
         return Delivery(
             ok=False,

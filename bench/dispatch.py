@@ -1,0 +1,108 @@
+"""Delivery benchmark: 1,000 digests to a local SMTP server (aiosmtpd), through the whole dispatch (claim,
+group, render, send over one connection, mark sent with ledger events), against plain smtplib sending the
+same 1,000 rendered messages over one connection, in the same process.
+
+    python -m bench.dispatch [--backend postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import smtplib
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.common import fresh_database, timed
+from models.db import unit_of_work
+from models.ledger import Event, record
+from models.outbox import Notice
+from notifications.dispatch import claim, dispatch
+from notifications.messages import build_digests
+from notifications.rendering import render_email
+from notifications.smtp import SmtpTransport, parse_smtp_url
+from tests.smtp_server import start
+
+NOW = datetime(2017, 10, 16, 8, 0, tzinfo=UTC)
+
+
+def queue(engine: sa.Engine, digests: int, per_digest: int) -> None:
+    rows = [
+        {
+            "dedupe_key": f"P|REF-{i}-{j}|2017-10-02|overdue|0|person{i}@example.org",
+            "plan": "Bench Plan",
+            "recipient": f"person{i}@example.org",
+            "channel": "email",
+            "kind": "OverdueNoticeQueued",
+            "item_refs": f"REF-{i}-{j}",
+            "payload": json.dumps(
+                {
+                    "ref": f"REF-{i}-{j}",
+                    "title": f"Action {i}-{j} of the bench plan",
+                    "reason": "5 days overdue",
+                    "due": "2017-10-09",
+                    "working_days_overdue": 5,
+                    "next_step": "escalates on 16 October 2017",
+                }
+            ),
+            "urgency": 3,
+            "created_at": NOW,
+            "not_before": NOW,
+            "attempts": 0,
+            "status": "pending",
+        }
+        for i in range(digests)
+        for j in range(per_digest)
+    ]
+    with unit_of_work(engine) as session:
+        session.execute(sa.insert(Notice.__table__), rows)  # type: ignore[attr-defined]
+        record(session, Event("BenchNoticesQueued", "bench", data={"count": len(rows)}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--digests", type=int, default=1000)
+    parser.add_argument("--per-digest", type=int, default=3)
+    args = parser.parse_args()
+    controller, server = start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            # The bare baseline: the same messages, rendered beforehand, through smtplib over one connection.
+            engine = fresh_database(args.backend, Path(tmp), "dispatch_bare")
+            queue(engine, args.digests, args.per_digest)
+            notices = claim(engine, NOW, limit=args.digests)
+            plan_of = {n.id: str(n.payload.pop("_plan")) for n in notices}
+            messages = [
+                render_email(d, "los@example.org", NOW)
+                for d in build_digests(notices, plan_of, "example.org")
+            ]
+            engine.dispose()
+
+            def bare() -> None:
+                with smtplib.SMTP("127.0.0.1", controller.port) as connection:
+                    for message in messages:
+                        connection.send_message(message)
+
+            bare_seconds, _ = timed(bare)
+            engine = fresh_database(args.backend, Path(tmp), "dispatch")
+            queue(engine, args.digests, args.per_digest)
+            transport = SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{controller.port}"))
+            ours_seconds, result = timed(lambda: dispatch(engine, transport, NOW, sender="los@example.org"))
+            engine.dispose()
+    finally:
+        controller.stop()
+    assert result.digests == len(messages) == args.digests and result.sent == args.digests * args.per_digest
+    print(
+        f"backend={args.backend} digests={args.digests:,} ({args.per_digest} items each); "
+        f"{len(server.received):,} messages received in all"
+    )
+    print(f"plain smtplib, one connection   {bare_seconds:7.2f} s")
+    print(f"lineofsight dispatch            {ours_seconds:7.2f} s  = {ours_seconds / bare_seconds:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
