@@ -108,7 +108,41 @@ def decide(snapshot: Snapshot, policy: Policy, calendar: WorkingCalendar, as_of:
         decisions += _for_item(fact, facts, snapshot, policy, calendar, as_of)
     decisions += _meeting_chase(snapshot, facts, policy, calendar, as_of)
     decisions += _resets(snapshot, facts)
+    decisions += _dead_notice_alert(snapshot, as_of)
     return decisions
+
+
+def _dead_notice_alert(snapshot: Snapshot, today: date) -> list[Decision]:
+    """Once a day, the board secretariat hears of every message that could not be delivered."""
+    if not snapshot.dead_notices or not snapshot.board_secretariat:
+        return []
+    lines = [f"{refs or '-'} to {recipient}: {error}" for refs, recipient, error in snapshot.dead_notices]
+    count = len(lines)
+    reason = (
+        f"{count} message{'s' * (count != 1)} could not be delivered: check the addresses and "
+        "`lineofsight outbox --status dead`, then `lineofsight outbox retry ID`"
+    )
+    return [
+        Decision(
+            snapshot.plan,
+            "(outbox)",
+            "dead_notices",
+            today.isoformat(),
+            "DeadNoticesReported",
+            snapshot.board_secretariat,
+            reason,
+            today,
+            1,
+            None,
+            4,
+            {
+                "kind": "outbox",
+                "title": "Messages that could not be delivered",
+                "due": today.isoformat(),
+                "undelivered": lines[:50],
+            },
+        )
+    ]
 
 
 def _resets(snapshot: Snapshot, facts: dict[str, Facts]) -> list[Decision]:

@@ -80,6 +80,7 @@ class Snapshot:
     meetings: tuple[MeetingView, ...] = ()
     board: str | None = None  # the Improvement Board: where level 3 goes
     board_secretariat: str | None = None
+    dead_notices: tuple[tuple[str, str, str], ...] = ()  # (item refs, recipient, last error): undeliverable
 
 
 def _columns(table: type) -> Any:
@@ -239,4 +240,17 @@ def load_snapshot(session: Session, plan: Plan, people: People | None = None) ->
         ),
         board=board,
         board_secretariat=email[secretariats[board]] if board else None,
+        dead_notices=_dead_notices(session, plan.name),
     )
+
+
+def _dead_notices(session: Session, plan: str) -> tuple[tuple[str, str, str], ...]:
+    from models.outbox import Notice, NoticeStatus
+
+    N = _columns(Notice)
+    rows = session.execute(
+        sa.select(N.item_refs, N.recipient, N.last_error)
+        .where(N.plan == plan, N.status == NoticeStatus.DEAD.value)
+        .order_by(N.id)
+    )
+    return tuple((refs or "", recipient, error or "") for refs, recipient, error in rows)

@@ -17,6 +17,7 @@ KIND_LABELS = {
     "UpdateRequested": "update requested",
     "EscalatedToLead": "escalated to you",
     "EscalatedToBoard": "escalated to the board",
+    "DeadNoticesReported": "not delivered",
 }
 
 
@@ -93,7 +94,14 @@ def subject(items: Iterable[DigestItem], plan: str) -> str:
     counts: dict[str, int] = defaultdict(int)
     for item in items:
         counts[item.label] += 1
-    order = ["escalated to the board", "escalated to you", "overdue", "due soon", "update requested"]
+    order = [
+        "escalated to the board",
+        "escalated to you",
+        "overdue",
+        "due soon",
+        "update requested",
+        "not delivered",
+    ]
     parts = [
         f"{counts[label]} {'item' if counts[label] == 1 else 'items'} {label}"
         for label in order

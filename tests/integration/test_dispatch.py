@@ -168,3 +168,17 @@ def test_teams_card_for_people_with_a_workflows_url(engine: Engine, tmp_path: Pa
     body = card["attachments"][0]["content"]["body"]
     assert any("ACT\\-1" in block.get("text", "") for block in body)
     assert "SECRET" not in cards[0].read_text()
+
+
+def test_dead_notices_are_reported_to_the_secretariat_next_day(engine: Engine, tmp_path: Path) -> None:
+    load_small_plan(engine)
+    sweep_plans(engine, POLICY, date(2017, 10, 16))
+    dispatch(engine, Refusing(transient=False), MORNING, sender=SENDER)
+    sweep_plans(engine, POLICY, date(2017, 10, 17))
+    with Session(engine) as session:
+        alerts = session.exec(select(Notice).where(Notice.kind == "DeadNoticesReported")).all()
+    assert [a.recipient for a in alerts] == ["secretariat@example.org"]
+    assert "could not be delivered" in alerts[0].payload and "550 no such user" in alerts[0].payload
+    sweep_plans(engine, POLICY, date(2017, 10, 17))  # once a day, not once a sweep
+    with Session(engine) as session:
+        assert len(session.exec(select(Notice).where(Notice.kind == "DeadNoticesReported")).all()) == 1
