@@ -8,58 +8,20 @@ same 1,000 rendered messages over one connection, in the same process.
 from __future__ import annotations
 
 import argparse
-import json
 import smtplib
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from bench.common import fresh_database, timed
-from models.db import unit_of_work
-from models.ledger import Event, record
-from models.outbox import Notice
 from notifications.dispatch import claim, dispatch
 from notifications.messages import build_digests
 from notifications.rendering import render_email
 from notifications.smtp import SmtpTransport, parse_smtp_url
+from tests.factories import queue_notices
 from tests.smtp_server import start
 
 NOW = datetime(2017, 10, 16, 8, 0, tzinfo=UTC)
-
-
-def queue(engine: sa.Engine, digests: int, per_digest: int) -> None:
-    rows = [
-        {
-            "dedupe_key": f"P|REF-{i}-{j}|2017-10-02|overdue|0|person{i}@example.org",
-            "plan": "Bench Plan",
-            "recipient": f"person{i}@example.org",
-            "channel": "email",
-            "kind": "OverdueNoticeQueued",
-            "item_refs": f"REF-{i}-{j}",
-            "payload": json.dumps(
-                {
-                    "ref": f"REF-{i}-{j}",
-                    "title": f"Action {i}-{j} of the bench plan",
-                    "reason": "5 days overdue",
-                    "due": "2017-10-09",
-                    "working_days_overdue": 5,
-                    "next_step": "escalates on 16 October 2017",
-                }
-            ),
-            "urgency": 3,
-            "created_at": NOW,
-            "not_before": NOW,
-            "attempts": 0,
-            "status": "pending",
-        }
-        for i in range(digests)
-        for j in range(per_digest)
-    ]
-    with unit_of_work(engine) as session:
-        session.execute(sa.insert(Notice.__table__), rows)  # type: ignore[attr-defined]
-        record(session, Event("BenchNoticesQueued", "bench", data={"count": len(rows)}))
 
 
 def main() -> None:
@@ -73,7 +35,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             # The bare baseline: the same messages, rendered beforehand, through smtplib over one connection.
             engine = fresh_database(args.backend, Path(tmp), "dispatch_bare")
-            queue(engine, args.digests, args.per_digest)
+            queue_notices(engine, args.digests * args.per_digest, recipients=args.digests, at=NOW)
             notices = claim(engine, NOW, limit=args.digests)
             plan_of = {n.id: str(n.payload.pop("_plan")) for n in notices}
             messages = [
@@ -89,7 +51,7 @@ def main() -> None:
 
             bare_seconds, _ = timed(bare)
             engine = fresh_database(args.backend, Path(tmp), "dispatch")
-            queue(engine, args.digests, args.per_digest)
+            queue_notices(engine, args.digests * args.per_digest, recipients=args.digests, at=NOW)
             transport = SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{controller.port}"))
             ours_seconds, result = timed(lambda: dispatch(engine, transport, NOW, sender="los@example.org"))
             engine.dispose()

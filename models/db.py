@@ -56,12 +56,13 @@ def _sqlite_transactions(engine: Engine) -> None:
 
 
 @contextmanager
-def unit_of_work(engine: Engine, *, bookkeeping: bool = False) -> Iterator[Session]:
+def unit_of_work(engine: Engine, *, bookkeeping: bool = False, rollback: bool = False) -> Iterator[Session]:
     """A write transaction: commits when the block ends cleanly, rolls back on any exception.
 
     Every change must write its ledger event (the guard refuses the commit otherwise). `bookkeeping=True`
     is for the outbox's own lease (claiming notices to send), which changes no plan and decides nothing;
-    what the dispatcher then does (sent, failed) is recorded."""
+    what the dispatcher then does (sent, failed) is recorded. `rollback=True` runs the work and undoes it
+    (a dry run that exercises every check a real run makes)."""
     from models.ledger import guard
 
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -70,7 +71,10 @@ def unit_of_work(engine: Engine, *, bookkeeping: bool = False) -> Iterator[Sessi
             guard(session)
         try:
             yield session
-            session.commit()
+            if rollback:
+                session.rollback()
+            else:
+                session.commit()
         except BaseException:
             session.rollback()
             raise

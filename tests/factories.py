@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
 
@@ -66,3 +66,43 @@ def small_plan(name: str = "Test Plan", nation: str = "ENG") -> PlanSpec:
 def load_small_plan(engine: Engine, name: str = "Test Plan") -> None:
     with unit_of_work(engine) as session:
         import_plan(session, small_plan(name), actor="test")
+
+
+def queue_notices(engine: Engine, count: int, recipients: int, at: datetime) -> None:
+    """`count` pending overdue notices spread over `recipients` people, written as the sweep writes them."""
+    import json
+
+    import sqlalchemy as sa
+
+    from models.ledger import Event, record
+    from models.outbox import Notice
+
+    rows = [
+        {
+            "dedupe_key": f"P|REF-{i}|2017-10-02|overdue|0|person{i % recipients}@example.org",
+            "plan": "P",
+            "recipient": f"person{i % recipients}@example.org",
+            "channel": "email",
+            "kind": "OverdueNoticeQueued",
+            "item_refs": f"REF-{i}",
+            "payload": json.dumps(
+                {
+                    "ref": f"REF-{i}",
+                    "title": f"Item {i}",
+                    "reason": "5 working days overdue",
+                    "due": "2017-10-09",
+                    "working_days_overdue": 5,
+                    "next_step": "escalates on 16 October 2017",
+                }
+            ),
+            "urgency": 3,
+            "created_at": at,
+            "not_before": at,
+            "attempts": 0,
+            "status": "pending",
+        }
+        for i in range(count)
+    ]
+    with unit_of_work(engine) as session:
+        session.execute(sa.insert(Notice.__table__), rows)  # type: ignore[attr-defined]
+        record(session, Event("TestNoticesQueued", "test", data={"count": count}))

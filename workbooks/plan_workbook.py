@@ -46,27 +46,16 @@ def import_workbook(
         known = list(session.exec(select(Person.email)))
     valid = validate(raw, known)
     source = {"file": path.name, "sha256": _digest(path)}
-    if dry_run:
-        with Session(engine) as session:
-            report = import_plan(
-                session,
-                valid.plan,
-                actor=actor,
-                reasons=valid.rebaseline_reasons,
-                prune=prune,
-                source=str(source),
-            )
-            session.rollback()
-    else:
-        with unit_of_work(engine) as session:
-            report = import_plan(
-                session,
-                valid.plan,
-                actor=actor,
-                reasons=valid.rebaseline_reasons,
-                prune=prune,
-                source=str(source),
-            )
+    # A dry run does everything a real import does, inside a transaction it then rolls back.
+    with unit_of_work(engine, rollback=dry_run) as session:
+        report = import_plan(
+            session,
+            valid.plan,
+            actor=actor,
+            reasons=valid.rebaseline_reasons,
+            prune=prune,
+            source=str(source),
+        )
     return ImportOutcome(report, valid.warnings + report.warnings, dry_run)
 
 

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models.audit import AuditEvent
-from models.db import make_engine, unit_of_work
-from models.ledger import Event, decode_data, record
+from models.db import make_engine
+from models.ledger import decode_data
 from models.outbox import Notice
 from notifications.dispatch import dispatch
 from notifications.transport import FileSink
+from tests.factories import queue_notices
 
 NOW = datetime(2017, 10, 16, 8, 0, tzinfo=UTC)
 
@@ -30,26 +29,7 @@ def _worker(url: str, folder: str) -> None:
 
 def test_four_dispatchers_deliver_each_notice_once(db_url: str, engine: Engine, tmp_path: Path) -> None:
     count = 2000 if engine.dialect.name == "postgresql" else 400
-    rows = [
-        {
-            "dedupe_key": f"P|REF-{i}|2017-10-02|overdue|0|person{i % 100}@example.org",
-            "plan": "P",
-            "recipient": f"person{i % 100}@example.org",
-            "channel": "email",
-            "kind": "OverdueNoticeQueued",
-            "item_refs": f"REF-{i}",
-            "payload": json.dumps({"ref": f"REF-{i}", "title": "T", "reason": "overdue"}),
-            "urgency": 3,
-            "created_at": NOW,
-            "not_before": NOW,
-            "attempts": 0,
-            "status": "pending",
-        }
-        for i in range(count)
-    ]
-    with unit_of_work(engine) as session:
-        session.execute(sa.insert(Notice.__table__), rows)  # type: ignore[attr-defined]
-        record(session, Event("TestNoticesQueued", "test", data={"count": count}))
+    queue_notices(engine, count, recipients=100, at=NOW)
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_worker, args=(db_url, str(tmp_path / f"w{w}"))) for w in range(4)]
     for w in workers:

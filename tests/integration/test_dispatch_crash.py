@@ -3,7 +3,6 @@ any message that went twice went inside the documented window and carries the sa
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -14,45 +13,20 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from models.db import unit_of_work
-from models.ledger import Event, record
 from models.outbox import Notice
+from tests.factories import queue_notices
 from tests.smtp_server import start
 
 START = datetime(2017, 10, 16, 8, 0, tzinfo=UTC)
 ROOT = Path(__file__).parents[2]
 
 
-def _queue(engine: Engine, count: int) -> None:
-    rows = [
-        {
-            "dedupe_key": f"P|REF-{i}|2017-10-02|overdue|0|person{i % 60}@example.org",
-            "plan": "P",
-            "recipient": f"person{i % 60}@example.org",
-            "channel": "email",
-            "kind": "OverdueNoticeQueued",
-            "item_refs": f"REF-{i}",
-            "payload": json.dumps({"ref": f"REF-{i}", "title": f"Item {i}", "reason": "late"}),
-            "urgency": 3,
-            "created_at": START,
-            "not_before": START,
-            "attempts": 0,
-            "status": "pending",
-        }
-        for i in range(count)
-    ]
-    with unit_of_work(engine) as session:
-        session.execute(sa.insert(Notice.__table__), rows)  # type: ignore[attr-defined]
-        record(session, Event("TestNoticesQueued", "test", data={"count": count}))
-
-
 def test_sigkill_at_random_points(db_url: str, engine: Engine) -> None:
     count = 600
-    _queue(engine, count)
+    queue_notices(engine, count, recipients=60, at=START)
     controller, server = start()
     rng = random.Random(20171211)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
