@@ -63,10 +63,10 @@ def unit_of_work(engine: Engine, *, bookkeeping: bool = False, rollback: bool = 
     is for the outbox's own lease (claiming notices to send), which changes no plan and decides nothing;
     what the dispatcher then does (sent, failed) is recorded. `rollback=True` runs the work and undoes it
     (a dry run that exercises every check a real run makes)."""
-    from models.ledger import guard
+    from models.ledger import GuardedSession, guard
 
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
-    with Session(writer, expire_on_commit=False) as session:
+    with GuardedSession(writer, expire_on_commit=False) as session:
         if not bookkeeping:
             guard(session)
         try:

@@ -87,30 +87,45 @@ class UnrecordedChange(RuntimeError):
     """A transaction changed the plan without writing its ledger event: a bug, refused at commit."""
 
 
+class GuardedSession(Session):
+    """The session every unit of work uses: it refuses to commit a transaction that changed rows but
+    recorded no ledger event, so a change without its event cannot reach the database, whoever forgets.
+    (The listeners are registered once, on this class, not on every session.)"""
+
+
 def guard(session: Session) -> None:
-    """Refuse to commit a transaction that changed rows but recorded no event. Installed by every unit
-    of work, so a change without its event cannot reach the database, whoever forgets."""
+    session.info["guarded"] = True
     session.info["ledger_events"] = 0
     session.info["changed"] = False
 
-    @sa.event.listens_for(session, "after_flush")
-    def _note_flush(session: Session, _context: Any) -> None:
-        touched = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
-        if any(not isinstance(o, AuditEvent) for o in touched):
-            session.info["changed"] = True
 
-    @sa.event.listens_for(session, "do_orm_execute")
-    def _note_statement(state: Any) -> None:
-        table = getattr(state.statement, "table", None)
-        writes = state.is_insert or state.is_update or state.is_delete
-        if writes and table is not None and table.name != AuditEvent.__tablename__:
-            state.session.info["changed"] = True
+@sa.event.listens_for(GuardedSession, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    if not session.info.get("guarded") or session.info["changed"]:
+        return
+    touched = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+    if any(not isinstance(o, AuditEvent) for o in touched):
+        session.info["changed"] = True
 
-    @sa.event.listens_for(session, "before_commit")
-    def _require_event(session: Session) -> None:
-        session.flush()
-        if session.info["changed"] and not session.info["ledger_events"]:
-            raise UnrecordedChange("a change reached commit without its ledger event; nothing was saved")
+
+@sa.event.listens_for(GuardedSession, "do_orm_execute")
+def _note_statement(state: Any) -> None:
+    session = state.session
+    if not session.info.get("guarded") or session.info["changed"]:
+        return
+    table = getattr(state.statement, "table", None)
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and table is not None and table.name != AuditEvent.__tablename__:
+        session.info["changed"] = True
+
+
+@sa.event.listens_for(GuardedSession, "before_commit")
+def _require_event(session: Session) -> None:
+    if not session.info.get("guarded"):
+        return
+    session.flush()
+    if session.info["changed"] and not session.info["ledger_events"]:
+        raise UnrecordedChange("a change reached commit without its ledger event; nothing was saved")
 
 
 def record(session: Session, *events: Event, at: datetime | None = None) -> Head:

@@ -212,22 +212,24 @@ def _mark(engine: Engine, digest: Digest, delivery: Delivery, now: datetime, res
 
 def _mark_sent(engine: Engine, digest: Digest, now: datetime, result: DispatchResult) -> None:
     """The common case in one statement and one batch of events: this commit closes the window in which a
-    crash could send the digest twice, so it is kept short."""
+    crash could send the digest twice, so it is kept short (core statements, no ORM unit of work)."""
+    table = Notice.__table__  # type: ignore[attr-defined]
+    statement = (
+        table.update()
+        .where(table.c.id.in_(list(digest.notice_ids)), table.c.status == NoticeStatus.SENDING.value)
+        .values(status=NoticeStatus.SENT.value, sent_at=now, message_id=digest.message_id, last_error=None)
+        .returning(
+            table.c.id,
+            table.c.dedupe_key,
+            table.c.recipient,
+            table.c.channel,
+            table.c.attempts,
+            table.c.item_refs,
+        )
+    )
     with unit_of_work(engine) as session:
-        rows = session.execute(
-            sa.update(Notice)
-            .where(col(Notice.id).in_(list(digest.notice_ids)), col(Notice.status) == NoticeStatus.SENDING)
-            .values(status=NoticeStatus.SENT, sent_at=now, message_id=digest.message_id, last_error=None)
-            .returning(
-                col(Notice.id),
-                col(Notice.dedupe_key),
-                col(Notice.recipient),
-                col(Notice.channel),
-                col(Notice.attempts),
-                col(Notice.item_refs),
-            )
-            .execution_options(synchronize_session=False)
-        ).all()
+        rows = session.connection().execute(statement).all()
+        session.info["changed"] = True  # a core statement: tell the guard, which sees only the session's
         record_many(
             session,
             [
