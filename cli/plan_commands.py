@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.text import Text
@@ -12,12 +13,13 @@ from rich.text import Text
 from cli.output import Format, console, rag_text, table, write_csv, write_json
 from flows.bootstrap import bootstrap
 from models.db import read_session, unit_of_work
-from models.item_story import ItemStory, load_item_story
 from models.lookup import find_area, plans_named
 from models.plan_spec import UpdateSpec
 from models.register import RegisterRow, load_register, summarise
-from models.updates import apply_update
 from models.vocab import parse_day, parse_percent, parse_rag, parse_status
+
+if TYPE_CHECKING:
+    from models.item_story import ItemStory
 
 PLAN_OPTION = typer.Option(None, "--plan", help="The plan's name (needed only when several are loaded).")
 STATUS_FIELDS = ("ref", "kind", "title", "owner", "due", "status", "rag", "working_days_to_due")
@@ -94,6 +96,8 @@ def show(
     output: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
 ) -> None:
     """One action or milestone in full, with its whole update history."""
+    from models.item_story import load_item_story
+
     app = bootstrap()
     with read_session(app.engine) as session:
         story = load_item_story(session, ref, plan, _as_of(None, app.settings.timezone).date())
@@ -155,6 +159,8 @@ def update(
     plan: str | None = PLAN_OPTION,
 ) -> None:
     """Post an owner's update: it is appended to the item's history, applied, and recorded in the ledger."""
+    from models.updates import apply_update
+
     spec = UpdateSpec(
         ref=ref,
         by=by,

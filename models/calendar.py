@@ -12,9 +12,9 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import holidays
-import pendulum
 
 from models.errors import InvalidValue
 
@@ -32,7 +32,7 @@ def local_date(moment: datetime, timezone: str = "Europe/London") -> date:
     """The calendar date of an instant in the plan's zone (a naive instant is taken as already local)."""
     if moment.tzinfo is None:
         return moment.date()
-    return pendulum.instance(moment).in_timezone(timezone).date()
+    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 class WorkingCalendar:
@@ -120,6 +120,8 @@ class WorkingCalendar:
 def parse_moment(text: str, timezone: str = "Europe/London") -> datetime:
     """An instant from `2017-10-02`, `2017-10-02T07:00` or `2017-10-02T07:00+01:00`; a naive value is local
     time in `timezone` (a bare date means the start of that day there)."""
+    import pendulum  # only commands that take a time need its parser
+
     try:
         moment = pendulum.parse(text.strip(), tz=timezone)
     except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError):
