@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.text import Text
 
 from cli.output import console, table
-from flows.bootstrap import bootstrap
+from flows.bootstrap import App, bootstrap
+
+if TYPE_CHECKING:
+    from models.outbox import Notice
 
 outbox = typer.Typer(
     help="The outbox: every message owed, pending, sent, failed or dead.", invoke_without_command=True
@@ -44,7 +48,7 @@ def dispatch(
     )
 
 
-def _notices(app, status: str | None, recipient: str | None):  # type: ignore[no-untyped-def]
+def _notices(app: App, status: str | None, recipient: str | None) -> list[Notice]:
     from sqlmodel import Session, col, select
 
     from models.outbox import Notice

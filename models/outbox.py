@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.columns import enum_type, utcnow
+from models.errors import BadInput, UnknownItem
+from models.ledger import Event, record
 
 
 class Channel(StrEnum):
@@ -83,9 +85,6 @@ def cancel_pending(session: Session, plan: str, ref: str, recipient: str) -> int
 
 def revive(session: Session, notice_id: int, actor: str, now: datetime) -> Notice:
     """Give a dead (or failed) notice another go: pending again from now, its history kept in the ledger."""
-    from models.errors import BadInput, UnknownItem
-    from models.ledger import Event, record
-
     notice = session.get(Notice, notice_id)
     if notice is None:
         raise UnknownItem("notice", str(notice_id))

@@ -8,7 +8,6 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 KIND_LABELS = {
@@ -145,7 +144,7 @@ def decode_payload(text: str) -> dict[str, Any]:
     return loaded
 
 
-def days_text(item: DigestItem, today: date | None = None) -> str:
+def days_text(item: DigestItem) -> str:
     if item.working_days_overdue:
         n = item.working_days_overdue
         return f"{n} working day{'s' * (n != 1)} overdue"
