@@ -10,14 +10,14 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 
 from flows.bootstrap import bootstrap
-from flows.sweep import _transient
+from flows.sweep import transient_database_error
 from models.calendar import local_date
 from models.plan import Plan
 from models.sweep import calendar_for
 from notifications.dispatch import dispatch
 
 
-@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=_transient)
+@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=transient_database_error)
 def deliver(moment: datetime) -> dict[str, Any]:
     app = bootstrap()
     result = dispatch(app.engine, app.transport, moment, sender=app.settings.mail_from)

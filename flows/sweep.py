@@ -20,7 +20,7 @@ from models.lookup import plans_named
 from models.sweep import sweep_plans
 
 
-def _transient(_task: Any, _run: Any, state: Any) -> bool:
+def transient_database_error(_task: Any, _run: Any, state: Any) -> bool:
     """Retry only what may pass by itself: a database that is momentarily unreachable or busy."""
     from sqlalchemy.exc import OperationalError
 
@@ -33,14 +33,14 @@ def _transient(_task: Any, _run: Any, state: Any) -> bool:
     return False
 
 
-@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=_transient)
+@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=transient_database_error)
 def list_plans(plan: str | None) -> list[str]:
     app = bootstrap()
     with read_session(app.engine) as session:
         return [p.name for p in plans_named(session, plan)]
 
 
-@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=_transient)
+@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=transient_database_error)
 def sweep_one_plan(plan: str, as_of: datetime, actor: str) -> dict[str, Any]:
     app = bootstrap()
     day = local_date(as_of, app.settings.timezone)

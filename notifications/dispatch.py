@@ -154,57 +154,43 @@ def _send(
 def _mark(engine: Engine, digest: Digest, delivery: Delivery, now: datetime, result: DispatchResult) -> None:
     if delivery.ok:
         _mark_sent(engine, digest, now, result)
-        return
-    ids = list(digest.notice_ids)
+    else:
+        _mark_failed(engine, digest, delivery, now, result)
+
+
+def _mark_failed(
+    engine: Engine, digest: Digest, delivery: Delivery, now: datetime, result: DispatchResult
+) -> None:
+    """Not delivered: retried later (free to join the person's next digest with whatever else is due then),
+    or dead when the failure is permanent or the attempts are spent."""
     with unit_of_work(engine) as session:
         rows = session.exec(
-            select(Notice).where(col(Notice.id).in_(ids), Notice.status == NoticeStatus.SENDING)
+            select(Notice).where(
+                col(Notice.id).in_(list(digest.notice_ids)), Notice.status == NoticeStatus.SENDING
+            )
         ).all()
         events = []
         for notice in rows:
-            base = {
+            retry = delivery.transient and notice.attempts < MAX_ATTEMPTS
+            notice.status = NoticeStatus.FAILED if retry else NoticeStatus.DEAD
+            notice.last_error, notice.message_id = delivery.error, None
+            data: dict[str, object] = {
                 "notice_id": notice.id,
                 "dedupe_key": notice.dedupe_key,
                 "recipient": notice.recipient,
                 "channel": notice.channel.value,
                 "attempt": notice.attempts,
                 "message_id": digest.message_id,
+                "error": delivery.error,
             }
-            if delivery.ok:
-                notice.status, notice.sent_at, notice.message_id = NoticeStatus.SENT, now, digest.message_id
-                notice.last_error = None
-                events.append(Event("NoticeSent", ACTOR, digest.plan, notice.item_refs, base))
-                result.sent += 1
-            elif delivery.transient and notice.attempts < MAX_ATTEMPTS:
-                # Not delivered: free to join the person's next digest with whatever else is due then.
-                notice.status, notice.last_error, notice.message_id = (
-                    NoticeStatus.FAILED,
-                    delivery.error,
-                    None,
-                )
+            if retry:
                 notice.not_before = now + _backoff(notice.attempts)
-                events.append(
-                    Event(
-                        "NoticeFailed",
-                        ACTOR,
-                        digest.plan,
-                        notice.item_refs,
-                        {**base, "error": delivery.error, "retry_at": notice.not_before.isoformat()},
-                    )
-                )
+                data["retry_at"] = notice.not_before.isoformat()
                 result.retrying += 1
             else:
-                notice.status, notice.last_error, notice.message_id = NoticeStatus.DEAD, delivery.error, None
-                events.append(
-                    Event(
-                        "NoticeFailed",
-                        ACTOR,
-                        digest.plan,
-                        notice.item_refs,
-                        {**base, "error": delivery.error, "dead": True},
-                    )
-                )
+                data["dead"] = True
                 result.dead += 1
+            events.append(Event("NoticeFailed", ACTOR, digest.plan, notice.item_refs, data))
             session.add(notice)
         session.flush()
         record_many(session, events)
