@@ -36,8 +36,8 @@ def local_date(moment: datetime, timezone: str = "Europe/London") -> date:
 
 
 class WorkingCalendar:
-    """Counts working days by position in a sorted list of working-day ordinals: O(log n) per question,
-    so a sweep over 100,000 items costs no more than a scan."""
+    """Counts working days by position in a sorted list of working-day ordinals. A day's position is found
+    by bisection once and then remembered, so each count costs two dictionary lookups."""
 
     def __init__(
         self, nation: str = "ENG", closures: Iterable[date] = (), every_year: Iterable[tuple[int, int]] = ()
@@ -48,6 +48,8 @@ class WorkingCalendar:
         self._holidays = holidays.country_holidays("GB", subdiv=self.nation)
         self._first_year = self._last_year = 0
         self._ordinals: list[int] = []
+        self._positions: dict[date, int] = {}
+        self._offset = 0  # the position of the first covered day, so positions survive a wider range
 
     def __repr__(self) -> str:
         return f"WorkingCalendar({self.nation!r}, closures={len(self.closures)})"
@@ -72,27 +74,24 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 ordinals.append(day.toordinal())
             day += timedelta(days=1)
+        if self._ordinals:  # keep every position already handed out: shift by the working days added before
+            self._offset -= bisect.bisect_left(ordinals, self._ordinals[0])
         self._ordinals, self._first_year, self._last_year = ordinals, first, last
 
-    def _index(self, day: date) -> int:
-        """How many working days fall on or before `day` since the start of the covered range."""
-        if not self._first_year <= day.year <= self._last_year:
-            self._cover(day.year)
-        return bisect.bisect_right(self._ordinals, day.toordinal())
+    def position(self, day: date) -> int:
+        """The number of working days on or before `day`, counted from a fixed origin: only differences
+        mean anything. Remembered per date: a sweep asks about the same few hundred dates 100,000 times."""
+        found = self._positions.get(day)
+        if found is None:
+            if not (self._ordinals and self._first_year <= day.year <= self._last_year):
+                self._cover(day.year)
+            found = self._offset + bisect.bisect_right(self._ordinals, day.toordinal())
+            self._positions[day] = found
+        return found
 
     def count_between(self, after: date, upto: date) -> int:
         """Working days in (after, upto]; negative when `upto` is before `after`."""
-        # Cover both years first: extending the range renumbers every index.
-        if not (
-            self._first_year <= after.year <= self._last_year
-            and self._first_year <= upto.year <= self._last_year
-        ):
-            self._cover(after.year)
-            self._cover(upto.year)
-        ordinals = self._ordinals
-        return bisect.bisect_right(ordinals, upto.toordinal()) - bisect.bisect_right(
-            ordinals, after.toordinal()
-        )
+        return self.position(upto) - self.position(after)
 
     def working_days_to_due(self, today: date, due: date) -> int:
         """Positive before the due date, 0 on it, minus the working days overdue after it."""

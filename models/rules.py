@@ -9,10 +9,10 @@ A missed day is caught up by taking only the latest step that applies, never a b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Container, Mapping
 from datetime import date
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
@@ -22,8 +22,10 @@ from models.vocab import RAG, Audience, ItemKind
 LEVEL_NAMES = {1: "the owner", 2: "the owner's manager", 3: "the Improvement Board"}
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
+    """A tuple, not a dataclass: a sweep of 100,000 items builds 150,000 of them, and most are found already
+    made and dropped. The facts behind a decision are worked out only when someone reads them."""
+
     plan: str
     ref: str
     rule: str
@@ -35,15 +37,19 @@ class Decision:
     level: int = 1
     on_behalf_of: str | None = None
     urgency: int = 0
-    facts: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    details: Mapping[str, Any] | Callable[[], dict[str, Any]] = MappingProxyType({})
 
     @property
     def dedupe_key(self) -> str:
         return f"{self.plan}|{self.ref}|{self.due.isoformat()}|{self.rule}|{self.step}|{self.recipient}"
 
+    @property
+    def facts(self) -> dict[str, Any]:
+        details = self.details
+        return details() if callable(details) else dict(details)
 
-@dataclass(frozen=True)
-class Facts:
+
+class Facts(NamedTuple):
     """What the rules know about one item today."""
 
     item: ItemView
@@ -51,21 +57,17 @@ class Facts:
     overdue: int
     since_update: int | None
     level: int  # the ladder's level for the current due date (1 when none)
-    next_step: str = ""  # what happens if nothing changes, for the message
 
 
-def _facts(
-    item: ItemView, snapshot: Snapshot, calendar: WorkingCalendar, today: date, policy: Policy
-) -> Facts:
-    to_due = calendar.working_days_to_due(today, item.due)
+def _facts(item: ItemView, snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> Facts:
+    position = calendar.position
+    now = position(today)
+    to_due = position(item.due) - now
     last = item.last_update or item.start
-    since = calendar.count_between(last, today) if last and last <= today else None
+    since = now - position(last) if last and last <= today else None
     ladder = snapshot.ladders.get(item.ref)
     level = ladder.level if ladder and ladder.due == item.due else 1
-    overdue = calendar.working_days_overdue(today, item.due)
-    return Facts(
-        item, to_due, overdue, since, level, _next_step(item, level, overdue, snapshot, calendar, policy)
-    )
+    return Facts(item, to_due, -to_due if to_due < 0 else 0, since, level)
 
 
 def _next_step(
@@ -98,15 +100,24 @@ def derived_rag(item: ItemView, to_due: int, since_update: int | None, policy: P
     return "green"
 
 
-def decide(snapshot: Snapshot, policy: Policy, calendar: WorkingCalendar, as_of: date) -> list[Decision]:
+def decide(
+    snapshot: Snapshot,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    as_of: date,
+    known: Container[str] = frozenset(),
+) -> list[Decision]:
+    """What applies today, less the decisions whose dedupe keys are in `known` (made on an earlier run).
+    Leaving them out here, before their reasons and facts are written, is what lets a sweep of 100,000
+    items that finds nothing new cost little more than reading them."""
     if not calendar.is_working_day(as_of):
         return []  # nothing is decided or sent on a weekend, a bank holiday or a closure day
     decisions: list[Decision] = []
-    open_items = [i for i in snapshot.items if i.status.is_open]
-    facts = {i.ref: _facts(i, snapshot, calendar, as_of, policy) for i in open_items}
+    facts = {i.ref: _facts(i, snapshot, calendar, as_of) for i in snapshot.items if i.status.is_open}
+    context = _Context(snapshot, policy, calendar, as_of, known)
     for fact in facts.values():
-        decisions += _for_item(fact, facts, snapshot, policy, calendar, as_of)
-    decisions += _meeting_chase(snapshot, facts, policy, calendar, as_of)
+        decisions += _for_item(fact, facts, context)
+    decisions += _meeting_chase(context, facts)
     decisions += _resets(snapshot, facts)
     decisions += _dead_notice_alert(snapshot, as_of)
     return decisions
@@ -164,7 +175,7 @@ def _resets(snapshot: Snapshot, facts: dict[str, Facts]) -> list[Decision]:
                 f"{ref}: escalation closed, {why}",
                 ladder.due,
                 ladder.level,
-                facts={"level": ladder.level, "since": ladder.since.isoformat()},
+                details={"level": ladder.level, "since": ladder.since.isoformat()},
             )
         )
     return out
@@ -175,32 +186,68 @@ def _to(snapshot: Snapshot, email: str | None, today: date) -> tuple[str, str | 
     if not email:
         return None
     person = snapshot.people.get(email)
-    if person and person.is_away(today) and person.deputy:
+    if person and person.away_from and person.is_away(today) and person.deputy:
         return person.deputy, email
     return email, None
 
 
+class _Context(NamedTuple):
+    """What every decision of one sweep of one plan shares: enough to work out its facts later."""
+
+    snapshot: Snapshot
+    policy: Policy
+    calendar: WorkingCalendar
+    today: date
+    known: Container[str]
+
+
 def _decision(
-    snapshot: Snapshot,
+    context: _Context,
     fact: Facts,
     rule: str,
     step: str | int,
     kind: str,
     who: str | None,
-    today: date,
-    reason: str,
+    reason: Callable[[], str],
     level: int = 1,
     urgency: int = 0,
     **extra: Any,
-) -> Iterator[Decision]:
+) -> list[Decision]:
+    snapshot, today = context.snapshot, context.today
     target = _to(snapshot, who, today)
     if target is None:
         if level == 1:
-            return  # a reminder to nobody is no reminder
+            return []  # a reminder to nobody is no reminder
         target = ("", None)  # an escalation still stands, with nobody to tell: the pack lists it
     recipient, on_behalf = target
     item = fact.item
-    facts = {
+    step = str(step)
+    if (
+        recipient
+        and f"{snapshot.plan}|{item.ref}|{item.due.isoformat()}|{rule}|{step}|{recipient}" in context.known
+    ):
+        return []  # made on an earlier run (the same key as Decision.dedupe_key)
+    return [
+        Decision(
+            snapshot.plan,
+            item.ref,
+            rule,
+            step,
+            kind,
+            recipient,
+            reason(),
+            item.due,
+            level,
+            on_behalf,
+            urgency,
+            lambda: _details(context, fact, extra),
+        )
+    ]
+
+
+def _details(context: _Context, fact: Facts, extra: dict[str, Any]) -> dict[str, Any]:
+    item, snapshot, today = fact.item, context.snapshot, context.today
+    return {
         "kind": item.kind.value,
         "title": item.title,
         "owner": item.owner,
@@ -212,24 +259,10 @@ def _decision(
         "level_before": fact.level,
         "rag": item.rag.value if item.rag else None,
         "percent": item.percent,
-        "next_step": fact.next_step,
+        "next_step": _next_step(item, fact.level, fact.overdue, snapshot, context.calendar, context.policy),
         "next_meeting": _next_meeting(snapshot, today),
         **extra,
     }
-    yield Decision(
-        snapshot.plan,
-        item.ref,
-        rule,
-        str(step),
-        kind,
-        recipient,
-        reason,
-        item.due,
-        level,
-        on_behalf,
-        urgency,
-        facts,
-    )
 
 
 def _day(day: date) -> str:
@@ -249,14 +282,8 @@ def _latest_step(value: int, steps: tuple[int, ...]) -> int | None:
     return min(applicable) if applicable else None
 
 
-def _for_item(
-    fact: Facts,
-    facts: dict[str, Facts],
-    snapshot: Snapshot,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    today: date,
-) -> list[Decision]:
+def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Decision]:
+    policy = context.policy
     item = fact.item
     out: list[Decision] = []
     quiet = fact.since_update is not None and fact.since_update <= policy.reminders.quiet_after_update_days
@@ -267,29 +294,29 @@ def _for_item(
         if step is not None:
             when = "today" if fact.to_due == 0 else f"in {fact.to_due} working day{'s' * (fact.to_due != 1)}"
             out += _decision(
-                snapshot,
+                context,
                 fact,
                 "due_soon",
                 step,
                 "ReminderQueued",
                 item.owner,
-                today,
-                f"{item.ref} is due {when}: reminder to the owner",
+                lambda: f"{item.ref} is due {when}: reminder to the owner",
                 urgency=1,
             )
     # Overdue: the first working day after, then every N.
     if fact.overdue >= 1 and item.kind is ItemKind.ACTION:
         step = (fact.overdue - 1) // policy.reminders.overdue_repeat_days
         out += _decision(
-            snapshot,
+            context,
             fact,
             "overdue",
             step,
             "OverdueNoticeQueued",
             item.owner,
-            today,
-            f"{item.ref} is {fact.overdue} working day{'s' * (fact.overdue != 1)} overdue: "
-            "notice to the owner",
+            lambda: (
+                f"{item.ref} is {fact.overdue} working day{'s' * (fact.overdue != 1)} overdue: "
+                "notice to the owner"
+            ),
             urgency=3,
         )
     # Stale: no update for a long time.
@@ -297,17 +324,16 @@ def _for_item(
     if stale and fact.since_update is not None and not quiet:
         step = (fact.since_update - policy.stale.request_after_days) // policy.stale.repeat_days
         out += _decision(
-            snapshot,
+            context,
             fact,
             "stale_update",
             step,
             "UpdateRequested",
             item.owner,
-            today,
-            f"{item.ref} has had no update for {fact.since_update} working days: update requested",
+            lambda: f"{item.ref} has had no update for {fact.since_update} working days: update requested",
             urgency=2,
         )
-    out += _ladder(fact, facts, snapshot, policy, today)
+    out += _ladder(fact, facts, context)
     return out
 
 
@@ -349,10 +375,9 @@ def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple
     return 1, "", ""
 
 
-def _ladder(
-    fact: Facts, facts: dict[str, Facts], snapshot: Snapshot, policy: Policy, today: date
-) -> list[Decision]:
-    level, rule, why = _target_level(fact, facts, policy)
+def _ladder(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Decision]:
+    snapshot = context.snapshot
+    level, rule, why = _target_level(fact, facts, context.policy)
     if level <= fact.level:
         return []  # the ladder only climbs; it resets when the due date moves or the item closes
     item = fact.item
@@ -361,33 +386,31 @@ def _ladder(
         manager = snapshot.people[item.owner].manager if item.owner in snapshot.people else None
         lead = manager or snapshot.area_leads.get(item.area or "")
         reason = f"{why}: escalated to {'their manager' if manager else 'the area lead'}"
-        out += _decision(snapshot, fact, rule, 2, "EscalatedToLead", lead, today, reason, level=2, urgency=4)
+        out += _decision(context, fact, rule, 2, "EscalatedToLead", lead, lambda: reason, level=2, urgency=4)
     else:
         board = snapshot.board or "the Improvement Board"
         reason = f"{why}: escalated to {board}"
         out += _decision(
-            snapshot,
+            context,
             fact,
             rule,
             3,
             "EscalatedToBoard",
             snapshot.board_secretariat,
-            today,
-            reason,
+            lambda: reason,
             level=3,
             urgency=5,
             board=board,
         )
         if item.kind is ItemKind.MILESTONE:
             out += _decision(
-                snapshot,
+                context,
                 fact,
                 rule,
                 3,
                 "EscalatedToBoard",
                 item.owner,
-                today,
-                reason,
+                lambda: reason,
                 level=3,
                 urgency=5,
                 board=board,
@@ -395,9 +418,8 @@ def _ladder(
     return out
 
 
-def _meeting_chase(
-    snapshot: Snapshot, facts: dict[str, Facts], policy: Policy, calendar: WorkingCalendar, today: date
-) -> list[Decision]:
+def _meeting_chase(context: _Context, facts: dict[str, Facts]) -> list[Decision]:
+    snapshot, policy, calendar, today = context.snapshot, context.policy, context.calendar, context.today
     out: list[Decision] = []
     chase = policy.meetings.chase_days
     if not chase:
@@ -419,18 +441,20 @@ def _meeting_chase(
                 fact.since_update is not None and fact.item.last_update and fact.since_update < silent
             ):
                 continue
-            reason = (
-                f"{fact.item.ref}: no update in the last {silent} working days, and {meeting.board} meets "
-                f"on {meeting.date:%d %B %Y}: update requested"
-            )
+
+            def reason(ref: str = fact.item.ref, meeting: MeetingView = meeting, silent: int = silent) -> str:
+                return (
+                    f"{ref}: no update in the last {silent} working days, and {meeting.board} meets "
+                    f"on {meeting.date:%d %B %Y}: update requested"
+                )
+
             out += _decision(
-                snapshot,
+                context,
                 fact,
                 f"meeting_chase:{meeting.date.isoformat()}",
                 step,
                 "UpdateRequested",
                 fact.item.owner,
-                today,
                 reason,
                 urgency=2,
                 meeting=meeting.date.isoformat(),

@@ -7,6 +7,7 @@ works on the snapshot alone, with no session, clock or network.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -14,11 +15,49 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from models.columns import key_of
 from models.escalations import Escalation
 from models.meetings import Board, Meeting
+from models.outbox import Notice, NoticeStatus
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan
 from models.vocab import RAG, Audience, ItemKind, Status
+
+OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
+_STATUS = {s.value: s for s in Status}
+_RAG: dict[str | None, RAG | None] = {None: None, **{r.value: r for r in RAG}}
+
+
+_OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")"
+
+
+def _ints(values: Sequence[int]) -> str:
+    return "(" + ", ".join(str(int(v)) for v in values) + ")"
+
+
+def _raw_rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
+    """Plain tuples straight from the driver's cursor, for the one query whose rows number in the hundreds
+    of thousands (SQLAlchemy's result rows cost more than the read itself). Only integers and our own
+    constants are ever written into `sql`, never a user's text."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _days() -> Callable[[Any], Any]:
+    """A date from a raw column value (a string on SQLite, a date on PostgreSQL), remembered."""
+    seen: dict[Any, date | None] = {None: None}
+
+    def day(value: Any) -> Any:  # a date, or None for NULL
+        found = seen.get(value, False)
+        if found is False:
+            found = seen[value] = value if isinstance(value, date) else date.fromisoformat(value)
+        return found
+
+    return day
 
 
 class PersonView(NamedTuple):
@@ -117,140 +156,159 @@ def load_people(session: Session) -> People:
 
 
 def load_snapshot(session: Session, plan: Plan, people: People | None = None) -> Snapshot:
-    A, M, D, AR, E, B, MT = (
-        _columns(t) for t in (Action, Milestone, MilestoneDependency, Area, Escalation, Board, Meeting)
+    return load_snapshots(session, [plan], people or load_people(session))[key_of(plan)]
+
+
+def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> dict[int, Snapshot]:
+    """The snapshots of several plans in seven queries in all, whatever the number of plans or items: the
+    sweep's reading costs about what a bare scan of the same columns costs."""
+    A, M, D, AR, E, B, MT, N = (
+        _columns(t)
+        for t in (Action, Milestone, MilestoneDependency, Area, Escalation, Board, Meeting, Notice)
     )
-    people = people or load_people(session)
-    email, views = people.email_by_id, people.views
-    areas = {
-        a.id: (a.code, a.lead_id)
-        for a in session.execute(sa.select(AR.id, AR.code, AR.lead_id).where(AR.plan_id == plan.id))
-    }
-    open_statuses = [Status.NOT_STARTED, Status.IN_PROGRESS]
-    actions = session.execute(
-        sa.select(
-            A.ref,
-            A.title,
-            A.owner_id,
-            A.current_due,
-            A.status,
-            A.area_id,
-            A.original_due,
-            A.rebaseline_count,
-            A.rag,
-            A.percent,
-            A.last_update_on,
-            A.start,
-            A.consecutive_reds,
-            A.exempt,
-        ).where(A.plan_id == plan.id, A.status.in_(open_statuses))
-    ).all()
-    items = [
-        ItemView(
-            ItemKind.ACTION,
-            r.ref,
-            r.title,
-            email[r.owner_id],
-            r.current_due,
-            r.status,
-            areas[r.area_id][0],
-            r.original_due,
-            r.rebaseline_count,
-            r.rag,
-            r.percent,
-            r.last_update_on,
-            r.start,
-            r.consecutive_reds,
-            (),
-            r.exempt,
+    ids = [key_of(plan) for plan in plans]
+    email = people.email_by_id
+    areas: dict[int, tuple[str, int | None]] = {}
+    leads: dict[int, dict[str, str]] = {plan_id: {} for plan_id in ids}
+    for area_id, plan_id, code, lead in session.execute(
+        sa.select(AR.id, AR.plan_id, AR.code, AR.lead_id).where(AR.plan_id.in_(ids))
+    ):
+        areas[area_id] = (code, lead)
+        if lead is not None:
+            leads[plan_id][code] = email[lead]
+    items: dict[int, list[ItemView]] = {plan_id: [] for plan_id in ids}
+    action_kind, day = ItemKind.ACTION, _days()
+    # Untyped rows converted here through small caches: this loop runs once per open action of every plan,
+    # and the few hundred distinct dates and handful of statuses need converting only once each.
+    rows = _raw_rows(
+        session,
+        "SELECT plan_id, ref, title, owner_id, current_due, status, area_id, original_due, rebaseline_count, "
+        "rag, percent, last_update_on, start, consecutive_reds, exempt FROM action "
+        f"WHERE plan_id IN {_ints(ids)} AND status IN {_OPEN_SQL}",
+    )
+    for (
+        plan_id,
+        ref,
+        title,
+        owner,
+        due,
+        status,
+        area,
+        original,
+        rebaselines,
+        rag,
+        percent,
+        last,
+        start,
+        reds,
+        exempt,
+    ) in rows:
+        items[plan_id].append(
+            ItemView(
+                action_kind,
+                ref,
+                title,
+                email[owner],
+                day(due),
+                _STATUS[status],
+                areas[area][0],
+                day(original),
+                rebaselines,
+                _RAG[rag],
+                percent,
+                day(last),
+                day(start),
+                reds,
+                (),
+                bool(exempt),
+            )
         )
-        for r in actions
-    ]
     milestones = session.execute(
-        sa.select(
-            M.id,
-            M.ref,
-            M.title,
-            M.owner_id,
-            M.due,
-            M.status,
-            M.last_update_on,
-        ).where(M.plan_id == plan.id, M.status.in_(open_statuses))
+        sa.select(M.id, M.plan_id, M.ref, M.title, M.owner_id, M.due, M.status, M.last_update_on).where(
+            M.plan_id.in_(ids), M.status.in_(OPEN_STATUSES)
+        )
     ).all()
     depends: dict[int, list[str]] = {}
     if milestones:
-        links = session.execute(
-            sa.select(D.milestone_id, A.ref)
-            .where(A.id == D.action_id)
-            .where(D.milestone_id.in_([m.id for m in milestones]))
-        )
-        for milestone_id, ref in links:
-            depends.setdefault(milestone_id, []).append(ref)
-    items += [
-        ItemView(
-            ItemKind.MILESTONE,
-            m.ref,
-            m.title,
-            email[m.owner_id],
-            m.due,
-            m.status,
-            None,
-            m.due,
-            0,
-            None,
-            0,
-            m.last_update_on,
-            None,
-            0,
-            tuple(sorted(depends.get(m.id, ()))),
-        )
-        for m in milestones
-    ]
-    ladders: dict[str, LadderView] = {}
-    for ref, level, due, since in session.execute(
-        sa.select(E.item_ref, E.level, E.due, E.since).where(E.plan_id == plan.id, E.closed_on.is_(None))
-    ):
-        if ref not in ladders or ladders[ref].level < level:
-            ladders[ref] = LadderView(level, due, since)
-    meetings = session.execute(
-        sa.select(B.name, MT.date, MT.audience, MT.theme_area_id)
-        .where(B.id == MT.board_id, B.plan_id == plan.id)
-        .order_by(MT.date)
-    ).all()
-    board_meetings = Counter(m.name for m in meetings if m.audience == Audience.BOARD)
-    secretariats = {
-        name: secretariat
-        for name, secretariat in session.execute(
-            sa.select(B.name, B.secretariat_id).where(B.plan_id == plan.id)
-        )
-    }
-    board = max(sorted(secretariats), key=lambda name: board_meetings.get(name, 0)) if secretariats else None
-    return Snapshot(
-        plan=plan.name,
-        nation=plan.nation,
-        items=tuple(items),
-        people=views,
-        area_leads={code: email[lead] for code, lead in areas.values() if lead is not None},
-        ladders=ladders,
-        meetings=tuple(
-            MeetingView(
-                m.name, m.date, Audience(m.audience), areas[m.theme_area_id][0] if m.theme_area_id else None
+        for milestone_id, ref in session.execute(
+            sa.select(D.milestone_id, A.ref).where(
+                A.id == D.action_id, M.id == D.milestone_id, M.plan_id.in_(ids), M.status.in_(OPEN_STATUSES)
             )
-            for m in meetings
-        ),
-        board=board,
-        board_secretariat=email[secretariats[board]] if board else None,
-        dead_notices=_dead_notices(session, plan.name),
-    )
-
-
-def _dead_notices(session: Session, plan: str) -> tuple[tuple[str, str, str], ...]:
-    from models.outbox import Notice, NoticeStatus
-
-    N = _columns(Notice)
-    rows = session.execute(
-        sa.select(N.item_refs, N.recipient, N.last_error)
-        .where(N.plan == plan, N.status == NoticeStatus.DEAD.value)
+        ).all():
+            depends.setdefault(milestone_id, []).append(ref)
+    for milestone_id, plan_id, ref, title, owner, due, status, last in milestones:
+        items[plan_id].append(
+            ItemView(
+                ItemKind.MILESTONE,
+                ref,
+                title,
+                email[owner],
+                due,
+                status,
+                None,
+                due,
+                0,
+                None,
+                0,
+                last,
+                None,
+                0,
+                tuple(sorted(depends.get(milestone_id, ()))),
+            )
+        )
+    ladders: dict[int, dict[str, LadderView]] = {plan_id: {} for plan_id in ids}
+    for plan_id, ref, level, due, since in session.execute(
+        sa.select(E.plan_id, E.item_ref, E.level, E.due, E.since).where(
+            E.plan_id.in_(ids), E.closed_on.is_(None)
+        )
+    ).all():
+        plan_ladders = ladders[plan_id]
+        if ref not in plan_ladders or plan_ladders[ref].level < level:
+            plan_ladders[ref] = LadderView(level, due, since)
+    meetings: dict[int, list[Any]] = {plan_id: [] for plan_id in ids}
+    for row in session.execute(
+        sa.select(B.plan_id, B.name, MT.date, MT.audience, MT.theme_area_id)
+        .where(B.id == MT.board_id, B.plan_id.in_(ids))
+        .order_by(MT.date)
+    ):
+        meetings[row.plan_id].append(row)
+    secretariats: dict[int, dict[str, int]] = {plan_id: {} for plan_id in ids}
+    for plan_id, name, secretariat in session.execute(
+        sa.select(B.plan_id, B.name, B.secretariat_id).where(B.plan_id.in_(ids))
+    ):
+        secretariats[plan_id][name] = secretariat
+    names = {key_of(plan): plan.name for plan in plans}
+    dead: dict[str, list[tuple[str, str, str]]] = {name: [] for name in names.values()}
+    for plan_name, refs, recipient, error in session.execute(
+        sa.select(N.plan, N.item_refs, N.recipient, N.last_error)
+        .where(N.plan.in_(list(dead)), N.status == NoticeStatus.DEAD.value)
         .order_by(N.id)
-    )
-    return tuple((refs or "", recipient, error or "") for refs, recipient, error in rows)
+    ):
+        dead[plan_name].append((refs or "", recipient, error or ""))
+    snapshots = {}
+    for plan in plans:
+        plan_id = key_of(plan)
+        board_meetings = Counter(m.name for m in meetings[plan_id] if m.audience == Audience.BOARD)
+        boards = secretariats[plan_id]
+        board = max(sorted(boards), key=lambda name: board_meetings.get(name, 0)) if boards else None
+        snapshots[plan_id] = Snapshot(
+            plan=plan.name,
+            nation=plan.nation,
+            items=tuple(items[plan_id]),
+            people=people.views,
+            area_leads=leads[plan_id],
+            ladders=ladders[plan_id],
+            meetings=tuple(
+                MeetingView(
+                    m.name,
+                    m.date,
+                    Audience(m.audience),
+                    areas[m.theme_area_id][0] if m.theme_area_id else None,
+                )
+                for m in meetings[plan_id]
+            ),
+            board=board,
+            board_secretariat=email[boards[board]] if board else None,
+            dead_notices=tuple(dead[plan.name]),
+        )
+    return snapshots

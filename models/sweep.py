@@ -24,10 +24,10 @@ from models.db import read_session, unit_of_work
 from models.escalations import Escalation
 from models.ledger import Event, record_many
 from models.lookup import plans_named
-from models.outbox import Channel, Notice, existing_keys
+from models.outbox import Channel, Notice, existing_keys, recent_keys
 from models.plan import Plan
 from models.rules import Decision, decide
-from models.snapshot import People, Snapshot, load_people, load_snapshot
+from models.snapshot import Snapshot, load_people, load_snapshots
 
 
 @dataclass
@@ -67,6 +67,10 @@ def _not_working(calendar: WorkingCalendar, day: date) -> str | None:
     return calendar.holiday_name(day) or day.strftime("%A")
 
 
+# Plans read together: enough to share the round trips, few enough to bound memory on a large estate.
+PLANS_PER_READ = 50
+
+
 def sweep_plans(
     engine: Engine,
     policy: Policy,
@@ -76,49 +80,75 @@ def sweep_plans(
     dry_run: bool = False,
     actor: str = "system:sweep",
 ) -> list[SweepOutcome]:
+    outcomes, working = [], []
     with read_session(engine) as session:
         plans = plans_named(session, plan_name)
+        for plan in plans:
+            plan_policy = policy.for_plan(plan.name)
+            calendar = calendar_for(plan, plan_policy)
+            outcome = SweepOutcome(plan.name, as_of, _not_working(calendar, as_of))
+            outcomes.append(outcome)
+            if outcome.working_day:
+                working.append((plan, plan_policy, calendar, outcome))
+        if not working:
+            return outcomes
         people = load_people(session)
-    outcomes = []
-    for plan in plans:
-        if dry_run:
-            with read_session(engine) as session:
-                outcomes.append(
-                    sweep_plan(session, plan, policy, as_of, actor=actor, persist=False, people=people)
-                )
-        else:
+        recent = recent_keys(session, _recent_since(working, as_of))
+    for start in range(0, len(working), PLANS_PER_READ):
+        batch = working[start : start + PLANS_PER_READ]
+        with read_session(engine) as session:
+            snapshots = load_snapshots(session, [plan for plan, *_ in batch], people)
+        for plan, plan_policy, calendar, outcome in batch:
+            snapshot = snapshots[key_of(plan)]
+            # Most of what applies today was decided on an earlier run: decide leaves those out without
+            # a query. What is left is checked against the whole outbox inside the writing transaction.
+            seen = _Seen(recent)
+            candidates = decide(snapshot, plan_policy, calendar, as_of, seen)
+            outcome.items, outcome.decided = len(snapshot.items), len(candidates) + seen.hits
+            if not candidates:
+                continue
+            if dry_run:
+                with read_session(engine) as session:
+                    outcome.new = _unmade(session, candidates)
+                outcome.queued = len(outcome.new)
+                continue
             with unit_of_work(engine) as session:
-                outcomes.append(sweep_plan(session, plan, policy, as_of, actor=actor, people=people))
+                new = _unmade(session, candidates)
+                outcome.queued = len(new)
+                if new:
+                    outcome.notices = _persist(
+                        session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of
+                    )
     return outcomes
 
 
-def sweep_plan(
-    session: Session,
-    plan: Plan,
-    policy: Policy,
-    as_of: date,
-    *,
-    actor: str,
-    persist: bool = True,
-    people: People | None = None,
-) -> SweepOutcome:
-    plan_policy = policy.for_plan(plan.name)
-    calendar = calendar_for(plan, plan_policy)
-    holiday = _not_working(calendar, as_of)
-    outcome = SweepOutcome(plan.name, as_of, holiday)
-    if holiday is not None:
-        return outcome
-    snapshot = load_snapshot(session, plan, people)
-    outcome.items = len(snapshot.items)
-    decisions = decide(snapshot, plan_policy, calendar, as_of)
-    already = existing_keys(session, [d.dedupe_key for d in decisions if d.recipient])
-    new = [d for d in decisions if d.dedupe_key not in already]
-    outcome.decided, outcome.queued = len(decisions), len(new)
-    if not persist:
-        outcome.new = new
-    if persist and new:
-        outcome.notices = _persist(session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of)
-    return outcome
+class _Seen:
+    """The recent keys, counting how many of today's decisions were found among them."""
+
+    def __init__(self, keys: set[str]) -> None:
+        self.keys, self.hits = keys, 0
+
+    def __contains__(self, key: object) -> bool:
+        found = key in self.keys
+        self.hits += found
+        return found
+
+
+def _unmade(session: Session, decisions: list[Decision]) -> list[Decision]:
+    made = existing_keys(session, [d.dedupe_key for d in decisions if d.recipient])
+    return [d for d in decisions if d.dedupe_key not in made]
+
+
+def _recent_since(working: list[tuple[Plan, Policy, WorkingCalendar, SweepOutcome]], as_of: date) -> datetime:
+    """How far back a decision that still applies today can have been made: a step stays the latest one
+    for at most the longest gap between two steps of a cadence. Only speed depends on this window; every
+    decision outside it is still checked against the whole outbox."""
+    since = as_of
+    for _plan, plan_policy, calendar, _outcome in working:
+        reminders, stale, chase = plan_policy.reminders, plan_policy.stale, plan_policy.meetings.chase_days
+        longest = max(reminders.overdue_repeat_days, stale.repeat_days, *reminders.due_soon_days, *chase)
+        since = min(since, calendar.add_working_days(as_of, -(longest + 2)))
+    return datetime.combine(since, time(0, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
 
 
 def _persist(

@@ -1,5 +1,6 @@
 """The working-day definitions every rule stands on, across weekends, bank holidays and clock changes."""
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -139,3 +140,14 @@ def test_adding_working_days_lands_on_a_working_day_n_away(start: date, n: int) 
     else:  # exactly -n working days in [landed, start)
         one = timedelta(days=1)
         assert ENG.count_between(landed - one, start - one) == -n
+
+
+@given(st.lists(st.dates(date(2000, 1, 1), date(2040, 12, 31)), min_size=2, max_size=8))
+def test_counts_stay_right_while_one_calendar_widens_its_range(days: list[date]) -> None:
+    # One calendar answers every question in turn, so later dates widen its range (backwards and forwards)
+    # after earlier positions were remembered: each count must still match a walk.
+    calendar = WorkingCalendar("ENG")
+    for a, b in itertools.pairwise(days):
+        calendar.position(b)  # widen first, then count from a date remembered before
+        near = a + timedelta(days=(b - a).days % 400)
+        assert calendar.count_between(a, near) == _brute_count(calendar, a, near)

@@ -350,3 +350,13 @@ def test_a_new_due_date_starts_new_keys() -> None:
     moved = run(snapshot(action()._replace(due=D("2017-11-20"))), "2017-11-20")
     assert {d.dedupe_key for d in first}.isdisjoint({d.dedupe_key for d in moved})
     assert moved and all("|2017-11-20|" in d.dedupe_key for d in moved)
+
+
+def test_decisions_already_made_are_left_out() -> None:
+    snap = snapshot(action(due="2017-10-20"), action("TAP-08", due="2017-10-13"))
+    everything = run(snap, "2017-10-16")
+    assert len(everything) >= 2
+    made = {everything[0].dedupe_key}
+    rest = decide(snap, POLICY, ENG, D("2017-10-16"), made)
+    assert [d.dedupe_key for d in rest] == [d.dedupe_key for d in everything[1:]]
+    assert decide(snap, POLICY, ENG, D("2017-10-16"), {d.dedupe_key for d in everything}) == []
