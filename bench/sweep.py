@@ -15,17 +15,19 @@ import argparse
 import subprocess
 import sys
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bench.common import fresh_database, peak_rss_mb, timed
-from config.policy import load_policy
-from models.db import make_engine, unit_of_work
+from config.policy import Policy, load_policy
+from models import sweep
+from models.db import make_engine, read_session, unit_of_work
+from models.lookup import plans_named
 from models.plan_import import import_plan
 from models.plan_spec import ActionSpec, AreaSpec, MilestoneSpec, PersonSpec, PlanSpec
-from models.sweep import sweep_plans
+from models.sweep import calendar_for, sweep_plans
 from models.vocab import RAG, Status
 
 AS_OF = date(2017, 11, 15)
@@ -79,10 +81,27 @@ def setup(url: str, plans: int, actions: int, milestones: int) -> None:
     engine.dispose()
 
 
-def bare_scan(engine: sa.Engine) -> int:
-    """The same columns the sweep reads, iterated in Python: the floor for reading them at all."""
+def decided_since(engine: sa.Engine, policy: Policy, as_of: date) -> datetime:
+    """The sweep's own window on recent notices, so the scan reads the same keys."""
+    with read_session(engine) as session:
+        plans = plans_named(session, None)
+    rules = []
+    for plan in plans:
+        plan_policy = policy.for_plan(plan.name)
+        rules.append((plan_policy, calendar_for(plan, plan_policy)))
+    return sweep.decided_since(rules, as_of)
+
+
+def bare_scan(engine: sa.Engine, since: datetime) -> int:
+    """The same columns the sweep reads, iterated in Python: the floor for reading them at all. That is
+    the open items, their dependencies and people, and also the ladder's open escalations and the keys of
+    the recent notices, which the sweep reads to know what it already decided."""
     n = 0
     with engine.connect() as conn:
+        for row in conn.execute(
+            sa.text("SELECT dedupe_key FROM notice WHERE not_before >= :since"), {"since": since}
+        ):
+            n += len(row)
         for query in (
             "SELECT ref, title, owner_id, current_due, status, area_id, original_due, rebaseline_count, rag, "
             "percent, last_update_on, start, consecutive_reds, exempt FROM action "
@@ -91,6 +110,7 @@ def bare_scan(engine: sa.Engine) -> int:
             "WHERE status IN ('not started', 'in progress')",
             "SELECT milestone_id, action_id FROM milestonedependency",
             "SELECT id, email, name, manager_id, deputy_id, away_from, away_to, teams_url FROM person",
+            "SELECT plan_id, item_ref, level, due, since FROM escalation WHERE closed_on IS NULL",
         ):
             for row in conn.exec_driver_sql(query):
                 n += len(row)
@@ -132,9 +152,16 @@ def main() -> None:
         )
         engine = make_engine(url)
         policy = load_policy()
-        scan_seconds, cells = min((timed(lambda: bare_scan(engine)) for _ in range(3)), key=lambda r: r[0])
         first_seconds, first = timed(lambda: sweep_plans(engine, policy, AS_OF))
-        second_seconds, second = timed(lambda: sweep_plans(engine, policy, AS_OF))
+        since = decided_since(engine, policy, AS_OF)
+        # Scan and second sweep take turns, three times each, and each keeps its best: the machine's noise
+        # then falls on both sides alike.
+        scans, seconds = [], []
+        for _ in range(3):
+            scans.append(timed(lambda: bare_scan(engine, since)))
+            seconds.append(timed(lambda: sweep_plans(engine, policy, AS_OF)))
+        scan_seconds, cells = min(scans, key=lambda r: r[0])
+        second_seconds, second = min(seconds, key=lambda r: r[0])
         third_seconds, _ = timed(lambda: sweep_plans(engine, policy, AS_OF, dry_run=True))
         assert sum(o.queued for o in second) == 0
         queued = sum(o.queued for o in first)

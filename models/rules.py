@@ -17,8 +17,9 @@ from typing import Any, NamedTuple
 from config.policy import Policy
 from models.calendar import WorkingCalendar
 from models.snapshot import ItemView, MeetingView, Snapshot
-from models.vocab import RAG, Audience, ItemKind
+from models.vocab import RAG, Audience, ItemKind, Status
 
+_OPEN = frozenset(s for s in Status if s.is_open)
 LEVEL_NAMES = {1: "the owner", 2: "the owner's manager", 3: "the Improvement Board"}
 
 
@@ -59,15 +60,26 @@ class Facts(NamedTuple):
     level: int  # the ladder's level for the current due date (1 when none)
 
 
-def _facts(item: ItemView, snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> Facts:
-    position = calendar.position
+def _all_facts(snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> dict[str, Facts]:
+    """The facts of every open item, keyed by ref. One loop with everything bound locally: it runs once
+    per open item of every plan, every working day."""
+    position, ladders, open_statuses = calendar.position, snapshot.ladders, _OPEN
     now = position(today)
-    to_due = position(item.due) - now
-    last = item.last_update or item.start
-    since = now - position(last) if last and last <= today else None
-    ladder = snapshot.ladders.get(item.ref)
-    level = ladder.level if ladder and ladder.due == item.due else 1
-    return Facts(item, to_due, -to_due if to_due < 0 else 0, since, level)
+    facts = {}
+    for item in snapshot.items:
+        if item.status not in open_statuses:
+            continue
+        to_due = position(item.due) - now
+        last = item.last_update or item.start
+        ladder = ladders.get(item.ref)
+        facts[item.ref] = Facts(
+            item,
+            to_due,
+            -to_due if to_due < 0 else 0,
+            now - position(last) if last and last <= today else None,
+            ladder.level if ladder and ladder.due == item.due else 1,
+        )
+    return facts
 
 
 def _next_step(
@@ -113,8 +125,8 @@ def decide(
     if not calendar.is_working_day(as_of):
         return []  # nothing is decided or sent on a weekend, a bank holiday or a closure day
     decisions: list[Decision] = []
-    facts = {i.ref: _facts(i, snapshot, calendar, as_of) for i in snapshot.items if i.status.is_open}
-    context = _Context(snapshot, policy, calendar, as_of, known)
+    facts = _all_facts(snapshot, calendar, as_of)
+    context = _Context(snapshot, policy, calendar, as_of, known, _IsoDates())
     for fact in facts.values():
         decisions += _for_item(fact, facts, context)
     decisions += _meeting_chase(context, facts)
@@ -199,6 +211,13 @@ class _Context(NamedTuple):
     calendar: WorkingCalendar
     today: date
     known: Container[str]
+    iso: dict[date, str]  # dates as the dedupe keys write them, each formatted once
+
+
+class _IsoDates(dict[date, str]):
+    def __missing__(self, day: date) -> str:
+        text = self[day] = day.isoformat()
+        return text
 
 
 def _decision(
@@ -213,8 +232,8 @@ def _decision(
     urgency: int = 0,
     **extra: Any,
 ) -> list[Decision]:
-    snapshot, today = context.snapshot, context.today
-    target = _to(snapshot, who, today)
+    snapshot = context.snapshot
+    target = _to(snapshot, who, context.today)
     if target is None:
         if level == 1:
             return []  # a reminder to nobody is no reminder
@@ -224,7 +243,7 @@ def _decision(
     step = str(step)
     if (
         recipient
-        and f"{snapshot.plan}|{item.ref}|{item.due.isoformat()}|{rule}|{step}|{recipient}" in context.known
+        and f"{snapshot.plan}|{item.ref}|{context.iso[item.due]}|{rule}|{step}|{recipient}" in context.known
     ):
         return []  # made on an earlier run (the same key as Decision.dedupe_key)
     return [
@@ -276,23 +295,26 @@ def _next_meeting(snapshot: Snapshot, today: date) -> str | None:
     return None
 
 
+def _in_days(days: int) -> str:
+    return "today" if days == 0 else f"in {days} working day{'s' * (days != 1)}"
+
+
 def _latest_step(value: int, steps: tuple[int, ...]) -> int | None:
     """The latest step that applies: the smallest threshold not below `value` (catching up a missed day)."""
-    applicable = [s for s in steps if value <= s]
-    return min(applicable) if applicable else None
+    if not steps or value > steps[0]:  # steps run from the largest down (the policy sorts them)
+        return None
+    return min(s for s in steps if value <= s)
 
 
 def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Decision]:
-    policy = context.policy
-    item = fact.item
+    reminders, stale_policy = context.policy.reminders, context.policy.stale
+    item, to_due, overdue, since = fact.item, fact.to_due, fact.overdue, fact.since_update
     out: list[Decision] = []
-    quiet = fact.since_update is not None and fact.since_update <= policy.reminders.quiet_after_update_days
-    quiet = quiet and item.last_update is not None
+    quiet = since is not None and since <= reminders.quiet_after_update_days and item.last_update is not None
     # Due soon: 10, 3 and 0 working days before.
-    if fact.to_due >= 0 and not quiet:
-        step = _latest_step(fact.to_due, policy.reminders.due_soon_days)
+    if to_due >= 0 and not quiet:
+        step = _latest_step(to_due, reminders.due_soon_days)
         if step is not None:
-            when = "today" if fact.to_due == 0 else f"in {fact.to_due} working day{'s' * (fact.to_due != 1)}"
             out += _decision(
                 context,
                 fact,
@@ -300,12 +322,12 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[D
                 step,
                 "ReminderQueued",
                 item.owner,
-                lambda: f"{item.ref} is due {when}: reminder to the owner",
+                lambda: f"{item.ref} is due {_in_days(to_due)}: reminder to the owner",
                 urgency=1,
             )
     # Overdue: the first working day after, then every N.
-    if fact.overdue >= 1 and item.kind is ItemKind.ACTION:
-        step = (fact.overdue - 1) // policy.reminders.overdue_repeat_days
+    if overdue >= 1 and item.kind is ItemKind.ACTION:
+        step = (overdue - 1) // reminders.overdue_repeat_days
         out += _decision(
             context,
             fact,
@@ -313,16 +335,12 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[D
             step,
             "OverdueNoticeQueued",
             item.owner,
-            lambda: (
-                f"{item.ref} is {fact.overdue} working day{'s' * (fact.overdue != 1)} overdue: "
-                "notice to the owner"
-            ),
+            lambda: f"{item.ref} is {overdue} working day{'s' * (overdue != 1)} overdue: notice to the owner",
             urgency=3,
         )
     # Stale: no update for a long time.
-    stale = fact.since_update is not None and fact.since_update >= policy.stale.request_after_days
-    if stale and fact.since_update is not None and not quiet:
-        step = (fact.since_update - policy.stale.request_after_days) // policy.stale.repeat_days
+    if since is not None and since >= stale_policy.request_after_days and not quiet:
+        step = (since - stale_policy.request_after_days) // stale_policy.repeat_days
         out += _decision(
             context,
             fact,
@@ -330,7 +348,7 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[D
             step,
             "UpdateRequested",
             item.owner,
-            lambda: f"{item.ref} has had no update for {fact.since_update} working days: update requested",
+            lambda: f"{item.ref} has had no update for {since} working days: update requested",
             urgency=2,
         )
     out += _ladder(fact, facts, context)
@@ -376,6 +394,8 @@ def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple
 
 
 def _ladder(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Decision]:
+    if fact.level >= 3:
+        return []  # already at the top of the ladder
     snapshot = context.snapshot
     level, rule, why = _target_level(fact, facts, context.policy)
     if level <= fact.level:

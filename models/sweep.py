@@ -6,7 +6,10 @@ The Prefect flow and the CLI both call `sweep_plans`; nothing here reads the clo
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -71,6 +74,19 @@ def _not_working(calendar: WorkingCalendar, day: date) -> str | None:
 PLANS_PER_READ = 50
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A sweep builds hundreds of thousands of small tuples that form no reference cycles; left running,
+    the cyclic garbage collector rescans the growing heap again and again (measured: 40% of the read)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def sweep_plans(
     engine: Engine,
     policy: Policy,
@@ -79,6 +95,13 @@ def sweep_plans(
     plan_name: str | None = None,
     dry_run: bool = False,
     actor: str = "system:sweep",
+) -> list[SweepOutcome]:
+    with _collector_paused():
+        return _sweep_plans(engine, policy, as_of, plan_name, dry_run, actor)
+
+
+def _sweep_plans(
+    engine: Engine, policy: Policy, as_of: date, plan_name: str | None, dry_run: bool, actor: str
 ) -> list[SweepOutcome]:
     outcomes, working = [], []
     with read_session(engine) as session:
@@ -93,7 +116,10 @@ def sweep_plans(
         if not working:
             return outcomes
         people = load_people(session)
-        recent = recent_keys(session, _recent_since(working, as_of))
+        recent = recent_keys(
+            session,
+            decided_since([(plan_policy, calendar) for _, plan_policy, calendar, _ in working], as_of),
+        )
     for start in range(0, len(working), PLANS_PER_READ):
         batch = working[start : start + PLANS_PER_READ]
         with read_session(engine) as session:
@@ -139,12 +165,12 @@ def _unmade(session: Session, decisions: list[Decision]) -> list[Decision]:
     return [d for d in decisions if d.dedupe_key not in made]
 
 
-def _recent_since(working: list[tuple[Plan, Policy, WorkingCalendar, SweepOutcome]], as_of: date) -> datetime:
+def decided_since(rules: Iterable[tuple[Policy, WorkingCalendar]], as_of: date) -> datetime:
     """How far back a decision that still applies today can have been made: a step stays the latest one
     for at most the longest gap between two steps of a cadence. Only speed depends on this window; every
     decision outside it is still checked against the whole outbox."""
     since = as_of
-    for _plan, plan_policy, calendar, _outcome in working:
+    for plan_policy, calendar in rules:
         reminders, stale, chase = plan_policy.reminders, plan_policy.stale, plan_policy.meetings.chase_days
         longest = max(reminders.overdue_repeat_days, stale.repeat_days, *reminders.due_soon_days, *chase)
         since = min(since, calendar.add_working_days(as_of, -(longest + 2)))
