@@ -78,11 +78,6 @@ def head(session: Session) -> Head | None:
     return Head(row[0], row[1]) if row else None
 
 
-def _lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK_KEY})
-
-
 class UnrecordedChange(RuntimeError):
     """A transaction changed the plan without writing its ledger event: a bug, refused at commit."""
 
@@ -134,11 +129,28 @@ def record(session: Session, *events: Event, at: datetime | None = None) -> Head
 
 
 def record_many(session: Session, events: Iterable[Event], *, at: datetime | None = None) -> Head:
-    _lock(session)
-    current = head(session) or Head(0, GENESIS_HASH)
+    session.flush()  # the session's pending changes go first, as an ORM statement would have done
+    new_head, count = append(session.connection(), events, at=at)
+    session.info["ledger_events"] = session.info.get("ledger_events", 0) + count
+    return new_head
+
+
+_AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+_HEAD = sa.select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
+_LOCK = sa.text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def append(
+    connection: sa.Connection, events: Iterable[Event], *, at: datetime | None = None
+) -> tuple[Head, int]:
+    """Chain `events` onto the ledger on a bare connection, inside its transaction (for hot paths that
+    write with core statements and no session); returns the new head and how many events went in."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK, {"k": LEDGER_LOCK_KEY})
+    found = connection.execute(_HEAD).first()
+    seq, prev = (found[0], found[1]) if found else (0, GENESIS_HASH)
     stamp = format_at(at or utcnow())
     rows = []
-    seq, prev = current.seq, current.hash
     for event in events:
         seq += 1
         body = encode(seq, stamp, event, prev)
@@ -158,9 +170,8 @@ def record_many(session: Session, events: Iterable[Event], *, at: datetime | Non
         )
         prev = digest
     if rows:
-        session.execute(sa.insert(AuditEvent), rows)
-        session.info["ledger_events"] = session.info.get("ledger_events", 0) + len(rows)
-    return Head(seq, prev)
+        connection.execute(_AUDIT.insert(), rows)
+    return Head(seq, prev), len(rows)
 
 
 def decode_data(body: bytes) -> dict[str, Any]:
