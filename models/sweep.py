@@ -139,6 +139,7 @@ def _sweep_plans(
                 outcome.queued = len(outcome.new)
                 continue
             with unit_of_work(engine) as session:
+                _lock_plan(session, key_of(plan))
                 new = _unmade(session, candidates)
                 outcome.queued = len(new)
                 if new:
@@ -146,6 +147,19 @@ def _sweep_plans(
                         session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of
                     )
     return outcomes
+
+
+# Names this product's per-plan sweep locks among PostgreSQL's advisory locks (the ledger has its own).
+SWEEP_LOCK_CLASS = 0x535750  # "SWP"
+
+
+def _lock_plan(session: Session, plan_id: int) -> None:
+    """Two sweeps of one plan never write at once: the second waits here, then finds the first's notices
+    and adds nothing. On SQLite the writing transaction's BEGIN IMMEDIATE already serialises writers."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:k, :plan)"), {"k": SWEEP_LOCK_CLASS, "plan": plan_id}
+        )
 
 
 class _Seen:

@@ -4,6 +4,7 @@ what was queued for the old owner."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -136,3 +137,34 @@ def test_dry_run_changes_nothing(engine: Engine) -> None:
     assert outcome.new and _notices(engine) == [] and verify_database(engine).head == head
     with Session(engine) as session:
         assert session.execute(sa.select(sa.func.count()).select_from(Escalation)).scalar_one() == 0
+
+
+def test_two_sweeps_of_one_plan_at_once_queue_everything_once(engine: Engine) -> None:
+    # Each sweep reads, decides, then writes under the plan's lock, re-checking the outbox there: the one that
+    # waited finds the other's notices and adds nothing (no unique-key failure, no double escalation).
+    load_small_plan(engine)
+    barrier = threading.Barrier(2)
+    outcomes: list[int] = []
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            barrier.wait()
+            [outcome] = sweep_plans(engine, POLICY, D("2017-10-23"))
+            outcomes.append(outcome.queued)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    notices = _notices(engine)
+    assert sorted(outcomes)[0] == 0 and sum(outcomes) > 0
+    assert len({n.dedupe_key for n in notices}) == len(notices)
+    with Session(engine) as session:
+        ladder = session.exec(select(Escalation.item_ref, Escalation.level)).all()
+    assert len(set(ladder)) == len(ladder)
+    assert verify_database(engine).ok
