@@ -24,6 +24,11 @@ from notifications.transport import Delivery
 STATUS = re.compile(r"error=(\d{3})")
 
 
+def well_formed(url: str) -> bool:
+    """Whether apprise reads `url` as a Power Automate Workflows URL (no request is made)."""
+    return bool(apprise.Apprise().add(url))
+
+
 class TeamsTransport:
     def __init__(self, verify: bool = True, timeout: float = 30.0) -> None:
         self.verify, self.timeout = verify, timeout

@@ -1,0 +1,93 @@
+"""`doctor` against real parts: a migrated database (SQLite and PostgreSQL), a real SMTP server with STARTTLS
+and a password, a closed port, a database that needs migrating, a dead notice and a malformed Teams URL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from pydantic import SecretStr
+from sqlalchemy.engine import Engine
+
+from config.settings import Settings
+from flows.doctor import State, diagnose
+from models.db import make_engine, unit_of_work
+from models.ledger import Event, record
+from models.outbox import Notice, NoticeStatus
+from models.plan_import import import_plan
+from tests.factories import load_small_plan, queue_notices, small_plan
+from tests.smtp_server import free_port, self_signed, start
+
+NO_PREFECT = lambda: None  # noqa: E731 - no Prefect API configured: a warning, not a failure
+
+
+def _states(checks: list) -> dict[str, State]:
+    return {c.name: c.state for c in checks}
+
+
+def test_a_ready_installation_is_green(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    load_small_plan(engine)
+    controller, _ = start(tls=self_signed(tmp_path), auth=("lineofsight", "s3cret-pass"))
+    try:
+        url = f"smtp+starttls://lineofsight:s3cret-pass@127.0.0.1:{controller.port}?verify=no"
+        checks = diagnose(Settings(database_url=db_url, smtp_url=SecretStr(url)), prefect_api=NO_PREFECT)
+    finally:
+        controller.stop()
+    states = _states(checks)
+    assert [c.name for c in checks] == ["database", "ledger", "outbox", "teams", "policy", "smtp", "prefect"]
+    assert all(
+        states[name] is State.OK for name in ("database", "ledger", "outbox", "teams", "policy", "smtp")
+    )
+    assert states["prefect"] is State.WARN
+    smtp = next(c for c in checks if c.name == "smtp")
+    assert "signed in" in smtp.detail and "s3cret-pass" not in smtp.detail
+
+
+def test_wrong_smtp_password_and_closed_port_fail_with_a_fix(db_url: str, tmp_path: Path) -> None:
+    controller, server = start(tls=self_signed(tmp_path), auth=("lineofsight", "s3cret-pass"))
+    try:
+        wrong = f"smtp+starttls://lineofsight:wrong-pass@127.0.0.1:{controller.port}?verify=no"
+        [smtp] = [
+            c for c in diagnose(Settings(database_url=db_url, smtp_url=SecretStr(wrong))) if c.name == "smtp"
+        ]
+    finally:
+        controller.stop()
+    assert smtp.state is State.FAIL and "credentials" in smtp.detail and "wrong-pass" not in smtp.detail
+    assert not server.received  # nothing sent
+    closed = f"smtp://127.0.0.1:{free_port()}"
+    checks = diagnose(Settings(database_url=db_url, smtp_url=SecretStr(closed)), prefect_api=NO_PREFECT)
+    [smtp] = [c for c in checks if c.name == "smtp"]
+    assert smtp.state is State.FAIL and smtp.fix
+
+
+def test_dead_notices_and_malformed_teams_urls_fail(db_url: str, engine: Engine) -> None:
+    spec = small_plan()
+    people = list(spec.people)
+    people[0] = replace(people[0], teams_url="https://example.org/not-a-workflow")
+    with unit_of_work(engine) as session:
+        import_plan(session, replace(spec, people=tuple(people)), actor="test")
+    queue_notices(engine, 1, recipients=1, at=datetime(2017, 10, 2, tzinfo=UTC))
+    with unit_of_work(engine) as session:
+        session.execute(sa.update(Notice).values(status=NoticeStatus.DEAD, last_error="550 no such user"))
+        record(session, Event("NoticeFailed", "test", None, None, {"why": "test"}))
+    states = _states(diagnose(Settings(database_url=db_url), prefect_api=NO_PREFECT))
+    assert states["outbox"] is State.FAIL and states["teams"] is State.FAIL
+    assert states["database"] is State.OK and states["ledger"] is State.OK
+
+
+def test_an_unmigrated_database_says_to_run_init(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    make_engine(url).dispose()
+    checks = diagnose(Settings(database_url=url), prefect_api=NO_PREFECT)
+    [database] = [c for c in checks if c.name == "database"]
+    assert database.state is State.FAIL and "lineofsight init" in database.fix
+    assert "ledger" not in _states(checks)  # nothing further is checked against a database not ready
+
+
+def test_an_unreachable_prefect_api_fails() -> None:
+    checks = diagnose(
+        Settings(database_url="sqlite://"), prefect_api=lambda: f"http://127.0.0.1:{free_port()}/api"
+    )
+    assert _states(checks)["prefect"] is State.FAIL
