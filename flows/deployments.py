@@ -8,11 +8,13 @@ from typing import Any
 TIMEZONE = "Europe/London"
 SWEEP_CRON = "0 7 * * 1-5"  # 07:00 Monday to Friday
 DISPATCH_CRON = "*/15 7-18 * * 1-5"  # every 15 minutes from 07:00 to 18:45, Monday to Friday
+PACK_CRON = "30 7 * * 1-5"  # 07:30 Monday to Friday, after the sweep: packs see that morning's escalations
 
 
 def deployments() -> list[Any]:
     from prefect.schedules import Cron
 
+    from flows.board_pack import board_pack_flow
     from flows.dispatch import dispatch_flow
     from flows.sweep import sweep_flow
 
@@ -27,6 +29,12 @@ def deployments() -> list[Any]:
             name="dispatch",
             schedule=Cron(DISPATCH_CRON, timezone=TIMEZONE),
             description="Every 15 minutes in working hours: deliver what is due in the outbox.",
+            tags=["lineofsight"],
+        ),
+        board_pack_flow.to_deployment(
+            name="board-packs",
+            schedule=Cron(PACK_CRON, timezone=TIMEZONE),
+            description="Every working day at 07:30: build and send each board pack whose date has come.",
             tags=["lineofsight"],
         ),
     ]

@@ -104,6 +104,9 @@ def build_pack(
         day = pack_date(meeting.date, calendar, plan_policy.meetings.pack_days)
         data = load_pack_data(session, plan, board, meeting, day)
         previous = load_previous_packs(session, board, meeting, audience)
+    # A pack speaks as of its own date, however late it is built (a rebuild gives the same pack); built early,
+    # it is a preview as of the day it is built.
+    as_of = min(as_of, day)
     context = build_pack_context(data, previous, plan_policy, calendar, as_of, day, audience)
     rendered = render(context, plan_policy.meetings.pack_days)
     stem = f"{meeting.date.isoformat()}-{_slug(board.name)}-{audience.value}"
@@ -223,3 +226,24 @@ def due_packs(session: Session, plan: Plan, policy: Policy, as_of: date) -> list
         for m, b in rows
         if (m.id, m.audience) not in built and is_due(m.date, as_of, calendar, clear)
     ]
+
+
+def build_due_packs(
+    engine: Engine,
+    policy: Policy,
+    as_of: date,
+    out_dir: Path,
+    *,
+    plan_name: str | None = None,
+    actor: str = ACTOR,
+) -> list[BuiltPack]:
+    """Every pack owed today, for every plan (or one): nothing on a day that is not a working day of the
+    plan's nation, since packs are issued on working days only."""
+    from models.lookup import plans_named
+
+    with read_session(engine) as session:
+        owed = []
+        for plan in plans_named(session, plan_name):
+            if calendar_for(plan, policy.for_plan(plan.name)).is_working_day(as_of):
+                owed += due_packs(session, plan, policy, as_of)
+    return [build_pack(engine, d.meeting_id, d.audience, policy, as_of, out_dir, actor=actor) for d in owed]

@@ -18,3 +18,11 @@ def test_dispatch_every_quarter_hour_in_working_hours() -> None:
     [schedule] = dispatch.schedules
     assert schedule.schedule.cron == "*/15 7-18 * * 1-5"
     assert schedule.schedule.timezone == "Europe/London"
+
+
+def test_board_packs_at_half_past_seven_on_weekdays() -> None:
+    [packs] = [d for d in deployments() if d.name == "board-packs"]
+    [schedule] = packs.schedules
+    assert schedule.schedule.cron == "30 7 * * 1-5"
+    assert schedule.schedule.timezone == "Europe/London"
+    assert packs.flow_name == "lineofsight-board-pack"
