@@ -50,7 +50,7 @@ def build_plan_packs(plan: str, as_of: datetime, send: bool, actor: str) -> list
     logger = get_run_logger()
     results = []
     for pack in built:
-        queued = publish(app.engine, pack.pack_id, actor=actor).queued if send else 0
+        queued = publish(app.engine, pack.pack_id, actor=actor, now=as_of).queued if send else 0
         create_markdown_artifact(
             key=f"board-pack-{pack.meeting_date.isoformat()}-{pack.audience}",
             markdown=artifact_markdown(pack),

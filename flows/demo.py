@@ -91,11 +91,12 @@ def _replay(app: App, packs: list[BuiltPack], *, until: date, since: date = demo
     while day <= until:
         outcomes = sweep_plans(app.engine, app.policy, day, actor="system:sweep (demo replay)")
         swept += sum(1 for o in outcomes if o.working_day)
+        issued = datetime.combine(day, time(7, 30), tzinfo=ZoneInfo("Europe/London"))
         built = build_due_packs(
             app.engine, app.policy, day, app.settings.packs_dir, actor="system:packs (demo)"
         )
         for pack in built:
-            publish(app.engine, pack.pack_id, actor="system:packs (demo)")
+            publish(app.engine, pack.pack_id, actor="system:packs (demo)", now=issued)
         packs += built
         morning = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo("Europe/London"))
         dispatch(app.engine, app.transport, morning, sender=app.settings.mail_from)
