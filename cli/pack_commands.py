@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from flows.bootstrap import App
 
 pack = typer.Typer(help="Board packs: build, list and inspect them.", no_args_is_help=True)
-meeting = typer.Typer(help="Board and committee meetings.", no_args_is_help=True)
+meeting = typer.Typer(
+    help="Board and committee meetings: add one; its pack date follows from the policy.", no_args_is_help=True
+)
 
 PLAN_OPTION = typer.Option(None, "--plan", help="The plan (needed only when several are loaded).")
 
