@@ -67,7 +67,7 @@ def rules_in_words(policy: Policy, nation: str) -> tuple[tuple[str, str], ...]:
             "An action goes to its owner's manager (or the area lead) when " + _list(lead_reasons) + ".",
         ),
         (
-            "Level 3: this Board",
+            "Level 3: the Improvement Board",
             "An item goes on the Board's exceptions list when " + _list(red_reasons) + ". A milestone is "
             f"at risk within {_days(policy.milestones.at_risk_window_days)} of its date when an action it "
             "depends on is overdue or red. The ladder only climbs: an item leaves the list when it is done, "

@@ -268,5 +268,5 @@ def test_rules_are_written_from_the_policy() -> None:
     words = dict(
         build_pack_context(fixture_data(), (), strict, CALENDAR, PACK_DAY, PACK_DAY, Audience.BOARD).rules
     )
-    assert "it is 7 working days overdue" in words["Level 3: this Board"]
+    assert "it is 7 working days overdue" in words["Level 3: the Improvement Board"]
     assert "England" in words["Working days"]
