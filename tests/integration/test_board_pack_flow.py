@@ -4,14 +4,17 @@ frozen time), sends them, leaves a markdown artifact per pack, and does nothing 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from models.board_meetings import add_meeting
 from models.board_packs import Pack
+from models.db import unit_of_work
 from models.outbox import Notice
+from models.vocab import Audience
 from tests.pack_fixtures import load_pack_plan
 
 LONDON = ZoneInfo("Europe/London")
@@ -54,6 +57,18 @@ def test_board_pack_flow_run(prefect_harness, engine: Engine, db_url: str, monke
     assert len(markdown) == 2 and all(
         "| Red | Amber | Green | Complete | Exceptions |" in m for m in markdown
     )
-    # The next day builds nothing new; a bank holiday builds nothing at all.
+    # The next day builds nothing new.
     assert board_pack_flow(as_of=datetime(2017, 9, 26, 7, 30, tzinfo=LONDON)) == []
-    assert board_pack_flow(as_of=datetime(2017, 12, 25, 7, 30, tzinfo=LONDON)) == []
+    # The pack for 2 January 2018 is due from 20 December, but nothing is built on Christmas Day.
+    with unit_of_work(engine) as session:
+        add_meeting(
+            session,
+            board_name="Improvement Board",
+            day=date(2018, 1, 2),
+            theme=None,
+            audience=Audience.BOARD,
+            actor="test",
+        )
+    assert board_pack_flow(as_of=datetime(2017, 12, 25, 7, 30, tzinfo=LONDON), send=False) == []
+    [late] = board_pack_flow(as_of=datetime(2017, 12, 27, 7, 30, tzinfo=LONDON), send=False)
+    assert late["meeting"] == "2018-01-02" and late["notices"] == 0
