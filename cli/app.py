@@ -110,7 +110,7 @@ def demo(
         f"Messages:      {len(messages)} emails the service sent over the autumn, as .eml files in "
         f"{result.directory / 'outbox'} (open any in a mail client)"
     )
-    out.print(f"Board packs:   {len(result.packs)} built on their pack dates and sent to each board:")
+    out.print(f"Board packs:   {len(result.packs)} built and sent to their boards:")
     for pack in result.packs:
         out.print(Text(f"               {pack.meeting_date:%d %b %Y} {pack.audience:<8} {pack.path('.pdf')}"))
     out.print(f"Demo database: {result.database}")
