@@ -9,8 +9,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
+from rich.text import Text
 
-from cli import audit_commands, outbox_commands, plan_commands, sweep_commands, workbook_commands
+from cli import (
+    audit_commands,
+    doctor_command,
+    outbox_commands,
+    pack_commands,
+    plan_commands,
+    serve_command,
+    sweep_commands,
+    workbook_commands,
+)
 from cli.edge import EdgeGroup
 from cli.output import console
 from flows.bootstrap import bootstrap
@@ -102,6 +112,9 @@ def demo(
         f"Messages:      {len(messages)} emails the service sent over the autumn, as .eml files in "
         f"{result.directory / 'outbox'} (open any in a mail client)"
     )
+    out.print(f"Board packs:   {len(result.packs)} built and sent to their boards:")
+    for pack in result.packs:
+        out.print(Text(f"               {pack.meeting_date:%d %b %Y} {pack.audience:<8} {pack.path('.pdf')}"))
     out.print(f"Demo database: {result.database}")
     out.print(f"Explore it:    export LINEOFSIGHT_DATABASE_URL=sqlite:///{result.database}")
     out.print(
@@ -121,6 +134,10 @@ app.command()(workbook_commands.template)
 app.command("import")(workbook_commands.import_)
 app.command()(workbook_commands.export)
 app.add_typer(audit_commands.audit, name="audit")
+app.add_typer(pack_commands.pack, name="pack")
+app.add_typer(pack_commands.meeting, name="meeting")
+app.command()(doctor_command.doctor)
+app.command()(serve_command.serve)
 
 
 def main() -> None:

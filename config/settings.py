@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field(default="lineofsight@example.org")
     outbox_dir: Path = Field(default=Path("outbox"), description="Where messages go with no transport.")
+    packs_dir: Path = Field(default=Path("board_packs"), description="Where board packs (PDF and HTML) go.")
     teams_verify_tls: bool = Field(default=True, description="Check the Workflows endpoint's certificate.")
     policy_file: Path | None = Field(
         default=None, description="The escalation policy (default: the packaged one)."

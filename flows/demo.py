@@ -22,6 +22,8 @@ from models.sweep import sweep_plans
 from models.updates import apply_update
 from models.verification import Verdict, verify_database
 from notifications.dispatch import dispatch
+from packs.build import BuiltPack, build_due_packs
+from packs.publish import publish
 from workbooks.plan_workbook import import_workbook
 
 DEMO_ACTOR = "system:demo"
@@ -39,6 +41,7 @@ class DemoResult:
     working_days_swept: int
     workbook: Path
     flow_run: list[dict[str, object]] | None
+    packs: tuple[BuiltPack, ...] = ()
 
 
 def run_demo(directory: Path, *, prefect_run: bool = True) -> DemoResult:
@@ -48,16 +51,20 @@ def run_demo(directory: Path, *, prefect_run: bool = True) -> DemoResult:
     for stale in (database, database.with_suffix(".db-wal"), database.with_suffix(".db-shm")):
         stale.unlink(missing_ok=True)
     shutil.rmtree(directory / "outbox", ignore_errors=True)
+    shutil.rmtree(directory / "packs", ignore_errors=True)
     directory.mkdir(parents=True, exist_ok=True)
 
-    settings = Settings(database_url=f"sqlite:///{database}", outbox_dir=directory / "outbox")
+    settings = Settings(
+        database_url=f"sqlite:///{database}", outbox_dir=directory / "outbox", packs_dir=directory / "packs"
+    )
     app = bootstrap(settings, check_schema=False)
     migrate(app.engine)
     loaded = import_workbook(app.engine, demo_plan.WORKBOOK, actor=DEMO_ACTOR).report
-    replayed = _replay(app, until=demo_plan.AS_OF - timedelta(days=1))
+    packs: list[BuiltPack] = []
+    replayed = _replay(app, packs, until=demo_plan.AS_OF - timedelta(days=1))
     flow_run = _last_day_through_prefect(app) if prefect_run else None
     if flow_run is None:
-        replayed += _replay(app, since=demo_plan.AS_OF, until=demo_plan.AS_OF)
+        replayed += _replay(app, packs, since=demo_plan.AS_OF, until=demo_plan.AS_OF)
     return DemoResult(
         app,
         directory,
@@ -69,11 +76,13 @@ def run_demo(directory: Path, *, prefect_run: bool = True) -> DemoResult:
         replayed,
         demo_plan.WORKBOOK,
         flow_run,
+        tuple(packs),
     )
 
 
-def _replay(app: App, *, until: date, since: date = demo_plan.START) -> int:
-    """Every day from `since` to `until`: the 07:00 sweep, then the updates owners posted that day."""
+def _replay(app: App, packs: list[BuiltPack], *, until: date, since: date = demo_plan.START) -> int:
+    """Every day from `since` to `until`: the 07:00 sweep, the board packs due that day (built and sent),
+    then the updates owners posted that day."""
     by_day: dict[date, list[UpdateSpec]] = {}
     for update in demo_plan.UPDATES:
         if update.at is not None:
@@ -82,6 +91,13 @@ def _replay(app: App, *, until: date, since: date = demo_plan.START) -> int:
     while day <= until:
         outcomes = sweep_plans(app.engine, app.policy, day, actor="system:sweep (demo replay)")
         swept += sum(1 for o in outcomes if o.working_day)
+        issued = datetime.combine(day, time(7, 30), tzinfo=ZoneInfo("Europe/London"))
+        built = build_due_packs(
+            app.engine, app.policy, day, app.settings.packs_dir, actor="system:packs (demo)"
+        )
+        for pack in built:
+            publish(app.engine, pack.pack_id, actor="system:packs (demo)", now=issued)
+        packs += built
         morning = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo("Europe/London"))
         dispatch(app.engine, app.transport, morning, sender=app.settings.mail_from)
         for update in by_day.get(day, []):

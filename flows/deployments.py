@@ -8,11 +8,13 @@ from typing import Any
 TIMEZONE = "Europe/London"
 SWEEP_CRON = "0 7 * * 1-5"  # 07:00 Monday to Friday
 DISPATCH_CRON = "*/15 7-18 * * 1-5"  # every 15 minutes from 07:00 to 18:45, Monday to Friday
+PACK_CRON = "30 6 * * *"  # 06:30 every day; the flow does nothing on weekends and bank holidays
 
 
 def deployments() -> list[Any]:
     from prefect.schedules import Cron
 
+    from flows.board_pack import board_pack_flow
     from flows.dispatch import dispatch_flow
     from flows.sweep import sweep_flow
 
@@ -20,6 +22,9 @@ def deployments() -> list[Any]:
         sweep_flow.to_deployment(
             name="daily-sweep",
             schedule=Cron(SWEEP_CRON, timezone=TIMEZONE),
+            # One sweep run at a time (a late run and a manual one queue rather than overlap); the sweep
+            # also takes a per-plan lock in the database, which holds for runs started outside Prefect.
+            concurrency_limit=1,
             description="Every working day at 07:00: reminders, escalations and update requests.",
             tags=["lineofsight"],
         ),
@@ -27,6 +32,13 @@ def deployments() -> list[Any]:
             name="dispatch",
             schedule=Cron(DISPATCH_CRON, timezone=TIMEZONE),
             description="Every 15 minutes in working hours: deliver what is due in the outbox.",
+            tags=["lineofsight"],
+        ),
+        board_pack_flow.to_deployment(
+            name="board-packs",
+            schedule=Cron(PACK_CRON, timezone=TIMEZONE),
+            description="Every day at 06:30 (nothing on weekends and bank holidays): build and send each "
+            "board pack whose date has come.",
             tags=["lineofsight"],
         ),
     ]

@@ -17,6 +17,9 @@ from models.columns import enum_type, utcnow
 from models.errors import BadInput, UnknownItem
 from models.ledger import Event, record
 
+# A pack's notice is never folded into a digest: it goes alone, with the PDF attached.
+PACK_PUBLISHED = "PackPublished"
+
 
 class Channel(StrEnum):
     EMAIL = "email"

@@ -1,6 +1,7 @@
 """Every table, imported in one place so SQLModel.metadata is complete (for Alembic and tests)."""
 
 from models.audit import AuditEvent
+from models.board_packs import Pack
 from models.escalations import Escalation
 from models.meetings import Board, BoardMember, Meeting
 from models.outbox import Notice
@@ -18,6 +19,7 @@ __all__ = [
     "Milestone",
     "MilestoneDependency",
     "Notice",
+    "Pack",
     "Person",
     "Plan",
     "Update",

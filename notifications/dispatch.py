@@ -22,6 +22,14 @@ from models.ledger import Event, append, record_many
 from models.outbox import Channel, Notice, NoticeStatus
 from models.people import Person
 from notifications.messages import Digest, PendingNotice, build_digests, decode_payload
+from notifications.pack_mail import (
+    PackDigest,
+    board_channels,
+    is_pack,
+    pack_digests,
+    render_pack_card,
+    render_pack_email,
+)
 from notifications.rendering import render_card, render_email
 from notifications.transport import Delivery, Transport
 
@@ -114,7 +122,11 @@ def dispatch(
             sa.select(col(Person.email), col(Person.teams_url)).where(col(Person.teams_url).is_not(None))
         )
         teams: dict[str, str | None] = {email: url for email, url in found}
-    digests = build_digests(notices, plan_of, domain)
+        teams.update(board_channels(session))
+    # A board pack goes alone, with its PDF: never folded into the person's digest.
+    packs = [n for n in notices if is_pack(n)]
+    digests = build_digests([n for n in notices if not is_pack(n)], plan_of, domain)
+    digests += pack_digests(packs, plan_of, domain)
     _remember(engine, digests)
     try:
         for digest in digests:
@@ -145,6 +157,10 @@ def _send(
     transport: Transport, digest: Digest, sender: str, now: datetime, teams_url: str | None
 ) -> Delivery:
     try:
+        if isinstance(digest, PackDigest):
+            if digest.channel == Channel.TEAMS.value:
+                return transport.send_card(teams_url, render_pack_card(digest), digest.recipient)
+            return transport.send_email(render_pack_email(digest, sender, now))
         if digest.channel == Channel.TEAMS.value:
             card = render_card(digest)
             card["_message_id"] = digest.message_id

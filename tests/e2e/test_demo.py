@@ -16,6 +16,10 @@ def test_demo_builds_and_shows_the_plan(tmp_path) -> None:
     assert "TAP-16" in result.output and "events, verified intact, head " in result.output
     database = tmp_path / "demo" / "lineofsight.db"
     assert database.exists()
+    # Each autumn meeting's pack, built on its pack date, with its path printed.
+    pdfs = sorted((tmp_path / "demo" / "packs").rglob("*.pdf"))
+    assert len(pdfs) == 7 and "Board packs:   7 built" in result.output
+    assert all(p.name in result.output for p in pdfs)
     env = {"LINEOFSIGHT_DATABASE_URL": f"sqlite:///{database}"}
     rows = json.loads(
         runner.invoke(app, ["status", "--as-of", "2017-12-11", "--format", "json"], env=env).stdout

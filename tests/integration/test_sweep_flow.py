@@ -4,11 +4,9 @@ around a flow). Its task runs do not grow with the number of actions."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -19,14 +17,6 @@ from models.plan_spec import ActionSpec
 from tests.factories import OWNER, small_plan
 
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def _task_runs(flow_run_id) -> list[str]:

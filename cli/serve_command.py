@@ -1,0 +1,34 @@
+"""`lineofsight serve`: run the schedules against the Prefect server named in the environment."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from cli.output import console
+from models.errors import ConfigurationError
+
+
+def serve(
+    limit: int = typer.Option(
+        4, min=1, help="Most flow runs at once (late runs queue instead of piling up)."
+    ),
+) -> None:
+    """Run the schedules until stopped: the sweep at 07:00 on weekdays, dispatch every 15 minutes from
+    07:00 to 19:00 on weekdays and the board packs at 06:30 daily, in Europe/London time. Needs a Prefect
+    server (`prefect server start`) named by PREFECT_API_URL."""
+    from flows.bootstrap import bootstrap
+
+    bootstrap()  # the database must be reachable and migrated before anything is scheduled
+    if not os.environ.get("PREFECT_API_URL"):
+        raise ConfigurationError(
+            "PREFECT_API_URL is not set: schedules need a Prefect server. Start one with "
+            "`prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api."
+        )
+    from flows.deployments import serve as serve_deployments
+
+    console().print(
+        f"Serving the Line of Sight schedules against {os.environ['PREFECT_API_URL']} (Ctrl+C stops)."
+    )
+    serve_deployments(limit=limit)

@@ -1,0 +1,130 @@
+"""Board packs as built: which meeting and audience, when, from which ledger head, the files and their
+SHA-256, and a compact per-item summary that the next pack compares against (what changed, the trend).
+
+A pack is never edited in place without a trace: a rebuild replaces the row and records `PackBuilt` again,
+with the hashes before and after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from models.columns import enum_type, key_of, utcnow
+from models.errors import UnknownItem
+from models.vocab import Audience
+
+
+class Pack(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "audience"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    audience: Audience = Field(sa_type=enum_type(Audience))
+    built_at: datetime = Field(default_factory=utcnow)
+    built_for: date  # the pack date: N clear working days before the meeting
+    ledger_seq: int
+    ledger_hash: str = Field(max_length=64)
+    files: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    summary: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PackRow:
+    id: int
+    plan: str
+    board: str
+    meeting_date: date
+    audience: str
+    built_for: date
+    built_at: datetime
+    published_at: datetime | None
+    pdf: str | None
+
+
+@dataclass(frozen=True)
+class PackDetail:
+    id: int
+    plan: str
+    board: str
+    meeting_date: date
+    audience: str
+    built_for: date
+    built_at: datetime
+    published_at: datetime | None
+    ledger_seq: int
+    ledger_hash: str
+    summary: dict[str, Any]
+    files: tuple[tuple[dict[str, Any], str], ...]  # each file with "intact", "changed" or "missing"
+
+
+def _query(plan_name: str | None) -> Any:
+    from models.meetings import Board, Meeting
+    from models.plan import Plan
+
+    query = (
+        select(Pack, Meeting, Board, Plan)
+        .where(col(Pack.meeting_id) == col(Meeting.id), col(Meeting.board_id) == col(Board.id))
+        .where(col(Pack.plan_id) == col(Plan.id))
+        .order_by(col(Meeting.date), col(Board.name), col(Pack.audience))
+    )
+    if plan_name is not None:
+        query = query.where(sa.func.lower(col(Plan.name)) == plan_name.strip().lower())
+    return query
+
+
+def pack_rows(session: Session, plan_name: str | None = None) -> list[PackRow]:
+    rows = []
+    for pack, meeting, board, plan in session.exec(_query(plan_name)).all():
+        pdf = next((f["path"] for f in pack.files if f["name"].endswith(".pdf")), None)
+        rows.append(
+            PackRow(
+                key_of(pack),
+                plan.name,
+                board.name,
+                meeting.date,
+                pack.audience.value,
+                pack.built_for,
+                pack.built_at,
+                pack.published_at,
+                pdf,
+            )
+        )
+    return rows
+
+
+def pack_detail(session: Session, pack_id: int) -> PackDetail:
+    found = session.exec(_query(None).where(col(Pack.id) == pack_id)).first()
+    if found is None:
+        ids = [str(i) for i in session.exec(select(col(Pack.id)).order_by(col(Pack.id)))]
+        raise UnknownItem("pack", str(pack_id), ids[-3:])
+    pack, meeting, board, plan = found
+    return PackDetail(
+        key_of(pack),
+        plan.name,
+        board.name,
+        meeting.date,
+        pack.audience.value,
+        pack.built_for,
+        pack.built_at,
+        pack.published_at,
+        pack.ledger_seq,
+        pack.ledger_hash,
+        dict(pack.summary),
+        tuple((f, _on_disk(f)) for f in pack.files),
+    )
+
+
+def _on_disk(file: dict[str, Any]) -> str:
+    path = Path(file["path"])
+    if not path.exists():
+        return "missing"
+    return "intact" if hashlib.sha256(path.read_bytes()).hexdigest() == file["sha256"] else "changed"

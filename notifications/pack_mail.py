@@ -1,0 +1,147 @@
+"""A board pack's messages: an email of its own with the PDF attached (never folded into a digest), and an
+Adaptive Card with the summary counts and the number of exceptions for the board's Teams channel.
+
+The dispatcher hands `PackPublished` notices here: one message per notice, with the same claim, mark and
+retry as every other message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from models.meetings import Board
+from models.outbox import PACK_PUBLISHED
+from notifications.messages import Digest, PendingNotice, message_id
+from notifications.rendering import _environment, _header, _part, _plain
+
+RAGS = ("red", "amber", "green", "complete")
+
+
+@dataclass(frozen=True)
+class PackDigest(Digest):
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def is_pack(notice: PendingNotice) -> bool:
+    return notice.kind == PACK_PUBLISHED
+
+
+def board_channels(session: Session) -> dict[str, str]:
+    """Boards' Teams Workflows URLs by board name (a pack's Teams notice is addressed to the board)."""
+    rows = session.execute(
+        sa.select(col(Board.name), col(Board.teams_url)).where(col(Board.teams_url).is_not(None))
+    )
+    return {name: url for name, url in rows}
+
+
+def pack_digests(notices: list[PendingNotice], plan_of: dict[int, str], domain: str) -> list[Digest]:
+    out: list[Digest] = []
+    for n in notices:
+        p = n.payload
+        meeting = _day(p.get("meeting"))
+        subject = f"{p.get('audience', 'board').capitalize()} pack: {p.get('board')}, meeting of {meeting}"
+        out.append(
+            PackDigest(
+                n.recipient,
+                n.channel,
+                plan_of[n.id],
+                subject,
+                (),
+                (n.id,),
+                n.previous_message_id or message_id([n.dedupe_key], domain),
+                payload=p,
+            )
+        )
+    return out
+
+
+def _day(iso: Any) -> str:
+    if not iso:
+        return ""
+    day = date.fromisoformat(str(iso))
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _context(digest: PackDigest) -> dict[str, Any]:
+    p = digest.payload
+    counts = {r: p.get("counts", {}).get(r, 0) for r in RAGS}
+    return {
+        "p": p,
+        "subject": digest.subject,
+        "counts": counts,
+        "meeting": _day(p.get("meeting")),
+        "built_for": _day(p.get("built_for")),
+    }
+
+
+def render_pack_email(digest: PackDigest, sender: str, now: datetime) -> MIMEMultipart:
+    """multipart/mixed: the text and HTML alternatives, then the PDF. A missing PDF raises OSError, which
+    the dispatcher treats as passing trouble (retried, then dead and listed in the next pack)."""
+    env = _environment()
+    context = _context(digest)
+    body = MIMEMultipart("alternative")
+    body.attach(_part(env.get_template("pack.txt.j2").render(context), "plain"))
+    body.attach(_part(env.get_template("pack.html.j2").render(context), "html"))
+    message = MIMEMultipart("mixed")
+    message["Subject"] = _header(digest.subject)
+    message["From"] = sender
+    message["To"] = digest.recipient
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = digest.message_id
+    message.attach(body)
+    path = Path(str(digest.payload["pdf"]))
+    attachment = MIMEApplication(path.read_bytes(), "pdf")
+    attachment.add_header("Content-Disposition", "attachment", filename=path.name)
+    message.attach(attachment)
+    return message
+
+
+def render_pack_card(digest: PackDigest) -> dict[str, Any]:
+    context = _context(digest)
+    p, counts = context["p"], context["counts"]
+    facts = [{"title": r.capitalize(), "value": str(counts[r])} for r in RAGS]
+    facts.append({"title": "Exceptions", "value": str(p.get("exceptions", 0))})
+    if p.get("withheld"):
+        facts.append({"title": "Exempt items withheld", "value": str(p["withheld"])})
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "size": "Medium",
+            "weight": "Bolder",
+            "text": _plain(digest.subject),
+            "wrap": True,
+        },
+        {
+            "type": "TextBlock",
+            "text": _plain(
+                f"The pack ({p.get('pdf_name', 'PDF')}) has been emailed to the board's members "
+                "and secretariat."
+            ),
+            "wrap": True,
+        },
+        {"type": "FactSet", "facts": facts},
+    ]
+    return {
+        "_message_id": digest.message_id,  # names the file a FileSink writes; never sent
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": body,
+                },
+            }
+        ],
+    }

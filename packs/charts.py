@@ -1,0 +1,102 @@
+"""The pack's charts, as SVG text: RAG by area, and the trend over the last six packs.
+
+matplotlib is imported here only, on first use (read-only commands never pay for it), with the SVG canvas
+and no pyplot, so no global backend is touched. The SVG is deterministic (fixed hash salt, no date, text
+kept as text), so rebuilding a pack from unchanged data gives the same bytes. RAG is carried twice: by
+colour, and by a letter and count written on every bar segment (R 3, A 1), which survive grayscale
+printing. No hatch patterns: WeasyPrint redraws a pattern per bar, which tripled the PDF's render time. The
+tables beside each chart in the pack are its text alternative.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from packs.context import RAGS, Counts, PackContext
+
+COLOURS = {"red": "#b3261e", "amber": "#f0b429", "green": "#2e7d32", "complete": "#8fa9c4"}
+TEXT_ON = {"red": "white", "amber": "black", "green": "white", "complete": "black"}
+LETTERS = {"red": "R", "amber": "A", "green": "G", "complete": "C"}
+STYLE: Any = {
+    "svg.hashsalt": "lineofsight-pack",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+}
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=72)
+    FigureCanvasSVG(figure)
+    return figure
+
+
+def _svg(figure: Any) -> str:
+    out = io.StringIO()
+    figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    return out.getvalue()
+
+
+def _stacked(axes: Any, labels: Sequence[str], rows: Sequence[Counts], horizontal: bool) -> None:
+    positions = list(range(len(labels)))
+    base = [0] * len(rows)
+    for rag in RAGS:
+        values = [getattr(c, rag) for c in rows]
+        draw = axes.barh if horizontal else axes.bar
+        bars = draw(
+            positions,
+            values,
+            0.62,
+            base,
+            color=COLOURS[rag],
+            edgecolor="white",
+            linewidth=0.5,
+            label=rag.capitalize(),
+        )
+        axes.bar_label(
+            bars,
+            labels=[f"{LETTERS[rag]} {v}" if v else "" for v in values],
+            label_type="center",
+            color=TEXT_ON[rag],
+            fontsize=8,
+            fontweight="bold",
+        )
+        base = [b + v for b, v in zip(base, values, strict=True)]
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+
+
+def rag_by_area(context: PackContext) -> str:
+    import matplotlib
+
+    with matplotlib.rc_context(STYLE):
+        areas = list(reversed(context.areas))
+        figure = _figure(7.0, 0.32 * max(len(areas), 3) + 1.0)
+        axes = figure.add_subplot()
+        _stacked(axes, [a.code for a in areas], [a.counts for a in areas], horizontal=True)
+        axes.set_yticks(range(len(areas)), [a.code for a in areas])
+        axes.set_xlabel("Actions")
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.legend(ncols=4, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
+        return _svg(figure)
+
+
+def trend(context: PackContext) -> str:
+    import matplotlib
+
+    with matplotlib.rc_context(STYLE):
+        points = context.trend
+        figure = _figure(7.0, 2.6)
+        axes = figure.add_subplot()
+        labels = [f"{p.meeting_date.day} {p.meeting_date:%b %y}" for p in points]
+        _stacked(axes, labels, [p.counts for p in points], horizontal=False)
+        axes.set_xticks(range(len(points)), labels)
+        axes.set_xlim(-0.6, max(len(points), 4) - 0.4)
+        axes.set_ylabel("Actions")
+        axes.legend(ncols=4, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
+        return _svg(figure)

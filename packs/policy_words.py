@@ -1,0 +1,90 @@
+"""The RAG rules and the escalation policy in force, in plain words, written from the policy itself: board
+members can read why an item is red, and the words can never drift from the rules that were applied."""
+
+from __future__ import annotations
+
+from config.policy import Policy
+
+NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
+
+
+def _days(n: int) -> str:
+    return f"{n} working day{'s' * (n != 1)}"
+
+
+def _list(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def rules_in_words(policy: Policy, nation: str) -> tuple[tuple[str, str], ...]:
+    rag, ladder, stale, reminders = policy.rag, policy.ladder, policy.stale, policy.reminders
+    closures = len(policy.calendar.closures)
+    ahead = [str(d) for d in reminders.due_soon_days if d]
+    reminder_words = (_list(ahead) + " working days before the due date" if ahead else "") + (
+        (" and " if ahead else "") + "on the day" if 0 in reminders.due_soon_days else ""
+    )
+    red_reasons = [
+        f"the owner reports it red on {ladder.board_after_consecutive_reds} updates in a row",
+        f"it is {_days(ladder.board_after_overdue_days)} overdue",
+        "a milestone is at risk or missed",
+    ]
+    lead_reasons = [f"it is {_days(ladder.lead_after_overdue_days)} overdue"]
+    if ladder.lead_on_red:
+        lead_reasons.append("the owner reports it red")
+    lead_reasons.append(f"it has had no update for {_days(stale.lead_after_days)}")
+    return (
+        (
+            "Working days",
+            f"Monday to Friday, less the bank holidays of {NATION_NAMES.get(nation, nation)}"
+            + (f" and {closures} local closure day{'s' * (closures != 1)}" if closures else "")
+            + ". Every period below is counted in working days.",
+        ),
+        ("Red", "The action is past its current due date, or its owner reports it red."),
+        (
+            "Amber",
+            f"Not red, and any of: due within {_days(rag.amber_window_days)} and less than "
+            f"{rag.amber_below_percent}% complete; re-baselined (its due date has moved at least once); "
+            f"no update for {_days(stale.request_after_days)}; or its owner reports it amber.",
+        ),
+        ("Green", "Open, and none of the above."),
+        (
+            "Complete",
+            "Reported complete, or verified closed by the lead. Deferred and cancelled actions are "
+            "listed but not counted.",
+        ),
+        (
+            "Owner's RAG",
+            "What the owner last reported, printed beside the RAG derived from these rules; where the two "
+            "differ, the derived one is counted.",
+        ),
+        (
+            "Reminders",
+            f"The owner is reminded {reminder_words or 'never'}, then told on the first working day after "
+            f"it and every {_days(reminders.overdue_repeat_days)} while it stays overdue.",
+        ),
+        (
+            "Level 2: manager or lead",
+            "An action goes to its owner's manager (or the area lead) when " + _list(lead_reasons) + ".",
+        ),
+        (
+            "Level 3: the Improvement Board",
+            "An item goes on the Board's exceptions list when " + _list(red_reasons) + ". A milestone is "
+            f"at risk within {_days(policy.milestones.at_risk_window_days)} of its date when an action it "
+            "depends on is overdue or red. The ladder only climbs: an item leaves the list when it is done, "
+            "or when its due date is re-baselined (it then starts again from the owner).",
+        ),
+        (
+            "Updates before a meeting",
+            "Owners of open items who have not updated for "
+            f"{_days(policy.meetings.chase_days[0]) if policy.meetings.chase_days else 'a while'} are asked "
+            "for an update " + _list([_days(d) for d in policy.meetings.chase_days]) + " before each meeting."
+            if policy.meetings.chase_days
+            else "Owners are not chased before meetings.",
+        ),
+        (
+            "This pack",
+            f"Built {_days(policy.meetings.pack_days)} clear of the meeting (the day of issue and the "
+            "meeting day do not count). Updates received after the pack's date go into the next pack.",
+        ),
+        ("Policy version", f"{policy.version} (recorded with every automated decision in the audit ledger)."),
+    )

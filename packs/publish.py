@@ -1,0 +1,128 @@
+"""Sending a pack goes through the outbox like every other message: one notice per board member and the
+secretariat (email, the PDF attached) and one for the board's Teams channel, written with the
+`PackPublished` event in one transaction. The dispatcher delivers them; nothing is sent from here.
+
+The dedupe key names the pack, the PDF's hash, the recipient and the channel: publishing the same pack
+twice adds nothing, while a rebuilt pack with different content can be sent again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.board_packs import Pack
+from models.columns import utcnow
+from models.db import unit_of_work
+from models.errors import UnknownItem
+from models.ledger import Event, record
+from models.meetings import Board, BoardMember, Meeting
+from models.outbox import PACK_PUBLISHED, Channel, Notice, existing_keys
+from models.people import Person
+from models.plan import Plan
+
+ACTOR = "system:packs"
+
+
+@dataclass(frozen=True)
+class Published:
+    pack_id: int
+    recipients: tuple[str, ...]
+    queued: int  # new notices; 0 when this pack was already published
+
+
+def recipients(session: Session, board: Board) -> list[str]:
+    ids = {board.secretariat_id} | ({board.chair_id} if board.chair_id else set())
+    ids |= set(session.exec(select(BoardMember.person_id).where(BoardMember.board_id == board.id)))
+    return sorted(session.exec(select(Person.email).where(col(Person.id).in_(ids))))
+
+
+def publish(engine: Engine, pack_id: int, *, actor: str = ACTOR, now: datetime | None = None) -> Published:
+    moment = now or utcnow()
+    with unit_of_work(engine) as session:
+        pack = session.get(Pack, pack_id)
+        if pack is None:
+            raise UnknownItem("pack", str(pack_id))
+        meeting = session.get(Meeting, pack.meeting_id)
+        board = session.get(Board, meeting.board_id) if meeting else None
+        plan = session.get(Plan, pack.plan_id)
+        if meeting is None or board is None or plan is None:
+            raise UnknownItem("meeting of pack", str(pack_id))
+        pdf = next(f for f in pack.files if f["name"].endswith(".pdf"))
+        payload = json.dumps(_payload(pack, board, meeting.date.isoformat(), pdf), sort_keys=True)
+        people = recipients(session, board)
+        rows = [(email, Channel.EMAIL) for email in people]
+        if board.teams_url:
+            rows.append((board.name, Channel.TEAMS))  # the board's channel, not a person
+        keys = {r: f"pack|{pack_id}|{pdf['sha256'][:16]}|{r[0]}|{r[1].value}" for r in rows}
+        already = existing_keys(session, list(keys.values()))
+        new = [r for r in rows if keys[r] not in already]
+        if new:
+            session.execute(
+                sa.insert(Notice.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "dedupe_key": keys[(recipient, channel)],
+                        "plan": plan.name,
+                        "recipient": recipient,
+                        "channel": channel,
+                        "kind": PACK_PUBLISHED,
+                        "item_refs": "",
+                        "payload": payload,
+                        "urgency": 4,
+                        "created_at": moment,
+                        "not_before": moment,
+                        "attempts": 0,
+                        "status": "pending",
+                    }
+                    for recipient, channel in new
+                ],
+            )
+            pack.published_at = moment
+            session.add(pack)
+            session.flush()
+            record(
+                session,
+                Event(
+                    "PackPublished",
+                    actor,
+                    plan.name,
+                    None,
+                    {
+                        "pack_id": pack_id,
+                        "board": board.name,
+                        "meeting": meeting.date.isoformat(),
+                        "audience": pack.audience.value,
+                        "pdf_sha256": pdf["sha256"],
+                        "recipients": [r for r, c in new if c is Channel.EMAIL],
+                        "teams_channel": any(c is Channel.TEAMS for _, c in new),
+                    },
+                ),
+            )
+    return Published(pack_id, tuple(people), len(new))
+
+
+def _payload(pack: Pack, board: Board, meeting: str, pdf: dict[str, Any]) -> dict[str, Any]:
+    summary = pack.summary
+    return {
+        "pack_id": pack.id,
+        "board": board.name,
+        "meeting": meeting,
+        "audience": pack.audience.value,
+        "built_for": pack.built_for.isoformat(),
+        "title": summary.get("title", board.name),
+        "counts": summary.get("counts", {}),
+        "exceptions": summary.get("exceptions", 0),
+        "withheld": summary.get("withheld", 0),
+        "pdf": pdf["path"],
+        "pdf_name": Path(pdf["path"]).name,
+        "pdf_sha256": pdf["sha256"],
+        "ledger": f"{pack.ledger_seq}:{pack.ledger_hash}",
+    }

@@ -1,0 +1,111 @@
+"""A PackContext rendered: one HTML document (charts embedded as SVG), and the same document as a tagged
+PDF/UA-1 (WeasyPrint, A4, page numbers, table headers repeated on every page).
+
+User text (titles, commentary, reasons) is autoescaped: markup in it prints as text in both formats.
+Both outputs are deterministic: the PDF's dates come from the pack's own date and its file identifier from
+the content, so a rebuild from unchanged data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from models.rules import LEVEL_NAMES
+from packs.context import PackContext
+
+TITLES = {
+    "summary": "Summary",
+    "exceptions": "Exceptions",
+    "changes": "What changed since the last pack",
+    "milestones": "Milestones",
+    "theme": "The meeting's theme",
+    "silent": "Who did not update for this meeting",
+    "dead": "Notices that could not be delivered",
+    "register": "Appendix A: the action register",
+    "rules": "Appendix: the RAG rules and escalation policy in force",
+}
+AUDIENCE_LABELS = {"board": "Board", "scrutiny": "Scrutiny", "public": "Public"}
+
+
+@dataclass(frozen=True)
+class Charts:
+    areas: str  # SVG text
+    trend: str
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _longday(value: date) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def _isoday(value: str) -> str:
+    return _day(date.fromisoformat(value))
+
+
+def _css_string(value: str) -> Markup:
+    """Text for a CSS string in the page margins: the style sheet is raw text, where HTML escaping does not
+    apply, so CSS escaping keeps a quote or `</style>` in a board's name from breaking out."""
+    escaped = "".join(f"\\{ord(ch):X} " if ch in '"\\<>&\n\r' or ord(ch) < 32 else ch for ch in str(value))
+    return Markup(escaped)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("packs", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(day=_day, longday=_longday, isoday=_isoday, css_string=_css_string)
+    return env
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def render_html(context: PackContext, charts: Charts, pack_days: int) -> str:
+    theme_heading = "Scrutiny standing item" if context.audience == "scrutiny" else "Deep dive"
+    return (
+        _environment()
+        .get_template("pack.html.j2")
+        .render(
+            c=context,
+            charts={"areas": _data_uri(charts.areas), "trend": _data_uri(charts.trend)},
+            titles=TITLES,
+            levels={level: f"{level}: {name}" for level, name in LEVEL_NAMES.items()},
+            audience_label=AUDIENCE_LABELS[context.audience],
+            theme_heading=theme_heading,
+            pack_days=pack_days,
+            stamp=f"{context.built_on.isoformat()}T00:00:00Z",
+        )
+    )
+
+
+def render_pdf(html: str, built_on: date) -> bytes:
+    from weasyprint import HTML  # only the commands that build a pack pay for importing it
+
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    # Without HarfBuzz's subsetter WeasyPrint subsets fonts with fontTools, which stamps each subset with
+    # the current time unless SOURCE_DATE_EPOCH (the reproducible-builds convention) says otherwise.
+    epoch = str(int(datetime.combine(built_on, time(0), tzinfo=UTC).timestamp()))
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = previous or epoch
+    try:
+        pdf: bytes = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier)
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+    return pdf

@@ -1,0 +1,41 @@
+"""When a board pack is issued, and which pack an owner's update counts towards. Pure: dates in, dates out.
+
+"N clear working days" is the committee-papers convention: the day of issue and the day of the meeting do
+not count, so N whole working days lie strictly between them. With N = 5 and a Tuesday meeting, the pack
+goes out on the Monday of the week before (unless a bank holiday moves it earlier).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from models.calendar import WorkingCalendar
+
+LONDON = "Europe/London"
+
+
+def pack_date(meeting: date, calendar: WorkingCalendar, clear_days: int) -> date:
+    """The working day with exactly `clear_days` working days between it and the meeting."""
+    # The (N + 1)-th working day before the meeting leaves N working days in between.
+    return calendar.add_working_days(meeting, -(clear_days + 1))
+
+
+def cutoff(pack_day: date, timezone: str = LONDON) -> datetime:
+    """The end of the pack's day in the plan's zone: an update after it belongs to the next pack."""
+    return datetime.combine(pack_day + timedelta(days=1), time(0, 0), tzinfo=ZoneInfo(timezone))
+
+
+def pack_for_update(moment: datetime, pack_days: Iterable[date], timezone: str = LONDON) -> date | None:
+    """The pack an update made at `moment` goes into: the first whose day has not yet ended (in the plan's
+    zone, so a clock change moves nothing). None when every known pack's day has passed."""
+    for day in sorted(pack_days):
+        if moment < cutoff(day, timezone):
+            return day
+    return None
+
+
+def is_due(meeting: date, as_of: date, calendar: WorkingCalendar, clear_days: int) -> bool:
+    """A pack is built from its pack date until the meeting itself (late rather than never)."""
+    return pack_date(meeting, calendar, clear_days) <= as_of <= meeting

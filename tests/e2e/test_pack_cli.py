@@ -1,0 +1,106 @@
+"""`lineofsight pack` and `lineofsight meeting` as a user meets them: help, building, listing, showing,
+sending, and clean errors with exit code 2 for bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.pack_fixtures import MEMBER, load_pack_plan
+
+SUBCOMMANDS = [["pack", "build"], ["pack", "list"], ["pack", "show"], ["meeting", "add"]]
+
+
+@pytest.mark.parametrize("args", SUBCOMMANDS)
+def test_every_pack_command_has_help(cli, args) -> None:
+    result = cli(*args, "--help")
+    summary = result.output.split("Options")[0]
+    assert len(summary.split()) > 8, summary
+
+
+def test_build_list_show_and_rebuild(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    out = tmp_path / "packs"
+    built = cli("pack", "build", "--meeting", "2017-10-03", "--out", str(out)).output
+    assert "Pack 1 (built)" in built and "Pack 2 (built)" in built and "pack date 25 September 2017" in built
+    assert len(list(out.rglob("*.pdf"))) == 2 and len(list(out.rglob("*.html"))) == 2
+    listed = cli("pack", "list").output
+    assert "public" in listed and "board" in listed and "2 packs." in listed
+    shown = cli("pack", "show", "1").output
+    assert "intact" in shown and "Built from:    ledger" in shown
+    again = cli("pack", "build", "--meeting", "03/10/2017", "--audience", "board", "--out", str(out)).output
+    assert "Pack 1 (unchanged)" in again and "Pack 2" not in again
+    next(out.rglob("*board.pdf")).write_bytes(b"tampered")
+    assert "changed" in cli("pack", "show", "1").output
+
+
+def test_build_and_send(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    result = cli(
+        "pack", "build", "--meeting", "2017-10-03", "--audience", "public", "--out", str(tmp_path), "--send"
+    )
+    assert "4 new notices" in result.output and MEMBER in result.output
+    emails = [p.read_bytes() for p in (tmp_path / "outbox").glob("*.eml")]
+    assert len([e for e in emails if b"application/pdf" in e]) == 4
+
+
+def test_meeting_add_then_its_pack(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    added = cli(
+        "meeting", "add", "--board", "improvement board", "--date", "2018-01-09", "--theme", "a2"
+    ).output
+    assert "its pack will be built on Friday 29 December 2017" in added
+    again = cli("meeting", "add", "--board", "Improvement Board", "--date", "2018-01-09", expect=2)
+    assert "already has a board meeting" in again.output
+    assert "Pack 1 (built)" in cli("pack", "build", "--meeting", "2018-01-09", "--out", str(tmp_path)).output
+    assert "MeetingAdded" in cli("audit", "log", "--kind", "MeetingAdded").output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["pack", "build", "--meeting", "2017-10-04"],
+            "No meeting on '2017-10-04'. Did you mean 2017-10-03?",
+        ),
+        (["pack", "build", "--meeting", "tomorrow"], "Invalid --meeting 'tomorrow'"),
+        (
+            ["pack", "build", "--meeting", "2017-10-03", "--board", "Improvment Bord"],
+            "Did you mean Improvement Board?",
+        ),
+        (
+            ["pack", "build", "--meeting", "2017-10-03", "--audience", "press"],
+            "one of board, scrutiny, public",
+        ),
+        (["pack", "show", "99"], "No pack '99'"),
+        (["meeting", "add", "--board", "Nope", "--date", "2018-01-09"], "No board 'Nope'"),
+        (
+            ["meeting", "add", "--board", "Improvement Board", "--date", "2018-01-09", "--theme", "A9"],
+            "No area 'A9'",
+        ),
+    ],
+)
+def test_bad_input_is_one_clean_line(cli, engine, args, message) -> None:
+    load_pack_plan(engine)
+    result = cli(*args, expect=2)
+    assert message in " ".join(result.output.split()) and "Traceback" not in result.output
+
+
+def test_read_only_pack_commands_stay_light(engine, db_url, repo_env, tmp_path) -> None:
+    load_pack_plan(engine)
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from cli.app import app\n"
+        f"for args in (['pack', 'list'], ['pack', 'show', '1'], ['pack', '--help']):\n"
+        f"    r = CliRunner().invoke(app, args, env={{'LINEOFSIGHT_DATABASE_URL': {db_url!r}}})\n"
+        "    assert r.exit_code in (0, 2), r.output\n"
+        "heavy = {'prefect', 'weasyprint', 'matplotlib'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=repo_env, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -1,0 +1,116 @@
+"""`lineofsight serve` against a real `prefect server start`: the three schedules arrive with their crons in
+Europe/London, and a run of the sweep deployment, started through the API, does the day's work."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from models.db import make_engine, migrate
+from models.outbox import Notice
+from tests.factories import load_small_plan
+from tests.smtp_server import free_port
+
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow
+
+
+def _wait(what: str, probe: Callable[[], Any], seconds: float) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            found = probe()
+        except httpx.HTTPError:
+            found = None
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@pytest.fixture
+def prefect_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "LINEOFSIGHT_"))}
+    env |= {
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait("the Prefect server", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120)
+        yield api, env | {"PREFECT_API_URL": api}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_serve_registers_the_schedules_and_runs_the_sweep(
+    prefect_server: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    api, env = prefect_server
+    url = f"sqlite:///{tmp_path / 'lineofsight.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    load_small_plan(engine)
+    env |= {"LINEOFSIGHT_DATABASE_URL": url, "LINEOFSIGHT_OUTBOX_DIR": str(tmp_path / "outbox")}
+    serving = subprocess.Popen(
+        [str(BIN / "lineofsight"), "serve", "--limit", "2"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+
+        def served() -> list[dict[str, Any]] | None:
+            found = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()
+            return found if len(found) == 3 else None
+
+        deployments = {d["name"]: d for d in _wait("the three deployments", served, 90)}
+        schedules = {name: d["schedules"][0]["schedule"] for name, d in deployments.items()}
+        assert schedules == {
+            "daily-sweep": {"cron": "0 7 * * 1-5", "timezone": "Europe/London", "day_or": True},
+            "dispatch": {"cron": "*/15 7-18 * * 1-5", "timezone": "Europe/London", "day_or": True},
+            "board-packs": {"cron": "30 6 * * *", "timezone": "Europe/London", "day_or": True},
+        }
+        run = httpx.post(
+            f"{api}/deployments/{deployments['daily-sweep']['id']}/create_flow_run",
+            json={"parameters": {"as_of": "2017-10-16T07:00:00+01:00"}},
+            timeout=10,
+        ).json()
+
+        def finished() -> str | None:
+            state = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=5).json()["state"]["type"]
+            return state if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+        assert _wait("the sweep run", finished, 120) == "COMPLETED"
+    finally:
+        serving.send_signal(signal.SIGINT)
+        try:
+            serving.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            serving.kill()
+    with Session(engine) as session:
+        notices = session.exec(select(Notice)).all()
+    assert notices and all(n.status.value == "sent" for n in notices)  # decided, then delivered as files
+    assert list((tmp_path / "outbox").glob("*.eml"))
+    engine.dispose()

@@ -1,0 +1,272 @@
+"""The pack's content, pure: a small fixture plan, a previous pack to compare with, and the golden context
+(tests/unit/golden/pack_context.json). Regenerate the golden file with LINEOFSIGHT_REGOLD=1, then read the
+diff before committing it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from config.policy import load_policy
+from models.calendar import WorkingCalendar
+from models.vocab import RAG, Audience, Status
+from packs.context import build_pack_context
+from packs.facts import (
+    ActionFact,
+    AreaFact,
+    DeadNoticeFact,
+    EscalationFact,
+    ItemSummary,
+    MilestoneFact,
+    PackData,
+    PreviousPack,
+)
+
+GOLDEN = Path(__file__).with_name("golden") / "pack_context.json"
+POLICY = load_policy()
+CALENDAR = WorkingCalendar("ENG")
+PACK_DAY = date(2017, 10, 30)
+MEETING = date(2017, 11, 7)
+SECRET = "Legal advice on the Smith case <b>exempt</b>"
+
+
+def _action(ref: str, area: str, due: date, status: Status, rag: RAG | None, **kw: Any) -> ActionFact:
+    fields: dict[str, Any] = {
+        "ref": ref,
+        "title": f"Action {ref}",
+        "area": area,
+        "owner": "Head of Practice",
+        "owner_email": "head.practice@example.org",
+        "original_due": due,
+        "current_due": due,
+        "status": status,
+        "rag": rag,
+        "start": date(2017, 9, 4),
+        "last_update": date(2017, 10, 20),
+    }
+    fields.update(kw)
+    return ActionFact(**fields)
+
+
+def fixture_data() -> PackData:
+    ip, done = Status.IN_PROGRESS, Status.COMPLETE
+    return PackData(
+        plan="Test Plan",
+        organisation="Example Council",
+        board="Improvement Board",
+        meeting_date=MEETING,
+        theme_area="A1",
+        next_meeting=date(2017, 12, 5),
+        areas=(AreaFact("A1", "Management oversight"), AreaFact("A2", "Workforce"), AreaFact("A3", "Empty")),
+        actions=(
+            # Overdue since 13 October, at level 3: an exception, newly red.
+            _action(
+                "ACT-1",
+                "A1",
+                date(2017, 10, 13),
+                ip,
+                RAG.AMBER,
+                percent=60,
+                commentary="Audits <script>alert(1)</script> delayed by sickness.",
+                commentary_on=date(2017, 10, 20),
+            ),
+            # Re-baselined since the previous pack: amber.
+            _action(
+                "ACT-2",
+                "A2",
+                date(2017, 12, 20),
+                ip,
+                RAG.GREEN,
+                original_due=date(2017, 10, 20),
+                rebaseline_count=1,
+            ),
+            # Completed since the previous pack.
+            _action("ACT-3", "A1", date(2017, 10, 27), done, RAG.GREEN, percent=100),
+            # Its owner reports green, but has not updated for 28 working days: amber, and silent.
+            _action(
+                "ACT-4",
+                "A2",
+                date(2018, 1, 31),
+                ip,
+                RAG.GREEN,
+                percent=20,
+                owner="Head of Workforce",
+                owner_email="head.workforce@example.org",
+                last_update=date(2017, 9, 20),
+            ),
+            # Exempt: red and at level 3; a public pack must not betray it in any way.
+            _action(
+                "EX-9",
+                "A1",
+                date(2017, 10, 2),
+                ip,
+                RAG.RED,
+                title=SECRET,
+                exempt=True,
+                commentary="Counsel's opinion awaited",
+                commentary_on=date(2017, 10, 25),
+            ),
+        ),
+        milestones=(
+            MilestoneFact(
+                "MS-1",
+                "Plan to the inspectorate",
+                date(2017, 12, 1),
+                "Director",
+                Status.NOT_STARTED,
+                ("ACT-1", "EX-9"),
+            ),
+            MilestoneFact("MS-0", "Monitoring visit", date(2017, 10, 25), "Director", Status.NOT_STARTED),
+        ),
+        escalations=(
+            EscalationFact(
+                "ACT-1",
+                2,
+                date(2017, 10, 13),
+                "overdue_lead",
+                "ACT-1 is 5 working days overdue",
+                date(2017, 10, 20),
+            ),
+            EscalationFact(
+                "ACT-1",
+                3,
+                date(2017, 10, 13),
+                "overdue_board",
+                "ACT-1 is 10 working days overdue",
+                date(2017, 10, 27),
+            ),
+            EscalationFact(
+                "EX-9",
+                3,
+                date(2017, 10, 2),
+                "overdue_board",
+                "EX-9 is 10 working days overdue",
+                date(2017, 10, 16),
+            ),
+            EscalationFact(
+                "ACT-2",
+                2,
+                date(2017, 10, 20),
+                "reported_red",
+                "reported red",
+                date(2017, 10, 2),
+                date(2017, 10, 24),
+                "re-baselined",
+            ),
+        ),
+        dead_notices=(
+            DeadNoticeFact("OverdueNoticeQueued", "gone@example.org", "ACT-1", "550 no such user"),
+            DeadNoticeFact("OverdueNoticeQueued", "gone@example.org", "EX-9", "550 no such user"),
+        ),
+        head_seq=412,
+        head_hash="ab" * 32,
+    )
+
+
+def previous_pack(audience: Audience = Audience.BOARD) -> PreviousPack:
+    def item(ref: str, area: str, rag: str, status: str, due: str, level: int = 1) -> ItemSummary:
+        return ItemSummary(ref, area, rag, status, due, level)
+
+    items = [
+        item("ACT-1", "A1", "amber", "in progress", "2017-10-13"),
+        item("ACT-2", "A2", "amber", "in progress", "2017-10-20", 2),
+        item("ACT-3", "A1", "amber", "in progress", "2017-10-27"),
+        item("ACT-4", "A2", "green", "in progress", "2018-01-31"),
+    ]
+    if audience is Audience.BOARD:
+        items.append(item("EX-9", "A1", "red", "in progress", "2017-10-02", 3))
+    return PreviousPack(date(2017, 10, 3), date(2017, 9, 25), audience, {i.ref: i for i in items})
+
+
+def build(audience: Audience, previous: tuple[PreviousPack, ...] | None = None):
+    return build_pack_context(
+        fixture_data(),
+        (previous_pack(audience),) if previous is None else previous,
+        POLICY,
+        CALENDAR,
+        PACK_DAY,
+        PACK_DAY,
+        audience,
+    )
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(dataclasses.asdict(value), default=str))
+
+
+def test_board_context_matches_the_golden_file() -> None:
+    got = {a.value: _plain(build(a)) for a in Audience}
+    if os.environ.get("LINEOFSIGHT_REGOLD"):
+        GOLDEN.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
+    assert got == json.loads(GOLDEN.read_text())
+
+
+def test_board_pack_counts_changes_and_exceptions() -> None:
+    c = build(Audience.BOARD)
+    assert (c.total.red, c.total.amber, c.total.green, c.total.complete) == (2, 2, 0, 1)
+    assert c.total_change is not None and c.total_change.red == 1 and c.total_change.complete == 1
+    assert [e.ref for e in c.exceptions] == ["EX-9", "ACT-1"]
+    act1 = c.exceptions[1]
+    assert act1.working_days_on_list == 1 and act1.commentary and "<script>" in act1.commentary
+    assert [x.ref for x in c.changes.newly_red] == ["ACT-1"]
+    assert [x.ref for x in c.changes.newly_complete] == ["ACT-3"]
+    assert [(r.ref, r.was, r.now) for r in c.changes.rebaselined] == [
+        ("ACT-2", "2017-10-20", date(2017, 12, 20))
+    ]
+    assert [(m.ref, m.level) for m in c.changes.raised] == [
+        ("ACT-2", 2),
+        ("EX-9", 3),
+        ("ACT-1", 2),
+        ("ACT-1", 3),
+    ]
+    assert [m.ref for m in c.changes.closed] == ["ACT-2"]
+    assert [m.ref for m in c.milestones_ahead] == ["MS-1"] and c.milestones_ahead[0].slipping == (
+        "ACT-1",
+        "EX-9",
+    )
+    assert [m.ref for m in c.milestones_missed] == ["MS-0"]
+    assert [s.email for s in c.silent] == ["head.workforce@example.org"]
+    assert [x.ref for x in c.theme_actions] == ["ACT-1", "ACT-3", "EX-9"]
+    assert len(c.trend) == 2 and c.trend[-1].counts == c.total
+    assert {i.ref for i in c.items} == {"ACT-1", "ACT-2", "ACT-3", "ACT-4", "EX-9"}
+
+
+def test_a_first_pack_has_nothing_to_compare_with() -> None:
+    c = build(Audience.BOARD, previous=())
+    assert c.total_change is None and c.changes.since is None
+    assert c.changes.newly_red == () and all(a.change is None for a in c.areas)
+    assert len(c.trend) == 1
+    # With no previous pack, silence is measured over the policy's chase window before the pack date.
+    assert c.silent_since == CALENDAR.add_working_days(PACK_DAY, -POLICY.meetings.chase_days[0])
+
+
+def test_public_pack_withholds_every_trace_of_exempt_items() -> None:
+    c = build(Audience.PUBLIC)
+    assert c.withheld == 1
+    text = json.dumps(_plain(c))
+    for secret in ("EX-9", "Smith", "Counsel", "gone@example.org"):
+        assert secret not in text
+    assert c.total.total == 4 and c.total.red == 1  # counts would otherwise reveal the red exempt item
+    assert c.milestones_ahead[0].depends_on == ("ACT-1",)
+    assert "silent" not in c.sections and "dead" not in c.sections
+
+
+def test_scrutiny_pack_is_the_summary_and_the_theme() -> None:
+    c = build(Audience.SCRUTINY)
+    assert c.sections == ("summary", "theme", "silent", "rules")
+    assert [s.email for s in c.silent] == []  # the theme area's owners all updated
+
+
+def test_rules_are_written_from_the_policy() -> None:
+    strict = POLICY.model_copy(
+        update={"ladder": POLICY.ladder.model_copy(update={"board_after_overdue_days": 7})}
+    )
+    words = dict(
+        build_pack_context(fixture_data(), (), strict, CALENDAR, PACK_DAY, PACK_DAY, Audience.BOARD).rules
+    )
+    assert "it is 7 working days overdue" in words["Level 3: the Improvement Board"]
+    assert "England" in words["Working days"]
