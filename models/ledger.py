@@ -136,8 +136,10 @@ def record_many(session: Session, events: Iterable[Event], *, at: datetime | Non
 
 
 _AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
-_HEAD = sa.select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
-_LOCK = sa.text("SELECT pg_advisory_xact_lock(:k)")
+_COLUMNS = ("seq", "at", "actor", "kind", "plan", "ref", "prev_hash", "hash", "body")
+# A few events (a digest's notices) go in as one multi-row INSERT written here: one round trip and no
+# statement compiling; larger batches go through the driver's executemany.
+SMALL_BATCH = 20
 
 
 def append(
@@ -146,8 +148,8 @@ def append(
     """Chain `events` onto the ledger on a bare connection, inside its transaction (for hot paths that
     write with core statements and no session); returns the new head and how many events went in."""
     if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK, {"k": LEDGER_LOCK_KEY})
-    found = connection.execute(_HEAD).first()
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LEDGER_LOCK_KEY})")
+    found = connection.exec_driver_sql("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").first()
     seq, prev = (found[0], found[1]) if found else (0, GENESIS_HASH)
     stamp = format_at(at or utcnow())
     rows = []
@@ -155,22 +157,18 @@ def append(
         seq += 1
         body = encode(seq, stamp, event, prev)
         digest = hashlib.sha256(body).hexdigest()
-        rows.append(
-            {
-                "seq": seq,
-                "at": stamp,
-                "actor": event.actor,
-                "kind": event.kind,
-                "plan": event.plan,
-                "ref": event.ref,
-                "prev_hash": prev,
-                "hash": digest,
-                "body": body,
-            }
-        )
+        rows.append((seq, stamp, event.actor, event.kind, event.plan, event.ref, prev, digest, body))
         prev = digest
-    if rows:
-        connection.execute(_AUDIT.insert(), rows)
+    if len(rows) > SMALL_BATCH:
+        connection.execute(_AUDIT.insert(), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
+    elif rows:
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        one = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
+        connection.exec_driver_sql(
+            'INSERT INTO audit_event (seq, at, actor, kind, "plan", ref, prev_hash, hash, body) VALUES '
+            + ", ".join([one] * len(rows)),
+            tuple(value for row in rows for value in row),
+        )
     return Head(seq, prev), len(rows)
 
 

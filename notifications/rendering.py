@@ -6,13 +6,13 @@ card is built as data, never by pasting strings into JSON or Markdown.
 
 from __future__ import annotations
 
+import binascii
 import re
 from datetime import datetime
-from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime
 from functools import lru_cache
 from typing import Any
@@ -61,15 +61,12 @@ def render_email(digest: Digest, sender: str, now: datetime) -> Message:
     return message
 
 
-# Quoted-printable rather than base64: a person who opens the raw .eml can still read it.
-_UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP
-
-
-def _part(text: str, subtype: str) -> MIMEText:
-    part = MIMEText("", subtype, "utf-8")
-    del part["Content-Transfer-Encoding"]
-    part.set_payload(text, _UTF8_QP)
+def _part(text: str, subtype: str) -> MIMENonMultipart:
+    """Quoted-printable rather than base64, so a person who opens the raw .eml can still read it; encoded
+    by binascii in C (the email package's own encoder, in Python, cost a third of each message)."""
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(binascii.b2a_qp(text.encode("utf-8"), istext=True).decode("ascii"))
     return part
 
 
