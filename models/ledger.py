@@ -147,15 +147,20 @@ def append(
 ) -> tuple[Head, int]:
     """Chain `events` onto the ledger on a bare connection, inside its transaction (for hot paths that
     write with core statements and no session); returns the new head and how many events went in."""
+    # The events' JSON is written before taking the ledger's lock: every writer of every plan waits on
+    # that lock, so only what needs the chain's head (the header and the hash) is done while holding it.
+    prepared = [(event, "\n" + canonical_json(event.data)) for event in events]
+    stamp = format_at(at or utcnow())
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LEDGER_LOCK_KEY})")
     found = connection.exec_driver_sql("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").first()
     seq, prev = (found[0], found[1]) if found else (0, GENESIS_HASH)
-    stamp = format_at(at or utcnow())
     rows = []
-    for event in events:
+    for event, data in prepared:
         seq += 1
-        body = encode(seq, stamp, event, prev)
+        body = (header(seq, stamp, event.actor, event.kind, event.plan, event.ref, prev) + data).encode(
+            "utf-8"
+        )
         digest = hashlib.sha256(body).hexdigest()
         rows.append((seq, stamp, event.actor, event.kind, event.plan, event.ref, prev, digest, body))
         prev = digest

@@ -70,10 +70,14 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def recent_keys(session: Session, since: datetime) -> set[str]:
-    """The keys of notices owed from `since` on: what a sweep most likely decided already."""
+def recent_keys(session: Session, since: datetime, plan: str | None = None) -> set[str]:
+    """The keys of notices owed from `since` on: what a sweep most likely decided already. A sweep of one
+    plan (the flow's task per plan) reads that plan's only, or 200 tasks would each read every plan's."""
     N = Notice.__table__.c  # type: ignore[attr-defined]
-    return set(session.execute(sa.select(N.dedupe_key).where(N.not_before >= since)).scalars())
+    query = sa.select(N.dedupe_key).where(N.not_before >= since)
+    if plan is not None:
+        query = query.where(N.plan == plan)
+    return set(session.execute(query).scalars())
 
 
 def cancel_pending(session: Session, plan: str, ref: str, recipient: str) -> int:

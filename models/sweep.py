@@ -119,6 +119,7 @@ def _sweep_plans(
         recent = recent_keys(
             session,
             decided_since([(plan_policy, calendar) for _, plan_policy, calendar, _ in working], as_of),
+            plans[0].name if plan_name is not None else None,
         )
     for start in range(0, len(working), PLANS_PER_READ):
         batch = working[start : start + PLANS_PER_READ]
