@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 from models.meetings import Board
 from models.outbox import PACK_PUBLISHED
 from notifications.messages import Digest, PendingNotice, message_id
-from notifications.rendering import _environment, _header, _part, _plain
+from notifications.rendering import _environment, _header, _part, _plain, adaptive_card
 
 RAGS = ("red", "amber", "green", "complete")
 
@@ -130,18 +130,6 @@ def render_pack_card(digest: PackDigest) -> dict[str, Any]:
         },
         {"type": "FactSet", "facts": facts},
     ]
-    return {
-        "_message_id": digest.message_id,  # names the file a FileSink writes; never sent
-        "type": "message",
-        "attachments": [
-            {
-                "contentType": "application/vnd.microsoft.card.adaptive",
-                "content": {
-                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                    "type": "AdaptiveCard",
-                    "version": "1.4",
-                    "body": body,
-                },
-            }
-        ],
-    }
+    card = adaptive_card(body)
+    card["_message_id"] = digest.message_id  # names the file a FileSink writes; never sent
+    return card

@@ -110,6 +110,11 @@ def render_card(digest: Digest) -> dict[str, Any]:
             }
         )
         body.append({"type": "FactSet", "facts": facts})
+    return adaptive_card(body)
+
+
+def adaptive_card(body: list[dict[str, Any]]) -> dict[str, Any]:
+    """The envelope a Workflows "post to a channel" flow expects around an Adaptive Card's body."""
     return {
         "type": "message",
         "attachments": [
