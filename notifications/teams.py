@@ -22,6 +22,24 @@ import apprise
 from notifications.transport import Delivery
 
 STATUS = re.compile(r"error=(\d{3})")
+SIGNATURE = re.compile(r"sig=[^&\s\"']+")
+
+
+class _RedactSignatures(logging.Filter):
+    """urllib3 logs every request line at DEBUG, query string and all: in a Workflows URL that includes
+    `sig=`, the secret that lets anyone post to the channel. The line is kept, the signature is not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "sig=" in text:
+            record.msg, record.args = SIGNATURE.sub("sig=(redacted)", text), None
+        return True
+
+
+def _redact_request_logs() -> None:
+    logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, _RedactSignatures) for f in logger.filters):
+        logger.addFilter(_RedactSignatures())
 
 
 def well_formed(url: str) -> bool:
@@ -32,6 +50,7 @@ def well_formed(url: str) -> bool:
 class TeamsTransport:
     def __init__(self, verify: bool = True, timeout: float = 30.0) -> None:
         self.verify, self.timeout = verify, timeout
+        _redact_request_logs()
 
     def send_email(self, message: Any) -> Delivery:  # email is another transport's business
         return Delivery(ok=False, transient=False, error="email cannot go through the Teams transport")

@@ -3,6 +3,7 @@ the card's facts as the server received them, 429 retried, 400 dead, the URL's s
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -79,3 +80,16 @@ def test_400_is_dead_at_once(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         dead = session.exec(select(Notice).where(Notice.channel == Channel.TEAMS)).all()
     assert {n.last_error for n in dead} == {"Teams Workflows endpoint answered HTTP 400"}
+
+
+def test_the_signature_stays_out_of_every_log_line(engine: Engine, tmp_path: Path, caplog) -> None:
+    # Even at DEBUG, where urllib3 writes each request line with its query string.
+    caplog.set_level(logging.DEBUG)
+    with workflows_endpoint(tmp_path) as endpoint:
+        endpoint.answers = [429, 400]
+        _with_teams(engine, endpoint.url())
+        transport = Channels(FileSink(tmp_path / "mail"), TeamsTransport(verify=False))
+        dispatch(engine, transport, MORNING, sender="los@example.org")
+        dispatch(engine, transport, MORNING + timedelta(hours=3), sender="los@example.org")
+    # Both requests were logged (429 then 400), each line with its signature taken out.
+    assert caplog.text.count("sig=(redacted)") >= 2 and "SECRETSIG" not in caplog.text
