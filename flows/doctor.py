@@ -167,26 +167,12 @@ def _smtp(settings: Settings) -> Check:
             f"no SMTP server configured: messages are written to {settings.outbox_dir}/ as files",
             "set LINEOFSIGHT_SMTP_URL (smtp+starttls://user:password@host:587) to send them",
         )
-    from notifications.smtp import parse_smtp_url
+    from notifications.smtp import SmtpTransport, parse_smtp_url
 
     def check() -> Check:
         config = parse_smtp_url(settings.smtp_url.get_secret_value())  # type: ignore[union-attr]
-        context = ssl.create_default_context()
-        if not config.verify:
-            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-        connection: smtplib.SMTP
         try:
-            if config.scheme == "smtps":
-                connection = smtplib.SMTP_SSL(config.host, config.port, timeout=10, context=context)
-            else:
-                connection = smtplib.SMTP(config.host, config.port, timeout=10)
-            with connection:
-                code, _ = connection.ehlo()
-                if config.scheme == "smtp+starttls":
-                    connection.starttls(context=context)
-                    connection.ehlo()
-                if config.username:
-                    connection.login(config.username, config.password or "")
+            code = SmtpTransport(config, timeout=10).greet()
         except smtplib.SMTPAuthenticationError as exc:
             return Check(
                 "smtp",

@@ -100,6 +100,14 @@ class SmtpTransport:
         self._connection = connection
         return connection
 
+    def greet(self) -> int:
+        """Connect as configured (TLS, sign-in), say EHLO and leave, sending nothing: the reply code."""
+        try:
+            code, _ = self._connect().ehlo()
+            return int(code)
+        finally:
+            self.close()
+
     def close(self) -> None:
         if self._connection is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
