@@ -140,20 +140,24 @@ _COLUMNS = ("seq", "at", "actor", "kind", "plan", "ref", "prev_hash", "hash", "b
 # A few events (a digest's notices) go in as one multi-row INSERT written here: one round trip and no
 # statement compiling; larger batches go through the driver's executemany.
 SMALL_BATCH = 20
+# Taken before the head is read, as a statement of its own: a statement's snapshot is taken when it starts,
+# so a head read in the same statement as the lock could miss an append committed while it waited.
+LOCK_SQL = f"SELECT pg_advisory_xact_lock({LEDGER_LOCK_KEY})"
+HEAD_SQL = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+
+Prepared = list[tuple[Event, str]]
+Row = tuple[Any, ...]
 
 
-def append(
-    connection: sa.Connection, events: Iterable[Event], *, at: datetime | None = None
-) -> tuple[Head, int]:
-    """Chain `events` onto the ledger on a bare connection, inside its transaction (for hot paths that
-    write with core statements and no session); returns the new head and how many events went in."""
-    # The events' JSON is written before taking the ledger's lock: every writer of every plan waits on
-    # that lock, so only what needs the chain's head (the header and the hash) is done while holding it.
-    prepared = [(event, "\n" + canonical_json(event.data)) for event in events]
+def prepare(events: Iterable[Event]) -> Prepared:
+    """The events' JSON, written before taking the ledger's lock: every writer of every plan waits on that
+    lock, so only what needs the chain's head (the header and the hash) is done while holding it."""
+    return [(event, "\n" + canonical_json(event.data)) for event in events]
+
+
+def chain(prepared: Prepared, found: Row | None, at: datetime | None = None) -> tuple[list[Row], Head]:
+    """The rows that chain `prepared` onto the head `found` (seq, hash; None for an empty ledger)."""
     stamp = format_at(at or utcnow())
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LEDGER_LOCK_KEY})")
-    found = connection.exec_driver_sql("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1").first()
     seq, prev = (found[0], found[1]) if found else (0, GENESIS_HASH)
     rows = []
     for event, data in prepared:
@@ -164,17 +168,37 @@ def append(
         digest = hashlib.sha256(body).hexdigest()
         rows.append((seq, stamp, event.actor, event.kind, event.plan, event.ref, prev, digest, body))
         prev = digest
+    return rows, Head(seq, prev)
+
+
+def insert_sql(count: int, mark: str) -> str:
+    """One INSERT of `count` rows, in the driver's own placeholder (`?` or `%s`), with its values in
+    `flat(rows)`."""
+    one = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
+    return 'INSERT INTO audit_event (seq, at, actor, kind, "plan", ref, prev_hash, hash, body) VALUES ' + (
+        ", ".join([one] * count)
+    )
+
+
+def flat(rows: list[Row]) -> tuple[Any, ...]:
+    return tuple(value for row in rows for value in row)
+
+
+def append(
+    connection: sa.Connection, events: Iterable[Event], *, at: datetime | None = None
+) -> tuple[Head, int]:
+    """Chain `events` onto the ledger on a bare connection, inside its transaction (for hot paths that
+    write with core statements and no session); returns the new head and how many events went in."""
+    prepared = prepare(events)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(LOCK_SQL)
+    rows, new_head = chain(prepared, connection.exec_driver_sql(HEAD_SQL).first(), at)
     if len(rows) > SMALL_BATCH:
         connection.execute(_AUDIT.insert(), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
     elif rows:
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        one = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
-        connection.exec_driver_sql(
-            'INSERT INTO audit_event (seq, at, actor, kind, "plan", ref, prev_hash, hash, body) VALUES '
-            + ", ".join([one] * len(rows)),
-            tuple(value for row in rows for value in row),
-        )
-    return Head(seq, prev), len(rows)
+        connection.exec_driver_sql(insert_sql(len(rows), mark), flat(rows))
+    return new_head, len(rows)
 
 
 def decode_data(body: bytes) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.db import unit_of_work
-from models.ledger import Event, append, record_many
+from models.ledger import Event, record_many
 from models.outbox import Channel, Notice, NoticeStatus
 from models.people import Person
 from notifications.messages import Digest, PendingNotice, build_digests, decode_payload
@@ -35,12 +35,12 @@ from notifications.pack_mail import (
     render_pack_card,
     render_pack_email,
 )
+from notifications.receipts import ACTOR, Receipts
 from notifications.rendering import render_card, render_email
 from notifications.transport import Delivery, Transport
 
 LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 8
-ACTOR = "system:dispatch"
 
 
 @dataclass
@@ -134,13 +134,17 @@ def dispatch(
     digests += pack_digests(packs, plan_of, domain)
     _remember(engine, digests)
     try:
-        for digest, rendered in _rendered_ahead(digests, sender, now):
-            result.digests += 1
-            delivery = _send(transport, digest, rendered, teams.get(digest.recipient))
-            # Marked before the next send, never later: a crash can then send at most this one digest
-            # twice. (Marking on a second thread while sending the next was measured: it widened the
-            # window to two digests for little gain, since both sides share one interpreter lock.)
-            _mark(engine, digest, delivery, now, result)
+        with Receipts.held(engine) as receipts:
+            for digest, rendered in _rendered_ahead(digests, sender, now):
+                result.digests += 1
+                delivery = _send(transport, digest, rendered, teams.get(digest.recipient))
+                # The receipt is written before the next send, never later: a crash can then send at most
+                # this one digest twice. (Writing it on a second thread while sending the next was measured:
+                # it widened the window to two digests for little gain, as both share one interpreter lock.)
+                if delivery.ok:
+                    result.sent += receipts.sent(digest, now)
+                else:
+                    _mark_failed(engine, digest, delivery, now, result)
     finally:
         close = getattr(transport, "close", None)
         if close is not None:
@@ -205,13 +209,6 @@ def _send(transport: Transport, digest: Digest, rendered: Rendered, teams_url: s
         return Delivery(ok=False, transient=True, error=f"{type(exc).__name__}: {exc}")
 
 
-def _mark(engine: Engine, digest: Digest, delivery: Delivery, now: datetime, result: DispatchResult) -> None:
-    if delivery.ok:
-        _mark_sent(engine, digest, now, result)
-    else:
-        _mark_failed(engine, digest, delivery, now, result)
-
-
 def _mark_failed(
     engine: Engine, digest: Digest, delivery: Delivery, now: datetime, result: DispatchResult
 ) -> None:
@@ -248,61 +245,6 @@ def _mark_failed(
             session.add(notice)
         session.flush()
         record_many(session, events)
-
-
-def _mark_sent(engine: Engine, digest: Digest, now: datetime, result: DispatchResult) -> None:
-    """The common case in one statement and one batch of events: this commit closes the window in which a
-    crash could send the digest twice, so it is kept short (core statements, no ORM unit of work)."""
-    table = Notice.__table__  # type: ignore[attr-defined]
-    statement = (
-        table.update()
-        .where(
-            table.c.id.in_(list(digest.notice_ids)),
-            # Wrapped so no planner walks the status index: right after a claim its statistics still say
-            # few notices are `sending`, and PostgreSQL then read every claimed row to find three.
-            sa.func.coalesce(table.c.status, "") == NoticeStatus.SENDING.value,
-        )
-        .values(status=NoticeStatus.SENT.value, sent_at=now, message_id=digest.message_id, last_error=None)
-        .returning(
-            table.c.id,
-            table.c.dedupe_key,
-            table.c.recipient,
-            table.c.channel,
-            table.c.attempts,
-            table.c.item_refs,
-        )
-    )
-    # Core statements on a bare connection: the ledger events are written right here, so the session's
-    # guard has nothing to add, and skipping the ORM halves the time this window stays open.
-    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # The commit returns before its WAL reaches the disk. A crash of this process loses nothing
-            # (the server has the commit); only a crash of PostgreSQL itself in the next fraction of a
-            # second can undo a mark, and then the digest goes again with the same Message-ID, as inside
-            # the window above. Saves the disk flush, a third of the mark.
-            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-        rows = connection.execute(statement).all()
-        append(
-            connection,
-            [
-                Event(
-                    "NoticeSent",
-                    ACTOR,
-                    digest.plan,
-                    r.item_refs,
-                    {
-                        "notice_id": r.id,
-                        "dedupe_key": r.dedupe_key,
-                        "recipient": r.recipient,
-                        "channel": Channel(r.channel).value,
-                        "attempt": r.attempts,
-                        "message_id": digest.message_id,
-                    },
-                )
-                for r in rows
-            ],
-        )
-    result.sent += len(rows)
 
 
 def _backoff(attempts: int) -> timedelta:
