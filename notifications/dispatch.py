@@ -10,12 +10,8 @@ mail system can drop the copy.
 from __future__ import annotations
 
 import random
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import islice
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -135,12 +131,14 @@ def dispatch(
     _remember(engine, digests)
     try:
         with Receipts.held(engine) as receipts:
-            for digest, rendered in _rendered_ahead(digests, sender, now):
+            for digest in digests:
+                rendered = _render(digest, sender, now)
                 result.digests += 1
                 delivery = _send(transport, digest, rendered, teams.get(digest.recipient))
                 # The receipt is written before the next send, never later: a crash can then send at most
-                # this one digest twice. (Writing it on a second thread while sending the next was measured:
-                # it widened the window to two digests for little gain, as both share one interpreter lock.)
+                # this one digest twice. (Measured and dropped: receipts written on a second thread while the
+                # next digest went, which let two digests sit in that window, and rendering a few digests
+                # ahead on a helper thread; with one interpreter lock neither was faster.)
                 if delivery.ok:
                     result.sent += receipts.sent(digest, now)
                 else:
@@ -164,7 +162,6 @@ def _remember(engine: Engine, digests: list[Digest]) -> None:
 
 # What a digest became: an email, a card, or the reason it could not be built.
 Rendered = tuple[str, Any]
-LOOKAHEAD = 8
 
 
 def _render(digest: Digest, sender: str, now: datetime) -> Rendered:
@@ -180,21 +177,6 @@ def _render(digest: Digest, sender: str, now: datetime) -> Rendered:
         return "email", render_email(digest, sender, now)
     except OSError as exc:  # a pack's PDF that cannot be read: passing trouble, tried again later
         return "failed", Delivery(ok=False, transient=True, error=f"{type(exc).__name__}: {exc}")
-
-
-def _rendered_ahead(digests: list[Digest], sender: str, now: datetime) -> Iterator[tuple[Digest, Rendered]]:
-    """Digests with their messages, rendered a few ahead on a helper thread while this one sends and
-    marks (mostly waiting on the mail server and the database). Rendering has no effect on the world, so
-    the window in which a crash can send twice is the same as rendering each just before its send."""
-    remaining = iter(digests)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lineofsight-render") as pool:
-        ahead = deque((d, pool.submit(_render, d, sender, now)) for d in islice(remaining, LOOKAHEAD))
-        while ahead:
-            digest, future = ahead.popleft()
-            following = next(remaining, None)
-            if following is not None:
-                ahead.append((following, pool.submit(_render, following, sender, now)))
-            yield digest, future.result()
 
 
 def _send(transport: Transport, digest: Digest, rendered: Rendered, teams_url: str | None) -> Delivery:
