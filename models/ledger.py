@@ -137,8 +137,9 @@ def record_many(session: Session, events: Iterable[Event], *, at: datetime | Non
 
 _AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 _COLUMNS = ("seq", "at", "actor", "kind", "plan", "ref", "prev_hash", "hash", "body")
-# A few events (a digest's notices) go in as one multi-row INSERT written here: one round trip and no
-# statement compiling; larger batches go through the driver's executemany.
+# A few events (a digest's notices) go in as multi-row INSERTs written here, with no statement compiling, of
+# at most this many rows each (nine parameters a row, well inside any SQLite build's limit); a large batch
+# through `append` goes through the driver's executemany instead.
 SMALL_BATCH = 20
 # Taken before the head is read, as a statement of its own: a statement's snapshot is taken when it starts,
 # so a head read in the same statement as the lock could miss an append committed while it waited.
@@ -171,17 +172,18 @@ def chain(prepared: Prepared, found: Row | None, at: datetime | None = None) -> 
     return rows, Head(seq, prev)
 
 
-def insert_sql(count: int, mark: str) -> str:
-    """One INSERT of `count` rows, in the driver's own placeholder (`?` or `%s`), with its values in
-    `flat(rows)`."""
+def _insert_sql(count: int, mark: str) -> str:
+    """One INSERT of `count` rows, in the driver's own placeholder (`?` or `%s`)."""
     one = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
     return 'INSERT INTO audit_event (seq, at, actor, kind, "plan", ref, prev_hash, hash, body) VALUES ' + (
         ", ".join([one] * count)
     )
 
 
-def flat(rows: list[Row]) -> tuple[Any, ...]:
-    return tuple(value for row in rows for value in row)
+def inserts(rows: list[Row], mark: str) -> list[tuple[str, tuple[Any, ...]]]:
+    """The rows as INSERT statements of at most SMALL_BATCH rows, each with its flat parameters."""
+    batches = [rows[i : i + SMALL_BATCH] for i in range(0, len(rows), SMALL_BATCH)]
+    return [(_insert_sql(len(b), mark), tuple(value for row in b for value in row)) for b in batches]
 
 
 def append(
@@ -195,9 +197,10 @@ def append(
     rows, new_head = chain(prepared, connection.exec_driver_sql(HEAD_SQL).first(), at)
     if len(rows) > SMALL_BATCH:
         connection.execute(_AUDIT.insert(), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
-    elif rows:
+    else:
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        connection.exec_driver_sql(insert_sql(len(rows), mark), flat(rows))
+        for statement, values in inserts(rows, mark):
+            connection.exec_driver_sql(statement, values)
     return new_head, len(rows)
 
 

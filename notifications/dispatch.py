@@ -3,8 +3,8 @@
 A claim is a single statement (`UPDATE ... RETURNING`; on PostgreSQL its subquery takes `FOR UPDATE SKIP
 LOCKED`), so concurrent dispatchers never take the same notice. A claim older than the lease (a dispatcher
 that died) is taken again. The one window in which a message can go twice is between the server accepting
-it and the `sent` mark committing; every email carries a Message-ID derived from its dedupe keys, so a
-mail system can drop the copy.
+it and its receipt committing (see `notifications.receipts`); every email carries a Message-ID derived from
+its dedupe keys, so a mail system can drop the copy.
 """
 
 from __future__ import annotations

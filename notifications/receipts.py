@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from models.ledger import HEAD_SQL, LOCK_SQL, Event, Row, chain, flat, insert_sql, prepare
+from models.ledger import HEAD_SQL, LOCK_SQL, Event, Row, chain, inserts, prepare
 from models.outbox import Channel, Notice, NoticeStatus
 from notifications.messages import Digest
 
@@ -30,36 +29,76 @@ _RETURNED = "RETURNING id, dedupe_key, recipient, channel, attempts, item_refs"
 
 class Receipts:
     """Open with `Receipts.held(engine)`; `sent(digest, now)` writes one digest's receipt and returns how
-    many of its notices it marked (a notice no longer `sending`, cancelled meanwhile, is left alone)."""
+    many of its notices it marked (a notice no longer `sending`, cancelled meanwhile, is left alone).
 
-    def __init__(self, driver: Any, dialect: sa.Dialect) -> None:
-        self._driver = driver
+    Database errors leave as SQLAlchemy's, like every other statement's, so the flow retries what may pass
+    (`OperationalError`) and the command line reports them. A connection lost between two receipts (a
+    restart, an idle cut) is replaced and the receipt written again: it marks only notices still `sending`,
+    so writing it twice is harmless whether the first commit landed or not."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        dialect = engine.dialect
+        self._dialect = dialect
         self._postgres = dialect.name == "postgresql"
+        self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
+        # The timestamp exactly as SQLAlchemy stores it (on SQLite, its own text format), so that queries
+        # on `sent_at` match it like any other timestamp.
+        column_type = Notice.__table__.c.sent_at.type  # type: ignore[attr-defined]
+        self._stamp = column_type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+        self._pooled: Any = None
+        self._checkout()
+
+    @classmethod
+    @contextlib.contextmanager
+    def held(cls, engine: Engine) -> Iterator[Receipts]:
+        receipts = cls(engine)
+        try:
+            yield receipts
+        finally:
+            receipts._checkin()
+
+    def _checkout(self) -> None:
+        self._pooled = self._engine.raw_connection()
+        self._driver: Any = self._pooled.driver_connection
         if self._postgres:
             from psycopg import ClientCursor  # the PostgreSQL driver is an optional install
 
-            self._client_cursor = ClientCursor(driver)
-        self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        # The timestamp as SQLAlchemy would store it (SQLite keeps text), so rows read back alike.
-        self._stamp = Notice.__table__.c.sent_at.type.bind_processor(dialect) or (lambda v: v)  # type: ignore[attr-defined]
+            self._driver.autocommit = True  # each receipt begins and ends its transaction in its own text
+            self._cursor = ClientCursor(self._driver)
 
-    @classmethod
-    @contextmanager
-    def held(cls, engine: Engine) -> Iterator[Receipts]:
-        pooled = engine.raw_connection()
-        driver: Any = pooled.driver_connection
-        postgres = engine.dialect.name == "postgresql"
+    def _checkin(self, *, lost: bool = False) -> None:
+        pooled, self._pooled = self._pooled, None
+        if pooled is None:
+            return
         try:
-            if postgres:
-                driver.autocommit = True  # each receipt begins and ends its transaction in its own text
-            yield cls(driver, engine.dialect)
-        finally:
-            try:
-                if postgres:
-                    driver.autocommit = False
-            except Exception:  # left inside a transaction or broken: not fit to go back to the pool
-                pooled.invalidate()
-            pooled.close()
+            if self._postgres and not lost:
+                self._driver.autocommit = False
+        except Exception:  # left inside a transaction: not fit to go back to the pool
+            lost = True
+        if lost:
+            pooled.invalidate()
+        pooled.close()
+
+    def sent(self, digest: Digest, now: datetime) -> int:
+        if self._pooled is None:
+            raise RuntimeError("receipts written after their connection went back to the pool")
+        try:
+            return self._write(digest, now)
+        except self._dbapi_error as exc:
+            if not self._dialect.is_disconnect(cast(Any, exc), self._driver, None):
+                raise self._translated(exc) from exc
+        self._checkin(lost=True)
+        try:
+            self._checkout()
+            return self._write(digest, now)
+        except self._dbapi_error as exc:
+            raise self._translated(exc) from exc
+
+    def _translated(self, exc: Exception) -> Exception:
+        # Parameters stay out of the message: they carry addresses and message ids.
+        return sa.exc.DBAPIError.instance(None, None, exc, self._dbapi_error, hide_parameters=True)
 
     def _update_sql(self, count: int) -> str:
         ids = ", ".join([self._mark] * count)
@@ -70,7 +109,7 @@ class Receipts:
             f"last_error = NULL WHERE id IN ({ids}) AND coalesce(status, '') = {self._mark} {_RETURNED}"
         )
 
-    def sent(self, digest: Digest, now: datetime) -> int:
+    def _write(self, digest: Digest, now: datetime) -> int:
         ids = list(digest.notice_ids)
         update = self._update_sql(len(ids))
         params = (
@@ -82,46 +121,60 @@ class Receipts:
         )
         try:
             if self._postgres:
-                return self._sent_postgres(digest, update, params)
-            return self._sent_sqlite(digest, update, params)
+                return self._write_postgres(digest, update, params)
+            return self._write_sqlite(digest, update, params)
         except BaseException:
             with contextlib.suppress(Exception):  # no transaction left open, or a broken connection
                 self._driver.execute("ROLLBACK")
             raise
 
-    def _sent_postgres(self, digest: Digest, update: str, params: tuple[Any, ...]) -> int:
+    def _write_postgres(self, digest: Digest, update: str, params: tuple[Any, ...]) -> int:
         """Two round trips: what must be known before chaining (the marked notices and, under the ledger's
         lock, its head), then the events and the commit. Values are bound on this side (a client cursor),
         as the protocol that carries several statements in one message takes no parameters."""
-        cursor = self._client_cursor
-        # The commit returns before its WAL reaches the disk. A crash of this process loses nothing (the
-        # server has the commit); only a crash of PostgreSQL itself in the next fraction of a second can
-        # undo a receipt, and then the digest goes again with the same Message-ID, as inside the window
-        # above. Saves the disk flush, a third of the receipt.
+        cursor = self._cursor
+        # READ COMMITTED whatever the server's default, so each statement reads a fresh snapshot and the
+        # head is read after the lock is held. The commit returns before its WAL reaches the disk: a crash
+        # of this process loses nothing (the server has the commit); only the loss of the server itself in
+        # the next fraction of a second can undo a receipt, and then the digest goes again with the same
+        # Message-ID, as inside the window above. Saves the disk flush, a third of the receipt.
         cursor.execute(
-            f"BEGIN; SET LOCAL synchronous_commit TO OFF; {update}; {LOCK_SQL}; {HEAD_SQL}", params
+            "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit TO OFF; "
+            f"{update}; {LOCK_SQL}; {HEAD_SQL}",
+            params,
         )
-        cursor.nextset(), cursor.nextset()  # past BEGIN and SET
-        rows = cursor.fetchall()
-        cursor.nextset(), cursor.nextset()  # past the lock
-        found = cursor.fetchone()
+        rows = _result(cursor, 2)
+        found = _result(cursor, 2)
         if not rows:
             cursor.execute("ROLLBACK")
             return 0
-        ledger_rows, _ = chain(prepare(_events(digest, rows)), found)
-        cursor.execute(f"{insert_sql(len(ledger_rows), self._mark)}; COMMIT", flat(ledger_rows))
+        ledger_rows, _ = chain(prepare(_events(digest, rows)), found[0] if found else None)
+        statements = inserts(ledger_rows, self._mark)
+        cursor.execute(
+            "; ".join(sql for sql, _ in statements) + "; COMMIT",
+            tuple(value for _, values in statements for value in values),
+        )
         return len(rows)
 
-    def _sent_sqlite(self, digest: Digest, update: str, params: tuple[Any, ...]) -> int:
+    def _write_sqlite(self, digest: Digest, update: str, params: tuple[Any, ...]) -> int:
         driver = self._driver
         driver.execute("BEGIN IMMEDIATE")  # the connection leaves transactions to us (see models.db)
         rows = driver.execute(update, params).fetchall()
         prepared = prepare(_events(digest, rows))
         ledger_rows, _ = chain(prepared, driver.execute(HEAD_SQL).fetchone())
-        if ledger_rows:
-            driver.execute(insert_sql(len(ledger_rows), self._mark), flat(ledger_rows))
+        for sql, values in inserts(ledger_rows, self._mark):
+            driver.execute(sql, values)
         driver.execute("COMMIT")
         return len(rows)
+
+
+def _result(cursor: Any, skip: int) -> list[Row]:
+    """The rows of the statement `skip` results on in a multi-statement message."""
+    for _ in range(skip):
+        if not cursor.nextset():
+            raise RuntimeError("a receipt's message returned fewer results than it has statements")
+    rows: list[Row] = cursor.fetchall()
+    return rows
 
 
 def _events(digest: Digest, rows: list[Row]) -> list[Event]:
