@@ -31,6 +31,7 @@ def _environment() -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the code: no need to look at their files on every message
     )
     env.globals["days"] = days_text
     return env
