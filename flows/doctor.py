@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from config.settings import Settings
 from models.db import SCHEMA_HEAD, current_revision, make_engine, safe_url
-from models.errors import LineOfSightError
+from models.errors import ConfigurationError, LineOfSightError
 
 
 class State(StrEnum):
@@ -39,14 +39,18 @@ def diagnose(settings: Settings, *, prefect_api: Callable[[], str | None] | None
     """Every check, in the order an operator would fix them. `prefect_api` says where the Prefect API is
     (default: Prefect's own setting, read only here because importing prefect is slow)."""
     checks: list[Check] = []
-    engine = make_engine(settings.database_url)
     try:
-        database = _database(engine, settings)
-        checks.append(database)
-        if database.state is State.OK:
-            checks += [_ledger(engine), _outbox(engine), _teams_urls(engine)]
-    finally:
-        engine.dispose()
+        engine = make_engine(settings.database_url)
+    except ConfigurationError as exc:  # a URL no engine can be built from: the other checks still run
+        checks.append(Check("database", State.FAIL, str(exc), "correct LINEOFSIGHT_DATABASE_URL"))
+    else:
+        try:
+            database = _database(engine, settings)
+            checks.append(database)
+            if database.state is State.OK:
+                checks += [_ledger(engine), _outbox(engine), _teams_urls(engine)]
+        finally:
+            engine.dispose()
     checks += [_policy(settings), _smtp(settings), _prefect(prefect_api or _prefect_setting)]
     return checks
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
-from models.errors import DatabaseNotReady
+from models.errors import ConfigurationError, DatabaseNotReady
 
 
 def safe_url(url: str) -> str:
@@ -27,13 +27,38 @@ def safe_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
+SUPPORTED_URLS = "sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/database"
+
+
+def database_url(url: str) -> URL:
+    """The URL as the engine is built from it: SQLite, or PostgreSQL through psycopg 3 (the driver the
+    dispatcher's receipts are written for). `postgresql://` and `postgres://`, as hosting providers hand them
+    out, mean psycopg 3; any other database or driver is refused here, by name, with the expected form,
+    rather than failing later on a missing module. The password never appears in the message."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            "LINEOFSIGHT_DATABASE_URL is not a database URL (its value is not shown): expected "
+            f"{SUPPORTED_URLS}."
+        ) from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        return parsed
+    raise ConfigurationError(
+        f"LINEOFSIGHT_DATABASE_URL names {parsed.drivername!r}, which Line of Sight does not use: expected "
+        f"{SUPPORTED_URLS}."
+    )
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    parsed = make_url(url)
+    parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
         _sqlite_transactions(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    return sa.create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 
 def _sqlite_transactions(engine: Engine) -> None:

@@ -86,6 +86,14 @@ def test_an_unmigrated_database_says_to_run_init(tmp_path: Path) -> None:
     assert "ledger" not in _states(checks)  # nothing further is checked against a database not ready
 
 
+def test_a_database_url_no_engine_can_use_fails_and_the_rest_is_still_checked() -> None:
+    checks = diagnose(Settings(database_url="mysql://los:s3cret@db/los"), prefect_api=NO_PREFECT)
+    [database] = [c for c in checks if c.name == "database"]
+    assert database.state is State.FAIL and "postgresql+psycopg://" in database.detail
+    assert "s3cret" not in database.detail
+    assert _states(checks)["policy"] is State.OK
+
+
 def test_an_unreachable_prefect_api_fails() -> None:
     checks = diagnose(
         Settings(database_url="sqlite://"), prefect_api=lambda: f"http://127.0.0.1:{free_port()}/api"
