@@ -8,8 +8,9 @@ Nothing here connects to anything: engines and transports are built by the compo
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,3 +38,13 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="The escalation policy (default: the packaged one)."
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        # Checked here, or a misspelt zone surfaces later as a baffling complaint about a date.
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError):  # not found, or not even shaped like a zone name
+            raise ValueError(f"{value!r} is not a time zone name such as Europe/London") from None
+        return value
