@@ -7,6 +7,7 @@ Nothing here connects to anything: engines and transports are built by the compo
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,10 @@ class Settings(BaseSettings):
         default=None,
         description="smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465.",
     )
-    mail_from: str = Field(default="lineofsight@example.org")
+    mail_from: str = Field(
+        default="lineofsight@example.org",
+        description="The sender: an address, or a name and address ('Line of Sight <los@council.example>').",
+    )
     outbox_dir: Path = Field(default=Path("outbox"), description="Where messages go with no transport.")
     packs_dir: Path = Field(default=Path("board_packs"), description="Where board packs (PDF and HTML) go.")
     teams_verify_tls: bool = Field(default=True, description="Check the Workflows endpoint's certificate.")
@@ -47,4 +51,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (KeyError, ValueError):  # not found, or not even shaped like a zone name
             raise ValueError(f"{value!r} is not a time zone name such as Europe/London") from None
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        _, address = parseaddr(value)
+        local, at, domain = address.rpartition("@")
+        if not (local and at and domain) or any(c.isspace() for c in address):
+            raise ValueError(f"{value!r} is not an email address such as lineofsight@council.example.org")
         return value

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -117,7 +118,7 @@ def dispatch(
     if not notices:
         return result
     plan_of = {n.id: str(n.payload.pop("_plan")) for n in notices}
-    domain = sender.rpartition("@")[2] or "lineofsight.invalid"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "lineofsight.invalid"  # "Name <a@b>" too
     with Session(engine) as session:
         found = session.execute(
             sa.select(col(Person.email), col(Person.teams_url)).where(col(Person.teams_url).is_not(None))

@@ -77,6 +77,16 @@ def test_one_digest_per_person_and_nothing_twice(engine: Engine, tmp_path: Path)
     assert verify_database(engine).ok
 
 
+def test_a_sender_with_a_display_name(engine: Engine, tmp_path: Path) -> None:
+    load_small_plan(engine)
+    sweep_plans(engine, POLICY, date(2017, 10, 16))
+    named = "Line of Sight <los@council.example.org>"
+    assert dispatch(engine, FileSink(tmp_path), MORNING, sender=named).sent > 0
+    for path in tmp_path.glob("*.eml"):
+        mail = email.message_from_bytes(path.read_bytes())
+        assert mail["From"] == named and mail["Message-ID"].endswith("@council.example.org>")
+
+
 def _text(part: email.message.Message) -> str:
     payload = part.get_payload(decode=True)
     return payload.decode() if isinstance(payload, bytes) else ""
