@@ -67,8 +67,12 @@ def header(seq: int, at: str, actor: str, kind: str, plan: str | None, ref: str 
 
 
 def encode(seq: int, at: str, event: Event, prev: str) -> bytes:
-    head = header(seq, at, event.actor, event.kind, event.plan, event.ref, prev)
-    return (head + "\n" + canonical_json(event.data)).encode("utf-8")
+    return _body(seq, at, event, "\n" + canonical_json(event.data), prev)
+
+
+def _body(seq: int, at: str, event: Event, data: str, prev: str) -> bytes:
+    """The hashed bytes: the header line, then `data` (a newline and the canonical JSON, made ahead)."""
+    return (header(seq, at, event.actor, event.kind, event.plan, event.ref, prev) + data).encode("utf-8")
 
 
 def head(session: Session) -> Head | None:
@@ -163,13 +167,16 @@ def chain(prepared: Prepared, found: Row | None, at: datetime | None = None) -> 
     rows = []
     for event, data in prepared:
         seq += 1
-        body = (header(seq, stamp, event.actor, event.kind, event.plan, event.ref, prev) + data).encode(
-            "utf-8"
-        )
+        body = _body(seq, stamp, event, data, prev)
         digest = hashlib.sha256(body).hexdigest()
         rows.append((seq, stamp, event.actor, event.kind, event.plan, event.ref, prev, digest, body))
         prev = digest
     return rows, Head(seq, prev)
+
+
+def placeholder(dialect: sa.Dialect) -> str:
+    """The driver's own parameter mark, for statements written here rather than compiled."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
 def _insert_sql(count: int, mark: str) -> str:
@@ -198,8 +205,7 @@ def append(
     if len(rows) > SMALL_BATCH:
         connection.execute(_AUDIT.insert(), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
     else:
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        for statement, values in inserts(rows, mark):
+        for statement, values in inserts(rows, placeholder(connection.dialect)):
             connection.exec_driver_sql(statement, values)
     return new_head, len(rows)
 

@@ -172,9 +172,7 @@ def _render(digest: Digest, sender: str, now: datetime) -> Rendered:
                 return "card", render_pack_card(digest)
             return "email", render_pack_email(digest, sender, now)
         if digest.channel == Channel.TEAMS.value:
-            card = render_card(digest)
-            card["_message_id"] = digest.message_id
-            return "card", card
+            return "card", render_card(digest)
         return "email", render_email(digest, sender, now)
     except OSError as exc:  # a pack's PDF that cannot be read: passing trouble, tried again later
         return "failed", Delivery(ok=False, transient=True, error=f"{type(exc).__name__}: {exc}")

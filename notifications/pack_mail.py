@@ -130,6 +130,4 @@ def render_pack_card(digest: PackDigest) -> dict[str, Any]:
         },
         {"type": "FactSet", "facts": facts},
     ]
-    card = adaptive_card(body)
-    card["_message_id"] = digest.message_id  # names the file a FileSink writes; never sent
-    return card
+    return adaptive_card(body, digest.message_id)

@@ -19,7 +19,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from models.ledger import HEAD_SQL, LOCK_SQL, Event, Row, chain, inserts, prepare
+from models.ledger import HEAD_SQL, LOCK_SQL, Event, Row, chain, inserts, placeholder, prepare
 from models.outbox import Channel, Notice, NoticeStatus
 from notifications.messages import Digest
 
@@ -41,7 +41,7 @@ class Receipts:
         dialect = engine.dialect
         self._dialect = dialect
         self._postgres = dialect.name == "postgresql"
-        self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._mark = placeholder(dialect)
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
         # The timestamp exactly as SQLAlchemy stores it (on SQLite, its own text format), so that queries
         # on `sent_at` match it like any other timestamp.

@@ -111,12 +111,14 @@ def render_card(digest: Digest) -> dict[str, Any]:
             }
         )
         body.append({"type": "FactSet", "facts": facts})
-    return adaptive_card(body)
+    return adaptive_card(body, digest.message_id)
 
 
-def adaptive_card(body: list[dict[str, Any]]) -> dict[str, Any]:
-    """The envelope a Workflows "post to a channel" flow expects around an Adaptive Card's body."""
+def adaptive_card(body: list[dict[str, Any]], message_id: str) -> dict[str, Any]:
+    """The envelope a Workflows "post to a channel" flow expects around an Adaptive Card's body, with the
+    digest's Message-ID under `_message_id`: it names the file a FileSink writes, and is never sent."""
     return {
+        "_message_id": message_id,
         "type": "message",
         "attachments": [
             {
