@@ -107,15 +107,33 @@ def parse_percent(value: str | float | int, field: str = "percent") -> int:
     return round(number)
 
 
+# Every date that enters, through any door, lies in this window: a plan's dates, an update's, a meeting's,
+# `--as-of`, `--since` and `--until`. Far dates (9999-12-31, 0001-01-01) are typing slips, and date
+# arithmetic near the edges of `datetime.date` overflows ("year 10000 is out of range").
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+DAY_WINDOW = f"between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}"
+
+
+def within_window(day: date, field: str = "date", value: object = None) -> date:
+    """`day` itself when it lies in the window; otherwise InvalidValue naming the window."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        shown = day.isoformat() if value is None else value
+        raise InvalidValue(field, shown, f"a date {DAY_WINDOW}")
+    return day
+
+
 def parse_day(value: str, field: str = "date") -> date:
-    """`2017-12-11` or `11/12/2017` (UK order: day first)."""
+    """`2017-12-11` or `11/12/2017` (UK order: day first), within the window."""
     text = value.strip()
     try:
         if "/" in text:
             day, month, year = (int(part) for part in text.split("/"))
             if year < 100:
                 raise ValueError("two-digit year")
-            return date(year, month, day)
-        return date.fromisoformat(text)
+            parsed = date(year, month, day)
+        else:
+            parsed = date.fromisoformat(text)
     except ValueError:
         raise InvalidValue(field, value, "a date such as 2017-12-11 or 11/12/2017 (day first)") from None
+    return within_window(parsed, field, value)
