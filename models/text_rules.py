@@ -2,9 +2,10 @@
 text and email addresses. Every door calls these, so a value refused at one is refused at all, in the same
 words. Each returns the value as it will be stored, or raises InvalidValue saying what was expected.
 
-Codes (refs, area codes) and email addresses are normalised with NFKC (full-width `A-01` is `A-01`) and
-must then be plain ASCII: a Cyrillic o or an invisible zero-width space would otherwise make a second,
-lookalike `A-01` or an address no mail server can take. Names may use any script, one script per word.
+Codes (refs, area codes) and email addresses are normalised with NFKC (full-width letters and digits
+become ASCII) and must then be plain ASCII: a Cyrillic o or an invisible zero-width space would otherwise
+make a second, lookalike `A-01`, or an address no mail server can take. Names may use any script, one
+script per word.
 """
 
 from __future__ import annotations
