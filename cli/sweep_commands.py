@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.text import Text
 
 from cli.output import console, table
-from flows.bootstrap import bootstrap
+from flows.bootstrap import App, bootstrap
+from models.errors import BadInput, InvalidValue
 
 if TYPE_CHECKING:
     from models.ladder_report import Standing
+    from models.rules import Decision
+    from models.sweep import SweepOutcome
 
 PLAN_OPTION = typer.Option(None, "--plan", help="Only this plan (default: every plan).")
 
@@ -20,7 +24,10 @@ PLAN_OPTION = typer.Option(None, "--plan", help="Only this plan (default: every 
 def sweep(
     plan: str | None = PLAN_OPTION,
     as_of: str | None = typer.Option(
-        None, "--as-of", help="The moment to sweep as (default: now). A naive time is Europe/London time."
+        None,
+        "--as-of",
+        help="The moment to sweep as (default: now): 2017-10-02, 02/10/2017 (day first) or 2017-10-02T07:00. "
+        "A naive time is Europe/London time. A day after today needs --dry-run or --force.",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the decisions and their reasons; change nothing."
@@ -28,18 +35,42 @@ def sweep(
     no_send: bool = typer.Option(
         False, "--no-send", help="Queue notices in the outbox but do not deliver them."
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Sweep a day after today for real (reminders and escalations before their time).",
+    ),
 ) -> None:
     """Check every open action and milestone: remind owners, climb the escalation ladder, chase updates
-    before meetings. Each decision is recorded with its rule and reason; running it twice adds nothing."""
-    from models.calendar import local_date, parse_moment
+    before meetings. Each decision is recorded with its rule and reason; running it twice adds nothing.
+    A plan whose sweep fails is rolled back, recorded and reported; the others are still swept, and the
+    command ends with exit code 1 naming the plans that failed."""
+    from models.calendar import local_date
     from models.sweep import sweep_plans
+    from models.sweep_failures import PlansNotSwept
 
     app = bootstrap()
-    moment = parse_moment(as_of, app.settings.timezone) if as_of else datetime.now(UTC)
-    day = local_date(moment, app.settings.timezone)
+    zone = app.settings.timezone
+    now = datetime.now(UTC)  # the one reading of the clock: the rules are given the day
+    moment = sweep_moment(as_of, zone) if as_of is not None else now
+    day, today = local_date(moment, zone), local_date(now, zone)
+    if day > today and not (dry_run or force):
+        raise BadInput(
+            f"--as-of {as_of} is after today ({today:%d %B %Y} in {zone}): sweeping it would send reminders "
+            "and escalations before they are due. Add --dry-run to see what it would decide, or --force to "
+            "sweep it for real."
+        )
     outcomes = sweep_plans(app.engine, app.policy, day, plan_name=plan, dry_run=dry_run)
     out = console()
     for outcome in outcomes:
+        if outcome.failure is not None:
+            out.print(
+                Text(
+                    f"{outcome.plan}: the sweep failed ({outcome.failure}); nothing of it was kept"
+                    + ("." if dry_run else ", and its board secretariat is told.")
+                )
+            )
+            continue
         if not outcome.working_day:
             out.print(
                 Text(
@@ -49,7 +80,7 @@ def sweep(
             )
             continue
         if dry_run:
-            rows = [[d.ref, d.rule, d.step, _to(d.recipient, d.on_behalf_of), d.reason] for d in outcome.new]
+            rows = [[d.ref, d.rule, d.step, _to(d), d.reason] for d in outcome.new]
             title = f"{outcome.plan}: new decisions for {day:%A %d %B %Y} (dry run: nothing changed)"
             out.print(table(title, ["Ref", "Rule", "Step", "To", "Reason"], rows))
             continue
@@ -61,8 +92,15 @@ def sweep(
                 f"{outcome.notices} notices queued in the outbox."
             )
         )
-    if dry_run:
-        return
+    failed = [(o.plan, o.failure) for o in outcomes if o.failure is not None]
+    if not dry_run:
+        _deliver(app, outcomes, no_send)
+    if failed:
+        raise PlansNotSwept(failed)
+
+
+def _deliver(app: App, outcomes: list[SweepOutcome], no_send: bool) -> None:
+    out = console()
     if no_send:
         out.print(f"{sum(o.notices for o in outcomes)} new notices wait in the outbox (--no-send).")
         return
@@ -77,10 +115,28 @@ def sweep(
     )
 
 
-def _to(recipient: str, on_behalf_of: str | None) -> str:
-    if not recipient:
+AS_OF_EXAMPLES = "a date or time such as 2017-10-02, 02/10/2017 (day first) or 2017-10-02T07:00"
+
+
+def sweep_moment(text: str, timezone: str) -> datetime:
+    """The instant `--as-of` names, within the date window: `11/12/2017` is day first, as everywhere else in
+    the product (and midnight there); an ISO date or time goes to the calendar's parser."""
+    from models.calendar import parse_moment
+    from models.vocab import parse_day, within_window
+
+    if not text.strip():
+        raise InvalidValue("--as-of", text, AS_OF_EXAMPLES)
+    if "/" in text:
+        return datetime.combine(parse_day(text, "--as-of"), time(0), tzinfo=ZoneInfo(timezone))
+    moment = parse_moment(text, timezone)
+    within_window(moment.date(), "--as-of", text)
+    return moment
+
+
+def _to(decision: Decision) -> str:
+    if not decision.recipient:
         return "(nobody to tell: listed in the pack)"
-    return recipient + (f" (for {on_behalf_of})" if on_behalf_of else "")
+    return f"{decision.recipient} ({decision.told_as})" if decision.roles else decision.recipient
 
 
 def escalations(

@@ -48,7 +48,7 @@ def diagnose(settings: Settings, *, prefect_api: Callable[[], str | None] | None
             database = _database(engine, settings)
             checks.append(database)
             if database.state is State.OK:
-                checks += [_ledger(engine), _outbox(engine), _teams_urls(engine)]
+                checks += [_ledger(engine), _outbox(engine), _teams_urls(engine), _sweeps(engine)]
         finally:
             engine.dispose()
     checks += [_policy(settings), _smtp(settings), _prefect(prefect_api or _prefect_setting)]
@@ -150,6 +150,30 @@ def _teams_urls(engine: Engine) -> Check:
         return Check("teams", State.OK, f"{len(urls)} Workflows URL(s), all well formed")
 
     return _guard("teams", "check the teams_url column of the People and Boards sheets", check)
+
+
+def _sweeps(engine: Engine) -> Check:
+    from models.sweep_failures import failing_plans
+
+    def check() -> Check:
+        with engine.connect() as connection:
+            failing = list(failing_plans(connection).values())
+        if not failing:
+            return Check("sweep", State.OK, "no plan's latest sweep failed")
+        lines = [
+            f"sweep failing for plan {f.plan} since {f.since} "
+            f"({f.runs} failed run{'s' * (f.runs != 1)}, the latest: {f.last})"
+            for f in failing
+        ]
+        return Check(
+            "sweep",
+            State.FAIL,
+            "; ".join(lines),
+            "run `lineofsight sweep --plan NAME --dry-run` to see the error, correct the plan's data (or "
+            "report it); the first sweep of the plan that succeeds clears this",
+        )
+
+    return _guard("sweep", "run `lineofsight audit log --kind SweepFailed`", check)
 
 
 def _policy(settings: Settings) -> Check:

@@ -4,12 +4,14 @@ do today and why. No session, no clock, no network: every rule is tested with pl
 Each Decision names the rule that fired, its step, one recipient, the facts it used and a one-line reason.
 Its dedupe key is unique for (plan, item, due date, rule, step, recipient): a second sweep on the same day,
 or any later day, can never decide the same thing twice, and a re-baseline (a new due date) starts afresh.
+One person may hold several roles (a milestone's owner who is also the board secretariat): what one recipient
+is told about one item under one key is one decision carrying every role and reason, never two.
 A missed day is caught up by taking only the latest step that applies, never a burst of stale reminders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -39,6 +41,12 @@ class Decision(NamedTuple):
     on_behalf_of: str | None = None
     urgency: int = 0
     details: Mapping[str, Any] | Callable[[], dict[str, Any]] = MappingProxyType({})
+    roles: tuple[str, ...] = ()  # every capacity the recipient is told in: "the milestone's owner", ...
+
+    @property
+    def told_as(self) -> str:
+        """ "as the milestone's owner and as the board secretariat": why this person hears of it."""
+        return told_as(self.roles)
 
     @property
     def dedupe_key(self) -> str:
@@ -48,6 +56,14 @@ class Decision(NamedTuple):
     def facts(self) -> dict[str, Any]:
         details = self.details
         return details() if callable(details) else dict(details)
+
+
+def told_as(roles: Sequence[str]) -> str:
+    phrases = [f"as {role}" for role in roles]
+    return " and ".join([", ".join(phrases[:-1]), phrases[-1]] if len(phrases) > 2 else phrases)
+
+
+SECRETARIAT_ROLE = "the board secretariat"
 
 
 class Facts(NamedTuple):
@@ -132,7 +148,33 @@ def decide(
     decisions += _meeting_chase(context, facts)
     decisions += _resets(snapshot, facts)
     decisions += _dead_notice_alert(snapshot, as_of)
-    return decisions
+    return _one_per_key(decisions)
+
+
+def _one_per_key(decisions: list[Decision]) -> list[Decision]:
+    """Decisions that share a dedupe key (one person in several roles: the milestone's owner and the board
+    secretariat; an owner's deputy who is also the secretariat; two boards meeting on one day) become one,
+    carrying every role and reason: one message, one notice, one ledger event."""
+    merged: dict[tuple[str, date, str, str, str], Decision] = {}
+    for d in decisions:
+        key = (d.ref, d.due, d.rule, d.step, d.recipient)  # the dedupe key's parts (the plan is one)
+        first = merged.get(key)
+        merged[key] = d if first is None else _merge(first, d)
+    if len(merged) == len(decisions):
+        return decisions
+    return list(merged.values())
+
+
+def _merge(first: Decision, second: Decision) -> Decision:
+    base = second if second.urgency > first.urgency else first
+    reasons = first.reason if second.reason == first.reason else f"{first.reason}; {second.reason}"
+    return base._replace(
+        reason=reasons,
+        level=max(first.level, second.level),
+        urgency=max(first.urgency, second.urgency),
+        on_behalf_of=first.on_behalf_of or second.on_behalf_of,
+        roles=first.roles + tuple(r for r in second.roles if r not in first.roles),
+    )
 
 
 def _dead_notice_alert(snapshot: Snapshot, today: date) -> list[Decision]:
@@ -164,8 +206,40 @@ def _dead_notice_alert(snapshot: Snapshot, today: date) -> list[Decision]:
                 "due": today.isoformat(),
                 "undelivered": lines[:50],
             },
+            (SECRETARIAT_ROLE,),
         )
     ]
+
+
+def sweep_failed_notice(plan: str, secretariat: str, failure: str, today: date) -> Decision:
+    """What the board secretariat is told, once a day, when their plan's sweep fails: until it is fixed,
+    nobody in that plan is reminded or escalated."""
+    return Decision(
+        plan,
+        "(sweep)",
+        "sweep_failed",
+        today.isoformat(),
+        "SweepFailed",
+        secretariat,
+        (
+            f"the daily sweep of {plan} failed on {_day(today)} ({failure}): until it is fixed nobody in "
+            "this plan is reminded or escalated; every other plan was swept"
+        ),
+        today,
+        1,
+        None,
+        5,
+        {
+            "kind": "sweep",
+            "title": f"The daily sweep of {plan} failed",
+            "due": today.isoformat(),
+            "next_step": (
+                f'run `lineofsight sweep --plan "{plan}" --dry-run` to see the error, correct the plan\'s '
+                "data or report it; the first sweep that succeeds catches up"
+            ),
+        },
+        (SECRETARIAT_ROLE,),
+    )
 
 
 def _resets(snapshot: Snapshot, facts: dict[str, Facts]) -> list[Decision]:
@@ -227,6 +301,7 @@ def _decision(
     step: str | int,
     kind: str,
     who: str | None,
+    role: str,
     reason: Callable[[], str],
     level: int = 1,
     urgency: int = 0,
@@ -260,8 +335,13 @@ def _decision(
             on_behalf,
             urgency,
             lambda: _details(context, fact, extra),
+            (f"deputy for {on_behalf}, {role}" if on_behalf else role,),
         )
     ]
+
+
+def _owner_role(item: ItemView) -> str:
+    return f"the {item.kind.value}'s owner"
 
 
 def _details(context: _Context, fact: Facts, extra: dict[str, Any]) -> dict[str, Any]:
@@ -322,6 +402,7 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[D
                 step,
                 "ReminderQueued",
                 item.owner,
+                _owner_role(item),
                 lambda: f"{item.ref} is due {_in_days(to_due)}: reminder to the owner",
                 urgency=1,
             )
@@ -335,6 +416,7 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[D
             step,
             "OverdueNoticeQueued",
             item.owner,
+            _owner_role(item),
             lambda: f"{item.ref} is {overdue} working day{'s' * (overdue != 1)} overdue: notice to the owner",
             urgency=3,
         )
@@ -348,6 +430,7 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[D
             step,
             "UpdateRequested",
             item.owner,
+            _owner_role(item),
             lambda: f"{item.ref} has had no update for {since} working days: update requested",
             urgency=2,
         )
@@ -406,7 +489,10 @@ def _ladder(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Dec
         manager = snapshot.people[item.owner].manager if item.owner in snapshot.people else None
         lead = manager or snapshot.area_leads.get(item.area or "")
         reason = f"{why}: escalated to {'their manager' if manager else 'the area lead'}"
-        out += _decision(context, fact, rule, 2, "EscalatedToLead", lead, lambda: reason, level=2, urgency=4)
+        role = "the owner's manager" if manager else "the area lead"
+        out += _decision(
+            context, fact, rule, 2, "EscalatedToLead", lead, role, lambda: reason, level=2, urgency=4
+        )
     else:
         board = snapshot.board or "the Improvement Board"
         reason = f"{why}: escalated to {board}"
@@ -417,6 +503,7 @@ def _ladder(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Dec
             3,
             "EscalatedToBoard",
             snapshot.board_secretariat,
+            SECRETARIAT_ROLE,
             lambda: reason,
             level=3,
             urgency=5,
@@ -430,6 +517,7 @@ def _ladder(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Dec
                 3,
                 "EscalatedToBoard",
                 item.owner,
+                _owner_role(item),
                 lambda: reason,
                 level=3,
                 urgency=5,
@@ -475,6 +563,7 @@ def _meeting_chase(context: _Context, facts: dict[str, Facts]) -> list[Decision]
                 step,
                 "UpdateRequested",
                 fact.item.owner,
+                _owner_role(fact.item),
                 reason,
                 urgency=2,
                 meeting=meeting.date.isoformat(),

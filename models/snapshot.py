@@ -120,6 +120,28 @@ class Snapshot:
     dead_notices: tuple[tuple[str, str, str], ...] = ()  # (item refs, recipient, last error): undeliverable
 
 
+def _main_board(boards: Sequence[str], board_meetings: Sequence[str]) -> str | None:
+    """The Improvement Board: of a plan's boards, the one that holds the most board meetings."""
+    held = Counter(board_meetings)
+    return max(sorted(boards), key=lambda name: held.get(name, 0)) if boards else None
+
+
+def board_secretariat(session: Session, plan_id: int) -> str | None:
+    """The address of the secretariat of the plan's Improvement Board, read on its own: when the plan's
+    sweep has failed, its snapshot may be the very thing that cannot be read."""
+    B, MT, P = (_columns(t) for t in (Board, Meeting, Person))
+    secretariats = dict(
+        session.execute(
+            sa.select(B.name, P.email).where(B.plan_id == plan_id, P.id == B.secretariat_id)
+        ).all()
+    )
+    held = session.execute(
+        sa.select(B.name).where(B.plan_id == plan_id, MT.board_id == B.id, MT.audience == Audience.BOARD)
+    ).scalars()
+    board = _main_board(list(secretariats), list(held))
+    return secretariats[board] if board else None
+
+
 def _columns(table: type) -> Any:
     return table.__table__.c  # type: ignore[attr-defined]
 
@@ -286,9 +308,8 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
     snapshots = {}
     for plan in plans:
         plan_id = key_of(plan)
-        board_meetings = Counter(m.name for m in meetings[plan_id] if m.audience == Audience.BOARD)
         boards = secretariats[plan_id]
-        board = max(sorted(boards), key=lambda name: board_meetings.get(name, 0)) if boards else None
+        board = _main_board(list(boards), [m.name for m in meetings[plan_id] if m.audience == Audience.BOARD])
         snapshots[plan_id] = Snapshot(
             plan=plan.name,
             nation=plan.nation,

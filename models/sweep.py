@@ -1,7 +1,9 @@
 """The daily sweep, as plain functions: load a plan, decide (pure), persist the decisions as outbox
 notices, escalation state and ledger events, all in one transaction per plan.
 
-The Prefect flow and the CLI both call `sweep_plans`; nothing here reads the clock.
+The Prefect flow and the CLI both call `sweep_plans`; nothing here reads the clock. Each plan is swept in its
+own failure domain: a plan whose sweep raises is rolled back and recorded (`models.sweep_failures`), and
+every other plan is still swept; the caller reads `SweepOutcome.failure` and ends in failure, naming them.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from models.lookup import plans_named
 from models.outbox import Channel, Notice, existing_keys, recent_keys
 from models.plan import Plan
 from models.rules import Decision, decide
-from models.snapshot import Snapshot, load_people, load_snapshots
+from models.snapshot import People, Snapshot, load_people, load_snapshots
+from models.sweep_failures import failing_plans, one_line, record_failure, record_recovery
 
 
 @dataclass
@@ -45,10 +48,17 @@ class SweepOutcome:
     new: list[Decision] = field(default_factory=list)
     notices: int = 0
     items: int = 0
+    # Set when this plan's sweep failed: it was rolled back and recorded, and the other plans were swept.
+    failure: str | None = None  # "ValueError: year 10000 is out of range"
+    error: Exception | None = field(default=None, repr=False)  # for a flow's rule on what to retry
 
     @property
     def working_day(self) -> bool:
         return self.holiday is None
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
 
 
 def calendar_for(plan: Plan, policy: Policy) -> WorkingCalendar:
@@ -107,12 +117,14 @@ def _sweep_plans(
     with read_session(engine) as session:
         plans = plans_named(session, plan_name)
         for plan in plans:
-            plan_policy = policy.for_plan(plan.name)
-            calendar = calendar_for(plan, plan_policy)
-            outcome = SweepOutcome(plan.name, as_of, _not_working(calendar, as_of))
+            outcome = SweepOutcome(plan.name, as_of, None)
             outcomes.append(outcome)
-            if outcome.working_day:
-                working.append((plan, plan_policy, calendar, outcome))
+            with _failure_domain(engine, plan, outcome, dry_run, actor):
+                plan_policy = policy.for_plan(plan.name)
+                calendar = calendar_for(plan, plan_policy)
+                outcome.holiday = _not_working(calendar, as_of)
+                if outcome.working_day:
+                    working.append((plan, plan_policy, calendar, outcome))
         if not working:
             return outcomes
         people = load_people(session)
@@ -121,33 +133,100 @@ def _sweep_plans(
             decided_since([(plan_policy, calendar) for _, plan_policy, calendar, _ in working], as_of),
             plans[0].name if plan_name is not None else None,
         )
+        failing = set(failing_plans(session))
     for start in range(0, len(working), PLANS_PER_READ):
         batch = working[start : start + PLANS_PER_READ]
-        with read_session(engine) as session:
-            snapshots = load_snapshots(session, [plan for plan, *_ in batch], people)
+        snapshots = _read_snapshots(engine, [plan for plan, *_ in batch], people)
         for plan, plan_policy, calendar, outcome in batch:
-            snapshot = snapshots[key_of(plan)]
-            # Most of what applies today was decided on an earlier run: decide leaves those out without
-            # a query. What is left is checked against the whole outbox inside the writing transaction.
-            seen = _Seen(recent)
-            candidates = decide(snapshot, plan_policy, calendar, as_of, seen)
-            outcome.items, outcome.decided = len(snapshot.items), len(candidates) + seen.hits
-            if not candidates:
-                continue
-            if dry_run:
-                with read_session(engine) as session:
-                    outcome.new = _unmade(session, candidates)
-                outcome.queued = len(outcome.new)
-                continue
-            with unit_of_work(engine) as session:
-                _lock_plan(session, key_of(plan))
-                new = _unmade(session, candidates)
-                outcome.queued = len(new)
-                if new:
-                    outcome.notices = _persist(
-                        session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of
-                    )
+            with _failure_domain(engine, plan, outcome, dry_run, actor):
+                _sweep_plan(
+                    engine,
+                    plan,
+                    snapshots[key_of(plan)],
+                    plan_policy,
+                    calendar,
+                    outcome,
+                    recent,
+                    dry_run,
+                    actor,
+                )
+                if plan.name in failing and not dry_run:
+                    record_recovery(engine, plan.name, as_of, actor)
     return outcomes
+
+
+@contextmanager
+def _failure_domain(
+    engine: Engine, plan: Plan, outcome: SweepOutcome, dry_run: bool, actor: str
+) -> Iterator[None]:
+    """Whatever one plan's sweep raises stops that plan only: its transaction has rolled back by the time
+    this runs; the failure is recorded in a transaction of its own (not by a dry run, which changes nothing)
+    and the loop goes on to the next plan."""
+    try:
+        yield
+    except Exception as exc:
+        outcome.error, outcome.failure = exc, one_line(exc)
+        if dry_run:
+            return
+        try:
+            record_failure(engine, plan.name, key_of(plan), exc, outcome.as_of, actor)
+        except Exception as again:  # the database itself is failing: say so, and still go on
+            outcome.failure += f" (not recorded: {one_line(again)})"
+
+
+def _read_snapshots(engine: Engine, plans: list[Plan], people: People) -> dict[int, Snapshot | Exception]:
+    """The batch's snapshots in one read; if that read fails, each plan's alone, so only the plan whose
+    data cannot be read fails (with its own error)."""
+    try:
+        with read_session(engine) as session:
+            return dict(load_snapshots(session, plans, people))
+    except Exception:
+        if len(plans) == 1:
+            raise
+    found: dict[int, Snapshot | Exception] = {}
+    for plan in plans:
+        try:
+            with read_session(engine) as session:
+                found |= load_snapshots(session, [plan], people)
+        except Exception as exc:
+            found[key_of(plan)] = exc
+    return found
+
+
+def _sweep_plan(
+    engine: Engine,
+    plan: Plan,
+    snapshot: Snapshot | Exception,
+    plan_policy: Policy,
+    calendar: WorkingCalendar,
+    outcome: SweepOutcome,
+    recent: set[str],
+    dry_run: bool,
+    actor: str,
+) -> None:
+    if isinstance(snapshot, Exception):
+        raise snapshot
+    as_of = outcome.as_of
+    # Most of what applies today was decided on an earlier run: decide leaves those out without
+    # a query. What is left is checked against the whole outbox inside the writing transaction.
+    seen = _Seen(recent)
+    candidates = decide(snapshot, plan_policy, calendar, as_of, seen)
+    outcome.items, outcome.decided = len(snapshot.items), len(candidates) + seen.hits
+    if not candidates:
+        return
+    if dry_run:
+        with read_session(engine) as session:
+            outcome.new = _unmade(session, candidates)
+        outcome.queued = len(outcome.new)
+        return
+    with unit_of_work(engine) as session:
+        _lock_plan(session, key_of(plan))
+        new = _unmade(session, candidates)
+        outcome.queued = len(new)
+        if new:
+            outcome.notices = _persist(
+                session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of
+            )
 
 
 # Names this product's per-plan sweep locks among PostgreSQL's advisory locks (the ledger has its own).
@@ -214,6 +293,7 @@ def _persist(
             "on_behalf_of": d.on_behalf_of,
             "level": d.level,
             "reason": d.reason,
+            "roles": list(d.roles),
             "policy": policy_version,
             "as_of": as_of.isoformat(),
             "facts": d.facts,
@@ -233,6 +313,8 @@ def _persist(
                 "level": d.level,
                 "ref": d.ref,
                 "on_behalf_of": d.on_behalf_of,
+                "roles": list(d.roles),
+                "told_as": d.told_as,
                 **d.facts,
             },
             sort_keys=True,

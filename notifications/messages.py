@@ -17,6 +17,7 @@ KIND_LABELS = {
     "EscalatedToLead": "escalated to you",
     "EscalatedToBoard": "escalated to the board",
     "DeadNoticesReported": "not delivered",
+    "SweepFailed": "not swept",
 }
 
 
@@ -49,6 +50,7 @@ class DigestItem:
     level: int
     next_step: str = ""
     next_meeting: str | None = None
+    told_as: str = ""  # every role the recipient holds for this item: "as the milestone's owner and as ..."
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ def _item(notice: PendingNotice) -> DigestItem:
         level=int(p.get("level", 1)),
         next_step=str(p.get("next_step") or ""),
         next_meeting=p.get("next_meeting"),
+        told_as=str(p.get("told_as") or ""),
     )
 
 
@@ -94,6 +97,7 @@ def subject(items: Iterable[DigestItem], plan: str) -> str:
     for item in items:
         counts[item.label] += 1
     order = [
+        "not swept",
         "escalated to the board",
         "escalated to you",
         "overdue",

@@ -98,6 +98,7 @@ def render_card(digest: Digest) -> dict[str, Any]:
                 "value": _plain(item.label + (f" (for {item.on_behalf_of})" if item.on_behalf_of else "")),
             },
             {"title": "Due", "value": _plain(f"{item.due} {days_text(item)}".strip())},
+            *([{"title": "You are told", "value": _plain(item.told_as)}] if item.told_as else []),
             {"title": "Why", "value": _plain(item.reason)},
             {"title": "Last update", "value": _plain(item.last_update or "none yet")},
             {"title": "If nothing changes", "value": _plain(item.next_step or "-")},
