@@ -76,7 +76,7 @@ def record_failure(
                     recipient=notice.recipient,
                     channel=Channel.EMAIL,
                     kind=notice.kind,
-                    item_refs="",
+                    item_refs=notice.ref,
                     payload=json.dumps(payload, sort_keys=True, default=str),
                     not_before=due_from,
                     urgency=notice.urgency,

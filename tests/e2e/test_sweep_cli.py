@@ -38,3 +38,46 @@ def test_escalations_and_no_send(cli, engine) -> None:
     assert "due for delivery" in cli("dispatch", "--dry-run").stdout
     assert "Delivered" in cli("dispatch").stdout
     assert "Invalid --as-of" in cli("sweep", "--as-of", "yesterday", expect=2).output
+
+
+def test_a_future_as_of_needs_dry_run_or_force(cli, engine) -> None:
+    load_small_plan(engine)
+    refused = cli("sweep", "--as-of", "2099-01-05", expect=2).output
+    assert "--as-of 2099-01-05 is after today" in refused and "--dry-run" in refused and "--force" in refused
+    assert "Unexpected" not in refused and "0 notices" in cli("outbox").stdout  # nothing was swept
+    assert "dry run: nothing changed" in cli("sweep", "--as-of", "2099-01-05", "--dry-run").stdout
+    forced = cli("sweep", "--as-of", "2099-01-05", "--force", "--no-send").stdout
+    assert "new decisions" in forced
+
+
+def test_as_of_is_day_first_bounded_and_never_empty(cli, engine) -> None:
+    load_small_plan(engine)
+    day_first = cli("sweep", "--as-of", "16/10/2017", "--dry-run").stdout
+    assert "Monday 16 October 2017" in day_first and "ACT-1" in day_first
+    for bad, expected in [
+        ("", "Invalid --as-of ''"),
+        ("  ", "Invalid --as-of"),
+        ("0001-01-01", "between 2000-01-01 and 2099-12-31"),
+        ("9999-12-31", "between 2000-01-01 and 2099-12-31"),
+        ("31/12/9999", "between 2000-01-01 and 2099-12-31"),
+        ("32/10/2017", "day first"),
+    ]:
+        output = cli("sweep", "--as-of", bad, "--dry-run", expect=2).output
+        assert expected in output and "Unexpected" not in output, (bad, output)
+
+
+def test_sweep_exits_1_naming_the_plan_that_failed_after_sweeping_the_others(cli, engine) -> None:
+    from tests.poison import REFUSAL, poisoned
+
+    for name in ("Healthy Plan", "Poisoned Plan"):
+        load_small_plan(engine, name)
+    with poisoned(engine, "Poisoned Plan"):
+        result = cli("sweep", "--as-of", "2017-10-16", expect=1)
+    out = result.output
+    assert "Healthy Plan, Monday 16 October 2017" in out and "Delivered" in out
+    assert "Poisoned Plan: the sweep failed (" in out and REFUSAL in out
+    assert "The sweep failed for 1 plan: 'Poisoned Plan'" in out and "Unexpected" not in out
+    assert out.index("Healthy Plan, Monday") < out.index("The sweep failed for 1 plan")
+    sent = cli("outbox", "--status", "sent", "--recipient", SECRETARIAT).stdout
+    assert "SweepFailed" in sent and "(sweep)" in sent
+    assert "ledger intact" in cli("audit", "verify").stdout

@@ -4,8 +4,10 @@ what was queued for the old owner."""
 
 from __future__ import annotations
 
+import email
+import json
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,11 +21,20 @@ from models.escalations import Escalation
 from models.ledger import decode_data
 from models.outbox import Notice, NoticeStatus
 from models.plan_import import import_plan
-from models.plan_spec import UpdateSpec
+from models.plan_spec import (
+    ActionSpec,
+    AreaSpec,
+    BoardSpec,
+    MeetingSpec,
+    MilestoneSpec,
+    PersonSpec,
+    PlanSpec,
+    UpdateSpec,
+)
 from models.sweep import sweep_plans
 from models.updates import apply_update
 from models.verification import verify_database
-from models.vocab import RAG
+from models.vocab import RAG, Audience
 from tests.factories import MANAGER, OWNER, SECRETARIAT, load_small_plan, small_plan
 from tests.workbook_helpers import column, template_rows, write_xlsx
 from workbooks.plan_workbook import import_workbook
@@ -167,4 +178,78 @@ def test_two_sweeps_of_one_plan_at_once_queue_everything_once(engine: Engine) ->
     with Session(engine) as session:
         ladder = session.exec(select(Escalation.item_ref, Escalation.level)).all()
     assert len(set(ladder)) == len(ladder)
+    assert verify_database(engine).ok
+
+
+def test_the_demo_plan_sweeps_although_its_secretariat_owns_a_milestone(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # The shipped demo: the improvement manager is the board's secretariat and owns MS-03, missed on
+    # 31 October 2017. On main this sweep failed with `UNIQUE constraint failed: notice.dedupe_key`.
+    from flows.demo_plan import WORKBOOK
+    from notifications.dispatch import dispatch
+    from notifications.transport import FileSink
+
+    import_workbook(engine, WORKBOOK, actor="test")
+    [outcome] = sweep_plans(engine, POLICY, D("2017-11-06"))
+    assert outcome.failure is None and outcome.queued > 100
+    [told] = [n for n in _notices(engine) if n.item_refs == "MS-03" and n.kind == "EscalatedToBoard"]
+    payload = json.loads(told.payload)
+    assert told.recipient == "improvement.manager@example.org"
+    assert payload["told_as"] == "as the board secretariat and as the milestone's owner"
+    result = dispatch(engine, FileSink(tmp_path), datetime.now(UTC), sender="lineofsight@example.org")
+    assert result.dead == 0
+    mail = next(tmp_path.glob("improvement.manager@example.org-*.eml")).read_bytes()
+    body = "".join(
+        p.get_payload(decode=True).decode()  # type: ignore[union-attr]
+        for p in email.message_from_bytes(mail).walk()
+        if p.get_content_type() == "text/plain"
+    )
+    assert (
+        "MS-03" in body and "You are told this as the board secretariat and as the milestone's owner." in body
+    )
+    assert verify_database(engine).ok
+
+
+SOLO, OTHER = "solo@example.org", "other@example.org"
+
+
+def test_one_person_in_every_role_is_told_once_a_day_per_item(engine: Engine) -> None:
+    # Owner of an action and a milestone, manager and deputy of the other owner (who is away), area lead,
+    # and the board's secretariat, chair and member, all at once; swept every day for three months.
+    spec = PlanSpec(
+        name="Small Council",
+        organisation="Small Council",
+        people=(
+            PersonSpec(SOLO, "Solo"),
+            PersonSpec(OTHER, "Other", manager_email=SOLO, deputy_email=SOLO, away_from=D("2017-10-09"),
+                       away_to=D("2017-11-17")),
+        ),
+        areas=(AreaSpec("A1", "Everything", "Practice", SOLO),),
+        actions=(
+            ActionSpec("ACT-1", "Audit cases", "A1", SOLO, D("2017-10-02"), rag=RAG.RED),
+            ActionSpec("ACT-2", "Recruit staff", "A1", OTHER, D("2017-10-20"), rag=RAG.RED),
+        ),
+        milestones=(MilestoneSpec("MS-1", "To inspectorate", D("2017-11-13"), SOLO, ("ACT-1", "ACT-2")),),
+        boards=(BoardSpec("Improvement Board", SOLO, SOLO, (SOLO, OTHER)),),
+        meetings=(
+            MeetingSpec("Improvement Board", D("2017-11-07"), "A1"),
+            MeetingSpec("Improvement Board", D("2017-11-07"), "A1", Audience.SCRUTINY),
+        ),
+    )  # fmt: skip
+    with unit_of_work(engine) as session:
+        import_plan(session, spec, actor="test")
+    day = D("2017-10-02")
+    while day <= D("2017-12-29"):
+        [outcome] = sweep_plans(engine, POLICY, day)
+        assert outcome.failure is None, (day, outcome.failure)
+        day += timedelta(days=1)
+    notices = _notices(engine)
+    roles = {r for n in notices for r in json.loads(n.payload)["roles"]}
+    assert {"the board secretariat", "the milestone's owner", "the owner's manager"} <= roles
+    assert f"deputy for {OTHER}, the action's owner" in roles
+    board = [n for n in notices if n.item_refs == "MS-1" and n.kind == "EscalatedToBoard"]
+    assert len(board) == 1 and json.loads(board[0].payload)["told_as"] == (
+        "as the board secretariat and as the milestone's owner"
+    )
     assert verify_database(engine).ok
