@@ -75,9 +75,12 @@ def show(
         return
     from models.errors import InvalidValue
     from models.outbox import NoticeStatus
+    from models.text_rules import email_address
 
     if status is not None and status not in {s.value for s in NoticeStatus}:
         raise InvalidValue("status", status, ", ".join(s.value for s in NoticeStatus))
+    if recipient is not None:
+        recipient = email_address(recipient, "--recipient")
     app = bootstrap()
     rows = _notices(app, status, recipient)
     body = [
@@ -102,12 +105,16 @@ def show(
 @outbox.command()
 def retry(
     notice_id: int = typer.Argument(..., help="The notice's id, from `lineofsight outbox --status dead`."),
-    by: str = typer.Option("system:operator", "--by", help="Who revives it (recorded in the audit ledger)."),
+    by: str | None = typer.Option(
+        None, "--by", help="Your email address, recorded in the audit ledger (default: system:operator)."
+    ),
 ) -> None:
     """Revive a dead or failed notice: pending again from now, delivered by the next dispatch."""
     from models.db import unit_of_work
     from models.outbox import revive
+    from models.text_rules import email_address
 
+    by = "system:operator" if by is None else email_address(by, "--by")
     app = bootstrap()
     with unit_of_work(app.engine) as session:
         notice = revive(session, notice_id, by, datetime.now(UTC))

@@ -16,6 +16,7 @@ from models.db import read_session, unit_of_work
 from models.lookup import find_area, plans_named
 from models.plan_spec import UpdateSpec
 from models.register import RegisterRow, load_register, summarise
+from models.text_rules import code
 from models.vocab import parse_day, parse_percent, parse_rag, parse_status
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def status(
 ) -> None:
     """Where every action and milestone stands: due date, status, RAG and working days to due
     (negative when overdue), with counts by area and RAG."""
+    area = code(area, "--area", "MOQA") if area is not None else None
     app = bootstrap()
     day = _as_of(as_of, app.settings.timezone).date()
     with read_session(app.engine) as session:
@@ -98,6 +100,7 @@ def show(
     """One action or milestone in full, with its whole update history."""
     from models.item_story import load_item_story
 
+    ref = code(ref, "ref")
     app = bootstrap()
     with read_session(app.engine) as session:
         story = load_item_story(session, ref, plan, _as_of(None, app.settings.timezone).date())
@@ -173,7 +176,7 @@ def update(
     app = bootstrap()
     with unit_of_work(app.engine) as session:
         recorded = apply_update(session, spec, plan_name=plan)
-        item_ref = ref.strip().upper()
+        item_ref = code(ref, "ref").upper()
     changes = ", ".join(
         f"{name} {value}"
         for name, value in (("status", recorded.status), ("RAG", recorded.rag), ("percent", recorded.percent))

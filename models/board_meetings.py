@@ -8,12 +8,13 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from models import text_rules
 from models.errors import BadInput, UnknownItem
 from models.ledger import Event, record
 from models.lookup import close_matches, plans_named
 from models.meetings import Board, Meeting
 from models.plan import Area, Plan
-from models.vocab import Audience
+from models.vocab import Audience, within_window
 
 
 def find_board(session: Session, name: str, plan_name: str | None = None) -> tuple[Board, Plan]:
@@ -59,6 +60,10 @@ def add_meeting(
     actor: str,
     plan_name: str | None = None,
 ) -> tuple[Meeting, Board, Plan]:
+    # The rules of the workbook's Meetings sheet, so a meeting added here could have been imported.
+    within_window(day, "meeting date")
+    board_name = text_rules.name(board_name, "board")
+    theme = text_rules.code(theme, "theme area", "MOQA") if theme is not None else None
     board, plan = find_board(session, board_name, plan_name)
     theme_id = None
     if theme is not None:

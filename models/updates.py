@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
@@ -15,9 +17,29 @@ from models.ledger import Event, record
 from models.lookup import find_item, find_person
 from models.plan import Action, Milestone, Update
 from models.plan_spec import UpdateSpec
-from models.vocab import RAG, Status
+from models.text_rules import code, email_address, free_text
+from models.vocab import RAG, Status, within_window
 
 MAX_NOTE = 10_000
+
+
+def checked(spec: UpdateSpec) -> UpdateSpec:
+    """The update as it will be stored, by the rules every door applies (models.text_rules): whatever
+    the workbook import refuses in a note, an update refuses too, so no export ever meets it."""
+    evidence = spec.evidence_url
+    if evidence is not None:
+        evidence = free_text(evidence, "evidence link").strip()
+        if any(c.isspace() or unicodedata.category(c) == "Cf" for c in evidence):
+            raise InvalidValue("evidence link", spec.evidence_url, "one web address, without spaces")
+    if spec.at is not None:
+        within_window(spec.at.date(), "time of the update", spec.at.isoformat())
+    return replace(
+        spec,
+        ref=code(spec.ref, "ref"),
+        by=email_address(spec.by, "email of the person reporting"),
+        note=free_text(spec.note, "note", MAX_NOTE) if spec.note is not None else None,
+        evidence_url=evidence,
+    )
 
 
 def _check(spec: UpdateSpec, item: Action | Milestone) -> None:
@@ -31,8 +53,6 @@ def _check(spec: UpdateSpec, item: Action | Milestone) -> None:
         url = urlparse(spec.evidence_url)
         if url.scheme not in ("http", "https") or not url.netloc:
             raise InvalidValue("evidence link", spec.evidence_url, "an http:// or https:// address")
-    if spec.note is not None and len(spec.note) > MAX_NOTE:
-        raise InvalidValue("note", spec.note[:40] + "...", f"at most {MAX_NOTE} characters")
 
 
 def _plain(value: Any) -> Any:
@@ -40,6 +60,7 @@ def _plain(value: Any) -> Any:
 
 
 def apply_update(session: Session, spec: UpdateSpec, *, plan_name: str | None = None) -> Update:
+    spec = checked(spec)
     plan, item = find_item(session, spec.ref, plan_name)
     author = find_person(session, spec.by)
     _check(spec, item)

@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from models.vocab import DAY_WINDOW
+
 
 class Kind(StrEnum):
     TEXT = "text"
-    IDENT = "identifier"  # refs, codes, names: no control characters, used in the ledger's header
+    CODE = "code"  # refs and area codes: plain ASCII after NFKC (models.text_rules.code)
+    NAME = "name"  # people, plans, boards, areas: any script, one per word, nothing hidden
     EMAIL = "email"
     EMAILS = "emails"
     REFS = "refs"
@@ -38,6 +41,22 @@ class Column:
     def header(self) -> str:
         return self.name + ("*" if self.required else "")
 
+    @property
+    def described(self) -> str:
+        """The help, with the rule every value of this kind must meet: what the Read me sheet says."""
+        rule = KIND_RULES.get(self.kind)
+        return f"{self.help} {rule}" if rule else self.help
+
+
+# The rules of models.text_rules and models.vocab, in the words the Read me sheet uses.
+KIND_RULES = {
+    Kind.DATE: f"A date {DAY_WINDOW}, as 11/12/2017 (day first) or 2017-12-11.",
+    Kind.CODE: "Letters A-Z, digits and punctuation only (full-width characters become plain ones).",
+    Kind.EMAIL: "A plain ASCII address.",
+    Kind.EMAILS: "Plain ASCII addresses.",
+    Kind.NAME: "Any alphabet, one per word; no invisible characters.",
+}
+
 
 @dataclass(frozen=True)
 class Sheet:
@@ -64,7 +83,7 @@ C = Column
 PLAN = Sheet(
     "Plan",
     (
-        C("name", Kind.IDENT, True, "The plan's name, unique in this service.", 200),
+        C("name", Kind.NAME, True, "The plan's name, unique in this service.", 200),
         C(
             "organisation",
             Kind.TEXT,
@@ -80,7 +99,7 @@ PEOPLE = Sheet(
     "People",
     (
         C("email", Kind.EMAIL, True, "Their work email: how every other sheet refers to them.", 320),
-        C("name", Kind.TEXT, True, "Name or role, as it should appear in messages and packs.", 200),
+        C("name", Kind.NAME, True, "Name or role, as it should appear in messages and packs.", 200),
         C("role", Kind.TEXT, help="Job title.", max_length=200),
         C(
             "manager_email",
@@ -103,8 +122,8 @@ PEOPLE = Sheet(
 AREAS = Sheet(
     "Areas",
     (
-        C("code", Kind.IDENT, True, "A short code, e.g. MOQA.", 32),
-        C("name", Kind.TEXT, True, "The improvement area.", 300),
+        C("code", Kind.CODE, True, "A short code, e.g. MOQA.", 32),
+        C("name", Kind.NAME, True, "The improvement area.", 300),
         C("theme", Kind.TEXT, help="People, Practice or Performance.", max_length=64),
         C("lead_email", Kind.EMAIL, help="The area's lead officer.", max_length=320),
     ),
@@ -113,9 +132,9 @@ AREAS = Sheet(
 ACTIONS = Sheet(
     "Actions",
     (
-        C("ref", Kind.IDENT, True, "Unique reference, e.g. TAP-07.", 64),
+        C("ref", Kind.CODE, True, "Unique reference, e.g. TAP-07.", 64),
         C("title", Kind.TEXT, True, "What will be done.", 1000),
-        C("area", Kind.IDENT, True, "The area's code (Areas sheet).", 32),
+        C("area", Kind.CODE, True, "The area's code (Areas sheet).", 32),
         C("owner_email", Kind.EMAIL, True, "Who owns it (People sheet).", 320),
         C("due", Kind.DATE, True, "Due date. Changing it later is a re-baseline: the original is kept."),
         C("start", Kind.DATE, help="Start date."),
@@ -138,7 +157,7 @@ ACTIONS = Sheet(
 MILESTONES = Sheet(
     "Milestones",
     (
-        C("ref", Kind.IDENT, True, "Unique reference, e.g. MS-03.", 64),
+        C("ref", Kind.CODE, True, "Unique reference, e.g. MS-03.", 64),
         C("title", Kind.TEXT, True, "The dated commitment.", 1000),
         C("due", Kind.DATE, True, "Its date."),
         C("owner_email", Kind.EMAIL, True, "Who owns it (People sheet).", 320),
@@ -151,7 +170,7 @@ MILESTONES = Sheet(
 BOARDS = Sheet(
     "Boards",
     (
-        C("name", Kind.IDENT, True, "The board, e.g. Improvement Board.", 200),
+        C("name", Kind.NAME, True, "The board, e.g. Improvement Board.", 200),
         C("secretariat_email", Kind.EMAIL, True, "Who receives escalations and builds the pack.", 320),
         C("chair_email", Kind.EMAIL, help="The chair.", max_length=320),
         C("members", Kind.EMAILS, help="Members' emails separated by ;", max_length=4000),
@@ -163,9 +182,9 @@ BOARDS = Sheet(
 MEETINGS = Sheet(
     "Meetings",
     (
-        C("board", Kind.IDENT, True, "The board's name (Boards sheet).", 200),
+        C("board", Kind.NAME, True, "The board's name (Boards sheet).", 200),
         C("date", Kind.DATE, True, "The meeting's date."),
-        C("theme_area", Kind.IDENT, help="The area code of the theme or deep dive.", max_length=32),
+        C("theme_area", Kind.CODE, help="The area code of the theme or deep dive.", max_length=32),
         C("audience", Kind.AUDIENCE, help="board (default), scrutiny or public."),
     ),
     required=False,

@@ -14,15 +14,23 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models import text_rules
 from models.calendar import parse_nation
 from models.errors import InvalidValue
 from models.plan_spec import ActionSpec, AreaSpec, BoardSpec, MeetingSpec, MilestoneSpec, PersonSpec, PlanSpec
-from models.vocab import Audience, parse_audience, parse_day, parse_percent, parse_rag, parse_status
+from models.vocab import (
+    Audience,
+    parse_audience,
+    parse_day,
+    parse_percent,
+    parse_rag,
+    parse_status,
+    within_window,
+)
 from workbooks.format import ACTIONS, AREAS, BOARDS, MEETINGS, MILESTONES, PEOPLE, PLAN, Column, Kind
 from workbooks.problems import ImportRejected, Problem
 from workbooks.reader import Cell, RawSheet, RawWorkbook
 
-EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
 SPLIT = re.compile(r"[;,]")
 YES, NO = {"y", "yes", "true", "1"}, {"n", "no", "false", "0"}
 
@@ -68,44 +76,56 @@ class _Rows:
         return None
 
 
-def _text(value: Any, column: Column) -> str:
+def _cell_text(value: Any, column: Column) -> str:
+    """A cell as text, within its column's length. What the text may hold is for the column's rule."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f"text in {column.name}")
     text = str(value) if not isinstance(value, float) or not value.is_integer() else str(int(value))
     if len(text) > column.max_length:
         raise ValueError(f"at most {column.max_length} characters in {column.name} (found {len(text)})")
-    allowed = "\t\n\r" if column.kind == Kind.TEXT else ""
-    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cs") and c not in allowed), None)
+    return text
+
+
+def _fits(text: str, column: Column) -> str:
+    # NFKC can lengthen a value (one ligature, several letters): the stored form must fit too.
+    if len(text) > column.max_length:
+        raise ValueError(f"at most {column.max_length} characters in {column.name} (found {len(text)})")
+    return text
+
+
+def _text(value: Any, column: Column) -> str:
+    """Text for a vocabulary, a time zone or a link: no control or hidden characters at all."""
+    text = _cell_text(value, column)
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Cs")), None)
     if bad is not None:
-        raise ValueError(f"no control characters in {column.name} (found U+{ord(bad):04X})")
+        raise ValueError(f"no control or hidden characters in {column.name} (found U+{ord(bad):04X})")
     return text
 
 
 def _day(value: Any, column: Column) -> date:
+    # Excel hands over datetimes (and openpyxl dates); both are held to the window like typed dates.
     if isinstance(value, datetime):
-        return value.date()
+        return within_window(value.date(), column.name)
     if isinstance(value, date):
-        return value
+        return within_window(value, column.name)
     if isinstance(value, str):
         return parse_day(value, column.name)
     raise ValueError("a date such as 2017-12-11 or 11/12/2017 (day first)")
 
 
-def _email(value: Any, column: Column) -> str:
-    text = _text(value, column).strip().lower()
-    if not EMAIL.match(text):
-        raise ValueError("an email address such as owner@example.org")
-    return text
+def _parts(value: Any, column: Column) -> list[str]:
+    return [p for p in SPLIT.split(_cell_text(value, column)) if p.strip()]
 
 
 def _convert(column: Column, value: Any, number_format: str | None) -> Any:
     kind = column.kind
     converters: dict[Kind, Callable[[], Any]] = {
-        Kind.TEXT: lambda: _text(value, column),
-        Kind.IDENT: lambda: _text(value, column).strip(),
-        Kind.EMAIL: lambda: _email(value, column),
-        Kind.EMAILS: lambda: tuple(_email(p, column) for p in SPLIT.split(_text(value, column)) if p.strip()),
-        Kind.REFS: lambda: tuple(p.strip() for p in SPLIT.split(_text(value, column)) if p.strip()),
+        Kind.TEXT: lambda: text_rules.free_text(_cell_text(value, column), column.name),
+        Kind.CODE: lambda: _fits(text_rules.code(_cell_text(value, column), column.name), column),
+        Kind.NAME: lambda: _fits(text_rules.name(_cell_text(value, column), column.name), column),
+        Kind.EMAIL: lambda: _fits(text_rules.email_address(_cell_text(value, column), column.name), column),
+        Kind.EMAILS: lambda: tuple(text_rules.email_address(p, column.name) for p in _parts(value, column)),
+        Kind.REFS: lambda: tuple(text_rules.code(p, column.name) for p in _parts(value, column)),
         Kind.DATE: lambda: _day(value, column),
         Kind.STATUS: lambda: parse_status(_text(value, column), column.name),
         Kind.RAG: lambda: parse_rag(_text(value, column), column.name),
@@ -266,6 +286,7 @@ def validate(book: RawWorkbook, known_emails: Iterable[str] = ()) -> Validated:
             rows[PEOPLE.name].problem(
                 number, None, PEOPLE["away_to"], None, "both away_from and away_to, or neither"
             )
+    _nobody_their_own(rows[PEOPLE.name], people_rows)
     for number, cells, v in action_rows:
         if v["start"] and v["due"] and v["due"] < v["start"]:
             rows[ACTIONS.name].problem(
@@ -328,8 +349,20 @@ def _unique(
     return set(seen)
 
 
+def _nobody_their_own(sheet: _Rows, people: list[tuple[int, dict[str, Cell], dict[str, Any]]]) -> None:
+    """Nobody is their own manager (the ladder would stop at them) or their own deputy (nobody would be
+    told while they are away)."""
+    for number, cells, v in people:
+        for role in ("manager_email", "deputy_email"):
+            if v["email"] and v[role] == v["email"]:
+                expected = "someone other than the person themselves"
+                sheet.problem(number, cells.get(role), PEOPLE[role], v[role], expected)
+
+
 def _no_manager_cycles(sheet: _Rows, people: list[tuple[int, dict[str, Cell], dict[str, Any]]]) -> None:
+    # Being one's own manager is reported by _nobody_their_own; here only loops through others.
     manager = {v["email"]: v["manager_email"] for _, _, v in people if v["email"]}
+    manager = {person: boss for person, boss in manager.items() if boss != person}
     rows = {v["email"]: (n, c) for n, c, v in people if v["email"]}
     reported: set[str] = set()
     for start in manager:

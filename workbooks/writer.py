@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -98,6 +99,12 @@ EXAMPLE_EXTRA_PEOPLE = [
 ]
 
 
+def _writable(row: Sequence[Any]) -> list[Any]:
+    """The row with the characters no .xlsx can hold (control characters stored before the text rules
+    refused them at the door) replaced by U+FFFD, so old data never stops an export."""
+    return [ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v for v in row]
+
+
 def _columns(sheet: Sheet, export: bool) -> list[Any]:
     return [c for c in sheet.columns if export or not c.export_only]
 
@@ -111,7 +118,7 @@ def _sheet(book: Workbook, sheet: Sheet, rows: Iterable[Sequence[Any]], export: 
     ws.freeze_panes = "A2"
     count = 1
     for row in rows:
-        ws.append(list(row))
+        ws.append(_writable(row))
         count += 1
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
@@ -153,7 +160,7 @@ def _readme(book: Workbook, intro: list[str]) -> None:
         ws.append([sheet.name, "", "yes" if sheet.required else "no", sheet.help])
         ws[ws.max_row][0].font = HEADER_FONT
         for column in sheet.columns:
-            ws.append(["", column.name, "yes" if column.required else "", column.help])
+            ws.append(["", column.name, "yes" if column.required else "", column.described])
     for letter, width in zip("ABCD", (14, 20, 10, 90), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=1):
@@ -194,7 +201,7 @@ def write_export(
     for cell in ws[1]:
         cell.font = HEADER_FONT
     for row in updates:
-        ws.append(row)
+        ws.append(_writable(row))
         rag = ws.cell(ws.max_row, 5)
         if isinstance(rag.value, str) and rag.value in RAG_FILL:
             rag.fill = PatternFill("solid", fgColor=RAG_FILL[rag.value])
