@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workbooks.cells import csv_safe
+
 
 class Format(StrEnum):
     TABLE = "table"
@@ -41,10 +43,13 @@ def write_json(data: Any) -> None:
 
 
 def write_csv(rows: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(fields), lineterminator="\n")
+    """Every CSV the product writes goes through here: no field can open as a formula, and a field holding
+    a line break is quoted (with RFC 4180's CRLF line ends; with LF alone the writer leaves a lone CR
+    unquoted, which a reader takes for the end of the row)."""
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(fields), lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in fields})
+        writer.writerow({k: "" if row.get(k) is None else csv_safe(row.get(k)) for k in fields})
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]], **kwargs: Any) -> Table:

@@ -17,7 +17,7 @@ from models.rules import derived_rag
 from models.snapshot import ItemView
 from models.vocab import Audience, ItemKind, Status
 from packs.facts import ActionFact, EscalationFact, ItemSummary, MilestoneFact, PackData, PreviousPack
-from packs.policy_words import rules_in_words
+from packs.policy_words import closure_in_words, escalation_in_words, rules_in_words
 
 RAGS = ("red", "amber", "green", "complete")
 TREND_PACKS = 6
@@ -206,21 +206,34 @@ class PackContext:
         return f"{self.board}: {self.meeting_date.day} {self.meeting_date:%B %Y}"
 
 
-def withhold_exempt(data: PackData) -> tuple[PackData, int]:
-    """The public view of the data: exempt actions gone, with every trace of them (milestone dependencies,
-    escalations, dead notices naming them); the count withheld is the only thing said about them."""
+def withhold_exempt(data: PackData, policy: Policy) -> tuple[PackData, int]:
+    """The public view of the data, the one place a public pack is cut down: exempt actions gone with every
+    trace of them (milestone dependencies, their escalations, dead notices naming them), and every
+    escalation's reason said again from the public data alone, since the sweep's stored reason names
+    whatever it saw ("... and A-01, A-02 are overdue or red"). The count withheld is all that is said."""
     exempt = {a.ref for a in data.actions if a.exempt}
-    if not exempt:
-        return data, 0
+    actions = tuple(a for a in data.actions if not a.exempt)
     milestones = tuple(
         replace(m, depends_on=tuple(r for r in m.depends_on if r not in exempt)) for m in data.milestones
+    )
+    due_now = {a.ref: a.current_due for a in actions if a.status.is_open} | {
+        m.ref: m.due for m in milestones if m.status.is_open
+    }
+    escalations = tuple(
+        replace(
+            e,
+            reason=escalation_in_words(e.rule, e.ref, e.due, e.level, data.board, policy),
+            closed_reason=closure_in_words(e.ref, e.due, due_now.get(e.ref)) if e.closed_on else None,
+        )
+        for e in data.escalations
+        if e.ref not in exempt
     )
     return (
         replace(
             data,
-            actions=tuple(a for a in data.actions if not a.exempt),
+            actions=actions,
             milestones=milestones,
-            escalations=tuple(e for e in data.escalations if e.ref not in exempt),
+            escalations=escalations,
             dead_notices=tuple(d for d in data.dead_notices if not exempt & set(d.refs.split())),
         ),
         len(exempt),
@@ -238,7 +251,7 @@ def build_pack_context(
 ) -> PackContext:
     withheld = 0
     if audience is Audience.PUBLIC:
-        data, withheld = withhold_exempt(data)
+        data, withheld = withhold_exempt(data, policy)
     levels = _levels(data.escalations)
     lines = tuple(_line(a, levels, policy, calendar, as_of) for a in data.actions)
     by_ref = {line.ref: line for line in lines}

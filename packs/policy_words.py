@@ -3,6 +3,8 @@ members can read why an item is red, and the words can never drift from the rule
 
 from __future__ import annotations
 
+from datetime import date
+
 from config.policy import Policy
 
 NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
@@ -14,6 +16,30 @@ def _days(n: int) -> str:
 
 def _list(values: list[str]) -> str:
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def escalation_in_words(rule: str, ref: str, due: date, level: int, board: str, policy: Policy) -> str:
+    """Why an item climbed the ladder, said from the rule, the item and the policy alone. A public pack
+    cannot repeat the sweep's own reason: it names whatever the sweep saw, exempt actions included."""
+    ladder = policy.ladder
+    why = {
+        "milestone_missed": f"milestone {ref} was due on {due.day} {due:%B %Y} and is not met",
+        "milestone_at_risk": f"milestone {ref} is due on {due.day} {due:%B %Y} and an action it depends on "
+        "is overdue or red",
+        "overdue_board": f"{ref} is {_days(ladder.board_after_overdue_days)} or more overdue",
+        "red_twice": f"{ref} was reported red on {ladder.board_after_consecutive_reds} updates in a row",
+        "overdue_lead": f"{ref} is {_days(ladder.lead_after_overdue_days)} or more overdue",
+        "reported_red": f"the owner of {ref} reports it red",
+        "stale_lead": f"{ref} has had no update for {_days(policy.stale.lead_after_days)} or more",
+    }.get(rule, f"{ref} reached level {level} of the escalation ladder")
+    return f"{why}: escalated to {board if level >= 3 else 'the manager or the area lead'}"
+
+
+def closure_in_words(ref: str, due: date, current_due: date | None) -> str:
+    """Why a ladder closed, from the item as the pack shows it (None: not open or not shown)."""
+    if current_due is not None and current_due != due:
+        return f"{ref}: escalation closed, re-baselined to {current_due.day} {current_due:%B %Y}"
+    return f"{ref}: escalation closed, the item is no longer open"
 
 
 def rules_in_words(policy: Policy, nation: str) -> tuple[tuple[str, str], ...]:

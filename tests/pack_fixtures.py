@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from models.db import unit_of_work
 from models.plan_import import import_plan
-from models.plan_spec import ActionSpec, BoardSpec, MeetingSpec, PersonSpec, UpdateSpec
+from models.plan_spec import ActionSpec, BoardSpec, MeetingSpec, MilestoneSpec, PersonSpec, UpdateSpec
 from models.updates import apply_update
 from models.vocab import RAG, Audience, Status
 from tests.factories import LEAD, MANAGER, OWNER, SECRETARIAT, small_plan
@@ -25,7 +25,7 @@ MARKUP_TITLE = "<script>alert('x')</script> Audit & <b>review</b>"
 MARKUP_NOTE = "[click](javascript:alert(1)) <i>not italic</i> & done"
 
 
-def pack_plan():
+def pack_plan(milestones: tuple[MilestoneSpec, ...] = ()):
     spec = small_plan()
     return dataclasses.replace(
         spec,
@@ -44,6 +44,7 @@ def pack_plan():
             ),
             ActionSpec("MK-1", MARKUP_TITLE, "A1", MANAGER, date(2017, 11, 30), status=Status.IN_PROGRESS),
         ),
+        milestones=(*spec.milestones, *milestones),
         boards=(BoardSpec("Improvement Board", SECRETARIAT, LEAD, (MANAGER, MEMBER)),),
         meetings=(
             MeetingSpec("Improvement Board", MEETING, "A1"),
@@ -52,9 +53,9 @@ def pack_plan():
     )
 
 
-def load_pack_plan(engine: Engine) -> None:
+def load_pack_plan(engine: Engine, milestones: tuple[MilestoneSpec, ...] = ()) -> None:
     with unit_of_work(engine) as session:
-        import_plan(session, pack_plan(), actor="test")
+        import_plan(session, pack_plan(milestones), actor="test")
     for spec in (
         UpdateSpec("EX-7", OWNER, rag=RAG.RED, note=EXEMPT_NOTE, at=datetime(2017, 9, 20, 10, tzinfo=UTC)),
         UpdateSpec("MK-1", MANAGER, percent=30, note=MARKUP_NOTE, at=datetime(2017, 9, 21, 10, tzinfo=UTC)),

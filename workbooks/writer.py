@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from models.calendar import NATIONS
 from models.vocab import RAG, Audience, Status
+from workbooks.cells import looks_like_formula
 from workbooks.format import README_SHEET, SHEETS, UPDATES_SHEET, Kind, Sheet
 
 LISTS = {
@@ -105,6 +106,16 @@ def _writable(row: Sequence[Any]) -> list[Any]:
     return [ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v for v in row]
 
 
+def _append(ws: Worksheet, values: Sequence[Any]) -> None:
+    """One row, its text kept as text: openpyxl would store `=HYPERLINK(...)` as a live formula. The
+    quote prefix keeps it text when someone edits the cell in Excel too."""
+    ws.append(list(values))
+    for cell in ws[ws.max_row]:
+        if looks_like_formula(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def _columns(sheet: Sheet, export: bool) -> list[Any]:
     return [c for c in sheet.columns if export or not c.export_only]
 
@@ -118,7 +129,7 @@ def _sheet(book: Workbook, sheet: Sheet, rows: Iterable[Sequence[Any]], export: 
     ws.freeze_panes = "A2"
     count = 1
     for row in rows:
-        ws.append(_writable(row))
+        _append(ws, _writable(row))
         count += 1
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
@@ -150,7 +161,7 @@ def _sheet(book: Workbook, sheet: Sheet, rows: Iterable[Sequence[Any]], export: 
 def _readme(book: Workbook, intro: list[str]) -> None:
     ws = book.create_sheet(README_SHEET, 0)
     for line in intro:
-        ws.append([line])
+        _append(ws, [line])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
     ws.append(["Sheet", "Column", "Required", "What it holds"])
@@ -201,7 +212,7 @@ def write_export(
     for cell in ws[1]:
         cell.font = HEADER_FONT
     for row in updates:
-        ws.append(_writable(row))
+        _append(ws, _writable(row))
         rag = ws.cell(ws.max_row, 5)
         if isinstance(rag.value, str) and rag.value in RAG_FILL:
             rag.fill = PatternFill("solid", fgColor=RAG_FILL[rag.value])

