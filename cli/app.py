@@ -69,7 +69,9 @@ def init() -> None:
 @app.command()
 def demo(
     directory: Path = typer.Option(
-        Path("demo"), "--dir", help="Where to build the demo (replaced if present)."
+        Path("demo"),
+        "--dir",
+        help="Where to build the demo: a new or empty folder, or an earlier demo's (replaced).",
     ),
     prefect: bool = typer.Option(
         True,

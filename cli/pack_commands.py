@@ -42,7 +42,8 @@ def build(
     plan: str | None = PLAN_OPTION,
 ) -> None:
     """Build the pack for a meeting now: HTML and tagged PDF, stored with their SHA-256 and the ledger head.
-    Building again from unchanged data gives the same pack and changes nothing."""
+    Building again from unchanged data gives the same pack, rewrites any file that differs from the one
+    built, and writes copies to --out when that is another folder."""
     from models.board_meetings import find_meetings
     from models.calendar import local_date
     from models.db import read_session
@@ -75,6 +76,20 @@ def build(
                 f"{result.path('.html')}"
             )
         )
+        if result.restored:
+            out_console.print(
+                Text(
+                    f"  Rewrote {', '.join(result.restored)}: the file on disk was missing or not the one "
+                    "built (see PackFilesRestored in the audit log)."
+                )
+            )
+        if result.copies:
+            out_console.print(
+                Text(
+                    f"  Unchanged since it was built, so the pack sent stays where it was; copies written to "
+                    f"{out_dir}:\n  " + "\n  ".join(str(p) for p in result.copies)
+                )
+            )
     if send:
         _send(app, [b.pack_id for b in built])
 

@@ -16,6 +16,8 @@ from config.settings import Settings
 from flows import demo_plan
 from flows.bootstrap import App, bootstrap
 from models.db import migrate, unit_of_work
+from models.errors import BadInput
+from models.files import write_text
 from models.plan_import import ImportReport
 from models.plan_spec import UpdateSpec
 from models.sweep import sweep_plans
@@ -27,6 +29,7 @@ from packs.publish import publish
 from workbooks.plan_workbook import import_workbook
 
 DEMO_ACTOR = "system:demo"
+MARKER = ".lineofsight-demo"  # the demo replaces only a folder holding this file (or an empty one)
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,12 @@ class DemoResult:
 def run_demo(directory: Path, *, prefect_run: bool = True) -> DemoResult:
     directory = directory.resolve()
     database = directory / "lineofsight.db"
-    # A demo is always fresh: remove what an earlier run left, but only files the demo itself writes.
+    _claim(directory)
+    # A demo is always fresh: remove what an earlier demo left, but only files the demo itself writes.
     for stale in (database, database.with_suffix(".db-wal"), database.with_suffix(".db-shm")):
         stale.unlink(missing_ok=True)
     shutil.rmtree(directory / "outbox", ignore_errors=True)
     shutil.rmtree(directory / "packs", ignore_errors=True)
-    directory.mkdir(parents=True, exist_ok=True)
 
     settings = Settings(
         database_url=f"sqlite:///{database}", outbox_dir=directory / "outbox", packs_dir=directory / "packs"
@@ -78,6 +81,24 @@ def run_demo(directory: Path, *, prefect_run: bool = True) -> DemoResult:
         flow_run,
         tuple(packs),
     )
+
+
+def _claim(directory: Path) -> None:
+    """Make `directory` the demo's: only a folder that is missing, empty or marked by an earlier demo, so the
+    demo never deletes a real database or outbox that happens to be there."""
+    marker = directory / MARKER
+    if directory.is_dir() and not directory.is_symlink():
+        found = sorted(p.name for p in directory.iterdir())
+        if found and not (marker.is_file() and not marker.is_symlink()):
+            shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+            raise BadInput(
+                f"The demo needs an empty folder or one an earlier demo made (it holds a {MARKER} file); "
+                f"{directory} holds {shown}, which the demo would replace. Choose another --dir."
+            )
+    elif directory.exists() or directory.is_symlink():
+        raise BadInput(f"The demo needs a folder; {directory} exists and is not one. Choose another --dir.")
+    directory.mkdir(parents=True, exist_ok=True)
+    write_text(marker, "Made by `lineofsight demo`: running the demo again replaces this folder's files.\n")
 
 
 def _replay(app: App, packs: list[BuiltPack], *, until: date, since: date = demo_plan.START) -> int:

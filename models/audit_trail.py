@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
 from models.errors import BadInput
+from models.files import replacing
 from models.ledger import Head, decode_data, format_at, head
 from models.verification import Problem, StoredEvent, Verdict, check_chain
 
@@ -99,9 +100,8 @@ EXPORT_FORMAT = "lineofsight-ledger-export/1"
 
 def export_ledger(engine: Engine, path: Path) -> Head | None:
     """Every event as one JSON line, then a manifest line with the head at the moment of export."""
-    tmp = path.with_suffix(path.suffix + ".partial")
     count = 0
-    with Session(engine) as session, tmp.open("w", encoding="utf-8") as out:
+    with Session(engine) as session, replacing(path, text=True) as out:
         anchor = head(session)
         last = anchor.seq if anchor else 0
         stmt = select(AuditEvent).where(col(AuditEvent.seq) <= last).order_by(col(AuditEvent.seq))
@@ -118,7 +118,6 @@ def export_ledger(engine: Engine, path: Path) -> Head | None:
             }
         }
         out.write(json.dumps(manifest) + "\n")
-    tmp.replace(path)
     return anchor
 
 

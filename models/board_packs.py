@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.columns import enum_type, key_of, utcnow
-from models.errors import UnknownItem
+from models.errors import LineOfSightError, UnknownItem
 from models.vocab import Audience
 
 
@@ -128,3 +128,28 @@ def _on_disk(file: dict[str, Any]) -> str:
     if not path.exists():
         return "missing"
     return "intact" if hashlib.sha256(path.read_bytes()).hexdigest() == file["sha256"] else "changed"
+
+
+def on_disk(file: dict[str, Any]) -> str:
+    """A pack's file as recorded at build time against the disk: "intact", "changed" or "missing"."""
+    return _on_disk(file)
+
+
+class PackFileChanged(LineOfSightError):
+    """A pack's file on disk is not the one built and recorded: it is never sent."""
+
+    def __init__(self, path: Path, recorded: str, found: str) -> None:
+        super().__init__(
+            f"The pack file {path} is not the one built (SHA-256 {recorded[:16]}... recorded at build time, "
+            f"{found[:16]}... on disk), so it was not sent. Rebuild it (`lineofsight pack build`), which "
+            "restores the recorded file, then `lineofsight outbox retry`."
+        )
+
+
+def verified_bytes(path: Path, sha256: str) -> bytes:
+    """The file's bytes, if they are the ones recorded; a missing file raises OSError (passing trouble)."""
+    data = path.read_bytes()
+    found = hashlib.sha256(data).hexdigest()
+    if found != sha256:
+        raise PackFileChanged(path, sha256, found)
+    return data

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from models.board_packs import PackFileChanged
 from models.db import unit_of_work
 from models.ledger import Event, record_many
 from models.outbox import Channel, Notice, NoticeStatus
@@ -176,6 +177,8 @@ def _render(digest: Digest, sender: str, now: datetime) -> Rendered:
         return "email", render_email(digest, sender, now)
     except OSError as exc:  # a pack's PDF that cannot be read: passing trouble, tried again later
         return "failed", Delivery(ok=False, transient=True, error=f"{type(exc).__name__}: {exc}")
+    except PackFileChanged as exc:  # a pack's PDF replaced since it was built: never sent, dead at once
+        return "failed", Delivery(ok=False, transient=False, error=f"{type(exc).__name__}: {exc}")
 
 
 def _send(transport: Transport, digest: Digest, rendered: Rendered, teams_url: str | None) -> Delivery:

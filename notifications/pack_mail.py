@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from models.board_packs import verified_bytes
 from models.meetings import Board
 from models.outbox import PACK_PUBLISHED
 from notifications.messages import Digest, PendingNotice, message_id
@@ -85,7 +86,8 @@ def _context(digest: PackDigest) -> dict[str, Any]:
 
 def render_pack_email(digest: PackDigest, sender: str, now: datetime) -> MIMEMultipart:
     """multipart/mixed: the text and HTML alternatives, then the PDF. A missing PDF raises OSError, which
-    the dispatcher treats as passing trouble (retried, then dead and listed in the next pack)."""
+    the dispatcher treats as passing trouble (retried, then dead and listed in the next pack); a PDF that
+    differs from the one built raises PackFileChanged, which kills the notice at once with the reason."""
     env = _environment()
     context = _context(digest)
     body = MIMEMultipart("alternative")
@@ -99,13 +101,16 @@ def render_pack_email(digest: PackDigest, sender: str, now: datetime) -> MIMEMul
     message["Message-ID"] = digest.message_id
     message.attach(body)
     path = Path(str(digest.payload["pdf"]))
-    attachment = MIMEApplication(path.read_bytes(), "pdf")
+    # The very file built and recorded, or nothing: a PDF replaced on disk since never reaches the board.
+    attachment = MIMEApplication(verified_bytes(path, str(digest.payload["pdf_sha256"])), "pdf")
     attachment.add_header("Content-Disposition", "attachment", filename=path.name)
     message.attach(attachment)
     return message
 
 
 def render_pack_card(digest: PackDigest) -> dict[str, Any]:
+    """The card announces the emailed PDF: it goes only while that PDF is still the one built."""
+    verified_bytes(Path(str(digest.payload["pdf"])), str(digest.payload["pdf_sha256"]))
     context = _context(digest)
     p, counts = context["p"], context["counts"]
     facts = [{"title": r.capitalize(), "value": str(counts[r])} for r in RAGS]

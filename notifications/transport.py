@@ -10,6 +10,8 @@ from email.message import Message
 from pathlib import Path
 from typing import Any, Protocol
 
+from models.files import write_bytes, write_text
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -41,13 +43,11 @@ class FileSink:
     def send_email(self, message: Message) -> Delivery:
         key = _safe(str(message["Message-ID"]).strip("<>").split("@")[0][:16])
         path = self._path(f"{_safe(str(message['To']))}-{key}", ".eml")
-        tmp = path.with_suffix(".eml.partial")
-        tmp.write_bytes(bytes(message))
-        tmp.replace(path)
+        write_bytes(path, bytes(message))
         return Delivery(ok=True)
 
     def send_card(self, url: str | None, card: dict[str, Any], recipient: str) -> Delivery:
         key = _safe(str(card.get("_message_id", ""))[:16])
         path = self._path(f"{_safe(recipient)}-{key}", ".teams.json")
-        path.write_text(json.dumps({k: v for k, v in card.items() if not k.startswith("_")}, indent=2))
+        write_text(path, json.dumps({k: v for k, v in card.items() if not k.startswith("_")}, indent=2))
         return Delivery(ok=True)

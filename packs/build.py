@@ -18,10 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from config.policy import Policy
-from models.board_packs import Pack
+from models.board_packs import Pack, on_disk
 from models.calendar import WorkingCalendar
 from models.columns import key_of, utcnow
 from models.db import read_session, unit_of_work
+from models.files import write_bytes
 from models.ledger import Event, record
 from models.meetings import Board, Meeting
 from models.plan import Plan
@@ -54,6 +55,8 @@ class BuiltPack:
     files: tuple[dict[str, Any], ...]
     context: PackContext
     state: str  # "built", "rebuilt" or "unchanged"
+    restored: tuple[str, ...] = ()  # files rewritten because the disk no longer held what was built
+    copies: tuple[Path, ...] = ()  # an unchanged pack's files also written to the folder asked for
 
     def path(self, suffix: str) -> Path:
         return Path(next(f["path"] for f in self.files if f["name"].endswith(suffix)))
@@ -77,9 +80,7 @@ def _write(folder: Path, stem: str, rendered: Rendered) -> list[dict[str, Any]]:
     files = []
     for suffix, data in ((".pdf", rendered.pdf), (".html", rendered.html.encode("utf-8"))):
         path = folder / f"{stem}{suffix}"
-        partial = path.with_name(path.name + ".partial")
-        partial.write_bytes(data)
-        partial.replace(path)  # a reader never sees half a pack
+        write_bytes(path, data)  # a reader never sees half a pack
         files.append(
             {"name": path.name, "path": str(path.resolve()), "sha256": _sha(data), "bytes": len(data)}
         )
@@ -111,14 +112,18 @@ def build_pack(
     rendered = render(context, plan_policy.meetings.pack_days)
     stem = f"{meeting.date.isoformat()}-{_slug(board.name)}-{audience.value}"
     wanted = {".pdf": _sha(rendered.pdf), ".html": _sha(rendered.html.encode("utf-8"))}
+    restored: tuple[str, ...] = ()
+    copies: tuple[Path, ...] = ()
     with unit_of_work(engine) as session:
         existing = session.exec(
             select(Pack).where(Pack.meeting_id == meeting_id, Pack.audience == audience)
         ).first()
         if existing is not None and _hashes(existing.files) == wanted:
             files, state, pack = existing.files, "unchanged", existing
-            if not all(Path(f["path"]).exists() for f in files):
-                _write(Path(files[0]["path"]).parent, stem, rendered)  # restore what was deleted
+            restored = _restore(session, plan.name, existing, rendered, actor)
+            folder = out_dir / _slug(plan.name)
+            if folder.resolve() != Path(files[0]["path"]).parent.resolve():
+                copies = tuple(Path(f["path"]) for f in _write(folder, stem, rendered))
         else:
             files = _write(out_dir / _slug(plan.name), stem, rendered)
             state = "built" if existing is None else "rebuilt"
@@ -139,8 +144,32 @@ def build_pack(
             session.flush()
             record(session, _event(plan.name, board.name, meeting.date, pack, context, before, actor))
     return BuiltPack(
-        key_of(pack), plan.name, board.name, meeting.date, audience.value, day, tuple(files), context, state
+        key_of(pack),
+        plan.name,
+        board.name,
+        meeting.date,
+        audience.value,
+        day,
+        tuple(files),
+        context,
+        state,
+        restored,
+        copies,
     )
+
+
+def _restore(session: Session, plan: str, pack: Pack, rendered: Rendered, actor: str) -> tuple[str, ...]:
+    """Rewrite, where the pack's record says, each file that is missing or no longer the one built (the
+    same data renders the same bytes), with a `PackFilesRestored` event naming what the disk held."""
+    data = {".pdf": rendered.pdf, ".html": rendered.html.encode("utf-8")}
+    found = [(f, on_disk(f)) for f in pack.files]
+    damaged = [(f, state) for f, state in found if state != "intact"]
+    for f, _ in damaged:
+        write_bytes(Path(f["path"]), data[Path(f["name"]).suffix])
+    if damaged:
+        files = [{"name": f["name"], "sha256": f["sha256"], "was": state} for f, state in damaged]
+        record(session, Event("PackFilesRestored", actor, plan, None, {"pack_id": pack.id, "files": files}))
+    return tuple(f["name"] for f, _ in damaged)
 
 
 def _hashes(files: list[dict[str, Any]]) -> dict[str, str]:

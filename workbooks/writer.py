@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.calendar import NATIONS
+from models.files import replacing
 from models.vocab import RAG, Audience, Status
 from workbooks.cells import looks_like_formula
 from workbooks.format import README_SHEET, SHEETS, UPDATES_SHEET, Kind, Sheet
@@ -196,7 +197,8 @@ def write_template(path: Path) -> None:
     for sheet in SHEETS:
         rows = [EXAMPLE[sheet.name]] + (EXAMPLE_EXTRA_PEOPLE if sheet.name == "People" else [])
         _sheet(book, sheet, rows, export=False)
-    book.save(path)
+    with replacing(path) as handle:
+        book.save(handle)
 
 
 def write_export(
@@ -219,6 +221,5 @@ def write_export(
     ws.freeze_panes = "A2"
     for letter, width in zip("ABCDEFGH", (10, 20, 30, 12, 8, 8, 80, 40), strict=True):
         ws.column_dimensions[letter].width = width
-    tmp = path.with_suffix(".partial.xlsx")
-    book.save(tmp)
-    tmp.replace(path)
+    with replacing(path) as handle:
+        book.save(handle)

@@ -35,3 +35,21 @@ def test_demo_builds_and_shows_the_plan(tmp_path) -> None:
     assert again.exit_code == 0, again.output
     rows = json.loads(runner.invoke(app, ["status", "--format", "json"], env=env).stdout)
     assert len(rows) == 47
+
+
+def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path) -> None:
+    real = tmp_path / "real"
+    (real / "outbox").mkdir(parents=True)
+    (real / "lineofsight.db").write_bytes(b"the council's real database")
+    (real / "outbox" / "owner@example.org-1.eml").write_bytes(b"a real message")
+    result = CliRunner().invoke(app, ["demo", "--dir", str(real), "--no-prefect"])
+    assert result.exit_code == 2, result.output
+    assert "lineofsight.db" in result.output and "outbox" in result.output
+    assert "Choose another --dir" in result.output and "Unexpected" not in result.output
+    assert (real / "lineofsight.db").read_bytes() == b"the council's real database"
+    assert (real / "outbox" / "owner@example.org-1.eml").read_bytes() == b"a real message"
+    assert not (real / ".lineofsight-demo").exists() and not (real / "packs").exists()
+    # A file where the folder should be is refused too, and left alone.
+    (tmp_path / "afile").write_text("mine")
+    refused = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path / "afile"), "--no-prefect"])
+    assert refused.exit_code == 2 and (tmp_path / "afile").read_text() == "mine"
