@@ -36,7 +36,16 @@ def test_a_ready_installation_is_green(db_url: str, engine: Engine, tmp_path: Pa
     finally:
         controller.stop()
     states = _states(checks)
-    assert [c.name for c in checks] == ["database", "ledger", "outbox", "teams", "policy", "smtp", "prefect"]
+    assert [c.name for c in checks] == [
+        "database",
+        "ledger",
+        "ledger role",
+        "outbox",
+        "teams",
+        "policy",
+        "smtp",
+        "prefect",
+    ]
     assert all(
         states[name] is State.OK for name in ("database", "ledger", "outbox", "teams", "policy", "smtp")
     )
