@@ -9,6 +9,27 @@
 --     LINEOFSIGHT_DATABASE_URL=postgresql+psycopg://lineofsight_app:...@host:5432/db
 -- Run `lineofsight init` (migrations) as the owner, never as lineofsight_app. After a migration that adds
 -- tables, run this file again.
+--
+-- What the database enforces for lineofsight_app (tests/integration/test_postgres_role.py runs this file
+-- and checks each line):
+--   * It cannot UPDATE, DELETE or TRUNCATE audit_event: it holds no such privilege, and the table's
+--     triggers refuse those statements anyway.
+--   * It cannot get round the triggers: only the table's owner may disable or drop them, and only a
+--     superuser (or a role granted SET on it) may set session_replication_role = replica.
+--   * It can INSERT into audit_event only the row that continues the chain: seq one more than the last
+--     row's, prev_hash the last row's hash (the genesis hash, 64 zeros, on an empty ledger), hash the
+--     SHA-256 of the body, and a body that starts with the row's own columns (migration 0005). A junk row
+--     (seq 0, a made-up link) is refused, so it can never make `audit verify` fail for ever.
+--   * It cannot move the schema version (alembic_version).
+-- What it does NOT stop: lineofsight_app (or whoever holds its password) can append a well-formed event
+-- that says something untrue, and can change the plan's own tables as the service does. The ledger proves
+-- that nothing written to it was later changed, reordered or removed; it cannot prove that what was
+-- written was true. The schema's owner and superusers are bound by none of the above: they can disable the
+-- triggers (or SET LOCAL session_replication_role = replica) and edit the ledger; `lineofsight audit
+-- verify`, and `audit verify --head SEQ:HASH` against a head kept elsewhere, still finds such an edit.
+-- `lineofsight doctor` warns ("ledger role") when the service connects as a role that could bypass the
+-- triggers: a superuser, a REPLICATION role, a member of the table's owner, or a role allowed to set
+-- session_replication_role.
 DO $$
 DECLARE
     app text := 'lineofsight_app';

@@ -48,7 +48,7 @@ def diagnose(settings: Settings, *, prefect_api: Callable[[], str | None] | None
             database = _database(engine, settings)
             checks.append(database)
             if database.state is State.OK:
-                checks += [_ledger(engine), _outbox(engine), _teams_urls(engine), _sweeps(engine)]
+                checks += [_ledger(engine), _ledger_role(engine), _outbox(engine), _teams_urls(engine), _sweeps(engine)]
         finally:
             engine.dispose()
     checks += [_policy(settings), _smtp(settings), _prefect(prefect_api or _prefect_setting)]
@@ -98,6 +98,53 @@ def _ledger(engine: Engine) -> Check:
         return Check("ledger", State.OK, f"verified, {verdict.count:,} events, head {verdict.head}")
 
     return _guard("ledger", "run `lineofsight audit verify`", check)
+
+
+# Who the service connects as (the login and the role it is set to), and what of that role could get round
+# the ledger's triggers: a superuser can `SET session_replication_role = replica` (triggers off), a member of
+# the table's owner can disable or drop them; replication roles are kept for bulk copies, never for the app.
+ROLE_POWERS_SQL = """
+SELECT r.rolname, r.rolsuper, r.rolreplication,
+       pg_has_role(r.oid, c.relowner, 'MEMBER'),
+       current_setting('server_version_num')::int >= 150000
+           AND has_parameter_privilege(r.oid, 'session_replication_role', 'SET')
+FROM pg_roles r, pg_class c
+WHERE r.rolname IN (current_user, session_user) AND c.oid = to_regclass('audit_event')
+ORDER BY r.rolname
+"""
+POWERS = ("is a superuser", "has REPLICATION", "owns audit_event", "may set session_replication_role")
+
+
+def _ledger_role(engine: Engine) -> Check:
+    """Warns when the service's database role could edit the ledger past its triggers (`audit verify`
+    would still find the edit, but the database would not have refused it)."""
+
+    def check() -> Check:
+        if engine.dialect.name != "postgresql":
+            return Check(
+                "ledger role",
+                State.OK,
+                "SQLite: the triggers refuse edits and broken links from the service; whoever can write "
+                "the file can drop them, and `audit verify` finds what they change",
+            )
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(ROLE_POWERS_SQL).all()
+        found = [
+            f"{role} {power}" for role, *flags in rows for power, on in zip(POWERS, flags, strict=True) if on
+        ]
+        if found:
+            return Check(
+                "ledger role",
+                State.WARN,
+                f"the service connects as a role that can bypass the ledger's triggers ({'; '.join(found)}): "
+                "it could edit the ledger, and only `audit verify` would tell",
+                "run docs/postgres-app-role.sql as the schema's owner and set LINEOFSIGHT_DATABASE_URL to "
+                "the lineofsight_app role it creates",
+            )
+        names = ", ".join(sorted({row[0] for row in rows}))
+        return Check("ledger role", State.OK, f"{names} cannot bypass the ledger's triggers")
+
+    return _guard("ledger role", "check the service's PostgreSQL role", check)
 
 
 def _outbox(engine: Engine) -> Check:

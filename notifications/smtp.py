@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from models.errors import ConfigurationError
+from models.secrets import ambiguous_userinfo
 from notifications.transport import Delivery
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
@@ -36,12 +37,24 @@ class SmtpConfig:
 
     @property
     def safe(self) -> str:
-        """For messages and logs: never the password."""
-        user = f"{self.username}@" if self.username else ""
-        return f"{self.scheme}://{user}{self.host}:{self.port}"
+        """For messages, logs, `last_error` and the ledger: scheme, host and port, never the user name or
+        password (a user name is often the mailbox an attacker would try next)."""
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+
+PERCENT_ENCODE = (
+    "LINEOFSIGHT_SMTP_URL cannot be read unambiguously: its user name or password contains / ? # @ [ ] "
+    "or a % that does not start an escape (its value is not shown). Percent-encode them in the user name "
+    "and password: / as %2F, ? as %3F, # as %23, @ as %40, [ as %5B, ] as %5D, % as %25 "
+    "(in Python: urllib.parse.quote(password, safe=''))."
+)
 
 
 def parse_smtp_url(url: str) -> SmtpConfig:
+    # Checked before parsing: urlsplit would take a password holding `/` for the host, and the "safe"
+    # form of the URL would then start with the password.
+    if ambiguous_userinfo(url):
+        raise ConfigurationError(PERCENT_ENCODE)
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -8,27 +8,23 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-SQLITE_TRIGGERS = {
-    "update": "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: the ledger cannot be updated or deleted'); END",
-    "delete": "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only: the ledger cannot be updated or deleted'); END",
-}
-
 
 @contextmanager
 def behind_the_triggers(engine: Engine) -> Iterator[Connection]:
-    """Drop (or disable) the ledger's triggers, hand over a connection, then put them back."""
+    """Drop (or disable) every trigger of the ledger, hand over a connection, then put them back."""
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER USER")
             yield conn
             conn.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER USER")
         else:
-            for name in SQLITE_TRIGGERS:
-                conn.exec_driver_sql(f"DROP TRIGGER audit_event_no_{name}")
+            triggers = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+            ).all()
+            for name, _ in triggers:
+                conn.exec_driver_sql(f"DROP TRIGGER {name}")
             yield conn
-            for ddl in SQLITE_TRIGGERS.values():
+            for _, ddl in triggers:
                 conn.exec_driver_sql(ddl)
 
 

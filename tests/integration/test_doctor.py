@@ -39,6 +39,7 @@ def test_a_ready_installation_is_green(db_url: str, engine: Engine, tmp_path: Pa
     assert [c.name for c in checks] == [
         "database",
         "ledger",
+        "ledger role",
         "outbox",
         "teams",
         "sweep",

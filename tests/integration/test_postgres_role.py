@@ -71,3 +71,37 @@ def test_app_role_cannot_change_the_ledger(app_engine: Engine, statement: str) -
     with pytest.raises(DBAPIError, match=r"permission denied|must be owner"), app_engine.begin() as conn:
         conn.exec_driver_sql(statement)
     assert verify_database(app_engine).ok
+
+
+def test_app_role_cannot_insert_a_row_that_breaks_the_chain(app_engine: Engine) -> None:
+    """A junk row (seq 0), or a next row with a made-up prev_hash, would break verification for ever."""
+    from models.ledger import HEAD_SQL, chain, inserts, placeholder, prepare
+
+    with unit_of_work(app_engine) as session:
+        record(session, Event("Appended", "system:test"))
+    with app_engine.connect() as conn:
+        found = conn.exec_driver_sql(HEAD_SQL).first()
+    [good], _ = chain(prepare([Event("Forged", "mallory")]), found)
+    for spoilt in ((0, *good[1:]), (*good[:6], "f" * 64, *good[7:])):
+        with pytest.raises(DBAPIError, match="continue the chain"), app_engine.begin() as conn:
+            [(statement, values)] = inserts([spoilt], placeholder(conn.dialect))
+            conn.exec_driver_sql(statement, values)
+    assert verify_database(app_engine).ok
+
+
+def test_doctor_warns_when_the_service_can_bypass_the_triggers(app_engine: Engine, postgres_url: str) -> None:
+    from config.settings import Settings
+    from flows.doctor import State, diagnose
+
+    role = f"lineofsight_app_{os.getpid()}"
+    as_app = sa.make_url(postgres_url).set(username=role).render_as_string(hide_password=False)
+
+    def ledger_role(url: str) -> tuple[State, str]:
+        checks = diagnose(Settings(database_url=url), prefect_api=lambda: None)
+        [check] = [c for c in checks if c.name == "ledger role"]
+        return check.state, check.detail
+
+    state, detail = ledger_role(postgres_url)  # the tests' own login: a superuser that owns the tables
+    assert state is State.WARN and "is a superuser" in detail and "owns audit_event" in detail
+    state, detail = ledger_role(as_app)
+    assert state is State.OK and role in detail
