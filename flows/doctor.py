@@ -11,6 +11,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -150,12 +151,30 @@ def _ledger_role(engine: Engine) -> Check:
 def _outbox(engine: Engine) -> Check:
     from models.outbox import Notice, NoticeStatus
 
+    from notifications.dispatch import LEASE
+
     def check() -> Check:
         table = Notice.__table__  # type: ignore[attr-defined]
         with engine.connect() as connection:
             dead = connection.execute(
                 sa.select(sa.func.count()).where(table.c.status == NoticeStatus.DEAD.value)
             ).scalar_one()
+            # Still `sending` past the lease: a dispatcher stopped mid-run and nobody has taken them since.
+            stuck = connection.execute(
+                sa.select(sa.func.count()).where(
+                    table.c.status == NoticeStatus.SENDING.value,
+                    table.c.claimed_at < datetime.now(UTC) - LEASE,
+                )
+            ).scalar_one()
+        if stuck:
+            return Check(
+                "outbox",
+                State.FAIL,
+                f"{stuck} message(s) stuck in sending for more than {LEASE.seconds // 60} minutes"
+                + (f", {dead} could not be delivered" if dead else ""),
+                "run `lineofsight dispatch` (or check the dispatch flow's runs); a message that keeps "
+                "stopping its dispatcher is set aside as dead after three tries",
+            )
         if dead:
             return Check(
                 "outbox",

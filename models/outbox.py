@@ -54,7 +54,9 @@ class Notice(SQLModel, table=True):
     urgency: int = 0  # higher first in a digest
     created_at: datetime = Field(default_factory=utcnow)
     not_before: datetime = Field(default_factory=utcnow)
-    attempts: int = 0
+    attempts: int = 0  # claims, whatever became of them
+    # Claims that ended in a crash: taken again after the lease ran out while still `sending`.
+    crashes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     status: NoticeStatus = Field(default=NoticeStatus.PENDING, sa_type=enum_type(NoticeStatus))
     claimed_at: datetime | None = None
     last_error: str | None = Field(default=None, sa_type=sa.Text)

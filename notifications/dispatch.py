@@ -5,11 +5,19 @@ LOCKED`), so concurrent dispatchers never take the same notice. A claim older th
 that died) is taken again. The one window in which a message can go twice is between the server accepting
 it and its receipt committing (see `notifications.receipts`); every email carries a Message-ID derived from
 its dedupe keys, so a mail system can drop the copy.
+
+A run keeps its claim alive while it works (`_Lease`), so a second dispatcher never takes notices the first
+is still sending, however slow the server. One digest that cannot be built, rendered or sent, whatever the
+reason, fails alone: its notices are marked failed or dead with the reason and the run goes on. A notice
+whose claims keep ending in a crash (claimed again after the lease ran out, still `sending`) is dead after
+`MAX_CRASHES` of them, never looping.
 """
 
 from __future__ import annotations
 
 import random
+import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -39,6 +47,8 @@ from notifications.transport import Delivery, Transport
 
 LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 8
+MAX_CRASHES = 3
+_CHUNK = 500  # ids per IN list
 
 
 @dataclass
@@ -50,29 +60,37 @@ class DispatchResult:
     dead: int = 0
 
 
-NOTICE_COLUMNS = tuple(
-    col(c)
-    for c in (
-        Notice.message_id,
-        Notice.id,
-        Notice.dedupe_key,
-        Notice.recipient,
-        Notice.channel,
-        Notice.kind,
-        Notice.urgency,
-        Notice.payload,
-        Notice.plan,
+def _crashed(crashes: int) -> str:
+    return (
+        f"dead after {crashes} claims that ended in a crash (the dispatcher stopped while sending it): "
+        "see the dispatcher's log, then `lineofsight outbox retry ID`"
     )
-)
 
 
-def claim(engine: Engine, now: datetime, limit: int = 1_000) -> list[PendingNotice]:
+def claim(
+    engine: Engine,
+    now: datetime,
+    limit: int = 1_000,
+    *,
+    lease: timedelta = LEASE,
+    max_crashes: int = MAX_CRASHES,
+) -> list[PendingNotice]:
     """Take the due notices of up to `limit` recipients."""
+    return _claim(engine, now, limit, lease, max_crashes)[0]
+
+
+def _claim(
+    engine: Engine, now: datetime, limit: int, lease: timedelta, max_crashes: int
+) -> tuple[list[PendingNotice], dict[int, int]]:
+    """The notices claimed, and each one's claim number (its `attempts`), which says whether it is still ours.
+    A notice found still `sending` after its lease is a claim that ended in a crash: counted, and the one
+    that reaches `max_crashes` is set dead (with its ledger event) instead of being claimed again."""
+    N = Notice.__table__.c  # type: ignore[attr-defined]
     due = sa.or_(
         sa.and_(
             col(Notice.status).in_([NoticeStatus.PENDING, NoticeStatus.FAILED]), col(Notice.not_before) <= now
         ),
-        sa.and_(col(Notice.status) == NoticeStatus.SENDING, col(Notice.claimed_at) < now - LEASE),
+        sa.and_(col(Notice.status) == NoticeStatus.SENDING, col(Notice.claimed_at) < now - lease),
     )
     # Whole recipients at a time, so that everything one person is owed goes in one digest.
     recipients = (
@@ -87,16 +105,42 @@ def claim(engine: Engine, now: datetime, limit: int = 1_000) -> list[PendingNoti
         .where(due, col(Notice.recipient).in_(recipients.scalar_subquery()))
         .with_for_update(skip_locked=True)
     )
+    # Every SET expression reads the row as it was before this statement.
+    was_sending = N.status == NoticeStatus.SENDING.value
+    gives_up = sa.and_(was_sending, N.crashes + 1 >= max_crashes)
     statement = (
         sa.update(Notice)
         .where(col(Notice.id).in_(ids.scalar_subquery()))
-        .values(status=NoticeStatus.SENDING, claimed_at=now, attempts=col(Notice.attempts) + 1)
-        .returning(*NOTICE_COLUMNS)
+        .values(
+            status=sa.case((gives_up, NoticeStatus.DEAD.value), else_=NoticeStatus.SENDING.value),
+            crashes=N.crashes + sa.case((was_sending, 1), else_=0),
+            last_error=sa.case((gives_up, _crashed(max_crashes)), else_=N.last_error),
+            claimed_at=now,
+            attempts=col(Notice.attempts) + 1,
+        )
+        .returning(
+            N.message_id,
+            N.id,
+            N.dedupe_key,
+            N.recipient,
+            N.channel,
+            N.kind,
+            N.urgency,
+            N.payload,
+            N.plan,
+            N.status,
+            N.attempts,
+            N.crashes,
+            N.item_refs,
+        )
         .execution_options(synchronize_session=False)
     )
     with unit_of_work(engine, bookkeeping=True) as session:
         rows = session.execute(statement).all()
-    return [
+        dead = [r for r in rows if r.status == NoticeStatus.DEAD.value]
+        if dead:
+            record_many(session, [_failed_event(r, _crashed(r.crashes), None, True) for r in dead])
+    notices = [
         PendingNotice(
             r.id,
             r.dedupe_key,
@@ -104,17 +148,37 @@ def claim(engine: Engine, now: datetime, limit: int = 1_000) -> list[PendingNoti
             Channel(r.channel).value,
             r.kind,
             r.urgency,
-            {**decode_payload(r.payload), "_plan": r.plan},
+            {**_payload(r.payload), "_plan": r.plan},
             r.message_id,
         )
         for r in rows
+        if r.status != NoticeStatus.DEAD.value
     ]
+    return notices, {r.id: r.attempts for r in rows if r.status != NoticeStatus.DEAD.value}
+
+
+def _payload(text: str) -> dict[str, Any]:
+    try:
+        payload = decode_payload(text)
+    except ValueError as exc:
+        return {_POISON: _reason("its content could not be read", exc)}
+    return payload if isinstance(payload, dict) else {_POISON: "its content is not a JSON object"}
+
+
+_POISON = "_cannot_build"
 
 
 def dispatch(
-    engine: Engine, transport: Transport, now: datetime, *, sender: str, limit: int = 1_000
+    engine: Engine,
+    transport: Transport,
+    now: datetime,
+    *,
+    sender: str,
+    limit: int = 1_000,
+    lease: timedelta = LEASE,
+    max_crashes: int = MAX_CRASHES,
 ) -> DispatchResult:
-    notices = claim(engine, now, limit)
+    notices, claims = _claim(engine, now, limit, lease, max_crashes)
     result = DispatchResult(claimed=len(notices))
     if not notices:
         return result
@@ -126,14 +190,18 @@ def dispatch(
         )
         teams: dict[str, str | None] = {email: url for email, url in found}
         teams.update(board_channels(session))
-    # A board pack goes alone, with its PDF: never folded into the person's digest.
-    packs = [n for n in notices if is_pack(n)]
-    digests = build_digests([n for n in notices if not is_pack(n)], plan_of, domain)
-    digests += pack_digests(packs, plan_of, domain)
+    digests, unbuildable = _digests(notices, plan_of, domain)
     _remember(engine, digests)
+    held = _Lease(engine, now, lease, claims)
     try:
+        for notice, reason in unbuildable:
+            failed = Delivery(ok=False, transient=False, error=reason)
+            _mark_failed(engine, (notice.id,), plan_of[notice.id], None, failed, now, result)
+            held.done((notice.id,))
         with Receipts.held(engine) as receipts:
             for digest in digests:
+                if not held.keep(digest.notice_ids):
+                    continue  # taken over by another dispatcher after this one stalled past the lease
                 rendered = _render(digest, sender, now)
                 result.digests += 1
                 delivery = _send(transport, digest, rendered, teams.get(digest.recipient))
@@ -144,12 +212,102 @@ def dispatch(
                 if delivery.ok:
                     result.sent += receipts.sent(digest, now)
                 else:
-                    _mark_failed(engine, digest, delivery, now, result)
+                    _mark_failed(
+                        engine, digest.notice_ids, digest.plan, digest.message_id, delivery, now, result
+                    )
+                held.done(digest.notice_ids)
     finally:
         close = getattr(transport, "close", None)
         if close is not None:
             close()
     return result
+
+
+def _digests(
+    notices: list[PendingNotice], plan_of: dict[int, str], domain: str
+) -> tuple[list[Digest], list[tuple[PendingNotice, str]]]:
+    """The digests to send, and the notices no digest can be built from (odd data), each with the reason.
+    Built all at once; only when that fails is each notice tried alone, to find the ones at fault."""
+    bad = [(n, str(n.payload[_POISON])) for n in notices if _POISON in n.payload]
+    good = [n for n in notices if _POISON not in n.payload]
+    try:
+        return _build(good, plan_of, domain), bad
+    except Exception:  # one notice's odd data must not stop the others: find it below
+        pass
+    healthy = []
+    for notice in good:
+        try:
+            _build([notice], plan_of, domain)
+        except Exception as exc:
+            bad.append((notice, _reason("its message could not be built", exc)))
+        else:
+            healthy.append(notice)
+    return _build(healthy, plan_of, domain), bad
+
+
+def _build(notices: list[PendingNotice], plan_of: dict[int, str], domain: str) -> list[Digest]:
+    # A board pack goes alone, with its PDF: never folded into the person's digest.
+    packs = [n for n in notices if is_pack(n)]
+    digests = build_digests([n for n in notices if not is_pack(n)], plan_of, domain)
+    return digests + pack_digests(packs, plan_of, domain)
+
+
+class _Lease:
+    """Keeps this run's claim alive while it works: before a send, when a third of the lease has passed
+    since the last renewal, the claim of every notice still to send is stamped afresh. Time is the run's
+    `now` plus the time spent since (a monotonic clock), so a run given an earlier `now` stays consistent.
+    A notice no longer `sending` under this run's claim number was taken by another dispatcher (this one
+    stalled past the lease) or marked meanwhile: its digest is left to them."""
+
+    def __init__(self, engine: Engine, now: datetime, lease: timedelta, claims: dict[int, int]) -> None:
+        self._engine, self._now, self._every = engine, now, lease.total_seconds() / 3
+        self._claims = dict(claims)  # notice id -> claim number, for the notices not yet done
+        self._started = self._renewed = time.monotonic()
+
+    def keep(self, ids: tuple[int, ...]) -> bool:
+        if time.monotonic() - self._renewed >= self._every:
+            self._renew()
+        if all(i in self._claims for i in ids):
+            return True
+        self._release([i for i in ids if i in self._claims])
+        return False
+
+    def done(self, ids: tuple[int, ...]) -> None:
+        for i in ids:
+            self._claims.pop(i, None)
+
+    def _renew(self) -> None:
+        self._renewed = time.monotonic()
+        stamp = self._now + timedelta(seconds=self._renewed - self._started)
+        table = Notice.__table__  # type: ignore[attr-defined]
+        kept: dict[int, int] = {}
+        ids = list(self._claims)
+        with unit_of_work(self._engine, bookkeeping=True) as session:
+            for start in range(0, len(ids), _CHUNK):
+                rows = session.execute(
+                    table.update()
+                    .where(
+                        table.c.id.in_(ids[start : start + _CHUNK]),
+                        table.c.status == NoticeStatus.SENDING.value,
+                    )
+                    .values(claimed_at=stamp)
+                    .returning(table.c.id, table.c.attempts)
+                )
+                kept.update({i: a for i, a in rows if self._claims.get(i) == a})
+        self._claims = kept
+
+    def _release(self, ids: list[int]) -> None:
+        """Ours, but part of a digest another dispatcher now holds: pending again, for the next run."""
+        self.done(tuple(ids))
+        if not ids:
+            return
+        table = Notice.__table__  # type: ignore[attr-defined]
+        with unit_of_work(self._engine, bookkeeping=True) as session:
+            session.execute(
+                table.update()
+                .where(table.c.id.in_(ids), table.c.status == NoticeStatus.SENDING.value)
+                .values(status=NoticeStatus.PENDING.value, claimed_at=None)
+            )
 
 
 def _remember(engine: Engine, digests: list[Digest]) -> None:
@@ -158,6 +316,8 @@ def _remember(engine: Engine, digests: list[Digest]) -> None:
     table = Notice.__table__  # type: ignore[attr-defined]
     statement = table.update().where(table.c.id == sa.bindparam("nid")).values(message_id=sa.bindparam("mid"))
     rows = [{"nid": i, "mid": d.message_id} for d in digests for i in d.notice_ids]
+    if not rows:
+        return
     with unit_of_work(engine, bookkeeping=True) as session:
         session.connection().execute(statement, rows)
 
@@ -165,8 +325,46 @@ def _remember(engine: Engine, digests: list[Digest]) -> None:
 # What a digest became: an email, a card, or the reason it could not be built.
 Rendered = tuple[str, Any]
 
+# What may carry a secret in an exception's text: a Workflows URL's signature, a URL's user information.
+_SECRETS = re.compile(r"(sig=)[^&\s\"']+|(//)[^/@\s]+@")
+
+
+def _reason(what: str, exc: BaseException) -> str:
+    """One line for `last_error` and the ledger: what failed, the exception's class and first line, with
+    anything that looks like a secret taken out."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    text = _SECRETS.sub(lambda m: f"{m.group(1)}(redacted)" if m.group(1) else "//", first)
+    return f"{what}: {type(exc).__name__}{': ' if text else ''}{text}"[:300]
+
+
+# A plain ASCII dot-atom address: what nearly every recipient is, passed without the full check (a fifth of
+# a millisecond each); anything else goes through the import's own rule.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def _refused_address(digest: Digest) -> str | None:
+    """An email address no mail server can take as it is stored (hidden characters, lookalike letters from
+    another script, controls: old data the import now refuses): why, or None. Cheap for a plain address."""
+    address = digest.recipient
+    if digest.channel != Channel.EMAIL.value or _PLAIN_ADDRESS.fullmatch(address):
+        return None
+    from models.errors import InvalidValue
+    from models.text_rules import email_address
+
+    try:
+        email_address(address, "recipient address")
+    except InvalidValue as exc:
+        return f"refused before sending: {exc}"
+    return "refused before sending: the address is not stored in plain ASCII; correct it in the plan"
+
 
 def _render(digest: Digest, sender: str, now: datetime) -> Rendered:
+    refused = _refused_address(digest)
+    if refused is not None:
+        return "failed", Delivery(ok=False, transient=False, error=refused)
     try:
         if isinstance(digest, PackDigest):
             if digest.channel == Channel.TEAMS.value:
@@ -179,6 +377,9 @@ def _render(digest: Digest, sender: str, now: datetime) -> Rendered:
         return "failed", Delivery(ok=False, transient=True, error=f"{type(exc).__name__}: {exc}")
     except PackFileChanged as exc:  # a pack's PDF replaced since it was built: never sent, dead at once
         return "failed", Delivery(ok=False, transient=False, error=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # odd data the templates cannot take: the same next time, so dead
+        error = _reason("could not render the message", exc)
+        return "failed", Delivery(ok=False, transient=False, error=error)
 
 
 def _send(transport: Transport, digest: Digest, rendered: Rendered, teams_url: str | None) -> Delivery:
@@ -191,44 +392,65 @@ def _send(transport: Transport, digest: Digest, rendered: Rendered, teams_url: s
         return transport.send_email(content)
     except OSError as exc:  # a transport that raised instead of reporting: treat as passing trouble
         return Delivery(ok=False, transient=True, error=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a transport's own bug or a message it cannot take: this digest only
+        return Delivery(ok=False, transient=False, error=_reason("the transport failed unexpectedly", exc))
 
 
 def _mark_failed(
-    engine: Engine, digest: Digest, delivery: Delivery, now: datetime, result: DispatchResult
+    engine: Engine,
+    ids: tuple[int, ...],
+    plan: str,
+    message_id: str | None,
+    delivery: Delivery,
+    now: datetime,
+    result: DispatchResult,
 ) -> None:
     """Not delivered: retried later (free to join the person's next digest with whatever else is due then),
-    or dead when the failure is permanent or the attempts are spent."""
+    or dead when the failure is permanent or the attempts are spent. A message the server may have stored
+    without confirming it keeps its Message-ID: it goes again as it was, never inside a different mix."""
     with unit_of_work(engine) as session:
         rows = session.exec(
-            select(Notice).where(
-                col(Notice.id).in_(list(digest.notice_ids)), Notice.status == NoticeStatus.SENDING
-            )
+            select(Notice).where(col(Notice.id).in_(list(ids)), Notice.status == NoticeStatus.SENDING)
         ).all()
         events = []
         for notice in rows:
             retry = delivery.transient and notice.attempts < MAX_ATTEMPTS
             notice.status = NoticeStatus.FAILED if retry else NoticeStatus.DEAD
-            notice.last_error, notice.message_id = delivery.error, None
-            data: dict[str, object] = {
-                "notice_id": notice.id,
-                "dedupe_key": notice.dedupe_key,
-                "recipient": notice.recipient,
-                "channel": notice.channel.value,
-                "attempt": notice.attempts,
-                "message_id": digest.message_id,
-                "error": delivery.error,
-            }
+            notice.last_error = delivery.error
+            notice.message_id = message_id if retry and delivery.unconfirmed else None
+            retry_at = None
             if retry:
                 notice.not_before = now + _backoff(notice.attempts)
-                data["retry_at"] = notice.not_before.isoformat()
+                retry_at = notice.not_before
                 result.retrying += 1
             else:
-                data["dead"] = True
                 result.dead += 1
-            events.append(Event("NoticeFailed", ACTOR, digest.plan, notice.item_refs, data))
+            event = _failed_event(notice, delivery.error, message_id, not retry, retry_at)
+            if delivery.unconfirmed:
+                event.data["unconfirmed"] = True  # the server may hold a copy: it goes again, same Message-ID
+            events.append(event)
             session.add(notice)
         session.flush()
         record_many(session, events)
+
+
+def _failed_event(
+    notice: Any, error: str | None, message_id: str | None, dead: bool, retry_at: datetime | None = None
+) -> Event:
+    data: dict[str, object] = {
+        "notice_id": notice.id,
+        "dedupe_key": notice.dedupe_key,
+        "recipient": notice.recipient,
+        "channel": Channel(notice.channel).value,
+        "attempt": notice.attempts,
+        "message_id": message_id,
+        "error": error,
+    }
+    if retry_at is not None:
+        data["retry_at"] = retry_at.isoformat()
+    if dead:
+        data["dead"] = True
+    return Event("NoticeFailed", ACTOR, notice.plan, notice.item_refs, data)
 
 
 def _backoff(attempts: int) -> timedelta:

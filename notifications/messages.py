@@ -124,7 +124,7 @@ def build_digests(
             (notice.recipient, notice.channel, plan_of[notice.id], notice.previous_message_id or "")
         ].append(notice)
     digests = []
-    for (recipient, channel, plan, _previous), members in sorted(groups.items()):
+    for (recipient, channel, plan, previous), members in sorted(groups.items()):
         members.sort(key=lambda n: (-n.urgency, n.payload.get("due", ""), n.payload.get("ref", "")))
         items = tuple(_item(n) for n in members)
         if not items:
@@ -137,7 +137,8 @@ def build_digests(
                 subject(items, plan),
                 items,
                 tuple(n.id for n in members),
-                message_id((n.dedupe_key for n in members), mail_domain),
+                # A digest that went before (perhaps stored, never confirmed) goes again as it was.
+                previous or message_id((n.dedupe_key for n in members), mail_domain),
             )
         )
     return digests

@@ -145,10 +145,13 @@ class Receipts:
         )
         rows = _result(cursor, 2)
         found = _result(cursor, 2)
-        if not rows:
+        events = _events(digest, rows)
+        if len(rows) < len(digest.notice_ids):
+            events += self._copies(digest, rows, cursor)
+        if not events:
             cursor.execute("ROLLBACK")
             return 0
-        ledger_rows, _ = chain(prepare(_events(digest, rows)), found[0] if found else None)
+        ledger_rows, _ = chain(prepare(events), found[0] if found else None)
         statements = inserts(ledger_rows, self._mark)
         cursor.execute(
             "; ".join(sql for sql, _ in statements) + "; COMMIT",
@@ -160,12 +163,33 @@ class Receipts:
         driver = self._driver
         driver.execute("BEGIN IMMEDIATE")  # the connection leaves transactions to us (see models.db)
         rows = driver.execute(update, params).fetchall()
-        prepared = prepare(_events(digest, rows))
+        events = _events(digest, rows)
+        if len(rows) < len(digest.notice_ids):
+            events += self._copies(digest, rows, driver)
+        prepared = prepare(events)
         ledger_rows, _ = chain(prepared, driver.execute(HEAD_SQL).fetchone())
         for sql, values in inserts(ledger_rows, self._mark):
             driver.execute(sql, values)
         driver.execute("COMMIT")
         return len(rows)
+
+    def _copies(self, digest: Digest, marked: list[Row], executor: Any) -> list[Event]:
+        """A digest the server took whose notices are no longer `sending` (another dispatcher sent them
+        after this one stalled past its lease, or they were cancelled meanwhile): the message went all the
+        same, so the ledger says so, with what the notice already was. Every message a server accepted is
+        in the ledger."""
+        done = {row[0] for row in marked}
+        missing = [i for i in digest.notice_ids if i not in done]
+        ids = ", ".join([self._mark] * len(missing))
+        copies = executor.execute(
+            f"SELECT id, dedupe_key, recipient, channel, attempts, item_refs, status FROM notice "
+            f"WHERE id IN ({ids})",
+            tuple(missing),
+        ).fetchall()
+        events = _events(digest, [row[:6] for row in copies])
+        for event, row in zip(events, copies, strict=True):
+            event.data["already"] = str(row[6])
+        return events
 
 
 def _result(cursor: Any, skip: int) -> list[Row]:

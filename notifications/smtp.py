@@ -83,12 +83,27 @@ def _code_text(code: int, message: Any) -> str:
     return f"{code} {text}".strip()
 
 
+class _Marking(smtplib.SMTP):
+    """Notes when a message's content begins to go (the DATA command): from then on, a connection that
+    drops before the reply leaves a message the server may have stored."""
+
+    content_sent = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.content_sent = True
+        return super().data(msg)
+
+
+class _MarkingSSL(_Marking, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpTransport:
     """Sends emails; Teams cards are not its business (see the Teams transport)."""
 
     def __init__(self, config: SmtpConfig, timeout: float = 30.0) -> None:
         self.config, self.timeout = config, timeout
-        self._connection: smtplib.SMTP | None = None
+        self._connection: _Marking | None = None
 
     def _context(self) -> ssl.SSLContext:
         context = ssl.create_default_context()
@@ -97,15 +112,15 @@ class SmtpTransport:
             context.verify_mode = ssl.CERT_NONE
         return context
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _Marking:
         if self._connection is not None:
             return self._connection
         c = self.config
-        connection: smtplib.SMTP
+        connection: _Marking
         if c.scheme == "smtps":
-            connection = smtplib.SMTP_SSL(c.host, c.port, timeout=self.timeout, context=self._context())
+            connection = _MarkingSSL(c.host, c.port, timeout=self.timeout, context=self._context())
         else:
-            connection = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
+            connection = _Marking(c.host, c.port, timeout=self.timeout)
             if c.scheme == "smtp+starttls":
                 connection.starttls(context=self._context())
         if c.username:
@@ -135,8 +150,11 @@ class SmtpTransport:
         self._connection = None
 
     def send_email(self, message: Message) -> Delivery:
+        connection: _Marking | None = None
         try:
-            refused = self._connect().send_message(message)
+            connection = self._connect()
+            connection.content_sent = False
+            refused = connection.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             return Delivery(ok=False, transient=400 <= code < 500, error=_code_text(code, text))
@@ -153,9 +171,19 @@ class SmtpTransport:
             )
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             self._drop()
+            unconfirmed = connection is not None and connection.content_sent
             return Delivery(
-                ok=False, transient=True, error=f"{type(exc).__name__} talking to {self.config.safe}: {exc}"
+                ok=False,
+                transient=True,
+                error=f"{type(exc).__name__} talking to {self.config.safe}: {exc}"
+                + (" (sent, never confirmed)" if unconfirmed else ""),
+                unconfirmed=unconfirmed,
             )
+        except Exception as exc:  # smtplib's TypeError for an address it cannot encode, say: this one only
+            self._drop()
+            first = (str(exc).splitlines() or [""])[0][:200]
+            error = f"the message cannot be sent: {type(exc).__name__}: {first}"
+            return Delivery(ok=False, transient=False, error=error)
         if refused:
             code, text = next(iter(refused.values()))
             return Delivery(ok=False, transient=400 <= code < 500, error=_code_text(code, text))

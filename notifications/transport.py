@@ -18,6 +18,9 @@ class Delivery:
     ok: bool
     transient: bool = False  # worth retrying later (a server down, a 4xx SMTP reply, HTTP 429/5xx)
     error: str | None = None  # already free of secrets
+    # The content went but no reply came (the connection dropped before `250`): the server may have stored
+    # it, so it is retried as the very same message, never regrouped.
+    unconfirmed: bool = False
 
 
 class Transport(Protocol):

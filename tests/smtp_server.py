@@ -3,6 +3,7 @@ on request: refuse a recipient, answer 451 for a while, require STARTTLS and a p
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import socket
@@ -26,6 +27,8 @@ def free_port() -> int:
 class Behaviour:
     refuse: set[str] = field(default_factory=set)  # recipients answered 550
     busy_for: int = 0  # answer 451 to this many messages first
+    seconds_per_message: float = 0.0  # a slow server: each message is accepted after this long
+    drop_after_data: int = 0  # store this many messages, then drop the connection before replying
 
 
 @dataclass
@@ -50,9 +53,14 @@ class Recorder:
         if self.behaviour.busy_for > 0:
             self.behaviour.busy_for -= 1
             return "451 4.3.0 Try again later"
+        if self.behaviour.seconds_per_message:
+            await asyncio.sleep(self.behaviour.seconds_per_message)
         self.received.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), email.message_from_bytes(envelope.content))
         )
+        if self.behaviour.drop_after_data > 0:
+            self.behaviour.drop_after_data -= 1
+            server.transport.abort()  # stored, never confirmed: the reply below goes nowhere
         return "250 Message accepted"
 
 
@@ -101,9 +109,11 @@ def start(
     port: int | None = None,
     tls: ssl.SSLContext | None = None,
     auth: tuple[str, str] | None = None,
+    smtputf8: bool = False,
 ) -> tuple[Controller, Recorder]:
+    """`smtputf8=True` offers SMTPUTF8, as Exchange Online and Gmail do."""
     recorder = Recorder(behaviour or Behaviour())
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     if tls is not None:
         kwargs |= {"tls_context": tls, "require_starttls": True}
     if auth is not None:
