@@ -21,6 +21,7 @@ from models.files import write_text
 from models.plan_import import ImportReport
 from models.plan_spec import UpdateSpec
 from models.sweep import sweep_plans
+from models.sweep_failures import PlansNotSwept
 from models.updates import apply_update
 from models.verification import Verdict, verify_database
 from notifications.dispatch import dispatch
@@ -111,6 +112,8 @@ def _replay(app: App, packs: list[BuiltPack], *, until: date, since: date = demo
     swept, day = 0, since
     while day <= until:
         outcomes = sweep_plans(app.engine, app.policy, day, actor="system:sweep (demo replay)")
+        if failed := [(o.plan, o.failure) for o in outcomes if o.failure is not None]:
+            raise PlansNotSwept(failed)  # the demo plan must sweep cleanly: say so, never carry on
         swept += sum(1 for o in outcomes if o.working_day)
         issued = datetime.combine(day, time(7, 30), tzinfo=ZoneInfo("Europe/London"))
         built = build_due_packs(

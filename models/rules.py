@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Mapping, Sequence
 from datetime import date
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -155,14 +156,18 @@ def _one_per_key(decisions: list[Decision]) -> list[Decision]:
     """Decisions that share a dedupe key (one person in several roles: the milestone's owner and the board
     secretariat; an owner's deputy who is also the secretariat; two boards meeting on one day) become one,
     carrying every role and reason: one message, one notice, one ledger event."""
-    merged: dict[tuple[str, date, str, str, str], Decision] = {}
-    for d in decisions:
-        key = (d.ref, d.due, d.rule, d.step, d.recipient)  # the dedupe key's parts (the plan is one)
+    keys = list(map(_KEY_PARTS, decisions))  # in C: this runs over every decision of a first sweep
+    if len(set(keys)) == len(keys):
+        return decisions
+    merged: dict[tuple[Any, ...], Decision] = {}
+    for key, d in zip(keys, decisions, strict=True):
         first = merged.get(key)
         merged[key] = d if first is None else _merge(first, d)
-    if len(merged) == len(decisions):
-        return decisions
     return list(merged.values())
+
+
+# The dedupe key's parts (ref, due, rule, step, recipient; the plan is one), as Decision orders its fields.
+_KEY_PARTS = itemgetter(1, 7, 2, 3, 5)
 
 
 def _merge(first: Decision, second: Decision) -> Decision:

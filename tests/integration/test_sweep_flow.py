@@ -85,3 +85,28 @@ def test_sweep_flow_returns_early_on_a_bank_holiday(
     [result] = sweep_flow(as_of=datetime(2017, 12, 25, 7, 0, tzinfo=LONDON))
     assert result["holiday"] == "Christmas Day" and result["new"] == 0
     assert dispatch_flow(as_of=datetime(2017, 12, 26, 9, 0, tzinfo=LONDON))["holiday"] == "Boxing Day"
+
+
+def test_the_flow_sweeps_every_healthy_plan_then_ends_failed_naming_the_other(
+    prefect_harness, engine: Engine, db_url: str, monkeypatch, tmp_path
+) -> None:
+    from flows.sweep import sweep_flow
+    from tests.poison import poisoned
+
+    monkeypatch.setenv("LINEOFSIGHT_DATABASE_URL", db_url)
+    monkeypatch.setenv("LINEOFSIGHT_OUTBOX_DIR", str(tmp_path / "outbox"))
+    for name in ("Alpha Plan", "Poisoned Plan", "Zulu Plan"):  # the poisoned one is swept second
+        with unit_of_work(engine) as session:
+            import_plan(session, small_plan(name), actor="test")
+    with poisoned(engine, "Poisoned Plan"):
+        state = sweep_flow(as_of=datetime(2017, 10, 16, 7, 0, tzinfo=LONDON), return_state=True)
+    assert state.is_failed()
+    assert "The sweep failed for 1 plan: 'Poisoned Plan'" in str(state.message)
+    with Session(engine) as session:
+        notices = session.exec(select(Notice)).all()
+    by_plan = {
+        plan: {n.status.value for n in notices if n.plan == plan} for plan in ("Alpha Plan", "Zulu Plan")
+    }
+    assert by_plan == {"Alpha Plan": {"sent"}, "Zulu Plan": {"sent"}}  # swept and delivered
+    [warning] = [n for n in notices if n.plan == "Poisoned Plan"]
+    assert (warning.kind, warning.status.value) == ("SweepFailed", "sent")
