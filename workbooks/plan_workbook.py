@@ -88,9 +88,10 @@ def export_workbook(engine: Engine, path: Path, plan_name: str | None) -> Head |
             depends.setdefault(dep.milestone_id, []).append(action_refs[dep.action_id])
         boards = list(session.exec(select(Board).where(Board.plan_id == plan.id).order_by(col(Board.name))))
         members: dict[int, list[str]] = {}
-        for member in session.exec(
-            select(BoardMember).where(col(BoardMember.board_id).in_([b.id for b in boards]))
-        ):
+        board_members = list(
+            session.exec(select(BoardMember).where(col(BoardMember.board_id).in_([b.id for b in boards])))
+        )
+        for member in board_members:
             members.setdefault(member.board_id, []).append(people[member.person_id].email)
         board_names = {b.id: b.name for b in boards}
         meetings = list(
@@ -109,7 +110,8 @@ def export_workbook(engine: Engine, path: Path, plan_name: str | None) -> Head |
     def email(person_id: int | None) -> str | None:
         return people[person_id].email if person_id is not None else None
 
-    used = _people_of(plan.id, areas, actions, milestones, boards, members, people)
+    member_ids = {m.person_id for m in board_members}
+    used = _people_of(plan.id, areas, actions, milestones, boards, member_ids, people)
     sheets: dict[str, list[list[Any]]] = {
         "Plan": [[plan.name, plan.organisation, plan.nation, plan.timezone]],
         "People": [
@@ -208,7 +210,7 @@ def _people_of(
     actions: list,
     milestones: list,
     boards: list,
-    members: dict,
+    members: set[int],
     people: dict[int, Person],
 ) -> list[Person]:
     """Everyone the plan refers to, and the managers and deputies they refer to in turn."""
@@ -216,8 +218,7 @@ def _people_of(
         {a.lead_id for a in areas.values()} | {a.owner_id for a in actions} | {m.owner_id for m in milestones}
     )
     ids |= {b.secretariat_id for b in boards} | {b.chair_id for b in boards}
-    by_email = {p.email: p.id for p in people.values()}
-    ids |= {by_email[e] for emails in members.values() for e in emails}
+    ids |= members  # by id: the same address may belong to another organisation too
     ids.discard(None)
     pending = list(ids)
     while pending:
