@@ -16,7 +16,7 @@ from models.db import unit_of_work
 from models.ledger import Head, format_at, head
 from models.lookup import find_plan
 from models.meetings import Board, BoardMember, Meeting
-from models.people import Person
+from models.people import Person, organisation_key
 from models.plan import Action, Area, Milestone, MilestoneDependency, Update
 from models.plan_import import ImportReport, import_plan
 from models.secrets import STORED
@@ -43,8 +43,13 @@ def import_workbook(
 ) -> ImportOutcome:
     raw = read_workbook(path)
     with Session(engine) as session:
-        known = list(session.exec(select(Person.email)))
-    valid = validate(raw, known)
+
+        def known(plan: str, organisation: str | None) -> list[str]:
+            """People the workbook may name without a People row: its own organisation's, no one else's."""
+            scope = organisation_key(plan, organisation)
+            return list(session.exec(select(Person.email).where(Person.organisation == scope)))
+
+        valid = validate(raw, known)
     source = {"file": path.name, "sha256": _digest(path)}
     # A dry run does everything a real import does, inside a transaction it then rolls back.
     with unit_of_work(engine, rollback=dry_run) as session:

@@ -243,3 +243,29 @@ def test_the_migration_splits_a_person_shared_by_two_organisations(db_url: str, 
     # Going back would merge them again: refused while an address has two rows.
     with pytest.raises(RuntimeError, match=r"o@example\.org"):
         command.downgrade(_alembic_config(engine), "0004")
+
+
+def test_a_workbook_naming_another_councils_person_is_refused_with_the_cell(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from tests.workbook_helpers import column, template_rows, write_xlsx
+    from workbooks.plan_workbook import import_workbook
+    from workbooks.problems import ImportRejected
+
+    sheets = template_rows(tmp_path)
+    import_workbook(engine, write_xlsx(tmp_path / "a.xlsx", sheets), actor="x")
+    # Council B's workbook names the director as a manager without a People row of its own.
+    sheets["Plan"][1][column(sheets["Plan"], "name")] = "Plan B"
+    sheets["Plan"][1][column(sheets["Plan"], "organisation")] = "Council B"
+    sheets["People"] = [r for r in sheets["People"] if r[0] != "director@example.org"]
+    sheets["Milestones"][1][column(sheets["Milestones"], "owner_email")] = "owner@example.org"
+    sheets["Boards"][1][column(sheets["Boards"], "chair_email")] = None
+    sheets["Boards"][1][column(sheets["Boards"], "members")] = "owner@example.org"
+    with pytest.raises(ImportRejected) as caught:
+        import_workbook(engine, write_xlsx(tmp_path / "b.xlsx", sheets), actor="x")
+    problems = "\n".join(caught.value.details)
+    assert "sheet People, row 2, column D: found 'director@example.org', expected the email" in problems
+    with Session(engine) as session:
+        assert {p.organisation for p in session.exec(select(Person))} == {
+            "example council children's services"
+        }
