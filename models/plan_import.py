@@ -316,8 +316,9 @@ def _actions(
         before_ids = {"area_id": action.area_id, "owner_id": action.owner_id}
         if job.apply("actions", spec.ref, action, fields, "ActionChanged", spec.ref):
             _name_ids(job.events[-1].data, before_ids, fields, emails, codes)
-            if before_ids["owner_id"] != fields["owner_id"]:
-                # The old owner is no longer told about it: what was queued for them is withdrawn.
+            if emails[before_ids["owner_id"]] != emails[fields["owner_id"]]:
+                # The old owner is no longer told about it: what was queued for them is withdrawn. (The same
+                # address as another row, when the plan now names another organisation, is the same owner.)
                 withdrawn = cancel_pending(session, job.spec.name, action.ref, emails[before_ids["owner_id"]])
                 job.events[-1].data["notices_withdrawn"] = withdrawn
     for key, action in existing.items():

@@ -269,3 +269,20 @@ def test_a_workbook_naming_another_councils_person_is_refused_with_the_cell(
         assert {p.organisation for p in session.exec(select(Person))} == {
             "example council children's services"
         }
+
+
+def test_a_plan_that_names_another_organisation_moves_to_its_people(engine: Engine) -> None:
+    """Fixing the organisation's name in the workbook: the plan's items point at the new organisation's
+    people, the old rows stay for the plans that still use them, and nothing queued is withdrawn."""
+    _import(engine, council_a())
+    sweep_plans(engine, POLICY, LEVEL_2_DAY)
+    with Session(engine) as session:
+        queued = {n.id: n.status for n in session.exec(select(Notice))}
+    _import(engine, council_a(organisation="Council A Children's Services"))
+    with Session(engine) as session:
+        assert {n.id: n.status for n in session.exec(select(Notice))} == queued
+    assert set(_rows(engine, OWNER)) == {"council a", "council a children's services"}
+    assert _import(engine, council_a(organisation="Council A Children's Services")).changes == 0
+    sweep_plans(engine, POLICY, date(2017, 10, 10))
+    assert _escalations(engine, "Plan A") == {MANAGER}
+    assert verify_database(engine).ok
