@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.errors import AmbiguousItem, BadInput, UnknownItem
-from models.people import Person
+from models.people import Person, organisation_key
 from models.plan import Action, Area, Milestone, Plan
 
 Item = Action | Milestone
@@ -72,12 +72,18 @@ def find_item(session: Session, ref: str, plan_name: str | None = None) -> tuple
     raise UnknownItem("action or milestone", ref, close_matches(ref, refs))
 
 
-def find_person(session: Session, email: str) -> Person:
+def find_person(session: Session, email: str, plan: Plan) -> Person:
+    """Someone of the plan's organisation: the same address in another organisation is someone else's row."""
     key = email.strip().lower()
-    person = session.exec(select(Person).where(Person.email == key)).first()
+    mine = select(Person).where(Person.organisation == organisation_key(plan.name, plan.organisation))
+    person = session.exec(mine.where(Person.email == key)).first()
     if person is None:
-        emails = list(session.exec(select(Person.email)))
-        raise UnknownItem("person with email", email, difflib.get_close_matches(key, emails, n=3, cutoff=0.6))
+        emails = [p.email for p in session.exec(mine)]
+        raise UnknownItem(
+            f"person of plan {plan.name!r} with email",
+            email,
+            difflib.get_close_matches(key, emails, n=3, cutoff=0.6),
+        )
     return person
 
 

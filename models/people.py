@@ -1,15 +1,30 @@
-"""People: action owners, leads, managers (the next rung of the ladder) and their deputies."""
+"""People: action owners, leads, managers (the next rung of the ladder) and their deputies.
+
+A person belongs to an organisation: the plans of one organisation share their people, and the same address
+in two organisations' plans is two rows, each with its own name, manager, deputy and Teams URL, so a workbook
+can only ever change the people of the organisation its plan names. A plan that names no organisation is an
+organisation of its own, under the plan's name.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Field, SQLModel
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel, col, select
+
+
+def organisation_key(plan_name: str, organisation: str | None) -> str:
+    """Whose people a plan uses: its organisation, or itself; case and spacing do not make another one."""
+    return " ".join((organisation or plan_name).split()).casefold()
 
 
 class Person(SQLModel, table=True):
+    __table_args__ = (sa.Index("uq_person_organisation_email", "organisation", "email", unique=True),)
+
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=320, unique=True, index=True)  # stored lower-cased
+    organisation: str = Field(max_length=200)  # organisation_key() of the plans this person belongs to
+    email: str = Field(max_length=320, index=True)  # stored lower-cased
     name: str = Field(max_length=200)
     role: str | None = Field(default=None, max_length=200)
     manager_id: int | None = Field(default=None, foreign_key="person.id")
@@ -21,3 +36,20 @@ class Person(SQLModel, table=True):
 
     def is_away(self, on: date) -> bool:
         return bool(self.away_from and self.away_to and self.away_from <= on <= self.away_to)
+
+
+def teams_urls(session: Session) -> dict[tuple[str, str], str]:
+    """Teams Workflows URLs by (plan name, address): a plan's notices reach only its organisation's people,
+    so another organisation's row for the same address can never redirect them."""
+    from models.plan import Plan
+
+    urls: dict[str, dict[str, str]] = {}
+    for organisation, email, url in session.exec(
+        select(Person.organisation, Person.email, Person.teams_url).where(col(Person.teams_url).is_not(None))
+    ):
+        urls.setdefault(organisation, {})[email] = url or ""
+    return {
+        (name, email): url
+        for name, organisation in session.exec(select(Plan.name, Plan.organisation))
+        for email, url in urls.get(organisation_key(name, organisation), {}).items()
+    }

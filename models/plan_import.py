@@ -19,10 +19,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.columns import key_of
+from models.errors import BadInput
 from models.ledger import Event, record_many
 from models.meetings import Board, BoardMember, Meeting
 from models.outbox import cancel_pending
-from models.people import Person
+from models.people import Person, organisation_key
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan
 from models.plan_spec import PlanSpec
 from models.secrets import STORED, redact_url
@@ -154,11 +155,32 @@ def import_plan(
     return r
 
 
+def _referred(spec: PlanSpec) -> set[str]:
+    """Every address the plan's rows name, lower-cased."""
+    emails = {p.manager_email for p in spec.people} | {p.deputy_email for p in spec.people}
+    emails |= {a.lead_email for a in spec.areas} | {a.owner_email for a in spec.actions}
+    emails |= {m.owner_email for m in spec.milestones}
+    emails |= {b.secretariat_email for b in spec.boards} | {b.chair_email for b in spec.boards}
+    emails |= {e for b in spec.boards for e in b.members}
+    return {e.lower() for e in emails if e}
+
+
 def _people(job: _Importer) -> dict[str, Person]:
-    session = job.session
-    existing = {p.email: p for p in session.exec(select(Person))}
+    """The people of the organisation the plan names, and no one else's: the same address in another
+    organisation is another row, which this workbook can neither see nor change."""
+    session, spec = job.session, job.spec
+    scope = organisation_key(spec.name, spec.organisation)
+    existing = {p.email: p for p in session.exec(select(Person).where(Person.organisation == scope))}
+    unknown = sorted(_referred(spec) - existing.keys() - {p.email.lower() for p in spec.people})
+    if unknown:
+        raise BadInput(
+            f"Plan {spec.name!r} names people who are neither on its People sheet nor among the people of "
+            f"{spec.organisation or 'the plan'}: {', '.join(unknown[:10])}. "
+            "Add a row for each on the People sheet."
+        )
+    whose = {"organisation": spec.organisation or spec.name}
     new: dict[str, dict[str, Any]] = {}
-    for ps in job.spec.people:
+    for ps in spec.people:
         email = ps.email.lower()
         fields: dict[str, Any] = {
             "name": ps.name,
@@ -174,14 +196,14 @@ def _people(job: _Importer) -> dict[str, Person]:
                 job.report.warnings.append(
                     f"{email}: no Teams URL is stored to keep; set teams_url to add one"
                 )
-            existing[email] = Person(email=email, **fields)
+            existing[email] = Person(organisation=scope, email=email, **fields)
             session.add(existing[email])
-            new[email] = {"email": email, **fields}
-        else:
-            job.apply("people", email, person, fields, "PersonChanged", None)
+            new[email] = {"email": email, **whose, **fields}
+        elif job.apply("people", email, person, fields, "PersonChanged", None):
+            job.events[-1].data.update(whose)
     session.flush()
     emails = {p.id: p.email for p in existing.values()}
-    for ps in job.spec.people:
+    for ps in spec.people:
         person = existing[ps.email.lower()]
         links = {
             "manager_id": key_of(existing[ps.manager_email.lower()]) if ps.manager_email else None,
@@ -198,10 +220,22 @@ def _people(job: _Importer) -> dict[str, Person]:
             if person.email not in job.report.changed["people"]:
                 job.report.changed["people"].append(person.email)
                 job.report.unchanged["people"] -= 1
-            job.event("PersonChanged", None, {"key": person.email, "before": before, "after": after})
+            data = {"key": person.email, **whose, "before": before, "after": after}
+            job.event("PersonChanged", None, data)
     for email, fields in new.items():
         job.added("people", email, "PersonAdded", None, fields)
     return existing
+
+
+def _addresses(session: Session, people: dict[str, Person], ids: set[int]) -> dict[int, str]:
+    """Addresses by person id, including rows of another organisation the plan still points at (a plan
+    whose workbook now names another organisation moves to that organisation's people)."""
+    emails = {key_of(p): p.email for p in people.values()}
+    others = ids - emails.keys()
+    if others:
+        P = Person.__table__.c  # type: ignore[attr-defined]
+        emails |= {i: e for i, e in session.execute(sa.select(P.id, P.email).where(P.id.in_(others)))}
+    return emails
 
 
 def _areas(job: _Importer, plan_id: int, people: dict[str, Person]) -> dict[str, Area]:
@@ -241,7 +275,7 @@ def _actions(
     session = job.session
     existing = {a.ref.upper(): a for a in session.exec(select(Action).where(Action.plan_id == plan_id))}
     seen: set[str] = set()
-    emails = {p.id: p.email for p in people.values()}
+    emails = _addresses(session, people, {a.owner_id for a in existing.values()})
     codes = {a.id: a.code for a in areas.values()}
     new: list[dict[str, Any]] = []
     for spec in job.spec.actions:
@@ -282,8 +316,9 @@ def _actions(
         before_ids = {"area_id": action.area_id, "owner_id": action.owner_id}
         if job.apply("actions", spec.ref, action, fields, "ActionChanged", spec.ref):
             _name_ids(job.events[-1].data, before_ids, fields, emails, codes)
-            if before_ids["owner_id"] != fields["owner_id"]:
-                # The old owner is no longer told about it: what was queued for them is withdrawn.
+            if emails[before_ids["owner_id"]] != emails[fields["owner_id"]]:
+                # The old owner is no longer told about it: what was queued for them is withdrawn. (The same
+                # address as another row, when the plan now names another organisation, is the same owner.)
                 withdrawn = cancel_pending(session, job.spec.name, action.ref, emails[before_ids["owner_id"]])
                 job.events[-1].data["notices_withdrawn"] = withdrawn
     for key, action in existing.items():
@@ -447,7 +482,7 @@ def _boards(job: _Importer, plan_id: int, people: dict[str, Person]) -> dict[str
             m.person_id for m in session.exec(select(BoardMember).where(BoardMember.board_id == board.id))
         }
         if wanted != current:
-            emails = {p.id: p.email for p in people.values()}
+            emails = _addresses(session, people, current)
             if current or spec.name not in job.report.added["boards"]:
                 job.event(
                     "BoardChanged",

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from models.columns import key_of
 from models.meetings import Board, Meeting
 from models.outbox import Notice, NoticeStatus
-from models.people import Person
+from models.people import Person, organisation_key
 from models.plan import Area, Plan
 from models.vocab import RAG, Audience, ItemKind, Status
 
@@ -148,20 +148,35 @@ def _columns(table: type) -> Any:
 
 @dataclass(frozen=True)
 class People:
-    """Everyone, read once per sweep and shared by every plan's snapshot."""
+    """Everyone, read once per sweep and shared by every plan's snapshot: each plan sees only the people of
+    its own organisation, so an address in two organisations has two managers, deputies and Teams URLs."""
 
     email_by_id: dict[int, str]
-    views: dict[str, PersonView]
+    by_organisation: dict[str, dict[str, PersonView]]
+
+    def of(self, plan: Plan) -> dict[str, PersonView]:
+        return self.by_organisation.get(organisation_key(plan.name, plan.organisation), {})
 
 
 def load_people(session: Session) -> People:
     P = _columns(Person)
     rows = session.execute(
-        sa.select(P.id, P.email, P.name, P.manager_id, P.deputy_id, P.away_from, P.away_to, P.teams_url)
+        sa.select(
+            P.id,
+            P.organisation,
+            P.email,
+            P.name,
+            P.manager_id,
+            P.deputy_id,
+            P.away_from,
+            P.away_to,
+            P.teams_url,
+        )
     ).all()
     email = {row.id: row.email for row in rows}
-    views = {
-        row.email: PersonView(
+    views: dict[str, dict[str, PersonView]] = {}
+    for row in rows:
+        views.setdefault(row.organisation, {})[row.email] = PersonView(
             row.email,
             row.name,
             email.get(row.manager_id),
@@ -170,8 +185,6 @@ def load_people(session: Session) -> People:
             row.away_to,
             bool(row.teams_url),
         )
-        for row in rows
-    }
     return People(email, views)
 
 
@@ -314,7 +327,7 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
             plan=plan.name,
             nation=plan.nation,
             items=tuple(items[plan_id]),
-            people=people.views,
+            people=people.of(plan),
             area_leads=leads[plan_id],
             ladders=ladders[plan_id],
             meetings=tuple(

@@ -62,7 +62,7 @@ def _plain(value: Any) -> Any:
 def apply_update(session: Session, spec: UpdateSpec, *, plan_name: str | None = None) -> Update:
     spec = checked(spec)
     plan, item = find_item(session, spec.ref, plan_name)
-    author = find_person(session, spec.by)
+    author = find_person(session, spec.by, plan)
     _check(spec, item)
     at: datetime = spec.at or utcnow()
 

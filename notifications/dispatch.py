@@ -31,7 +31,7 @@ from models.board_packs import PackFileChanged
 from models.db import unit_of_work
 from models.ledger import Event, record_many
 from models.outbox import Channel, Notice, NoticeStatus
-from models.people import Person
+from models.people import teams_urls
 from notifications.messages import Digest, PendingNotice, build_digests, decode_payload
 from notifications.pack_mail import (
     PackDigest,
@@ -185,11 +185,8 @@ def dispatch(
     plan_of = {n.id: str(n.payload.pop("_plan")) for n in notices}
     domain = parseaddr(sender)[1].rpartition("@")[2] or "lineofsight.invalid"  # "Name <a@b>" too
     with Session(engine) as session:
-        found = session.execute(
-            sa.select(col(Person.email), col(Person.teams_url)).where(col(Person.teams_url).is_not(None))
-        )
-        teams: dict[str, str | None] = {email: url for email, url in found}
-        teams.update(board_channels(session))
+        # By (plan, recipient): the same address in two organisations has two Teams URLs.
+        teams = teams_urls(session) | board_channels(session)
     digests, unbuildable = _digests(notices, plan_of, domain)
     _remember(engine, digests)
     held = _Lease(engine, now, lease, claims)
@@ -204,7 +201,7 @@ def dispatch(
                     continue  # taken over by another dispatcher after this one stalled past the lease
                 rendered = _render(digest, sender, now)
                 result.digests += 1
-                delivery = _send(transport, digest, rendered, teams.get(digest.recipient))
+                delivery = _send(transport, digest, rendered, teams.get((digest.plan, digest.recipient)))
                 # The receipt is written before the next send, never later: a crash can then send at most
                 # this one digest twice. (Measured and dropped: receipts written on a second thread while the
                 # next digest went, which let two digests sit in that window, and rendering a few digests

@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from models.board_packs import verified_bytes
 from models.meetings import Board
 from models.outbox import PACK_PUBLISHED
+from models.plan import Plan
 from notifications.messages import Digest, PendingNotice, message_id
 from notifications.rendering import _environment, _header, _part, _plain, adaptive_card
 
@@ -36,12 +37,15 @@ def is_pack(notice: PendingNotice) -> bool:
     return notice.kind == PACK_PUBLISHED
 
 
-def board_channels(session: Session) -> dict[str, str]:
-    """Boards' Teams Workflows URLs by board name (a pack's Teams notice is addressed to the board)."""
+def board_channels(session: Session) -> dict[tuple[str, str], str]:
+    """Boards' Teams Workflows URLs by (plan, board name): a pack's Teams notice is addressed to the board,
+    and two plans may each have an "Improvement Board"."""
     rows = session.execute(
-        sa.select(col(Board.name), col(Board.teams_url)).where(col(Board.teams_url).is_not(None))
+        sa.select(col(Plan.name), col(Board.name), col(Board.teams_url)).where(
+            col(Board.plan_id) == col(Plan.id), col(Board.teams_url).is_not(None)
+        )
     )
-    return {name: url for name, url in rows}
+    return {(plan, name): url for plan, name, url in rows}
 
 
 def pack_digests(notices: list[PendingNotice], plan_of: dict[int, str], domain: str) -> list[Digest]:

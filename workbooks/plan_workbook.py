@@ -16,7 +16,7 @@ from models.db import unit_of_work
 from models.ledger import Head, format_at, head
 from models.lookup import find_plan
 from models.meetings import Board, BoardMember, Meeting
-from models.people import Person
+from models.people import Person, organisation_key
 from models.plan import Action, Area, Milestone, MilestoneDependency, Update
 from models.plan_import import ImportReport, import_plan
 from models.secrets import STORED
@@ -43,8 +43,13 @@ def import_workbook(
 ) -> ImportOutcome:
     raw = read_workbook(path)
     with Session(engine) as session:
-        known = list(session.exec(select(Person.email)))
-    valid = validate(raw, known)
+
+        def known(plan: str, organisation: str | None) -> list[str]:
+            """People the workbook may name without a People row: its own organisation's, no one else's."""
+            scope = organisation_key(plan, organisation)
+            return list(session.exec(select(Person.email).where(Person.organisation == scope)))
+
+        valid = validate(raw, known)
     source = {"file": path.name, "sha256": _digest(path)}
     # A dry run does everything a real import does, inside a transaction it then rolls back.
     with unit_of_work(engine, rollback=dry_run) as session:
@@ -88,9 +93,10 @@ def export_workbook(engine: Engine, path: Path, plan_name: str | None) -> Head |
             depends.setdefault(dep.milestone_id, []).append(action_refs[dep.action_id])
         boards = list(session.exec(select(Board).where(Board.plan_id == plan.id).order_by(col(Board.name))))
         members: dict[int, list[str]] = {}
-        for member in session.exec(
-            select(BoardMember).where(col(BoardMember.board_id).in_([b.id for b in boards]))
-        ):
+        board_members = list(
+            session.exec(select(BoardMember).where(col(BoardMember.board_id).in_([b.id for b in boards])))
+        )
+        for member in board_members:
             members.setdefault(member.board_id, []).append(people[member.person_id].email)
         board_names = {b.id: b.name for b in boards}
         meetings = list(
@@ -109,7 +115,8 @@ def export_workbook(engine: Engine, path: Path, plan_name: str | None) -> Head |
     def email(person_id: int | None) -> str | None:
         return people[person_id].email if person_id is not None else None
 
-    used = _people_of(plan.id, areas, actions, milestones, boards, members, people)
+    member_ids = {m.person_id for m in board_members}
+    used = _people_of(plan.id, areas, actions, milestones, boards, member_ids, people)
     sheets: dict[str, list[list[Any]]] = {
         "Plan": [[plan.name, plan.organisation, plan.nation, plan.timezone]],
         "People": [
@@ -208,7 +215,7 @@ def _people_of(
     actions: list,
     milestones: list,
     boards: list,
-    members: dict,
+    members: set[int],
     people: dict[int, Person],
 ) -> list[Person]:
     """Everyone the plan refers to, and the managers and deputies they refer to in turn."""
@@ -216,8 +223,7 @@ def _people_of(
         {a.lead_id for a in areas.values()} | {a.owner_id for a in actions} | {m.owner_id for m in milestones}
     )
     ids |= {b.secretariat_id for b in boards} | {b.chair_id for b in boards}
-    by_email = {p.email: p.id for p in people.values()}
-    ids |= {by_email[e] for emails in members.values() for e in emails}
+    ids |= members  # by id: the same address may belong to another organisation too
     ids.discard(None)
     pending = list(ids)
     while pending:

@@ -176,8 +176,12 @@ def _url(text: str) -> str:
     return text.strip()
 
 
-def validate(book: RawWorkbook, known_emails: Iterable[str] = ()) -> Validated:
-    """Everything the import checks before it changes anything."""
+def validate(
+    book: RawWorkbook, known_emails: Iterable[str] | Callable[[str, str | None], Iterable[str]] = ()
+) -> Validated:
+    """Everything the import checks before it changes anything. `known_emails` are people a workbook may
+    name without a People row; given as a function of the plan's name and organisation, only those of the
+    organisation the workbook names."""
     problems = list(book.problems)
     rows = {
         name: _Rows(book.file, book.sheets.get(name), problems)
@@ -217,6 +221,8 @@ def validate(book: RawWorkbook, known_emails: Iterable[str] = ()) -> Validated:
     meeting_rows = read(MEETINGS.name, MEETINGS.columns)
 
     emails = _unique(rows[PEOPLE.name], people_rows, PEOPLE.columns[0], "email")
+    if callable(known_emails):
+        known_emails = known_emails(str(plan_values.get("name") or ""), plan_values.get("organisation"))
     everyone = emails | {e.lower() for e in known_emails}
     codes = _unique(rows[AREAS.name], area_rows, AREAS.columns[0], "code", fold=True)
     refs = _unique(rows[ACTIONS.name], action_rows, ACTIONS.columns[0], "ref", fold=True)
