@@ -49,7 +49,13 @@ def diagnose(settings: Settings, *, prefect_api: Callable[[], str | None] | None
             database = _database(engine, settings)
             checks.append(database)
             if database.state is State.OK:
-                checks += [_ledger(engine), _ledger_role(engine), _outbox(engine), _teams_urls(engine), _sweeps(engine)]
+                checks += [
+                    _ledger(engine),
+                    _ledger_role(engine),
+                    _outbox(engine),
+                    _teams_urls(engine),
+                    _sweeps(engine),
+                ]
         finally:
             engine.dispose()
     checks += [_policy(settings), _smtp(settings), _prefect(prefect_api or _prefect_setting)]
@@ -150,7 +156,6 @@ def _ledger_role(engine: Engine) -> Check:
 
 def _outbox(engine: Engine) -> Check:
     from models.outbox import Notice, NoticeStatus
-
     from notifications.dispatch import LEASE
 
     def check() -> Check:
