@@ -18,7 +18,7 @@
 --     superuser (or a role granted SET on it) may set session_replication_role = replica.
 --   * It can INSERT into audit_event only the row that continues the chain: seq one more than the last
 --     row's, prev_hash the last row's hash (the genesis hash, 64 zeros, on an empty ledger), hash the
---     SHA-256 of the body, and a body that starts with the row's own columns (migration 0005). A junk row
+--     SHA-256 of the body, and a body that starts with the row's own columns (migration 0007). A junk row
 --     (seq 0, a made-up link) is refused, so it can never make `audit verify` fail for ever.
 --   * It cannot move the schema version (alembic_version).
 -- What it does NOT stop: lineofsight_app (or whoever holds its password) can append a well-formed event

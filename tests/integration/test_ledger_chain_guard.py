@@ -1,4 +1,4 @@
-"""The database itself refuses a ledger row that does not continue the chain (migration 0005), on SQLite and
+"""The database itself refuses a ledger row that does not continue the chain (migration 0007), on SQLite and
 PostgreSQL, while every way the service appends (one event, a small multi-row INSERT, a large executemany)
 still works."""
 

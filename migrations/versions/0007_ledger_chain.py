@@ -9,8 +9,8 @@ hash is the body's SHA-256, so a row the database accepts is a row `audit verify
 SHA-256 in SQL). A statement inserting several rows works: a row-level trigger sees the rows its own
 statement inserted before it (both databases; tested on both).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 20:10:00
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
