@@ -46,7 +46,7 @@ class Decision(NamedTuple):
 
     @property
     def told_as(self) -> str:
-        """ "as the milestone's owner and as the board secretariat": why this person hears of it."""
+        """Why this person hears of it: "as the milestone's owner and as the board secretariat"."""
         return told_as(self.roles)
 
     @property
@@ -226,10 +226,7 @@ def sweep_failed_notice(plan: str, secretariat: str, failure: str, today: date) 
         today.isoformat(),
         "SweepFailed",
         secretariat,
-        (
-            f"the daily sweep of {plan} failed on {_day(today)} ({failure}): until it is fixed nobody in "
-            "this plan is reminded or escalated; every other plan was swept"
-        ),
+        f"the daily sweep of {plan} failed on {_day(today)} ({failure}); every other plan was swept",
         today,
         1,
         None,
@@ -239,8 +236,9 @@ def sweep_failed_notice(plan: str, secretariat: str, failure: str, today: date) 
             "title": f"The daily sweep of {plan} failed",
             "due": today.isoformat(),
             "next_step": (
-                f'run `lineofsight sweep --plan "{plan}" --dry-run` to see the error, correct the plan\'s '
-                "data or report it; the first sweep that succeeds catches up"
+                "nobody in this plan is reminded or escalated until it is mended: run "
+                f'`lineofsight sweep --plan "{plan}" --dry-run` to see the error, then correct the plan\'s '
+                "data or report it"
             ),
         },
         (SECRETARIAT_ROLE,),

@@ -158,3 +158,15 @@ def test_failures_are_read_only_by_doctor_for_plans_still_failing(three_plans: E
     assert check.state is State.FAIL and POISONED in check.detail
     assert all(name not in check.detail for name in HEALTHY)
     assert "lineofsight sweep --plan" in check.fix
+
+
+def test_a_plan_whose_calendar_cannot_be_built_fails_alone(three_plans: Engine) -> None:
+    # A nation stored before the door checked it: the plan's working calendar cannot be built at all.
+    with three_plans.begin() as conn:
+        conn.execute(sa.text("UPDATE plan SET nation = 'XX' WHERE name = :p"), {"p": POISONED})
+    outcomes = {o.plan: o for o in sweep_plans(three_plans, POLICY, MONDAY)}
+    assert "Invalid nation 'XX'" in (outcomes[POISONED].failure or "")
+    assert all(outcomes[p].queued > 0 for p in HEALTHY)
+    [(kind, data)] = _events(three_plans, POISONED)
+    assert (kind, data["error"], data["notice_queued"]) == ("SweepFailed", "InvalidValue", True)
+    assert verify_database(three_plans).ok
