@@ -103,7 +103,6 @@ def _ledger(engine: Engine) -> Check:
 
 def _outbox(engine: Engine) -> Check:
     from models.outbox import Notice, NoticeStatus
-
     from notifications.dispatch import LEASE
 
     def check() -> Check:

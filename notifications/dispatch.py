@@ -115,7 +115,7 @@ def _claim(
             crashes=N.crashes + sa.case((was_sending, 1), else_=0),
             last_error=sa.case((gives_up, _crashed(max_crashes)), else_=N.last_error),
             claimed_at=now,
-            attempts=col(Notice.attempts) + 1,
+            attempts=N.attempts + sa.case((gives_up, 0), else_=1),  # set aside is not a claim
         )
         .returning(
             N.message_id,
@@ -357,7 +357,7 @@ def _refused_address(digest: Digest) -> str | None:
         email_address(address, "recipient address")
     except InvalidValue as exc:
         return f"refused before sending: {exc}"
-    return "refused before sending: the address is not stored in plain ASCII; correct it in the plan"
+    return f"refused before sending: {address!r} is not stored as a plain address; correct it in the plan"
 
 
 def _render(digest: Digest, sender: str, now: datetime) -> Rendered:
