@@ -209,7 +209,7 @@ def dispatch(
                 # next digest went, which let two digests sit in that window, and rendering a few digests
                 # ahead on a helper thread; with one interpreter lock neither was faster.)
                 if delivery.ok:
-                    result.sent += receipts.sent(digest, now)
+                    result.sent += receipts.sent(digest, now, held.claims)
                 else:
                     _mark_failed(
                         engine, digest.notice_ids, digest.plan, digest.message_id, delivery, now, result
@@ -270,6 +270,10 @@ class _Lease:
             return True
         self._release([i for i in ids if i in self._claims])
         return False
+
+    @property
+    def claims(self) -> dict[int, int]:
+        return self._claims
 
     def done(self, ids: tuple[int, ...]) -> None:
         for i in ids:
