@@ -17,8 +17,9 @@ from sqlmodel import Session, select
 from config.settings import Settings
 from flows.doctor import State, diagnose
 from models.audit import AuditEvent
+from models.db import unit_of_work
 from models.ledger import decode_data
-from models.outbox import Notice, NoticeStatus
+from models.outbox import Notice, NoticeStatus, revive
 from models.verification import verify_database
 from notifications.dispatch import claim
 from tests.factories import queue_notices
@@ -53,6 +54,12 @@ def test_a_notice_whose_claims_keep_crashing_is_dead_and_doctor_says_so(db_url: 
     assert decode_data(event.body)["dead"] is True and "crash" in decode_data(event.body)["error"]
     state, detail = _outbox_check(db_url)
     assert state is State.FAIL and "could not be delivered" in detail
+    later = start + timedelta(hours=1)
+    with unit_of_work(engine) as session:  # once the cause is fixed: `lineofsight outbox retry ID`
+        revive(session, notice.id or 0, "test", later)
+    assert len(claim(engine, later)) == 1
+    with Session(engine) as session:
+        assert session.exec(select(Notice.crashes)).one() == 0  # three fresh tries
     assert verify_database(engine).ok
 
 
