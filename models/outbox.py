@@ -112,7 +112,7 @@ def revive(session: Session, notice_id: int, actor: str, now: datetime) -> Notic
             f"Notice {notice_id} is {notice.status.value}: only dead or failed notices can be retried."
         )
     before = notice.status
-    notice.status, notice.not_before, notice.attempts = NoticeStatus.PENDING, now, 0
+    notice.status, notice.not_before, notice.attempts, notice.crashes = NoticeStatus.PENDING, now, 0, 0
     session.add(notice)
     session.flush()
     record(

@@ -116,7 +116,7 @@ def _claim(
             crashes=N.crashes + sa.case((was_sending, 1), else_=0),
             last_error=sa.case((gives_up, _crashed(max_crashes)), else_=N.last_error),
             claimed_at=now,
-            attempts=col(Notice.attempts) + 1,
+            attempts=N.attempts + sa.case((gives_up, 0), else_=1),  # set aside is not a claim
         )
         .returning(
             N.message_id,
@@ -207,7 +207,7 @@ def dispatch(
                 # next digest went, which let two digests sit in that window, and rendering a few digests
                 # ahead on a helper thread; with one interpreter lock neither was faster.)
                 if delivery.ok:
-                    result.sent += receipts.sent(digest, now)
+                    result.sent += receipts.sent(digest, now, held.claims)
                 else:
                     _mark_failed(
                         engine, digest.notice_ids, digest.plan, digest.message_id, delivery, now, result
@@ -268,6 +268,10 @@ class _Lease:
             return True
         self._release([i for i in ids if i in self._claims])
         return False
+
+    @property
+    def claims(self) -> dict[int, int]:
+        return self._claims
 
     def done(self, ids: tuple[int, ...]) -> None:
         for i in ids:
@@ -355,7 +359,7 @@ def _refused_address(digest: Digest) -> str | None:
         email_address(address, "recipient address")
     except InvalidValue as exc:
         return f"refused before sending: {exc}"
-    return "refused before sending: the address is not stored in plain ASCII; correct it in the plan"
+    return f"refused before sending: {address!r} is not stored as a plain address; correct it in the plan"
 
 
 def _render(digest: Digest, sender: str, now: datetime) -> Rendered:

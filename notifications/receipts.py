@@ -12,7 +12,7 @@ bench/README.md.)
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -81,18 +81,22 @@ class Receipts:
             pooled.invalidate()
         pooled.close()
 
-    def sent(self, digest: Digest, now: datetime) -> int:
+    def sent(self, digest: Digest, now: datetime, claims: Mapping[int, int] | None = None) -> int:
+        """`claims` (notice id -> the claim number it was sent under), when given, lets the receipt tell a
+        copy from a receipt written twice: see `_copies`."""
         if self._pooled is None:
             raise RuntimeError("receipts written after their connection went back to the pool")
         try:
-            return self._write(digest, now)
+            return self._write(digest, now, claims)
         except self._dbapi_error as exc:
             if not self._dialect.is_disconnect(cast(Any, exc), self._driver, None):
                 raise self._translated(exc) from exc
         self._checkin(lost=True)
         try:
             self._checkout()
-            return self._write(digest, now)
+            # Written again, it cannot tell whether its first write's copies (see `_copies`) committed: it
+            # records none, so a copy is missed at worst, never invented.
+            return self._write(digest, now, None)
         except self._dbapi_error as exc:
             raise self._translated(exc) from exc
 
@@ -109,7 +113,7 @@ class Receipts:
             f"last_error = NULL WHERE id IN ({ids}) AND coalesce(status, '') = {self._mark} {_RETURNED}"
         )
 
-    def _write(self, digest: Digest, now: datetime) -> int:
+    def _write(self, digest: Digest, now: datetime, claims: Mapping[int, int] | None) -> int:
         ids = list(digest.notice_ids)
         update = self._update_sql(len(ids))
         params = (
@@ -121,14 +125,16 @@ class Receipts:
         )
         try:
             if self._postgres:
-                return self._write_postgres(digest, update, params)
-            return self._write_sqlite(digest, update, params)
+                return self._write_postgres(digest, update, params, claims)
+            return self._write_sqlite(digest, update, params, claims)
         except BaseException:
             with contextlib.suppress(Exception):  # no transaction left open, or a broken connection
                 self._driver.execute("ROLLBACK")
             raise
 
-    def _write_postgres(self, digest: Digest, update: str, params: tuple[Any, ...]) -> int:
+    def _write_postgres(
+        self, digest: Digest, update: str, params: tuple[Any, ...], claims: Mapping[int, int] | None
+    ) -> int:
         """Two round trips: what must be known before chaining (the marked notices and, under the ledger's
         lock, its head), then the events and the commit. Values are bound on this side (a client cursor),
         as the protocol that carries several statements in one message takes no parameters."""
@@ -146,8 +152,8 @@ class Receipts:
         rows = _result(cursor, 2)
         found = _result(cursor, 2)
         events = _events(digest, rows)
-        if len(rows) < len(digest.notice_ids):
-            events += self._copies(digest, rows, cursor)
+        if claims is not None and len(rows) < len(digest.notice_ids):
+            events += self._copies(digest, rows, cursor, claims)
         if not events:
             cursor.execute("ROLLBACK")
             return 0
@@ -159,13 +165,15 @@ class Receipts:
         )
         return len(rows)
 
-    def _write_sqlite(self, digest: Digest, update: str, params: tuple[Any, ...]) -> int:
+    def _write_sqlite(
+        self, digest: Digest, update: str, params: tuple[Any, ...], claims: Mapping[int, int] | None
+    ) -> int:
         driver = self._driver
         driver.execute("BEGIN IMMEDIATE")  # the connection leaves transactions to us (see models.db)
         rows = driver.execute(update, params).fetchall()
         events = _events(digest, rows)
-        if len(rows) < len(digest.notice_ids):
-            events += self._copies(digest, rows, driver)
+        if claims is not None and len(rows) < len(digest.notice_ids):
+            events += self._copies(digest, rows, driver, claims)
         prepared = prepare(events)
         ledger_rows, _ = chain(prepared, driver.execute(HEAD_SQL).fetchone())
         for sql, values in inserts(ledger_rows, self._mark):
@@ -173,11 +181,14 @@ class Receipts:
         driver.execute("COMMIT")
         return len(rows)
 
-    def _copies(self, digest: Digest, marked: list[Row], executor: Any) -> list[Event]:
+    def _copies(
+        self, digest: Digest, marked: list[Row], executor: Any, claims: Mapping[int, int]
+    ) -> list[Event]:
         """A digest the server took whose notices are no longer `sending` (another dispatcher sent them
-        after this one stalled past its lease, or they were cancelled meanwhile): the message went all the
-        same, so the ledger says so, with what the notice already was. Every message a server accepted is
-        in the ledger."""
+        under a later claim after this one stalled past its lease, or they were cancelled meanwhile): the
+        message went all the same, so the ledger says so, with what the notice already was. Every message a
+        server accepted is in the ledger. A notice `sent` under this very claim is this receipt, written
+        already: not a copy."""
         done = {row[0] for row in marked}
         missing = [i for i in digest.notice_ids if i not in done]
         ids = ", ".join([self._mark] * len(missing))
@@ -186,6 +197,7 @@ class Receipts:
             f"WHERE id IN ({ids})",
             tuple(missing),
         ).fetchall()
+        copies = [row for row in copies if row[6] != NoticeStatus.SENT.value or claims.get(row[0]) != row[4]]
         events = _events(digest, [row[:6] for row in copies])
         for event, row in zip(events, copies, strict=True):
             event.data["already"] = str(row[6])

@@ -5,7 +5,7 @@ reason; every healthy notice goes the same morning; nothing is left `sending`; t
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 from typing import Any

@@ -164,3 +164,28 @@ def test_a_connection_lost_between_receipts_is_replaced(db_url: str) -> None:
     assert len(_sent_events(engine)) == len(first.notice_ids) + len(second.notice_ids)
     assert verify_database(engine).ok
     engine.dispose()
+
+
+def test_a_copy_sent_after_another_dispatcher_took_over_is_in_the_ledger(engine: Engine) -> None:
+    """This dispatcher stalled past its lease; another claimed the first digest's notices and sent them, and
+    one notice of the second was cancelled meanwhile. Both messages went from here too: the ledger says so."""
+    first, second = _digests(engine)
+    claims = {i: 1 for i in first.notice_ids + second.notice_ids}  # each claimed once, by this dispatcher
+    withdrawn = second.notice_ids[0]
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(Notice)
+            .where(col(Notice.id).in_(first.notice_ids))
+            .values(status=NoticeStatus.SENT, attempts=2)  # the other dispatcher's claim, and its receipt
+        )
+        connection.execute(
+            sa.update(Notice).where(col(Notice.id) == withdrawn).values(status=NoticeStatus.CANCELLED)
+        )
+    with Receipts.held(engine) as receipts:
+        assert receipts.sent(first, NOW, claims) == 0
+        assert receipts.sent(second, NOW, claims) == len(second.notice_ids) - 1
+    events = _sent_events(engine)
+    copies = {int(str(e["notice_id"])): e["already"] for e in events if "already" in e}
+    assert copies == {**{i: "sent" for i in first.notice_ids}, withdrawn: "cancelled"}
+    assert len(events) == len(first.notice_ids) + len(second.notice_ids)
+    assert verify_database(engine).ok

@@ -117,3 +117,40 @@ def test_starttls_with_a_password(swept: Engine, tmp_path: Path) -> None:
         controller.stop()
     assert result.sent > 0 and len(server.received) == result.digests
     assert not refused.ok and refused.error is not None and "wrong-pass" not in refused.error
+
+
+def test_an_unconfirmed_digest_goes_again_as_it_was_before_regrouping(engine: Engine) -> None:
+    """The server stores the digest and the connection drops before its `250`: the next day that digest goes
+    again with the same items and the same Message-ID, and the new item goes in a digest of its own."""
+    from tests.integration.test_dispatch_isolation import queue, refs_in
+
+    person = "alice@example.org"
+    queue(engine, [(person, "REF-1", {}), (person, "REF-2", {})], MORNING)
+    controller, server = start(Behaviour(drop_after_data=1))
+    transport = SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{controller.port}"))
+    try:
+        first = dispatch(engine, transport, MORNING, sender=SENDER)
+        assert first.retrying == 2 and len(server.received) == 1
+        stored = server.received[0].message
+        next_day = MORNING + timedelta(days=1)
+        queue(engine, [(person, "REF-3", {})], next_day)
+        second = dispatch(engine, transport, next_day, sender=SENDER)
+    finally:
+        controller.stop()
+    assert second.sent == 3 and second.digests == 2
+    again, new = server.received[1].message, server.received[2].message
+    if refs_in(again) == {"REF-3"}:
+        again, new = new, again
+    assert again["Message-ID"] == stored["Message-ID"] and refs_in(again) == refs_in(stored) == {
+        "REF-1",
+        "REF-2",
+    }
+    assert refs_in(new) == {"REF-3"} and new["Message-ID"] != stored["Message-ID"]
+    with Session(engine) as session:
+        failed = [
+            decode_data(e.body)
+            for e in session.exec(select(AuditEvent).where(AuditEvent.kind == "NoticeFailed"))
+        ]
+    assert len(failed) == 2 and all(
+        f["unconfirmed"] and f["message_id"] == stored["Message-ID"] for f in failed
+    )
