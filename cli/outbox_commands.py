@@ -9,6 +9,7 @@ import typer
 from rich.text import Text
 
 from cli.output import console, table
+from cli.params import actor_option, record_id
 from flows.bootstrap import App, bootstrap
 
 if TYPE_CHECKING:
@@ -101,8 +102,8 @@ def show(
 
 @outbox.command()
 def retry(
-    notice_id: int = typer.Argument(..., help="The notice's id, from `lineofsight outbox --status dead`."),
-    by: str = typer.Option("system:operator", "--by", help="Who revives it (recorded in the audit ledger)."),
+    notice_id: int = record_id("The notice's id, from `lineofsight outbox --status dead`."),
+    by: str = actor_option("system:operator", "Who revives it (recorded in the audit ledger)."),
 ) -> None:
     """Revive a dead or failed notice: pending again from now, delivered by the next dispatch."""
     from models.db import unit_of_work

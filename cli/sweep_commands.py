@@ -35,7 +35,7 @@ def sweep(
     from models.sweep import sweep_plans
 
     app = bootstrap()
-    moment = parse_moment(as_of, app.settings.timezone) if as_of else datetime.now(UTC)
+    moment = parse_moment(as_of, app.settings.timezone) if as_of is not None else datetime.now(UTC)
     day = local_date(moment, app.settings.timezone)
     outcomes = sweep_plans(app.engine, app.policy, day, plan_name=plan, dry_run=dry_run)
     out = console()

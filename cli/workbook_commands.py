@@ -8,6 +8,7 @@ import typer
 from rich.text import Text
 
 from cli.output import console, table
+from cli.params import actor_option
 from flows.bootstrap import bootstrap
 
 
@@ -30,7 +31,7 @@ def import_(
     prune: bool = typer.Option(
         False, "--prune", help="Cancel items missing from the workbook (never deletes)."
     ),
-    by: str = typer.Option("system:import", "--by", help="Who is importing (recorded in the audit ledger)."),
+    by: str = actor_option("system:import", "Who is importing (recorded in the audit ledger)."),
 ) -> None:
     """Import a plan workbook. Everything is validated first: any problem means nothing changes, and every
     problem is listed. Re-importing records each change; a new due date is a re-baseline."""
