@@ -9,6 +9,7 @@ import typer
 from rich.text import Text
 
 from cli.output import console, table
+from cli.params import actor_option, record_id
 from flows.bootstrap import App, bootstrap
 
 if TYPE_CHECKING:
@@ -104,17 +105,13 @@ def show(
 
 @outbox.command()
 def retry(
-    notice_id: int = typer.Argument(..., help="The notice's id, from `lineofsight outbox --status dead`."),
-    by: str | None = typer.Option(
-        None, "--by", help="Your email address, recorded in the audit ledger (default: system:operator)."
-    ),
+    notice_id: int = record_id("The notice's id, from `lineofsight outbox --status dead`."),
+    by: str = actor_option("system:operator", "Who revives it (recorded in the audit ledger)."),
 ) -> None:
     """Revive a dead or failed notice: pending again from now, delivered by the next dispatch."""
     from models.db import unit_of_work
     from models.outbox import revive
-    from models.text_rules import email_address
 
-    by = "system:operator" if by is None else email_address(by, "--by")
     app = bootstrap()
     with unit_of_work(app.engine) as session:
         notice = revive(session, notice_id, by, datetime.now(UTC))

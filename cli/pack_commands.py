@@ -13,6 +13,7 @@ import typer
 from rich.text import Text
 
 from cli.output import console, table
+from cli.params import record_id
 from flows.bootstrap import bootstrap
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ def list_packs(plan: str | None = PLAN_OPTION) -> None:
 
 
 @pack.command("show")
-def show(pack_id: int = typer.Argument(..., help="The pack's id, from `lineofsight pack list`.")) -> None:
+def show(pack_id: int = record_id("The pack's id, from `lineofsight pack list`.")) -> None:
     """One pack: what it was built from, its files with their SHA-256 (checked against the files on disk),
     and its summary counts."""
     from models.board_packs import pack_detail

@@ -12,7 +12,7 @@ from models.errors import ConfigurationError
 
 def serve(
     limit: int = typer.Option(
-        4, min=1, help="Most flow runs at once (late runs queue instead of piling up)."
+        4, min=1, max=64, help="Most flow runs at once, 1 to 64 (late runs queue instead of piling up)."
     ),
 ) -> None:
     """Run the schedules until stopped: the sweep at 07:00 on weekdays, dispatch every 15 minutes from

@@ -8,6 +8,7 @@ import typer
 from rich.text import Text
 
 from cli.output import console, table
+from cli.params import actor_option
 from flows.bootstrap import bootstrap
 
 
@@ -30,19 +31,14 @@ def import_(
     prune: bool = typer.Option(
         False, "--prune", help="Cancel items missing from the workbook (never deletes)."
     ),
-    by: str | None = typer.Option(
-        None, "--by", help="Your email address, recorded in the audit ledger (default: system:import)."
-    ),
+    by: str = actor_option("system:import", "Who is importing (recorded in the audit ledger)."),
 ) -> None:
     """Import a plan workbook. Everything is validated first: any problem means nothing changes, and every
     problem is listed. Re-importing records each change; a new due date is a re-baseline."""
-    from models.text_rules import email_address
     from workbooks.plan_workbook import import_workbook
 
-    # A person named with --by is an address, checked like every other; only the default is a system actor.
-    actor = "system:import" if by is None else email_address(by, "--by")
     app = bootstrap()
-    outcome = import_workbook(app.engine, path, actor=actor, dry_run=dry_run, prune=prune)
+    outcome = import_workbook(app.engine, path, actor=by, dry_run=dry_run, prune=prune)
     report = outcome.report
     out = console()
     kinds = ["people", "areas", "actions", "milestones", "boards", "meetings"]

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from models.errors import InvalidValue
+from models.vocab import within_window
 
 NATIONS = ("ENG", "WLS", "SCT", "NIR")
 
@@ -127,4 +128,5 @@ def parse_moment(text: str, timezone: str = "Europe/London") -> datetime:
         raise InvalidValue("--as-of", text, "a date or time such as 2017-10-02 or 2017-10-02T07:00") from None
     if not isinstance(moment, datetime):
         raise InvalidValue("--as-of", text, "a date or time such as 2017-10-02 or 2017-10-02T07:00")
+    within_window(moment.date(), "--as-of", text)  # 0001-01-01 and 9999-12-31 overflow on conversion
     return moment
