@@ -116,14 +116,15 @@ def test_every_bad_input_is_refused_or_quarantined_and_the_healthy_plans_are_del
 
     # A second organisation's workbook naming the first's officer cannot rename them or pick their manager.
     rival = small_plan("Rival Plan")
-    people = tuple(
+    people = [
         dataclasses.replace(p, name="Renamed", manager_email=ATTACKER) if p.email == OWNER else p
         for p in rival.people
-    ) + (PersonSpec(ATTACKER, "Attacker"),)
+    ]
+    rival = dataclasses.replace(
+        rival, organisation="Rival Council", people=(*people, PersonSpec(ATTACKER, "Attacker"))
+    )
     with unit_of_work(engine) as session:
-        import_plan(
-            session, dataclasses.replace(rival, organisation="Rival Council", people=people), actor="t"
-        )
+        import_plan(session, rival, actor="test")
     with Session(engine) as session:
         east_owner = session.exec(
             select(Person).where(
