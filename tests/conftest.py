@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from sqlalchemy.engine import Engine, make_url
 
 from models.db import SCHEMA_HEAD, make_engine, migrate
@@ -18,6 +19,11 @@ from models.db import SCHEMA_HEAD, make_engine, migrate
 POSTGRES_URL = os.environ.get("LINEOFSIGHT_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("LINEOFSIGHT_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+# Hypothesis's 200 ms deadline per example is a timed test in disguise: on a busy 2-core machine it fails
+# properties whose logic holds. Speed is measured by the benchmarks in bench/, not here.
+settings.register_profile("lineofsight", deadline=None)
+settings.load_profile("lineofsight")
 
 
 def pytest_configure(config: pytest.Config) -> None:
