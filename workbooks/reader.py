@@ -7,8 +7,8 @@ raw rows into a plan, or into the list of everything that is wrong with them.
 from __future__ import annotations
 
 import csv
-import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,21 @@ from workbooks.problems import ImportRejected, Problem
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # encrypted .xlsx and old .xls files are OLE compound documents
 MAX_ROWS = 200_000
+
+# Limits checked before anything is parsed: openpyxl parses whatever the zip inflates to, so a small file can
+# ask for gigabytes (a zip bomb). A plan of 100,000 actions stays well inside every one of them.
+MB = 1024 * 1024
+MAX_XLSX_MB = 32  # the .xlsx file on disk
+MAX_INFLATED_MB = 256  # every member of the archive, inflated, together
+MAX_SHARED_STRINGS_MB = 48  # the shared-strings table, which openpyxl holds in memory whole
+MAX_RATIO = 100  # inflated / compressed size of any member above RATIO_FLOOR_MB (Excel's XML: 5 to 20)
+RATIO_FLOOR_MB = 1
+MAX_MEMBERS = 1_000
+# Excel writes only stored or deflated members; zipfile caps deflate at the declared size, which a lying
+# header cannot exceed (the CRC then fails), while bzip2 and LZMA inflate a whole chunk at once.
+ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+MAX_CSV_MB = 64  # each CSV file
+MAX_CSV_LINE_CHARS = 1_000_000  # one line of a CSV file (a row of the plan is a few hundred)
 
 
 @dataclass(frozen=True)
@@ -131,6 +146,8 @@ def _read_xlsx(path: Path) -> RawWorkbook:
     import openpyxl
 
     book = RawWorkbook(path.name, {}, [], [])
+    if path.stat().st_size > MAX_XLSX_MB * MB:
+        raise _refuse(path.name, f"an .xlsx file of at most {MAX_XLSX_MB} MB")
     with path.open("rb") as handle:
         magic = handle.read(4)
     if magic == OLE_MAGIC:
@@ -138,6 +155,7 @@ def _read_xlsx(path: Path) -> RawWorkbook:
         raise ImportRejected([Problem(path.name, None, None, None, None, expected)])
     if not zipfile.is_zipfile(path):
         raise ImportRejected([Problem(path.name, None, None, None, None, "an Excel .xlsx workbook")])
+    _check_archive(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files; all mean the same to a user
@@ -153,14 +171,72 @@ def _read_xlsx(path: Path) -> RawWorkbook:
                         Problem(path.name, sheet.name, None, None, None, f"a sheet named {sheet.name}")
                     )
                 continue
+            worksheet = workbook[found]
+            if hasattr(worksheet, "reset_dimensions"):  # a chart sheet has none
+                # Read-only mode believes the sheet's own <dimension> and stops there: read every row.
+                worksheet.reset_dimensions()
             try:
-                _take(book, sheet, found, workbook[found].iter_rows(), letters=True)
+                _take(book, sheet, found, worksheet.iter_rows(), letters=True)
             except Exception as exc:
                 expected = f"a readable sheet ({type(exc).__name__}: {exc})"
                 book.problems.append(Problem(path.name, found, None, None, None, expected))
     finally:
         workbook.close()
     return book
+
+
+def _refuse(file: str, expected: str) -> ImportRejected:
+    return ImportRejected([Problem(file, None, None, None, None, expected)])
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse, before parsing, an archive that would inflate past the limits (from the sizes its directory
+    declares: zipfile never inflates a member past its declared size)."""
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _refuse(name, f"a readable Excel .xlsx workbook ({type(exc).__name__})") from None
+    if len(members) > MAX_MEMBERS:
+        raise _refuse(name, f"an .xlsx archive of at most {MAX_MEMBERS:,} parts (this has {len(members):,})")
+    total = 0
+    for member in members:
+        size, packed = member.file_size, member.compress_size
+        if member.compress_type not in ZIP_METHODS:
+            raise _refuse(name, f"an .xlsx archive whose parts are stored or deflated ({member.filename})")
+        if size > RATIO_FLOOR_MB * MB and size > MAX_RATIO * max(packed, 1):
+            raise _refuse(
+                name,
+                f"an .xlsx archive whose parts inflate at most {MAX_RATIO} times ({member.filename} inflates "
+                f"{size // max(packed, 1):,} times: a zip bomb?)",
+            )
+        if member.filename.lower().endswith("sharedstrings.xml") and size > MAX_SHARED_STRINGS_MB * MB:
+            raise _refuse(
+                name, f"a shared-strings table of at most {MAX_SHARED_STRINGS_MB} MB ({size // MB:,} MB)"
+            )
+        total += size
+    if total > MAX_INFLATED_MB * MB:
+        raise _refuse(
+            name, f"an .xlsx workbook inflating to at most {MAX_INFLATED_MB} MB ({total // MB:,} MB)"
+        )
+
+
+class _CsvTrouble(Exception):
+    """A CSV file that turned out, while streaming it, not to be text within the limits."""
+
+
+def _csv_lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            while line := handle.readline(MAX_CSV_LINE_CHARS + 1):
+                if len(line) > MAX_CSV_LINE_CHARS:
+                    raise _CsvTrouble(f"lines of at most {MAX_CSV_LINE_CHARS:,} characters")
+                if "\x00" in line:
+                    raise _CsvTrouble("a text CSV file (this one is binary)")
+                yield line
+        except UnicodeDecodeError:
+            raise _CsvTrouble("a CSV file saved as UTF-8") from None
 
 
 def _read_csv_folder(folder: Path) -> RawWorkbook:
@@ -174,20 +250,18 @@ def _read_csv_folder(folder: Path) -> RawWorkbook:
                     Problem(folder.name, sheet.csv_name, None, None, None, f"a file {sheet.csv_name}")
                 )
             continue
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            book.problems.append(Problem(path.name, None, None, None, None, "a CSV file saved as UTF-8"))
-            continue
-        if "\x00" in text:
+        if path.stat().st_size > MAX_CSV_MB * MB:
             book.problems.append(
-                Problem(path.name, None, None, None, None, "a text CSV file (this one is binary)")
+                Problem(path.name, None, None, None, None, f"a CSV file of at most {MAX_CSV_MB} MB")
             )
             continue
+        # Streamed, never read whole: a file is checked line by line as its rows are taken.
         try:
-            rows = list(csv.reader(io.StringIO(text, newline="")))
+            _take(book, sheet, path.name, csv.reader(_csv_lines(path)), letters=False)
+        except _CsvTrouble as trouble:
+            book.sheets.pop(sheet.name, None)
+            book.problems.append(Problem(path.name, None, None, None, None, str(trouble)))
         except csv.Error as exc:
+            book.sheets.pop(sheet.name, None)
             book.problems.append(Problem(path.name, None, None, None, None, f"well-formed CSV ({exc})"))
-            continue
-        _take(book, sheet, path.name, rows, letters=False)
     return book
