@@ -2,12 +2,14 @@
 
 The application's role may append to `audit_event` (docs/postgres-app-role.sql); before this, it could
 append anything, and one junk row (seq 0, a made-up prev_hash) broke `audit verify` for ever, since the
-ledger is append-only. A BEFORE INSERT trigger now compares each new row with the current head: its seq
-must be the head's plus one, its prev_hash the head's hash (the genesis hash on an empty ledger), and its
-hashed body must start with the header its columns say. On PostgreSQL the trigger also checks that the
-hash is the body's SHA-256, so a row the database accepts is a row `audit verify` accepts (SQLite has no
-SHA-256 in SQL). A statement inserting several rows works: a row-level trigger sees the rows its own
-statement inserted before it (both databases; tested on both).
+ledger is append-only. A trigger now refuses a new row unless its seq is the head's plus one, its prev_hash
+the head's hash (the genesis hash on an empty ledger), and its hashed body starts with the header its
+columns say. On PostgreSQL it also checks that the hash is the body's SHA-256, so a row the database
+accepts is a row `audit verify` accepts (SQLite has no SHA-256 in SQL). PostgreSQL checks once per
+statement, over the statement's new rows (a transition table): each must link to the row at seq - 1,
+older or inserted by the same statement. SQLite checks each row before it goes in, against the last row,
+which includes the rows its own statement inserted before it. Both are tested with single rows, multi-row
+INSERTs and executemany batches.
 
 Revision ID: 0007
 Revises: 0006
@@ -30,8 +32,8 @@ REFUSED = "audit_event: a new row must continue the chain"
 # The header of the hashed body, from the row's own columns (models.ledger.header): fields joined by the
 # unit separator, then a new line.
 HEADER_PG = (
-    "concat(NEW.seq, E'\\x1f', NEW.at, E'\\x1f', NEW.actor, E'\\x1f', NEW.kind, E'\\x1f', "
-    "coalesce(NEW.plan, ''), E'\\x1f', coalesce(NEW.ref, ''), E'\\x1f', NEW.prev_hash, E'\\n')"
+    "concat(n.seq, E'\\x1f', n.at, E'\\x1f', n.actor, E'\\x1f', n.kind, E'\\x1f', "
+    "coalesce(n.plan, ''), E'\\x1f', coalesce(n.ref, ''), E'\\x1f', n.prev_hash, E'\\n')"
 )
 HEADER_SQLITE = (
     "CAST(NEW.seq || char(31) || NEW.at || char(31) || NEW.actor || char(31) || NEW.kind || char(31) || "
@@ -42,41 +44,45 @@ HEADER_SQLITE = (
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        # Once per statement, over the rows it inserted (a batch of a thousand is one check, not a thousand):
+        # every new row must link to the row before it (seq - 1), which is older or new in the same
+        # statement; with the primary key on seq, that is the chain continuing from the head, without gaps.
         # No % and no :name in the text: the driver and SQLAlchemy would read them as parameters.
         op.execute(
             f"""
             CREATE FUNCTION audit_event_continues_chain() RETURNS trigger LANGUAGE plpgsql AS $$
             DECLARE
-                head_seq bigint;
-                head_hash text;
-                expected bytea;
+                bad record;
             BEGIN
-                SELECT seq, hash INTO head_seq, head_hash FROM audit_event ORDER BY seq DESC LIMIT 1;
-                IF NOT FOUND THEN
-                    head_seq := 0;
-                    head_hash := '{GENESIS}';
+                SELECT n.seq,
+                       CASE
+                           WHEN n.seq < 1 OR n.prev_hash IS DISTINCT FROM
+                                CASE WHEN n.seq = 1 THEN '{GENESIS}' ELSE p.hash END
+                               THEN 'its seq and prev_hash do not follow the last row'
+                           WHEN n.hash IS DISTINCT FROM encode(sha256(n.body), 'hex')
+                               THEN 'its hash is not the SHA-256 of its body'
+                           ELSE 'its body does not start with its columns'
+                       END AS why
+                INTO bad
+                FROM added n LEFT JOIN audit_event p ON p.seq = n.seq - 1
+                WHERE n.seq < 1
+                   OR n.prev_hash IS DISTINCT FROM CASE WHEN n.seq = 1 THEN '{GENESIS}' ELSE p.hash END
+                   OR n.hash IS DISTINCT FROM encode(sha256(n.body), 'hex')
+                   OR substring(n.body FROM 1 FOR length(convert_to({HEADER_PG}, 'UTF8')))
+                      IS DISTINCT FROM convert_to({HEADER_PG}, 'UTF8')
+                ORDER BY n.seq
+                LIMIT 1;
+                IF FOUND THEN
+                    RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                        MESSAGE = concat('{REFUSED}: seq ', bad.seq, ' refused, ', bad.why);
                 END IF;
-                IF NEW.seq IS DISTINCT FROM head_seq + 1 OR NEW.prev_hash IS DISTINCT FROM head_hash THEN
-                    RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = concat(
-                        '{REFUSED}: seq ', NEW.seq, ' refused, the next must be seq ', head_seq + 1,
-                        ' with prev_hash ', head_hash);
-                END IF;
-                IF NEW.hash IS DISTINCT FROM encode(sha256(NEW.body), 'hex') THEN
-                    RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = concat(
-                        '{REFUSED}: seq ', NEW.seq, ' refused, its hash is not the SHA-256 of its body');
-                END IF;
-                expected := convert_to({HEADER_PG}, 'UTF8');
-                IF substring(NEW.body FROM 1 FOR length(expected)) IS DISTINCT FROM expected THEN
-                    RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = concat(
-                        '{REFUSED}: seq ', NEW.seq, ' refused, its body does not start with its columns');
-                END IF;
-                RETURN NEW;
+                RETURN NULL;
             END $$;
             """
         )
         op.execute(
-            "CREATE TRIGGER audit_event_continues_chain BEFORE INSERT ON audit_event "
-            "FOR EACH ROW EXECUTE FUNCTION audit_event_continues_chain()"
+            "CREATE TRIGGER audit_event_continues_chain AFTER INSERT ON audit_event "
+            "REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION audit_event_continues_chain()"
         )
     else:
         op.execute(

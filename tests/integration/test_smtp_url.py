@@ -34,7 +34,9 @@ NO_PREFECT = lambda: None  # noqa: E731
 
 def _secrets(password: str) -> list[str]:
     """Every fragment that must never be shown: the user, the password and its pieces around delimiters."""
-    pieces = [p for p in password.replace("/", " ").replace("@", " ").replace("#", " ").split() if len(p) > 2]
+    words = password.replace("/", " ").replace("@", " ").replace("#", " ").replace("?", " ").split()
+    # Pieces with a letter: "2024" alone turns up by chance in a hash's hex digits.
+    pieces = [p for p in words if len(p) > 2 and any(c.isalpha() for c in p)]
     return [USER, password, quote(password, safe=""), *pieces]
 
 
