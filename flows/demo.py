@@ -94,7 +94,8 @@ def _claim(directory: Path) -> None:
             shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
             raise BadInput(
                 f"The demo needs an empty folder or one an earlier demo made (it holds a {MARKER} file); "
-                f"{directory} holds {shown}, which the demo would replace. Choose another --dir."
+                f"{directory} holds {shown}, which the demo would replace. Choose another --dir (or, if "
+                "that folder is an old demo, delete it yourself)."
             )
     elif directory.exists() or directory.is_symlink():
         raise BadInput(f"The demo needs a folder; {directory} exists and is not one. Choose another --dir.")

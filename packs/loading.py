@@ -31,7 +31,7 @@ from packs.schedule import cutoff
 
 # A pack's own bookkeeping is not data it was built from: leaving these out of the head it records lets a
 # rebuild from unchanged data produce the very same pack.
-PACK_EVENTS = ("PackBuilt", "PackPublished")
+PACK_EVENTS = ("PackBuilt", "PackPublished", "PackFilesRestored")
 TREND_PACKS = 6
 
 

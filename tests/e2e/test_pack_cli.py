@@ -104,3 +104,19 @@ def test_read_only_pack_commands_stay_light(engine, db_url, repo_env, tmp_path) 
         [sys.executable, "-c", probe], capture_output=True, text=True, env=repo_env, check=True
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_rebuild_restores_a_modified_file_and_copies_to_a_new_folder(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    out, elsewhere = tmp_path / "packs", tmp_path / "new"
+    cli("pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(out))
+    pdf = next(out.rglob("*board.pdf"))
+    pdf.write_bytes(b"tampered")
+    again = cli("pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(out)).output
+    assert "Pack 1 (unchanged)" in again and f"Rewrote {pdf.name}" in again
+    assert "intact" in cli("pack", "show", "1").output and "changed" not in cli("pack", "show", "1").output
+    moved = cli("pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(elsewhere))
+    assert "Pack 1 (unchanged)" in moved.output and f"copies written to {elsewhere}" in moved.output
+    copies = sorted(elsewhere.rglob("*"))
+    assert {p.suffix for p in copies if p.is_file()} == {".pdf", ".html"}
+    assert next(elsewhere.rglob("*.pdf")).read_bytes() == pdf.read_bytes()
