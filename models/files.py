@@ -9,6 +9,7 @@ written through.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -33,6 +34,8 @@ def _umask() -> int:
 @contextmanager
 def replacing(path: Path, *, text: bool = False) -> Iterator[IO[Any]]:
     """An open file (binary, or UTF-8 text) that becomes `path` when the block ends without error."""
+    if path.is_dir():  # `''` or `.` typed for a file: os.replace would fail only after all the work
+        raise IsADirectoryError(errno.EISDIR, "a folder, not a file name", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
