@@ -148,10 +148,7 @@ def test_healthy_notices_go_the_same_morning_among_poisoned_ones(engine: Engine,
     load_small_plan(engine)  # people with Teams: LEAD reachable, MANAGER at a port nobody listens on
     with workflows_endpoint(tmp_path) as endpoint:
         with unit_of_work(engine) as session:
-            for email, url in (
-                (LEAD, endpoint.url()),
-                (MANAGER, _nobody_listening()),
-            ):
+            for email, url in ((LEAD, endpoint.url()), (MANAGER, _nobody_listening())):
                 person = session.exec(select(Person).where(Person.email == email)).one()
                 person.teams_url = url
             record(
@@ -169,7 +166,7 @@ def test_healthy_notices_go_the_same_morning_among_poisoned_ones(engine: Engine,
         queue(engine, mail, MORNING)
         queue(engine, [(LEAD, "REF-teams", {}), (MANAGER, "REF-unreachable", {})], MORNING, channel="teams")
         with unit_of_work(engine) as session:  # odd data beyond the payload's fields: not JSON at all
-            queue_raw = Notice(
+            not_json = Notice(
                 dedupe_key="P|REF-not-json",
                 plan="P",
                 recipient="f-json@example.org",
@@ -179,7 +176,7 @@ def test_healthy_notices_go_the_same_morning_among_poisoned_ones(engine: Engine,
                 created_at=MORNING,
                 not_before=MORNING,
             )
-            session.add(queue_raw)
+            session.add(not_json)
             record(session, Event("TestNoticesQueued", "test", data={"count": 1}))
         controller, server = start(smtputf8=True)
         try:
