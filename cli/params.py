@@ -28,9 +28,8 @@ def checked_actor(value: str) -> str:
     Never blank, never a hidden character or a new line (the ledger's header is one line)."""
     hidden = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf")), None)
     if hidden is not None:
-        raise typer.BadParameter(
-            f"a name or email address without control characters (found {describe(hidden)})"
-        )
+        expected = f"a name or email address without control characters (found {describe(hidden)})"
+        raise typer.BadParameter(str(InvalidValue("--by", value, expected)))
     try:
         if "@" in value:
             return email_address(value, "--by")

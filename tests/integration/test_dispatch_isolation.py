@@ -28,6 +28,7 @@ from tests.factories import LEAD, MANAGER, load_small_plan
 from tests.https_server import Endpoint, workflows_endpoint
 from tests.smtp_server import free_port, start
 
+PLAN = "Test Plan"  # load_small_plan's
 MORNING = datetime(2017, 10, 16, 8, 0, tzinfo=UTC)
 SENDER = "lineofsight@example.org"
 ZERO_WIDTH = "zw\u200bsp@example.org"
@@ -41,7 +42,7 @@ def queue(
     rows = [
         {
             "dedupe_key": f"P|{ref}|{at.date()}|overdue|0|{recipient}|{channel}",
-            "plan": "P",
+            "plan": PLAN,  # the loaded plan: Teams URLs are looked up by (plan, recipient)
             "recipient": recipient,
             "channel": channel,
             "kind": "OverdueNoticeQueued",
