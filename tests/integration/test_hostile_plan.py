@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
@@ -24,7 +25,9 @@ from cli.app import app
 from config.policy import load_policy
 from config.settings import Settings
 from flows.doctor import State, diagnose
+from models.audit import GENESIS_HASH
 from models.db import unit_of_work
+from models.ledger import HEAD_SQL, Event, chain, inserts, placeholder, prepare
 from models.outbox import Notice, NoticeStatus
 from models.people import Person, organisation_key
 from models.plan_import import import_plan
@@ -37,6 +40,8 @@ from tests.factories import MANAGER, OWNER, SECRETARIAT, small_plan
 from tests.poison import REFUSAL, poisoned
 from tests.smtp_server import start
 from tests.workbook_helpers import column, template_rows, write_csv_folder, write_xlsx
+from tests.zip_bombs import Bomb, members_of, write_zip
+from workbooks.writer import write_template
 
 POLICY = load_policy()
 EAST, WEST = "Healthy East", "Healthy West"  # two councils; the same addresses serve both
@@ -46,16 +51,27 @@ MONDAY = date(2017, 10, 16)  # ACT-1 of every plan is 10 working days overdue: e
 ZERO_WIDTH = "zw\u200bsp@example.org"
 ATTACKER = "attacker@evil.example"
 SENDER = "Line of Sight <lineofsight@example.org>"
+AMBIGUOUS_SMTP = "smtp+starttls://alice:2024/Winter!@mail.example.org:587"  # an unescaped / in the password
+BOMB_SHEET_START = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>'
+)
+BOMB_SHEET_END = b"</t></is></c></row></sheetData></worksheet>"
 
 
-def _load(engine: Engine, name: str, organisation: str) -> None:
+def _load(engine: Engine, name: str, organisation: str, secretariat_owns_milestone: bool = False) -> None:
+    spec = dataclasses.replace(small_plan(name), organisation=organisation)
+    if secretariat_owns_milestone:  # one person in two roles for one item: the sweep once crashed on it
+        spec = dataclasses.replace(
+            spec, milestones=tuple(dataclasses.replace(m, owner_email=SECRETARIAT) for m in spec.milestones)
+        )
     with unit_of_work(engine) as session:
-        import_plan(session, dataclasses.replace(small_plan(name), organisation=organisation), actor="test")
+        import_plan(session, spec, actor="test")
 
 
 @pytest.fixture
 def estate(engine: Engine) -> Engine:
-    _load(engine, EAST, "East Council")
+    _load(engine, EAST, "East Council", secretariat_owns_milestone=True)
     _load(engine, WEST, "West Council")
     _load(engine, BROKEN, "North Council")
     _load(engine, OLD_DATA, "South Council")
@@ -112,6 +128,12 @@ def test_every_bad_input_is_refused_or_quarantined_and_the_healthy_plans_are_del
             "other than the person themselves",
         ):
             assert shown in result.output, (door, shown, result.output)
+    # A zip bomb (a 4 MB workbook inflating to 4 GB): refused before anything is parsed.
+    members = members_of(write_template(tmp_path / "template.xlsx") or tmp_path / "template.xlsx")
+    bomb = Bomb(BOMB_SHEET_START, b"A" * 1024 * 1024, 3_900, BOMB_SHEET_END)
+    bombed = write_zip(tmp_path / "bomb.xlsx", {**members, "xl/worksheets/sheet5.xml": bomb})
+    result = runner.invoke(app, ["import", str(bombed)], env=env)
+    assert result.exit_code == 2 and "bomb.xlsx" in result.output and "at most 100 times" in result.output
     assert verify_database(engine).count == loaded
 
     # A second organisation's workbook naming the first's officer cannot rename them or pick their manager.
@@ -176,8 +198,20 @@ def test_every_bad_input_is_refused_or_quarantined_and_the_healthy_plans_are_del
     recipients = {address for r in server.received for address in r.recipients}
     assert ATTACKER not in recipients and {OWNER, SECRETARIAT} <= recipients
 
-    # Doctor reports each quarantined thing, and the ledger verifies.
-    checks = {c.name: c for c in diagnose(Settings(database_url=db_url), prefect_api=lambda: None)}
+    # A junk ledger row is refused by the database itself.
+    with engine.connect() as conn:
+        [junk], _ = chain(prepare([Event("Forged", "mallory")]), conn.exec_driver_sql(HEAD_SQL).first())
+    junk = (0, *junk[1:6], GENESIS_HASH, *junk[7:])  # seq 0 and a genesis link: a second ledger begun
+    with pytest.raises(DBAPIError, match="continue the chain"), engine.begin() as conn:
+        [(statement, values)] = inserts([junk], placeholder(conn.dialect))
+        conn.exec_driver_sql(statement, values)
+
+    # Doctor reports each quarantined thing (and an SMTP URL it cannot read, without its password), and the
+    # ledger verifies.
+    settings = Settings(database_url=db_url, smtp_url=AMBIGUOUS_SMTP)
+    checks = {c.name: c for c in diagnose(settings, prefect_api=lambda: None)}
+    assert checks["smtp"].state is State.FAIL and "percent-encode" in checks["smtp"].detail.lower()
+    assert "Winter" not in str(checks) and "2024" not in str(checks)
     assert checks["sweep"].state is State.FAIL and BROKEN in checks["sweep"].detail
     assert (
         checks["outbox"].state is State.FAIL and f"{len(bad)} message(s) could not" in checks["outbox"].detail
