@@ -98,8 +98,22 @@ def upgrade() -> None:
             if linked is not None and not orgs[row.id] <= orgs[linked]:
                 orgs[linked] |= orgs[row.id]
                 pending.append(linked)
+    # Someone only on a People sheet, no plan's row naming them, goes with the people they name as manager
+    # or deputy; with nobody at all, to the one organisation if there is one, or to none (a re-import adds
+    # them again where they belong).
+    changed = True
+    while changed:
+        changed = False
+        for pid, row in people.items():
+            if not orgs[pid]:
+                inherited = set().union(
+                    *(orgs[linked] for linked in (row.manager_id, row.deputy_id) if linked)
+                )
+                if inherited:
+                    orgs[pid] = {min(inherited)}
+                    changed = True
     only = set(keys.values())
-    unused = only.pop() if len(only) == 1 else ""  # nobody refers to them: the one organisation, if one
+    unused = only.pop() if len(only) == 1 else ""
     first = {pid: min(orgs[pid]) if orgs[pid] else unused for pid in people}
     copies: dict[tuple[int, str], int] = {}
     for pid, row in people.items():
@@ -110,7 +124,9 @@ def upgrade() -> None:
             copies[(pid, key)] = bind.execute(insert).scalar_one()
 
     def in_org(pid: int, key: str) -> int:
-        return pid if first[pid] == key else copies[(pid, key)]
+        # The copy of `pid` in organisation `key`; the row itself when it has none there (a link from
+        # someone of no organisation).
+        return pid if first[pid] == key else copies.get((pid, key), pid)
 
     rows = [(pid, first[pid]) for pid in people] + [(new, key) for (_, key), new in copies.items()]
     source = {new: pid for (pid, _), new in copies.items()}

@@ -209,7 +209,8 @@ def test_the_migration_splits_a_person_shared_by_two_organisations(db_url: str, 
             "(1, 'boss@example.org', 'Boss'), (3, 'x@example.org', 'X')"
         )
         conn.exec_driver_sql(
-            "INSERT INTO person (id, email, name, manager_id) VALUES (2, 'o@example.org', 'Owner', 1)"
+            "INSERT INTO person (id, email, name, manager_id) VALUES (2, 'o@example.org', 'Owner', 1), "
+            "(4, 'sheet.only@example.org', 'On the People sheet only', 2)"  # named by no plan's row
         )
         conn.exec_driver_sql(
             "INSERT INTO area (id, plan_id, code, name, lead_id) VALUES (1, 1, 'A', 'Area', NULL), "
@@ -233,6 +234,7 @@ def test_the_migration_splits_a_person_shared_by_two_organisations(db_url: str, 
             ("council b", "o@example.org"),
             ("council b", "boss@example.org"),
             ("", "x@example.org"),  # nobody refers to them: kept, in no one's organisation
+            ("council a", "sheet.only@example.org"),  # goes with the manager it names
         }
         owners = dict(session.execute(sa.text("SELECT plan_id, owner_id FROM action")).all())
         leads = dict(session.execute(sa.text("SELECT plan_id, lead_id FROM area")).all())
@@ -240,6 +242,7 @@ def test_the_migration_splits_a_person_shared_by_two_organisations(db_url: str, 
     assert owners == {1: a_owner.id, 2: b_owner.id} and leads == {1: None, 2: b_owner.id}
     assert a_owner.manager_id == people[("council a", "boss@example.org")].id
     assert b_owner.manager_id == people[("council b", "boss@example.org")].id
+    assert people[("council a", "sheet.only@example.org")].manager_id == a_owner.id
     # Going back would merge them again: refused while an address has two rows.
     with pytest.raises(RuntimeError, match=r"o@example\.org"):
         command.downgrade(_alembic_config(engine), "0004")
