@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.runtime import flow_run
+from prefect.runtime import flow_run, task_run
 
 from flows.bootstrap import bootstrap
 from models.calendar import local_date
@@ -41,7 +41,10 @@ def list_plans(plan: str | None) -> list[str]:
         return [p.name for p in plans_named(session, plan)]
 
 
-@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=transient_database_error)
+SWEEP_RETRIES = 3
+
+
+@task(retries=SWEEP_RETRIES, retry_delay_seconds=[10, 60, 300], retry_condition_fn=transient_database_error)
 def sweep_one_plan(plan: str, as_of: datetime, actor: str) -> dict[str, Any]:
     """Sweeps one plan. A failure of the plan's own (its data, a bug) comes back as `failed`, already rolled
     back and recorded; only a database error, which may pass by itself, is raised here to be retried."""
@@ -49,7 +52,8 @@ def sweep_one_plan(plan: str, as_of: datetime, actor: str) -> dict[str, Any]:
 
     app = bootstrap()
     day = local_date(as_of, app.settings.timezone)
-    [outcome] = sweep_plans(app.engine, app.policy, day, plan_name=plan, actor=actor)
+    retrying = task_run.run_count <= SWEEP_RETRIES  # recorded, and the secretariat told, on the last try only
+    [outcome] = sweep_plans(app.engine, app.policy, day, plan_name=plan, actor=actor, retrying=retrying)
     if isinstance(outcome.error, OperationalError):
         raise outcome.error
     logger = get_run_logger()

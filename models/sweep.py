@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from config.policy import Policy
@@ -105,13 +106,22 @@ def sweep_plans(
     plan_name: str | None = None,
     dry_run: bool = False,
     actor: str = "system:sweep",
+    retrying: bool = False,
 ) -> list[SweepOutcome]:
+    """`retrying`: the caller tries again on a database error that may pass (a Prefect task with retries
+    left), so such an error is not recorded, nor the secretariat told, until the last try."""
     with _collector_paused():
-        return _sweep_plans(engine, policy, as_of, plan_name, dry_run, actor)
+        return _sweep_plans(engine, policy, as_of, plan_name, dry_run, actor, retrying)
 
 
 def _sweep_plans(
-    engine: Engine, policy: Policy, as_of: date, plan_name: str | None, dry_run: bool, actor: str
+    engine: Engine,
+    policy: Policy,
+    as_of: date,
+    plan_name: str | None,
+    dry_run: bool,
+    actor: str,
+    retrying: bool = False,
 ) -> list[SweepOutcome]:
     outcomes, working = [], []
     with read_session(engine) as session:
@@ -119,7 +129,7 @@ def _sweep_plans(
         for plan in plans:
             outcome = SweepOutcome(plan.name, as_of, None)
             outcomes.append(outcome)
-            with _failure_domain(engine, plan, outcome, dry_run, actor):
+            with _failure_domain(engine, plan, outcome, dry_run, actor, retrying):
                 plan_policy = policy.for_plan(plan.name)
                 calendar = calendar_for(plan, plan_policy)
                 outcome.holiday = _not_working(calendar, as_of)
@@ -138,7 +148,7 @@ def _sweep_plans(
         batch = working[start : start + PLANS_PER_READ]
         snapshots = _read_snapshots(engine, [plan for plan, *_ in batch], people)
         for plan, plan_policy, calendar, outcome in batch:
-            with _failure_domain(engine, plan, outcome, dry_run, actor):
+            with _failure_domain(engine, plan, outcome, dry_run, actor, retrying):
                 _sweep_plan(
                     engine,
                     plan,
@@ -157,16 +167,16 @@ def _sweep_plans(
 
 @contextmanager
 def _failure_domain(
-    engine: Engine, plan: Plan, outcome: SweepOutcome, dry_run: bool, actor: str
+    engine: Engine, plan: Plan, outcome: SweepOutcome, dry_run: bool, actor: str, retrying: bool
 ) -> Iterator[None]:
     """Whatever one plan's sweep raises stops that plan only: its transaction has rolled back by the time
-    this runs; the failure is recorded in a transaction of its own (not by a dry run, which changes nothing)
-    and the loop goes on to the next plan."""
+    this runs; the failure is recorded in a transaction of its own (not by a dry run, which changes nothing,
+    nor for a passing database error the caller will try again) and the loop goes on to the next plan."""
     try:
         yield
     except Exception as exc:
         outcome.error, outcome.failure = exc, one_line(exc)
-        if dry_run:
+        if dry_run or (retrying and isinstance(exc, OperationalError)):
             return
         try:
             record_failure(engine, plan.name, key_of(plan), exc, outcome.as_of, actor)

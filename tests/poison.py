@@ -16,20 +16,30 @@ CREATE TRIGGER poison BEFORE INSERT ON notice
 WHEN NEW.plan = '{plan}' AND NEW.kind <> 'SweepFailed'
 BEGIN SELECT RAISE(ABORT, '{refusal}'); END
 """
+# A passing database error (an OperationalError): PostgreSQL's serialization failure; on SQLite an integer
+# overflow, the one OperationalError a trigger raises only for the rows it is meant for.
+_SQLITE_PASSING = """
+CREATE TRIGGER poison BEFORE INSERT ON notice
+WHEN NEW.plan = '{plan}' AND NEW.kind <> 'SweepFailed'
+BEGIN SELECT abs(-9223372036854775808); END
+"""
 _POSTGRES = """
 CREATE OR REPLACE FUNCTION poison() RETURNS trigger AS $$
 BEGIN
-  IF NEW.plan = '{plan}' AND NEW.kind <> 'SweepFailed' THEN RAISE EXCEPTION '{refusal}'; END IF;
+  IF NEW.plan = '{plan}' AND NEW.kind <> 'SweepFailed' THEN
+    RAISE EXCEPTION '{refusal}' USING ERRCODE = '{code}';
+  END IF;
   RETURN NEW;
 END $$ LANGUAGE plpgsql;
 CREATE TRIGGER poison BEFORE INSERT ON notice FOR EACH ROW EXECUTE FUNCTION poison();
 """
 
 
-def install(engine: Engine, plan: str) -> None:
-    sql = _POSTGRES if engine.dialect.name == "postgresql" else _SQLITE
+def install(engine: Engine, plan: str, passing: bool = False) -> None:
+    sql = _POSTGRES if engine.dialect.name == "postgresql" else (_SQLITE_PASSING if passing else _SQLITE)
+    code = "40001" if passing else "P0001"  # serialization failure, or a plain raise_exception
     with engine.begin() as conn:
-        conn.exec_driver_sql(sql.format(plan=plan, refusal=REFUSAL))
+        conn.exec_driver_sql(sql.format(plan=plan, refusal=REFUSAL, code=code))
 
 
 def remove(engine: Engine) -> None:
@@ -44,8 +54,8 @@ def _pg(engine: Engine) -> bool:
 
 
 @contextmanager
-def poisoned(engine: Engine, plan: str) -> Iterator[None]:
-    install(engine, plan)
+def poisoned(engine: Engine, plan: str, passing: bool = False) -> Iterator[None]:
+    install(engine, plan, passing)
     try:
         yield
     finally:

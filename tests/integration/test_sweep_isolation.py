@@ -170,3 +170,19 @@ def test_a_plan_whose_calendar_cannot_be_built_fails_alone(three_plans: Engine) 
     [(kind, data)] = _events(three_plans, POISONED)
     assert (kind, data["error"], data["notice_queued"]) == ("SweepFailed", "InvalidValue", True)
     assert verify_database(three_plans).ok
+
+
+def test_a_passing_database_error_is_left_to_the_retry_until_the_last_try(three_plans: Engine) -> None:
+    # A Prefect task with retries left sweeps with retrying=True: a serialization failure or a missing
+    # table may pass by itself, so nothing is recorded and nobody is told until the last try.
+    with poisoned(three_plans, POISONED, passing=True):
+        early_run = sweep_plans(three_plans, POLICY, MONDAY, retrying=True)
+        failed = [o for o in early_run if o.failed]
+        assert [o.plan for o in failed] == [POISONED], [(o.plan, o.failure) for o in early_run]
+        early = failed[0]
+        assert isinstance(early.error, sa.exc.OperationalError)
+        assert _events(three_plans, POISONED) == [] and _notices(three_plans, POISONED) == []
+        [last] = [o for o in sweep_plans(three_plans, POLICY, MONDAY) if o.failed]
+    assert last.plan == POISONED
+    assert [k for k, _ in _events(three_plans, POISONED)] == ["SweepFailed"]
+    assert [n.kind for n in _notices(three_plans, POISONED)] == ["SweepFailed"]
