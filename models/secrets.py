@@ -15,6 +15,14 @@ REDACTED = "(redacted)"
 # Characters that end or split the user information of a URL unless percent-encoded (RFC 3986).
 _DELIMITERS = frozenset("/?#@[]")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_URL_IN_TEXT = re.compile(r"\b([a-z][a-z0-9+.-]*)://\S+", re.IGNORECASE)
+_SIGNATURE = re.compile(r"\b(sig=)[^&\s\"']+")
+
+
+def redact_text(text: str) -> str:
+    """Free text, such as an exception's message, with every URL in it cut to its scheme and any stray
+    Workflows signature removed: a message may quote a URL with a password in it, ambiguous or not."""
+    return _SIGNATURE.sub(rf"\1{REDACTED}", _URL_IN_TEXT.sub(rf"\1://{REDACTED}", text))
 
 
 def ambiguous_userinfo(url: str) -> bool:

@@ -9,7 +9,6 @@ read from the ledger alone (by `doctor`) without an event for every healthy swee
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -25,12 +24,11 @@ from models.errors import LineOfSightError
 from models.ledger import Event, decode_data, record
 from models.outbox import Channel, Notice, existing_keys
 from models.rules import sweep_failed_notice
+from models.secrets import redact_text
 from models.snapshot import board_secretariat
 
 SWEEP_FAILED = "SweepFailed"
 SWEEP_RECOVERED = "SweepRecovered"
-# Any URL in an error's text may carry a secret (an SMTP password, a Workflows URL's signature).
-_URL = re.compile(r"\b([a-z][a-z0-9+.-]*)://\S+", re.IGNORECASE)
 
 
 def one_line(exc: BaseException) -> str:
@@ -39,7 +37,7 @@ def one_line(exc: BaseException) -> str:
     statement and its parameters, which may hold anybody's data."""
     cause = getattr(exc, "orig", None)
     text = str(cause if cause is not None else exc).strip()
-    line = _URL.sub(r"\1://(redacted)", text.splitlines()[0] if text else "").strip()
+    line = redact_text(text.splitlines()[0] if text else "").strip()
     return f"{type(exc).__name__}: {line}"[:300] if line else type(exc).__name__
 
 

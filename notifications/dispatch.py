@@ -32,6 +32,7 @@ from models.db import unit_of_work
 from models.ledger import Event, record_many
 from models.outbox import Channel, Notice, NoticeStatus
 from models.people import teams_urls
+from models.secrets import redact_text
 from notifications.messages import Digest, PendingNotice, build_digests, decode_payload
 from notifications.pack_mail import (
     PackDigest,
@@ -326,15 +327,13 @@ def _remember(engine: Engine, digests: list[Digest]) -> None:
 # What a digest became: an email, a card, or the reason it could not be built.
 Rendered = tuple[str, Any]
 
+
 # What may carry a secret in an exception's text: a Workflows URL's signature, a URL's user information.
-_SECRETS = re.compile(r"(sig=)[^&\s\"']+|(//)[^/@\s]+@")
-
-
 def _reason(what: str, exc: BaseException) -> str:
     """One line for `last_error` and the ledger: what failed, the exception's class and first line, with
     anything that looks like a secret taken out."""
     first = (str(exc).strip().splitlines() or [""])[0]
-    text = _SECRETS.sub(lambda m: f"{m.group(1)}(redacted)" if m.group(1) else "//", first)
+    text = redact_text(first)
     return f"{what}: {type(exc).__name__}{': ' if text else ''}{text}"[:300]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from models.errors import ConfigurationError
-from models.secrets import ambiguous_userinfo
+from models.secrets import ambiguous_userinfo, redact_text
 from notifications.transport import Delivery
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
@@ -181,7 +181,7 @@ class SmtpTransport:
             )
         except Exception as exc:  # smtplib's TypeError for an address it cannot encode, say: this one only
             self._drop()
-            first = (str(exc).splitlines() or [""])[0][:200]
+            first = redact_text((str(exc).splitlines() or [""])[0])[:200]
             error = f"the message cannot be sent: {type(exc).__name__}: {first}"
             return Delivery(ok=False, transient=False, error=error)
         if refused:

@@ -112,3 +112,17 @@ def test_a_percent_encoded_password_signs_in_and_failures_keep_the_user_informat
     assert any(errors) and any("NoticeFailed" in b or "authentication" in b for b in bodies)
     _shown_nowhere("Spring/2025@", *errors, *bodies)
     _shown_nowhere(password, *errors, *bodies)
+
+
+def test_no_message_the_service_writes_repeats_a_password_in_an_error() -> None:
+    """An exception quoting the ambiguous URL (a transport's, a driver's): `last_error`, the ledger and the
+    sweep-failure reason all pass it through one redactor, which keeps nothing of the URL but its scheme."""
+    from models.secrets import redact_text
+    from models.sweep_failures import one_line
+    from notifications.dispatch import _reason
+
+    url = "smtp+starttls://alice:2024/Winter!@mail.example.org:587"
+    error = RuntimeError(f"cannot reach {url} (https://x.example/flow?api-version=1&sig=SECRETSIG)")
+    for line in (redact_text(str(error)), _reason("could not send", error), one_line(error)):
+        assert "Winter" not in line and "alice" not in line and "SECRETSIG" not in line, line
+        assert "smtp+starttls://(redacted)" in line
