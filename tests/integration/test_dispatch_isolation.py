@@ -218,3 +218,14 @@ def test_healthy_notices_go_the_same_morning_among_poisoned_ones(engine: Engine,
         ]
     assert {f["dedupe_key"] for f in failed} == {found[ref].dedupe_key for ref in expected}
     assert verify_database(engine).ok
+
+
+def test_the_dead_notices_of_an_old_bad_address_can_be_found_by_it(engine: Engine, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    queue(engine, [(ZERO_WIDTH, "REF-old", {})], MORNING)
+    env = {"LINEOFSIGHT_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    result = CliRunner().invoke(app, ["outbox", "--recipient", ZERO_WIDTH], env=env)
+    assert result.exit_code == 0 and "REF-old" in result.output, result.output
