@@ -146,7 +146,7 @@ _COLUMNS = ("seq", "at", "actor", "kind", "plan", "ref", "prev_hash", "hash", "b
 # large batch through `append` goes through the driver's executemany instead.
 SMALL_BATCH = 20
 # On PostgreSQL every batch goes in as multi-row INSERTs of up to this many rows (9,000 parameters, well
-# inside its 65,535): the ledger's chain check (migration 0005) runs once per statement, so a batch of
+# inside its 65,535): the ledger's chain check (migration 0007) runs once per statement, so a batch of
 # 10,000 is checked ten times, not ten thousand.
 LARGE_BATCH = 1000
 # Taken before the head is read, as a statement of its own: a statement's snapshot is taken when it starts,
