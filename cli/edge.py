@@ -67,7 +67,12 @@ def translate(exc: Exception) -> typer.Exit:
     if isinstance(exc, OverflowError | ValueError):
         # The safety net for a value typed on the command line that no check caught first (a date past the
         # calendar's end, a number too large, a NUL byte in a path): bad input, said as such, not a crash.
-        return _fail(f"Invalid value: {exc}. Check the values given to the command.", 2)
+        # A bug can raise these too: say how to tell the two apart rather than hide it.
+        return _fail(
+            f"Invalid value: {exc}. Check the values given to the command; if they are right, run it again "
+            "with --debug and report it.",
+            2,
+        )
     return _fail(
         f"Unexpected {type(exc).__name__}: {exc}. Run the command again with --debug for details, "
         "and report it if it persists.",
