@@ -4,13 +4,12 @@ so a value the database could not hold is a usage error (exit 2) before anything
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 import typer
 
 from models.errors import InvalidValue
-from models.text_rules import describe, email_address, name
+from models.text_rules import email_address, name, token
 
 # Ids are INTEGER columns: 32 bits on PostgreSQL. A larger number is no id at all ("integer out of range"
 # from the database, an OverflowError from SQLite's driver past 64 bits).
@@ -26,11 +25,8 @@ def record_id(help: str) -> Any:
 def checked_actor(value: str) -> str:
     """`--by`: who did it, as the ledger records it: an email address, or a name such as `system:operator`.
     Never blank, never a hidden character or a new line (the ledger's header is one line)."""
-    hidden = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf")), None)
-    if hidden is not None:
-        expected = f"a name or email address without control characters (found {describe(hidden)})"
-        raise typer.BadParameter(str(InvalidValue("--by", value, expected)))
     try:
+        token(value, "--by", "a name or email address")
         if "@" in value:
             return email_address(value, "--by")
         actor = name(value, "--by")

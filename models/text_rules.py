@@ -58,6 +58,17 @@ def name(value: str, field: str) -> str:
     return text
 
 
+def token(value: str, field: str, expected: str) -> str:
+    """A value of one line meant for a machine (a vocabulary word, a time zone, a link, an actor): no
+    control, format (zero-width, bidi) or surrogate character at all."""
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Cs")), None)
+    if bad is not None:
+        raise InvalidValue(
+            field, value, f"{expected} without control or hidden characters (found {describe(bad)})"
+        )
+    return value
+
+
 def free_text(value: str, field: str, max_length: int | None = None) -> str:
     """Commentary, titles, notes: kept exactly as written (new lines and tabs welcome), but no control
     characters (a vertical tab pasted from Word breaks every spreadsheet writer) and no bidi controls."""

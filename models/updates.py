@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -17,7 +16,7 @@ from models.ledger import Event, record
 from models.lookup import find_item, find_person
 from models.plan import Action, Milestone, Update
 from models.plan_spec import UpdateSpec
-from models.text_rules import code, email_address, free_text
+from models.text_rules import code, email_address, free_text, token
 from models.vocab import RAG, Status, within_window
 
 MAX_NOTE = 10_000
@@ -28,8 +27,8 @@ def checked(spec: UpdateSpec) -> UpdateSpec:
     the workbook import refuses in a note, an update refuses too, so no export ever meets it."""
     evidence = spec.evidence_url
     if evidence is not None:
-        evidence = free_text(evidence, "evidence link").strip()
-        if any(c.isspace() or unicodedata.category(c) == "Cf" for c in evidence):
+        evidence = token(evidence, "evidence link", "one web address").strip()
+        if any(c.isspace() for c in evidence):
             raise InvalidValue("evidence link", spec.evidence_url, "one web address, without spaces")
     if spec.at is not None:
         within_window(spec.at.date(), "time of the update", spec.at.isoformat())

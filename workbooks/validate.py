@@ -7,7 +7,6 @@ at the first one, so a secretariat can fix a whole workbook in one pass.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -95,11 +94,7 @@ def _fits(text: str, column: Column) -> str:
 
 def _text(value: Any, column: Column) -> str:
     """Text for a vocabulary, a time zone or a link: no control or hidden characters at all."""
-    text = _cell_text(value, column)
-    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Cs")), None)
-    if bad is not None:
-        raise ValueError(f"no control or hidden characters in {column.name} (found U+{ord(bad):04X})")
-    return text
+    return text_rules.token(_cell_text(value, column), column.name, f"a value in {column.name}")
 
 
 def _day(value: Any, column: Column) -> date:
