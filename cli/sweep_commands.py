@@ -122,15 +122,13 @@ def sweep_moment(text: str, timezone: str) -> datetime:
     """The instant `--as-of` names, within the date window: `11/12/2017` is day first, as everywhere else in
     the product (and midnight there); an ISO date or time goes to the calendar's parser."""
     from models.calendar import parse_moment
-    from models.vocab import parse_day, within_window
+    from models.vocab import parse_day
 
     if not text.strip():
         raise InvalidValue("--as-of", text, AS_OF_EXAMPLES)
     if "/" in text:
         return datetime.combine(parse_day(text, "--as-of"), time(0), tzinfo=ZoneInfo(timezone))
-    moment = parse_moment(text, timezone)
-    within_window(moment.date(), "--as-of", text)
-    return moment
+    return parse_moment(text, timezone)  # within the window too
 
 
 def _to(decision: Decision) -> str:
