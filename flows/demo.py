@@ -138,6 +138,9 @@ def _last_day_through_prefect(app: App) -> list[dict[str, object]]:
     os.environ.setdefault("PREFECT_HOME", str(Path(app.settings.outbox_dir).parent / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The temporary server migrates a new database first: on a busy 2-core machine that took longer than
+    # Prefect's default 20 s wait, and `make demo` ended in "Timed out ... ephemeral Prefect API server".
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # The flow builds its own App from the environment: point it at the demo's database and outbox.
     demo_env = {
         "LINEOFSIGHT_DATABASE_URL": app.settings.database_url,
