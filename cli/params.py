@@ -4,6 +4,7 @@ so a value the database could not hold is a usage error (exit 2) before anything
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -39,3 +40,45 @@ def checked_actor(value: str) -> str:
 
 def actor_option(default: str, help: str) -> Any:
     return typer.Option(default, "--by", help=help, callback=checked_actor)
+
+
+FORCE_HELP = "Overwrite the file if it already exists."
+
+
+def force_option() -> Any:
+    return typer.Option(False, "--force", help=FORCE_HELP)
+
+
+def _suffixes(path: Path, suffixes: tuple[str, ...], what: str) -> None:
+    if suffixes and path.suffix.lower() not in suffixes:
+        expected = " or ".join(suffixes)
+        found = path.suffix or "no extension"
+        raise typer.BadParameter(f"{path}: {what} must end in {expected} (found {found})")
+
+
+def output_file(
+    path: Path, *, suffixes: tuple[str, ...] = (), force: bool = False, what: str = "the file"
+) -> Path:
+    """A file a command is about to write: its folder exists, its extension says what it holds, and an
+    existing file is kept unless the user said `--force`. Every command that writes a file calls this first,
+    so a typo never costs a filled-in workbook or an export."""
+    _suffixes(path, suffixes, what)
+    if path.is_dir():
+        raise typer.BadParameter(
+            f"{path} is a folder; give a file name, e.g. {path / ('plan' + (suffixes or ('.out',))[0])}"
+        )
+    if not path.parent.is_dir():
+        raise typer.BadParameter(f"{path}: the folder {path.parent} does not exist")
+    if path.exists() and not force:
+        raise typer.BadParameter(f"{path} already exists; use --force to overwrite it")
+    return path
+
+
+def input_file(path: Path, *, suffixes: tuple[str, ...] = (), what: str = "the file") -> Path:
+    """A file a command reads: it exists, is a file, and has an extension the command understands."""
+    if not path.exists():
+        raise typer.BadParameter(f"{path} does not exist")
+    if path.is_dir():
+        raise typer.BadParameter(f"{path} is a folder, not a file")
+    _suffixes(path, suffixes, what)
+    return path
