@@ -5,31 +5,50 @@ audience. Every added or changed row writes a ledger event with the fields befor
 date is a re-baseline (the original is kept, the count goes up, the reason is recorded). Items missing from
 the workbook are listed, and with `prune` cancelled, never deleted. A first import is the same code path
 against an empty plan.
+
+Who owns which field: the workbook owns an item's structure (title, area, owner, dates, exempt, notes,
+milestone dependencies); owners' updates own its progress (PROGRESS below). The workbook's progress applies
+to a new item, to an item no one has updated, and to an item whose workbook `last_update` is later than the
+day of its latest update. Otherwise an owner's update is newer than what the workbook says: the stored
+progress is kept and the difference is a conflict, listed in the report and the ledger (`ProgressKept`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from models.calendar import local_date
 from models.columns import key_of
 from models.errors import BadInput
 from models.ledger import Event, record_many
 from models.meetings import Board, BoardMember, Meeting
 from models.outbox import cancel_pending
 from models.people import Person, organisation_key
-from models.plan import Action, Area, Milestone, MilestoneDependency, Plan
+from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
 from models.plan_spec import PlanSpec
 from models.secrets import STORED, redact_url
 from models.vocab import Status
 
 SECRET_FIELDS = {"teams_url"}
+# The fields an owner's update sets: the workbook's value never replaces a newer update's.
+PROGRESS = ("status", "rag", "percent", "last_update_on")
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """An item whose stored progress (from an update newer than the workbook) was kept."""
+
+    ref: str
+    latest_update: date
+    kept: dict[str, Any]  # field -> the stored value, kept
+    workbook: dict[str, Any]  # field -> the workbook's value, not applied
 
 
 @dataclass
@@ -43,6 +62,7 @@ class ImportReport:
     rebaselined: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     @property
     def changes(self) -> int:
@@ -68,6 +88,7 @@ class _Importer:
         self.session, self.spec, self.actor, self.reasons = session, spec, actor, reasons
         self.events: list[Event] = []
         self.report = ImportReport(spec.name, created=False)
+        self.latest: dict[tuple[str, int], date] = {}  # ("a" or "m", item id) -> day of its latest update
 
     def event(self, kind: str, ref: str | None, data: dict[str, Any]) -> None:
         self.events.append(Event(kind, self.actor, self.spec.name, ref, data))
@@ -90,6 +111,31 @@ class _Importer:
             return True
         self.report.unchanged[what] += 1
         return False
+
+    def keep_progress(
+        self, item: Action | Milestone, fields: dict[str, Any], workbook_day: date | None
+    ) -> None:
+        """Drop from `fields` the progress an owner's newer update owns, listing each difference."""
+        latest = self.latest.get(("a" if isinstance(item, Action) else "m", key_of(item)))
+        if latest is None or (workbook_day is not None and workbook_day > latest):
+            return  # no update yet, or the workbook's progress is the newer: the workbook's applies
+        kept, workbook = {}, {}
+        for name in PROGRESS:
+            if name in fields:
+                value = fields.pop(name)
+                if _plain(getattr(item, name)) != _plain(value):
+                    kept[name], workbook[name] = _plain(getattr(item, name)), _plain(value)
+        if kept:
+            self.report.conflicts.append(Conflict(item.ref, latest, kept, workbook))
+            rule = "an owner's update is newer than the workbook's progress: the update's values are kept"
+            data = {
+                "key": item.ref,
+                "latest_update": latest.isoformat(),
+                "kept": kept,
+                "workbook": workbook,
+                "rule": rule,
+            }
+            self.event("ProgressKept", item.ref, data)
 
     def added(self, what: str, key: str, kind: str, ref: str | None, fields: dict[str, Any]) -> None:
         self.report.added[what].append(key)
@@ -131,6 +177,7 @@ def import_plan(
             None,
         )
     plan_id = key_of(plan)
+    job.latest = _latest_updates(session, plan_id, plan.timezone)
     people = _people(job)
     areas = _areas(job, plan_id, people)
     actions = _actions(job, plan_id, people, areas, prune)
@@ -148,11 +195,31 @@ def import_plan(
         "missing": {k: v for k, v in r.missing.items()},
         "rebaselined": r.rebaselined,
         "cancelled": r.cancelled,
+        "conflicts": [c.ref for c in r.conflicts],
     }
-    if job.events:  # an import that changes nothing leaves no trace, not even a new ledger head
+    # An import that changes nothing and keeps no newer update leaves no trace, not even a new ledger head.
+    if job.events:
         job.events.insert(0, Event("PlanImported", actor, spec.name, None, summary))
         record_many(session, job.events)
     return r
+
+
+def _latest_updates(session: Session, plan_id: int, timezone: str) -> dict[tuple[str, int], date]:
+    """The day (in the plan's zone) of each item's latest update, by ("a", action id) or ("m", its id)."""
+    rows = session.execute(
+        sa.select(col(Update.action_id), col(Update.milestone_id), sa.func.max(col(Update.at)))
+        .where(col(Update.plan_id) == plan_id)
+        .group_by(col(Update.action_id), col(Update.milestone_id))
+    )
+    latest: dict[tuple[str, int], date] = {}
+    for action_id, milestone_id, at in rows:
+        if isinstance(at, str):  # SQLite's MAX() hands back the stored text
+            at = datetime.fromisoformat(at)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)  # stored in UTC
+        key = ("a", action_id) if action_id is not None else ("m", milestone_id)
+        latest[key] = local_date(at, timezone)
+    return latest
 
 
 def _referred(spec: PlanSpec) -> set[str]:
@@ -311,6 +378,7 @@ def _actions(
             shown.pop("area_id"), shown.pop("owner_id")
             job.added("actions", spec.ref, "ActionAdded", spec.ref, shown)
             continue
+        job.keep_progress(action, fields, spec.last_update)
         if action.current_due != spec.due:
             _rebaseline(job, action, spec.due)
         before_ids = {"area_id": action.area_id, "owner_id": action.owner_id}
@@ -409,6 +477,7 @@ def _milestones(
             }
             job.added("milestones", spec.ref, "MilestoneAdded", spec.ref, shown)
             continue
+        job.keep_progress(milestone, fields, None)
         job.apply("milestones", spec.ref, milestone, fields, "MilestoneChanged", spec.ref)
         current = links[key_of(milestone)]
         if current != wanted[key]:

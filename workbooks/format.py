@@ -36,6 +36,8 @@ class Column:
     help: str = ""
     max_length: int = 300
     export_only: bool = False  # written by the export for people to read; the import ignores it
+    choices: tuple[str, str] | None = None  # (sheet, column): the template offers that column's values
+    width: int | None = None  # characters; None: sized to the contents
 
     @property
     def header(self) -> str:
@@ -80,6 +82,10 @@ class Sheet:
 
 
 C = Column
+PERSON = ("People", "email")  # owners, leads, managers, deputies: drop-downs of the People sheet's emails
+AREA = ("Areas", "code")
+BOARD = ("Boards", "name")
+EXPORT_ONLY = "(export only; the import ignores it)"
 PLAN = Sheet(
     "Plan",
     (
@@ -106,8 +112,15 @@ PEOPLE = Sheet(
             Kind.EMAIL,
             help="Their manager: the next rung of the escalation ladder.",
             max_length=320,
+            choices=PERSON,
         ),
-        C("deputy_email", Kind.EMAIL, help="Who is told while they are away.", max_length=320),
+        C(
+            "deputy_email",
+            Kind.EMAIL,
+            help="Who is told while they are away.",
+            max_length=320,
+            choices=PERSON,
+        ),
         C("away_from", Kind.DATE, help="First day of an absence."),
         C("away_to", Kind.DATE, help="Last day of an absence."),
         C(
@@ -123,9 +136,9 @@ AREAS = Sheet(
     "Areas",
     (
         C("code", Kind.CODE, True, "A short code, e.g. MOQA.", 32),
-        C("name", Kind.NAME, True, "The improvement area.", 300),
+        C("name", Kind.NAME, True, "The improvement area.", 300, width=50),
         C("theme", Kind.TEXT, help="People, Practice or Performance.", max_length=64),
-        C("lead_email", Kind.EMAIL, help="The area's lead officer.", max_length=320),
+        C("lead_email", Kind.EMAIL, help="The area's lead officer.", max_length=320, choices=PERSON),
     ),
     help="The plan's improvement areas.",
 )
@@ -133,9 +146,9 @@ ACTIONS = Sheet(
     "Actions",
     (
         C("ref", Kind.CODE, True, "Unique reference, e.g. TAP-07.", 64),
-        C("title", Kind.TEXT, True, "What will be done.", 1000),
-        C("area", Kind.CODE, True, "The area's code (Areas sheet).", 32),
-        C("owner_email", Kind.EMAIL, True, "Who owns it (People sheet).", 320),
+        C("title", Kind.TEXT, True, "What will be done.", 1000, width=60),
+        C("area", Kind.CODE, True, "The area's code (Areas sheet).", 32, choices=AREA),
+        C("owner_email", Kind.EMAIL, True, "Who owns it (People sheet).", 320, choices=PERSON),
         C("due", Kind.DATE, True, "Due date. Changing it later is a re-baseline: the original is kept."),
         C("start", Kind.DATE, help="Start date."),
         C("status", Kind.STATUS, help="not started, in progress, complete, closed, deferred or cancelled."),
@@ -148,9 +161,36 @@ ACTIONS = Sheet(
             help="Date of the owner's last update, for plans that arrive mid-flight.",
         ),
         C("rebaseline_reason", Kind.TEXT, help="Why the due date changed (when it did).", max_length=1000),
-        C("notes", Kind.TEXT, help="Anything else.", max_length=4000),
-        C("original_due", Kind.DATE, help="(export only) The first due date.", export_only=True),
-        C("rebaselined", Kind.INT, help="(export only) How many times the due date moved.", export_only=True),
+        C("notes", Kind.TEXT, help="Anything else.", max_length=4000, width=40),
+        C("original_due", Kind.DATE, help=f"{EXPORT_ONLY} The first due date.", export_only=True),
+        C(
+            "rebaselined",
+            Kind.INT,
+            help=f"{EXPORT_ONLY} How many times the due date moved.",
+            export_only=True,
+        ),
+        C(
+            "derived_rag",
+            Kind.TEXT,
+            help=f"{EXPORT_ONLY} The RAG the service derives on the export's day, as packs print it: red "
+            "when overdue or reported red, amber when behind near the due date, re-baselined or stale, "
+            "otherwise green; complete, deferred or cancelled for items no longer open.",
+            export_only=True,
+        ),
+        C(
+            "escalation_level",
+            Kind.INT,
+            help=f"{EXPORT_ONLY} The open escalation's level: 2 the owner's manager, 3 the board; "
+            "empty when none is open.",
+            export_only=True,
+        ),
+        C(
+            "working_days_overdue",
+            Kind.INT,
+            help=f"{EXPORT_ONLY} Working days past the due date on the export's day (0 when not overdue; "
+            "empty when no longer open).",
+            export_only=True,
+        ),
     ),
     help="Every action of the plan.",
 )
@@ -158,11 +198,23 @@ MILESTONES = Sheet(
     "Milestones",
     (
         C("ref", Kind.CODE, True, "Unique reference, e.g. MS-03.", 64),
-        C("title", Kind.TEXT, True, "The dated commitment.", 1000),
+        C("title", Kind.TEXT, True, "The dated commitment.", 1000, width=60),
         C("due", Kind.DATE, True, "Its date."),
-        C("owner_email", Kind.EMAIL, True, "Who owns it (People sheet).", 320),
+        C("owner_email", Kind.EMAIL, True, "Who owns it (People sheet).", 320, choices=PERSON),
         C("depends_on", Kind.REFS, help="Action refs it depends on, separated by ; or ,", max_length=4000),
         C("status", Kind.STATUS, help="not started, in progress, complete, closed, deferred or cancelled."),
+        C(
+            "escalation_level",
+            Kind.INT,
+            help=f"{EXPORT_ONLY} The open escalation's level (3: the board); empty when none is open.",
+            export_only=True,
+        ),
+        C(
+            "working_days_overdue",
+            Kind.INT,
+            help=f"{EXPORT_ONLY} Working days past its date on the export's day (empty when no longer open).",
+            export_only=True,
+        ),
     ),
     required=False,
     help="Dated commitments and the actions they depend on.",
@@ -170,9 +222,16 @@ MILESTONES = Sheet(
 BOARDS = Sheet(
     "Boards",
     (
-        C("name", Kind.NAME, True, "The board, e.g. Improvement Board.", 200),
-        C("secretariat_email", Kind.EMAIL, True, "Who receives escalations and builds the pack.", 320),
-        C("chair_email", Kind.EMAIL, help="The chair.", max_length=320),
+        C("name", Kind.NAME, True, "The board, e.g. Improvement Board.", 200, width=40),
+        C(
+            "secretariat_email",
+            Kind.EMAIL,
+            True,
+            "Who receives escalations and builds the pack.",
+            320,
+            choices=PERSON,
+        ),
+        C("chair_email", Kind.EMAIL, help="The chair.", max_length=320, choices=PERSON),
         C("members", Kind.EMAILS, help="Members' emails separated by ;", max_length=4000),
         C("teams_url", Kind.URL, help="The board's Teams Workflows URL. Keep it private.", max_length=2000),
     ),
@@ -182,9 +241,15 @@ BOARDS = Sheet(
 MEETINGS = Sheet(
     "Meetings",
     (
-        C("board", Kind.NAME, True, "The board's name (Boards sheet).", 200),
+        C("board", Kind.NAME, True, "The board's name (Boards sheet).", 200, choices=BOARD, width=40),
         C("date", Kind.DATE, True, "The meeting's date."),
-        C("theme_area", Kind.CODE, help="The area code of the theme or deep dive.", max_length=32),
+        C(
+            "theme_area",
+            Kind.CODE,
+            help="The area code of the theme or deep dive.",
+            max_length=32,
+            choices=AREA,
+        ),
         C("audience", Kind.AUDIENCE, help="board (default), scrutiny or public."),
     ),
     required=False,

@@ -3,25 +3,41 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from models.calendar import WorkingCalendar, local_date
 from models.columns import key_of
 from models.db import unit_of_work
+from models.escalations import Escalation
 from models.ledger import Head, format_at, head
 from models.lookup import find_plan
 from models.meetings import Board, BoardMember, Meeting
 from models.people import Person, organisation_key
 from models.plan import Action, Area, Milestone, MilestoneDependency, Update
 from models.plan_import import ImportReport, import_plan
+from models.rules import derived_rag
 from models.secrets import STORED
+from models.snapshot import ItemView
+from models.vocab import ItemKind, Status
+from models.words import plural
 from workbooks.reader import read_workbook
 from workbooks.validate import validate
+
+if TYPE_CHECKING:
+    from config.policy import Policy
+
+Say = Callable[[str], None]  # tells the person waiting what the import is doing (a progress line)
+
+
+def _quiet(_: str) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -39,7 +55,13 @@ def _digest(path: Path) -> str:
 
 
 def import_workbook(
-    engine: Engine, path: Path, *, actor: str, dry_run: bool = False, prune: bool = False
+    engine: Engine,
+    path: Path,
+    *,
+    actor: str,
+    dry_run: bool = False,
+    prune: bool = False,
+    say: Say = _quiet,
 ) -> ImportOutcome:
     with Session(engine) as session:
 
@@ -50,7 +72,11 @@ def import_workbook(
 
         # The raw cells are dropped as soon as they are validated: on a plan of 100,000 actions they are
         # half of the import's memory, and nothing after validation reads them.
-        valid = validate(read_workbook(path), known)
+        say(f"Reading {path.name}")
+        raw = read_workbook(path, say)
+        say(f"Checking {plural(sum(len(s.cells) for s in raw.sheets.values()), 'row')}")
+        valid = validate(raw, known)
+    say(f"Applying {plural(len(valid.plan.actions) + len(valid.plan.milestones), 'item')}")
     source = {"file": path.name, "sha256": _digest(path)}
     # A dry run does everything a real import does, inside a transaction it then rolls back.
     with unit_of_work(engine, rollback=dry_run) as session:
@@ -65,9 +91,18 @@ def import_workbook(
     return ImportOutcome(report, valid.warnings + report.warnings, dry_run)
 
 
-def export_workbook(engine: Engine, path: Path, plan_name: str | None) -> Head | None:
+def export_workbook(
+    engine: Engine,
+    path: Path,
+    plan_name: str | None,
+    *,
+    as_of: date | None = None,
+    policy: Policy | None = None,
+) -> Head | None:
     """The plan in the import format (importing it back changes nothing), plus an Updates sheet. Secret
-    URLs are written as "(stored)": the import keeps what is stored."""
+    URLs are written as "(stored)": the import keeps what is stored. The export-only columns (derived RAG,
+    escalation level, working days overdue) are as of `as_of` (default: today in the plan's zone), by
+    `policy` (default: the policy file's)."""
     from workbooks.writer import write_export
 
     with Session(engine) as session:
@@ -112,6 +147,19 @@ def export_workbook(engine: Engine, path: Path, plan_name: str | None) -> Head |
                 select(Update).where(Update.plan_id == plan.id).order_by(col(Update.at), col(Update.id))
             )
         )
+        levels = _open_levels(session, key_of(plan))
+    calendar = WorkingCalendar(plan.nation)
+    day = as_of or local_date(datetime.now(UTC), plan.timezone)
+    if policy is None:
+        from config.policy import load_policy
+
+        policy = load_policy()
+
+    def overdue(due: date, status: Status) -> int | None:
+        return None if status.is_done or status in SET_ASIDE else max(0, -calendar.count_between(day, due))
+
+    def level(kind: str, ref: str, due: date) -> int | None:
+        return levels.get((kind, ref, due))
 
     def email(person_id: int | None) -> str | None:
         return people[person_id].email if person_id is not None else None
@@ -151,6 +199,9 @@ def export_workbook(engine: Engine, path: Path, plan_name: str | None) -> Head |
                 a.notes,
                 a.original_due,
                 a.rebaseline_count,
+                _derived_rag(a, calendar, day, policy),
+                level(ItemKind.ACTION.value, a.ref, a.current_due),
+                overdue(a.current_due, a.status),
             ]
             for a in actions
         ],
@@ -162,6 +213,8 @@ def export_workbook(engine: Engine, path: Path, plan_name: str | None) -> Head |
                 email(m.owner_id),
                 "; ".join(sorted(depends.get(m.id or 0, []))),
                 m.status.value,
+                level(ItemKind.MILESTONE.value, m.ref, m.due),
+                overdue(m.due, m.status),
             ]
             for m in milestones
         ],
@@ -205,9 +258,50 @@ def export_workbook(engine: Engine, path: Path, plan_name: str | None) -> Head |
         "(check it with: lineofsight audit verify --head SEQ:HASH).",
         "Import this workbook back with `lineofsight import`: unchanged rows change nothing.",
         "Teams URLs are secrets and are written as (stored): the import keeps the stored value.",
+        f"derived_rag, escalation_level and working_days_overdue are as of {day:%d/%m/%Y}, for reading: "
+        "the import ignores them.",
+        "On re-import the workbook's progress (status, RAG, percent, last update) applies only where no "
+        "owner's update is newer; each such difference is listed and the update's values are kept.",
     ]
     write_export(path, sheets, update_rows, intro)
     return anchor
+
+
+SET_ASIDE = (Status.DEFERRED, Status.CANCELLED)
+
+
+def _open_levels(session: Session, plan_id: int) -> dict[tuple[str, str, date], int]:
+    """The level of each item's open escalation, by (kind, ref, due date it belongs to)."""
+    levels: dict[tuple[str, str, date], int] = {}
+    for e in session.exec(
+        select(Escalation).where(Escalation.plan_id == plan_id, col(Escalation.closed_on).is_(None))
+    ):
+        key = (e.item_kind, e.item_ref, e.due)
+        levels[key] = max(levels.get(key, 0), e.level)
+    return levels
+
+
+def _derived_rag(a: Action, calendar: WorkingCalendar, as_of: date, policy: Policy) -> str:
+    """The RAG a pack would print for the action on `as_of` (models.rules.derived_rag)."""
+    if a.status in SET_ASIDE:
+        return a.status.value
+    view = ItemView(
+        ItemKind.ACTION,
+        a.ref,
+        a.title,
+        "",
+        a.current_due,
+        a.status,
+        original_due=a.original_due,
+        rebaseline_count=a.rebaseline_count,
+        rag=a.rag,
+        percent=a.percent,
+        last_update=a.last_update_on,
+        start=a.start,
+    )
+    last = a.last_update_on or a.start
+    since = calendar.count_between(last, as_of) if last and last <= as_of else None
+    return derived_rag(view, calendar.working_days_to_due(as_of, a.current_due), since, policy)
 
 
 def _people_of(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,11 @@ MAX_MEMBERS = 1_000
 ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 MAX_CSV_MB = 64  # each CSV file
 MAX_CSV_LINE_CHARS = 1_000_000  # one line of a CSV file (a row of the plan is a few hundred)
+SAY_EVERY = 1_000  # rows between two progress lines
+
+
+def _quiet(_: str) -> None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)  # one per cell of a sheet: 1.3 million for 100,000 actions
@@ -76,7 +81,9 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _take(book: RawWorkbook, sheet: Sheet, label: str, rows: Any, letters: bool) -> None:
+def _take(
+    book: RawWorkbook, sheet: Sheet, label: str, rows: Any, letters: bool, say: Callable[[str], None]
+) -> None:
     """Map one sheet's header row to the format's columns, then collect its non-empty rows."""
     raw = RawSheet(sheet, label)
     header_row: list[Any] | None = None
@@ -116,6 +123,8 @@ def _take(book: RawWorkbook, sheet: Sheet, label: str, rows: Any, letters: bool)
                 cells[name] = Cell(where, value, fmt)
         if any(not _blank(c.value) for c in cells.values()):
             raw.cells.append((number, cells))
+        if number % SAY_EVERY == 0:
+            say(f"Reading {label}: {number:,} rows")
     if header_row is None:
         if sheet.required:
             book.problems.append(
@@ -132,17 +141,18 @@ def _take(book: RawWorkbook, sheet: Sheet, label: str, rows: Any, letters: bool)
     book.sheets[sheet.name] = raw
 
 
-def read_workbook(path: Path) -> RawWorkbook:
+def read_workbook(path: Path, say: Callable[[str], None] = _quiet) -> RawWorkbook:
+    """`say` hears how far the reading has got (every SAY_EVERY rows), for a progress line."""
     if not path.exists():
         raise ImportRejected(
             [Problem(str(path), None, None, None, None, "an existing .xlsx file or CSV folder")]
         )
     if path.is_dir():
-        return _read_csv_folder(path)
-    return _read_xlsx(path)
+        return _read_csv_folder(path, say)
+    return _read_xlsx(path, say)
 
 
-def _read_xlsx(path: Path) -> RawWorkbook:
+def _read_xlsx(path: Path, say: Callable[[str], None]) -> RawWorkbook:
     import openpyxl
 
     book = RawWorkbook(path.name, {}, [], [])
@@ -176,7 +186,7 @@ def _read_xlsx(path: Path) -> RawWorkbook:
                 # Read-only mode believes the sheet's own <dimension> and stops there: read every row.
                 worksheet.reset_dimensions()
             try:
-                _take(book, sheet, found, worksheet.iter_rows(), letters=True)
+                _take(book, sheet, found, worksheet.iter_rows(), letters=True, say=say)
             except Exception as exc:
                 expected = f"a readable sheet ({type(exc).__name__}: {exc})"
                 book.problems.append(Problem(path.name, found, None, None, None, expected))
@@ -239,7 +249,7 @@ def _csv_lines(path: Path) -> Iterator[str]:
             raise _CsvTrouble("a CSV file saved as UTF-8") from None
 
 
-def _read_csv_folder(folder: Path) -> RawWorkbook:
+def _read_csv_folder(folder: Path, say: Callable[[str], None]) -> RawWorkbook:
     book = RawWorkbook(folder.name, {}, [], [])
     files = {p.name.lower(): p for p in folder.iterdir() if p.suffix.lower() == ".csv"}
     for sheet in SHEETS:
@@ -257,7 +267,7 @@ def _read_csv_folder(folder: Path) -> RawWorkbook:
             continue
         # Streamed, never read whole: a file is checked line by line as its rows are taken.
         try:
-            _take(book, sheet, path.name, csv.reader(_csv_lines(path)), letters=False)
+            _take(book, sheet, path.name, csv.reader(_csv_lines(path)), letters=False, say=say)
         except _CsvTrouble as trouble:
             book.sheets.pop(sheet.name, None)
             book.problems.append(Problem(path.name, None, None, None, None, str(trouble)))

@@ -17,6 +17,7 @@ from models import text_rules
 from models.calendar import parse_nation
 from models.errors import InvalidValue
 from models.plan_spec import ActionSpec, AreaSpec, BoardSpec, MeetingSpec, MilestoneSpec, PersonSpec, PlanSpec
+from models.secrets import STORED
 from models.vocab import (
     Audience,
     parse_audience,
@@ -166,8 +167,10 @@ def _timezone(text: str) -> str:
 
 
 def _url(text: str) -> str:
+    if text.strip().lower() == STORED:
+        return STORED  # an export's placeholder for a secret: the import keeps the stored value
     if not re.match(r"^https://[^\s]+$", text.strip()):
-        raise ValueError("an https:// address")
+        raise ValueError(f"an https:// address, or {STORED} to keep the stored one")
     return text.strip()
 
 

@@ -38,7 +38,7 @@ def test_the_template_imports_as_it_is(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "plan.xlsx"
     write_template(path)
     outcome = import_workbook(engine, path, actor="secretariat@example.org")
-    assert outcome.report.created and outcome.report.added["actions"] == ["TAP-01"]
+    assert outcome.report.created and outcome.report.added["actions"] == ["EX-01"]
     with Session(engine) as session:
         action = session.exec(select(Action)).one()
     assert (action.percent, action.status, action.current_due) == (40, Status.IN_PROGRESS, date(2017, 9, 29))
@@ -50,7 +50,7 @@ def test_dry_run_changes_nothing(engine: Engine, tmp_path: Path) -> None:
     write_template(path)
     before = _counts(engine)
     outcome = import_workbook(engine, path, actor="x", dry_run=True)
-    assert outcome.dry_run and outcome.report.added["actions"] == ["TAP-01"]
+    assert outcome.dry_run and outcome.report.added["actions"] == ["EX-01"]
     assert _counts(engine) == before
 
 
@@ -87,7 +87,7 @@ def test_every_problem_is_listed_and_nothing_changes(engine: Engine, tmp_path: P
     sheets = template_rows(tmp_path)
     actions, people = sheets["Actions"], sheets["People"]
     good = actions[1]
-    actions.append(list(good))  # duplicate ref TAP-01 on row 3
+    actions.append(list(good))  # duplicate ref EX-01 on row 3
     bad = list(good)
     bad[column(actions, "ref")] = "TAP-02"
     bad[column(actions, "area")] = "NOPE"
@@ -161,11 +161,11 @@ def test_reimport_is_a_change_with_rebaselines(engine: Engine, tmp_path: Path) -
     outcome = import_workbook(
         engine, write_xlsx(tmp_path / "v2.xlsx", sheets), actor="secretariat@example.org"
     )
-    assert outcome.report.rebaselined == ["TAP-01"] and outcome.report.changed["actions"] == ["TAP-01"]
+    assert outcome.report.rebaselined == ["EX-01"] and outcome.report.changed["actions"] == ["EX-01"]
     with Session(engine) as session:
         action = session.exec(select(Action)).one()
         events = session.exec(
-            select(AuditEvent).where(AuditEvent.ref == "TAP-01").order_by(col(AuditEvent.seq))
+            select(AuditEvent).where(AuditEvent.ref == "EX-01").order_by(col(AuditEvent.seq))
         ).all()
     assert (action.original_due, action.current_due, action.rebaseline_count) == (
         date(2017, 9, 29),
@@ -194,7 +194,7 @@ def test_missing_items_are_listed_then_pruned_never_deleted(engine: Engine, tmp_
     assert pruned.report.cancelled == ["TAP-02"]
     with Session(engine) as session:
         statuses = {a.ref: a.status for a in session.exec(select(Action))}
-    assert statuses == {"TAP-01": Status.IN_PROGRESS, "TAP-02": Status.CANCELLED}
+    assert statuses == {"EX-01": Status.IN_PROGRESS, "TAP-02": Status.CANCELLED}
 
 
 def test_round_trip_changes_nothing(engine: Engine, tmp_path: Path) -> None:
@@ -229,7 +229,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text_and_round_trips(
         apply_update(
             session,
             UpdateSpec(
-                "TAP-01",
+                "EX-01",
                 by="owner@example.org",
                 note="@SUM(1+1)*cmd|' /C calc'!A0",
                 at=datetime(2017, 9, 20, 9, tzinfo=UTC),
