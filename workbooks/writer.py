@@ -43,7 +43,7 @@ MAX_VALIDATED_ROW = 20_000
 # template unedited, even into a database holding other plans, adds the example and changes nothing else.
 EXAMPLE_PLAN = "Example Improvement Plan"
 EXAMPLE: dict[str, list[Any]] = {
-    "Plan": [EXAMPLE_PLAN, "Example Council (example rows: change or delete them)", "ENG", "Europe/London"],
+    "Plan": [EXAMPLE_PLAN, "Example Council Children's Services", "ENG", "Europe/London"],
     "People": [
         "owner@example.org",
         "Head of Quality Assurance",
@@ -140,7 +140,8 @@ def _choices(column: Column) -> DataValidation | None:
     sheet_name, column_name = column.choices
     source = next(s for s in SHEETS if s.name == sheet_name)
     letter = get_column_letter(source.columns.index(source[column_name]) + 1)
-    where = f"{quote_sheetname(sheet_name)}!${letter}"
+    quoted = sheet_name if sheet_name.isalnum() else quote_sheetname(sheet_name)
+    where = f"{quoted}!${letter}"
     return DataValidation(
         type="list",
         formula1=f"OFFSET({where}$2,0,0,MAX(1,COUNTA({where}:${letter})-1),1)",

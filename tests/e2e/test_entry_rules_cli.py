@@ -48,17 +48,17 @@ def test_import_by_an_address_is_recorded_normalised(cli, tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     "args",
     [
-        ("update", "TAP-01", "--by", "owner@example.org", "--note", "pasted\x0bfrom Word"),
-        ("update", "TAP-01", "--by", "owner@example.org\u200b", "--note", "x"),
-        ("update", "TAP-01", "--by", "a\nb", "--note", "x"),
-        ("update", "TAP-01\u200b", "--by", "owner@example.org", "--note", "x"),
-        ("update", "TAP-01", "--by", "owner@example.org", "--evidence", "https://example.org/\u202ex"),
+        ("update", "EX-01", "--by", "owner@example.org", "--note", "pasted\x0bfrom Word"),
+        ("update", "EX-01", "--by", "owner@example.org\u200b", "--note", "x"),
+        ("update", "EX-01", "--by", "a\nb", "--note", "x"),
+        ("update", "EX-01\u200b", "--by", "owner@example.org", "--note", "x"),
+        ("update", "EX-01", "--by", "owner@example.org", "--evidence", "https://example.org/\u202ex"),
         ("meeting", "add", "--board", "Improvement Board", "--date", "9999-12-31"),
         ("meeting", "add", "--board", "Improvement\u200b Board", "--date", "2017-11-07"),
         ("meeting", "add", "--board", "Improvement Board", "--date", "2017-11-07", "--theme", "MOQ\u0410"),
         ("outbox", "retry", "1", "--by", "a\nb"),
         ("status", "--area", "MOQA\u200b"),
-        ("show", "TAP-01\u202e"),
+        ("show", "EX-01\u202e"),
     ],
 )
 def test_every_door_refuses_what_the_import_refuses(loaded, args: tuple[str, ...]) -> None:
@@ -69,5 +69,5 @@ def test_every_door_refuses_what_the_import_refuses(loaded, args: tuple[str, ...
 
 
 def test_full_width_ref_on_the_command_line_is_the_same_ref(loaded) -> None:
-    out = loaded("update", "TAP-\uff10\uff11", "--by", "OWNER@example.org", "--note", "on track").stdout
-    assert "TAP-01" in out
+    out = loaded("update", "EX-\uff10\uff11", "--by", "OWNER@example.org", "--note", "on track").stdout
+    assert "EX-01" in out

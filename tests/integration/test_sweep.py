@@ -127,14 +127,14 @@ def test_red_report_escalates_at_once(engine: Engine) -> None:
 def test_reassignment_withdraws_the_old_owners_notices(engine: Engine, tmp_path: Path) -> None:
     sheets = template_rows(tmp_path)
     import_workbook(engine, write_xlsx(tmp_path / "v1.xlsx", sheets), actor="x")
-    sweep_plans(engine, POLICY, D("2017-09-29"))  # TAP-01 is due that day: reminder to owner@
+    sweep_plans(engine, POLICY, D("2017-09-29"))  # EX-01 is due that day: reminder to owner@
     assert any(
         n.recipient == "owner@example.org" and n.status is NoticeStatus.PENDING for n in _notices(engine)
     )
     actions = sheets["Actions"]
     actions[1][column(actions, "owner_email")] = "director@example.org"
     import_workbook(engine, write_xlsx(tmp_path / "v2.xlsx", sheets), actor="x")
-    mine = [n for n in _notices(engine) if n.recipient == "owner@example.org" and n.item_refs == "TAP-01"]
+    mine = [n for n in _notices(engine) if n.recipient == "owner@example.org" and n.item_refs == "EX-01"]
     assert mine and all(n.status is NoticeStatus.CANCELLED for n in mine)
     with Session(engine) as session:
         change = session.exec(select(AuditEvent).where(AuditEvent.kind == "ActionChanged")).one()
