@@ -127,13 +127,14 @@ class _Importer:
                     kept[name], workbook[name] = _plain(getattr(item, name)), _plain(value)
         if kept:
             self.report.conflicts.append(Conflict(item.ref, latest, kept, workbook))
-            rule = "an owner's update is newer than the workbook's progress: the update's values are kept"
+            differences = ", ".join(f"{k} {kept[k]} (workbook: {workbook[k]})" for k in kept)
             data = {
                 "key": item.ref,
                 "latest_update": latest.isoformat(),
                 "kept": kept,
                 "workbook": workbook,
-                "rule": rule,
+                "reason": f"the owner's update of {latest.isoformat()} is newer than the workbook: "
+                f"kept {differences}",
             }
             self.event("ProgressKept", item.ref, data)
 

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import Enum
 
 from models.errors import BadInput
 
 MAX_SHOWN_VALUE = 60
+
+
+def _shown(value: object) -> str:
+    """A value as a person typed it: text quoted (its hidden characters escaped, so they can be seen),
+    dates day first as the workbook takes them, never a Python repr such as datetime.date(2017, 12, 1)."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, datetime):
+        return f"{value:%d/%m/%Y}" if value.time() == time() else f"{value:%d/%m/%Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, tuple | list):
+        return "; ".join(_shown(v) for v in value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -33,7 +51,7 @@ class Problem:
     def shown_value(self) -> str:
         if self.value is None or self.value == "":
             return "(empty)"
-        text = repr(self.value)
+        text = _shown(self.value)
         return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 3] + "..."
 
     def __str__(self) -> str:

@@ -416,7 +416,7 @@ def test_the_unedited_template_into_the_demos_database_changes_nothing_of_the_de
     demo = tmp_path / "demo.xlsx"
     export_workbook(engine, demo, None, as_of=date(2017, 9, 5))
 
-    def state() -> object:
+    def state() -> tuple[list[str], ...]:
         with Session(engine) as session:
             return (
                 sorted(str(a.model_dump()) for a in session.exec(select(Action))),

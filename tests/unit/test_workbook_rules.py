@@ -225,3 +225,19 @@ def test_any_accepted_address_is_plain_ascii(template_book: RawWorkbook, value: 
         assert here, [str(p) for p in outcome]
         if _must_refuse(value):
             assert "U+" in here[0].expected or "ASCII" in here[0].expected or "unique" in here[0].expected
+
+
+def test_a_problem_shows_values_as_typed_never_as_python() -> None:
+    """Issue #14, point 19: `found datetime.date(2017, 10, 1)` reads as a bug."""
+    from workbooks.problems import Problem
+
+    def shown(value: object) -> str:
+        return str(Problem("plan.xlsx", "People", 3, "G", value, "a date on or after away_from"))
+
+    assert "found 01/10/2017, expected" in shown(date(2017, 10, 1))
+    assert "found 01/10/2017, expected" in shown(datetime(2017, 10, 1))
+    assert "found 'x\\u200by', expected" in shown("x\u200by")
+    assert "found 140, expected" in shown(140)
+    assert "datetime" not in shown(datetime(2017, 10, 1, 9, 30)) and "09:30" in shown(
+        datetime(2017, 10, 1, 9, 30)
+    )
