@@ -494,3 +494,23 @@ def test_export_adds_derived_rag_escalation_level_and_overdue_that_the_import_ig
     readme = [r[0] for r in openpyxl.load_workbook(exported)["Read me"].iter_rows(values_only=True)]
     assert any("the import ignores them" in str(line) for line in readme)
     assert import_workbook(engine, exported, actor="x").report.changes == 0
+
+
+def test_a_milestones_status_from_its_owner_survives_a_reimport(engine: Engine, tmp_path: Path) -> None:
+    """Milestones have no last_update column: once their owner has reported, the status is theirs."""
+    sheets = _owners_plan(tmp_path)
+    original = write_xlsx(tmp_path / "plan.xlsx", sheets)
+    import_workbook(engine, original, actor="x")
+    from models.db import unit_of_work
+    from models.plan_spec import UpdateSpec
+    from models.updates import apply_update
+
+    with unit_of_work(engine) as session:
+        spec = UpdateSpec("EX-MS-01", by="director@example.org", status=Status.COMPLETE, note="Sent")
+        apply_update(session, spec.__class__(**{**spec.__dict__, "at": datetime(2017, 12, 8, 9, tzinfo=UTC)}))
+    report = import_workbook(engine, original, actor="x").report
+    assert [(c.ref, c.kept, c.workbook) for c in report.conflicts] == [
+        ("EX-MS-01", {"status": "complete"}, {"status": "not started"})
+    ]
+    with Session(engine) as session:
+        assert session.exec(select(Milestone)).one().status is Status.COMPLETE
