@@ -47,6 +47,10 @@ def _checked_source(path: Path) -> Path:
     return input_file(path, suffixes=XLSX, what="the workbook")
 
 
+def _cell(value: object) -> str:
+    return "(empty)" if value is None else str(value)
+
+
 def _title(report: ImportReport, dry_run: bool) -> str:
     verb = "Would import" if dry_run else "Imported"
     if report.created:
@@ -110,7 +114,7 @@ def import_(
                 "the workbook's progress (the workbook's values were not applied)",
                 ["Ref", "Field", "Kept", "Workbook", "Latest update"],
                 [
-                    [c.ref, name, c.kept[name], c.workbook[name], c.latest_update.isoformat()]
+                    [c.ref, name, _cell(c.kept[name]), _cell(c.workbook[name]), c.latest_update.isoformat()]
                     for c in report.conflicts
                     for name in c.kept
                 ],

@@ -39,6 +39,11 @@ from models.vocab import Status
 SECRET_FIELDS = {"teams_url"}
 # The fields an owner's update sets: the workbook's value never replaces a newer update's.
 PROGRESS = ("status", "rag", "percent", "last_update_on")
+COLUMN_OF = {"last_update_on": "last_update"}
+
+
+def _said(value: Any) -> str:
+    return "(empty)" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -124,10 +129,11 @@ class _Importer:
             if name in fields:
                 value = fields.pop(name)
                 if _plain(getattr(item, name)) != _plain(value):
-                    kept[name], workbook[name] = _plain(getattr(item, name)), _plain(value)
+                    column = COLUMN_OF.get(name, name)  # reported as the workbook's column is headed
+                    kept[column], workbook[column] = _plain(getattr(item, name)), _plain(value)
         if kept:
             self.report.conflicts.append(Conflict(item.ref, latest, kept, workbook))
-            differences = ", ".join(f"{k} {kept[k]} (workbook: {workbook[k]})" for k in kept)
+            differences = ", ".join(f"{k} {_said(kept[k])} (workbook: {_said(workbook[k])})" for k in kept)
             data = {
                 "key": item.ref,
                 "latest_update": latest.isoformat(),

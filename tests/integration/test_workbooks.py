@@ -307,15 +307,18 @@ def test_reimport_keeps_owners_newer_updates_and_lists_each_conflict(engine: Eng
     assert report.changes == 0 and not report.changed["actions"]
     assert [c.ref for c in report.conflicts] == ["NS-01", "NS-02"]
     first, second = report.conflicts
-    assert first.kept == {"status": "complete", "percent": 100, "last_update_on": "2017-10-02"}
-    assert first.workbook == {"status": "in progress", "percent": 40, "last_update_on": "2017-09-18"}
+    assert first.kept == {"status": "complete", "percent": 100, "last_update": "2017-10-02"}
+    assert first.workbook == {"status": "in progress", "percent": 40, "last_update": "2017-09-18"}
     assert (second.kept, second.latest_update) == (
-        {"rag": "red", "last_update_on": "2017-10-03"},
+        {"rag": "red", "last_update": "2017-10-03"},
         date(2017, 10, 3),
     )
     assert _progress(engine) == updated
     kept = _events(engine, "ProgressKept")
     assert [(e["ref"], e["kept"]) for e in kept] == [("NS-01", first.kept), ("NS-02", second.kept)]
+    assert "newer than the workbook: kept status complete (workbook: in progress), percent 100" in str(
+        kept[0]["reason"]
+    )
     assert _events(engine, "PlanImported")[-1]["conflicts"] == ["NS-01", "NS-02"]
     assert not [e for e in _events(engine, "ActionChanged") if e["ref"] in ("NS-01", "NS-02")]
 
