@@ -535,6 +535,9 @@ def _boards(job: _Importer, plan_id: int, people: dict[str, Person]) -> dict[str
         if board is None:
             if fields["teams_url"] == STORED:
                 fields["teams_url"] = None
+                job.report.warnings.append(
+                    f"{spec.name}: no Teams URL is stored to keep; set teams_url to add one"
+                )
             board = Board(plan_id=plan_id, **fields)
             session.add(board)
             session.flush()

@@ -35,6 +35,7 @@ RAG_FILL = {"red": "F4B6B6", "amber": "FFE08A", "green": "B9E0B0"}  # the word i
 DATE_FORMAT = "dd/mm/yyyy"
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+EXPORT_ONLY_FILL = PatternFill("solid", fgColor="6E6E6E")
 README_HEADER_FONT = Font(bold=True)
 RAG_COLUMNS = ("rag", "derived_rag")
 MAX_VALIDATED_ROW = 20_000
@@ -153,9 +154,11 @@ def _choices(column: Column) -> DataValidation | None:
     )
 
 
-def _header(ws: Worksheet) -> None:
-    for cell in ws[1]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+def _header(ws: Worksheet, columns: Sequence[Column] = ()) -> None:
+    """Headers stand out and stay in view; an export-only column's is grey: the import ignores it."""
+    ignored = {index for index, column in enumerate(columns) if column.export_only}
+    for index, cell in enumerate(ws[1]):
+        cell.font, cell.fill = HEADER_FONT, EXPORT_ONLY_FILL if index in ignored else HEADER_FILL
         cell.alignment = Alignment(vertical="center")
     ws.freeze_panes = "A2"
 
@@ -164,7 +167,7 @@ def _sheet(book: Workbook, sheet: Sheet, rows: Iterable[Sequence[Any]], export: 
     ws = book.create_sheet(sheet.name)
     columns = _columns(sheet, export)
     ws.append([c.header for c in columns])
-    _header(ws)
+    _header(ws, columns)
     count = 1
     for row in rows:
         _append(ws, _writable(row))

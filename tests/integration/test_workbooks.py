@@ -494,6 +494,8 @@ def test_export_adds_derived_rag_escalation_level_and_overdue_that_the_import_ig
     found = [[r[column(rows, name)] for name in picked] for r in rows[1:]]
     # Due Friday 29 September; Monday 9 October is 6 working days later.
     assert found == [["NS-01", "red", escalation.level, 6], ["NS-02", "complete", None, None]]
+    fills = {c.value: c.fill.fgColor.rgb[-6:] for c in ws[1]}
+    assert fills["derived_rag"] == "6E6E6E" and fills["ref*"] == "1F4E79"  # export only: grey
     readme = [r[0] for r in openpyxl.load_workbook(exported)["Read me"].iter_rows(values_only=True)]
     assert any("the import ignores them" in str(line) for line in readme)
     assert import_workbook(engine, exported, actor="x").report.changes == 0
