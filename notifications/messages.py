@@ -116,15 +116,10 @@ def _item(notices: list[PendingNotice]) -> DigestItem:
     """One item from every notice one recipient has about it, most urgent first."""
     first = notices[0]
     p = first.payload
-    labels = tuple(
-        sorted(
-            dict.fromkeys(KIND_LABELS.get(n.kind, n.kind) for n in notices),
-            key=lambda label: LABEL_ORDER.index(label) if label in LABEL_ORDER else len(LABEL_ORDER),
-        )
-    )
-    reasons = tuple(
-        dict.fromkeys(str(n.payload.get("reason", "")) for n in notices if n.payload.get("reason"))
-    )
+    # Labels and their reasons in the same order, the most pressing first.
+    ordered = sorted(notices, key=lambda n: _rank(KIND_LABELS.get(n.kind, n.kind)))
+    labels = tuple(dict.fromkeys(KIND_LABELS.get(n.kind, n.kind) for n in ordered))
+    reasons = tuple(dict.fromkeys(str(n.payload["reason"]) for n in ordered if n.payload.get("reason")))
     roles = list(dict.fromkeys(r for n in notices for r in n.payload.get("roles") or ()))
     owner_email = p.get("owner")
     told_to_owner = owner_email == first.recipient
@@ -156,6 +151,10 @@ def _item(notices: list[PendingNotice]) -> DigestItem:
     )
 
 
+def _rank(label: str) -> int:
+    return LABEL_ORDER.index(label) if label in LABEL_ORDER else len(LABEL_ORDER)
+
+
 def _one_per_item(members: list[PendingNotice]) -> list[DigestItem]:
     """Everything one person is owed about one item, as one entry (members come most urgent first)."""
     by_ref: dict[str, list[PendingNotice]] = {}
@@ -175,7 +174,7 @@ def subject(items: Iterable[DigestItem], plan: str) -> str:
     items = list(items)
     counts: dict[str, int] = defaultdict(int)
     for item in items:
-        counts[item.labels[0] if item.labels else item.label] += 1  # each item once, by its most urgent
+        counts[item.labels[0] if item.labels else item.label] += 1  # each item once, by its most pressing
     order = LABEL_ORDER
     parts = [
         f"{counts[label]} {'item' if counts[label] == 1 else 'items'} {label}"
