@@ -249,7 +249,7 @@ def milestone(due: str = "2017-12-22", owner: str = LEAD, **kw) -> ItemView:
         status=Status.NOT_STARTED,
         original_due=D(due),
     )
-    return ItemView(**{**base, **kw})  # type: ignore[arg-type]
+    return ItemView(**{**base, **kw})
 
 
 def missed_notices(decisions: list[Decision]) -> set[tuple[str, str]]:
