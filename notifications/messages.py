@@ -133,9 +133,7 @@ def _item(notices: list[PendingNotice]) -> DigestItem:
         working_days_to_due=p.get("working_days_to_due"),
         working_days_overdue=p.get("working_days_overdue"),
         last_update=in_words(p["last_update"]) if p.get("last_update") else None,
-        on_behalf_of=next(
-            (n.payload["on_behalf_of"] for n in notices if n.payload.get("on_behalf_of")), None
-        ),
+        on_behalf_of=_on_behalf_of(notices),
         level=max(int(n.payload.get("level", 1)) for n in notices),
         next_step=str(
             max(notices, key=lambda n: int(n.payload.get("level", 1))).payload.get("next_step") or ""
@@ -149,6 +147,16 @@ def _item(notices: list[PendingNotice]) -> DigestItem:
         at_risk_from=tuple(p.get("at_risk_from") or ()),
         due_on=str(p.get("due", "")),
     )
+
+
+def _on_behalf_of(notices: list[PendingNotice]) -> str | None:
+    """The away owner a deputy is told for, by name when the notice knows it."""
+    for n in notices:
+        email = n.payload.get("on_behalf_of")
+        if email:
+            named = n.payload.get("owner_name") if email == n.payload.get("owner") else None
+            return str(named or email)
+    return None
 
 
 def _rank(label: str) -> int:

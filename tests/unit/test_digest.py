@@ -112,6 +112,10 @@ def test_escalations_name_the_owner_and_the_deputy_covering() -> None:
     assert "Chris Green<br>away; Kim Lee is covering as deputy" in html
     # The board's secretariat reads whose milestone it is; the owner reading their own item is not told it.
     assert next(i for i in digests[PAT].items if i.ref == "MS-02").owner == "Sam Jones"
+    # The deputy reads whose item it is by name.
+    kim = digests[KIM]
+    assert [(i.ref, i.on_behalf_of) for i in kim.items] == [("TAP-07", "Chris Green")]
+    assert "Overdue (on behalf of Chris Green)." in _render(kim)[0]
     assert "Owner:" not in _render(digests[ALEX])[0]
 
 
