@@ -21,6 +21,7 @@ from config.policy import Policy
 from models.calendar import WorkingCalendar
 from models.snapshot import ItemView, MeetingView, Snapshot
 from models.vocab import RAG, Audience, ItemKind, Status
+from models.words import day_in_words, plural
 
 _OPEN = frozenset(s for s in Status if s.is_open)
 LEVEL_NAMES = {1: "the owner", 2: "the owner's manager", 3: "the Improvement Board"}
@@ -100,20 +101,71 @@ def _all_facts(snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> di
 
 
 def _next_step(
-    item: ItemView, level: int, overdue: int, snapshot: Snapshot, calendar: WorkingCalendar, policy: Policy
+    item: ItemView,
+    level: int,
+    overdue: int,
+    recipient: str,
+    snapshot: Snapshot,
+    calendar: WorkingCalendar,
+    policy: Policy,
 ) -> str:
-    """The ladder's next rung for this item, with its date: what the owner can still prevent."""
+    """The ladder's next rung for this item from where it stands now (`level`, after today's decisions),
+    with its date, in words for the one who reads it: never "escalates to the owner's manager" to that
+    manager, never "it goes to the board" for what is already there."""
     board = snapshot.board or "the Improvement Board"
+    if item.kind is ItemKind.MILESTONE:
+        if overdue >= 1:
+            return f"it stays on {board}'s exceptions list until it is met or re-baselined"
+        told = _day(calendar.add_working_days(item.due, 1))
+        if level >= 3:
+            return (
+                f"it stays on {board}'s exceptions list; if it is not met by {_day(item.due)}, {board} "
+                f"and its owner are told on {told} that it was missed"
+            )
+        return f"if it is not met by {_day(item.due)}, {board} and its owner are told on {told}"
     if level >= 3:
         return f"it stays on {board}'s exceptions list until it is done or re-baselined"
-    if item.kind is ItemKind.MILESTONE:
-        return f"if it is not met by {_day(item.due)}, it goes to {board}"
     ladder = policy.ladder
     if level < 2 and overdue < ladder.lead_after_overdue_days:
         when = calendar.add_working_days(item.due, ladder.lead_after_overdue_days)
-        return f"escalates to the owner's manager on {_day(when)}"
+        return f"escalates to {_lead_in_words(item, recipient, snapshot)} on {_day(when)}"
     when = calendar.add_working_days(item.due, ladder.board_after_overdue_days)
     return f"escalates to {board} on {_day(when)}"
+
+
+def _level_two(item: ItemView, snapshot: Snapshot) -> tuple[str | None, bool]:
+    """Who level 2 goes to: the owner's manager, or the area lead when the owner has none (is_manager)."""
+    owner = snapshot.people.get(item.owner)
+    manager = owner.manager if owner else None
+    return manager or snapshot.area_leads.get(item.area or ""), manager is not None
+
+
+def _lead_in_words(item: ItemView, recipient: str, snapshot: Snapshot) -> str:
+    """ "you", "your manager, Sam Jones", "the owner's manager, Sam Jones" or "the area lead, Sam Jones"."""
+    lead, is_manager = _level_two(item, snapshot)
+    if lead and lead == recipient:
+        return "you"
+    if not is_manager:
+        role = "the area lead"
+    else:
+        role = "your manager" if recipient == item.owner else "the owner's manager"
+    person = snapshot.people.get(lead or "")
+    return f"{role}, {person.name}," if person and person.name else role
+
+
+def slipping_dependencies(item: ItemView, facts: Mapping[str, Facts]) -> list[str]:
+    """What puts a milestone at risk, each with why: only its open dependencies that are overdue or
+    reported red. A completed or closed dependency, or one on track, is never named."""
+    named = []
+    for ref in item.depends_on:
+        fact = facts.get(ref)  # open items only: a completed dependency is not among them
+        if fact is None:
+            continue
+        if fact.overdue >= 1:
+            named.append(f"{ref} ({plural(fact.overdue, 'working day')} overdue)")
+        elif fact.item.rag is RAG.RED:
+            named.append(f"{ref} (reported red)")
+    return named
 
 
 def derived_rag(item: ItemView, to_due: int, since_update: int | None, policy: Policy) -> str:
@@ -143,7 +195,7 @@ def decide(
         return []  # nothing is decided or sent on a weekend, a bank holiday or a closure day
     decisions: list[Decision] = []
     facts = _all_facts(snapshot, calendar, as_of)
-    context = _Context(snapshot, policy, calendar, as_of, known, _IsoDates())
+    context = _Context(snapshot, policy, calendar, as_of, known, _IsoDates(), facts)
     for fact in facts.values():
         decisions += _for_item(fact, facts, context)
     decisions += _meeting_chase(context, facts)
@@ -252,7 +304,7 @@ def _resets(snapshot: Snapshot, facts: dict[str, Facts]) -> list[Decision]:
         fact = facts.get(ref)
         if fact is not None and fact.item.due == ladder.due:
             continue
-        why = "the item is no longer open" if fact is None else f"re-baselined to {fact.item.due:%d %B %Y}"
+        why = "the item is no longer open" if fact is None else f"re-baselined to {_day(fact.item.due)}"
         out.append(
             Decision(
                 snapshot.plan,
@@ -289,6 +341,7 @@ class _Context(NamedTuple):
     today: date
     known: Container[str]
     iso: dict[date, str]  # dates as the dedupe keys write them, each formatted once
+    facts: Mapping[str, Facts]  # every open item's facts, by ref: what a milestone depends on
 
 
 class _IsoDates(dict[date, str]):
@@ -337,7 +390,7 @@ def _decision(
             level,
             on_behalf,
             urgency,
-            lambda: _details(context, fact, extra),
+            lambda: _details(context, fact, recipient, max(level, fact.level), extra),
             (f"deputy for {on_behalf}, {role}" if on_behalf else role,),
         )
     ]
@@ -347,12 +400,27 @@ def _owner_role(item: ItemView) -> str:
     return f"the {item.kind.value}'s owner"
 
 
-def _details(context: _Context, fact: Facts, extra: dict[str, Any]) -> dict[str, Any]:
+def _details(
+    context: _Context, fact: Facts, recipient: str, level: int, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The facts a decision used, and what its reader needs: who owns the item (and who covers while the
+    owner is away), the recipient's name to greet them by, and the next step as it reads to them."""
     item, snapshot, today = fact.item, context.snapshot, context.today
+    people = snapshot.people
+    owner, reader = people.get(item.owner), people.get(recipient)
+    covering = people.get(owner.deputy or "") if owner and owner.deputy and owner.is_away(today) else None
+    slipping = (
+        {"at_risk_from": slipping_dependencies(item, context.facts)}
+        if item.kind is ItemKind.MILESTONE and fact.overdue == 0
+        else {}
+    )
     return {
         "kind": item.kind.value,
         "title": item.title,
         "owner": item.owner,
+        "owner_name": owner.name if owner and owner.name else item.owner,
+        "covering": (covering.name or covering.email) if covering else None,
+        "recipient_name": reader.name if reader else None,
         "due": item.due.isoformat(),
         "working_days_to_due": fact.to_due,
         "working_days_overdue": fact.overdue,
@@ -361,14 +429,17 @@ def _details(context: _Context, fact: Facts, extra: dict[str, Any]) -> dict[str,
         "level_before": fact.level,
         "rag": item.rag.value if item.rag else None,
         "percent": item.percent,
-        "next_step": _next_step(item, fact.level, fact.overdue, snapshot, context.calendar, context.policy),
+        "next_step": _next_step(
+            item, level, fact.overdue, recipient, snapshot, context.calendar, context.policy
+        ),
         "next_meeting": _next_meeting(snapshot, today),
+        **slipping,
         **extra,
     }
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"  # "3 October 2017", as people write it
+    return day_in_words(day)  # "Tuesday 3 October 2017", as people write it
 
 
 def _next_meeting(snapshot: Snapshot, today: date) -> str | None:
@@ -446,24 +517,13 @@ def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple
     item, ladder = fact.item, policy.ladder
     if item.kind is ItemKind.MILESTONE:
         if fact.overdue >= 1:
-            return (
-                3,
-                "milestone_missed",
-                f"milestone {item.ref} was due on {item.due:%d %B %Y} and is not met",
-            )
-        slipping = [
-            r
-            for r in item.depends_on
-            if r in facts and (facts[r].overdue >= 1 or facts[r].item.rag is RAG.RED)
-        ]
+            return 1, "", ""  # missed: a fact of its own (`_milestone_missed`), whatever the level
+        slipping = slipping_dependencies(item, facts)
         if slipping and 0 <= fact.to_due <= policy.milestones.at_risk_window_days:
             return (
                 3,
                 "milestone_at_risk",
-                (
-                    f"milestone {item.ref} is due in {fact.to_due} working days and {', '.join(slipping)} "
-                    f"{'is' if len(slipping) == 1 else 'are'} overdue or red"
-                ),
+                f"milestone {item.ref} is due {_in_days(fact.to_due)} and at risk from {_and(slipping)}",
             )
         return 1, "", ""
     if fact.overdue >= ladder.board_after_overdue_days:
@@ -479,7 +539,44 @@ def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple
     return 1, "", ""
 
 
+def _and(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _milestone_missed(fact: Facts, context: _Context) -> list[Decision]:
+    """A milestone whose date passed unmet is a new fact, even when it went to the board as at risk before:
+    on the first working day after its date (of the plan's nation; a missed sweep catches up), the board's
+    secretariat and the milestone's owner are told, once (one key per due date)."""
+    item = fact.item
+    if item.kind is not ItemKind.MILESTONE or fact.overdue < 1:
+        return []
+    board = context.snapshot.board or "the Improvement Board"
+    reason = f"milestone {item.ref} was due on {_day(item.due)} and was not met: reported to {board}"
+    out: list[Decision] = []
+    for who, role in (
+        (context.snapshot.board_secretariat, SECRETARIAT_ROLE),
+        (item.owner, _owner_role(item)),
+    ):
+        # Step "3" as the missed milestone's escalation always had: a notice made before is not made again.
+        out += _decision(
+            context,
+            fact,
+            "milestone_missed",
+            3,
+            "MilestoneMissed",
+            who,
+            role,
+            lambda: reason,
+            level=3,
+            urgency=5,
+            board=board,
+        )
+    return out
+
+
 def _ladder(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Decision]:
+    if fact.item.kind is ItemKind.MILESTONE and fact.overdue >= 1:
+        return _milestone_missed(fact, context)
     if fact.level >= 3:
         return []  # already at the top of the ladder
     snapshot = context.snapshot
@@ -489,10 +586,9 @@ def _ladder(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Dec
     item = fact.item
     out: list[Decision] = []
     if level == 2:
-        manager = snapshot.people[item.owner].manager if item.owner in snapshot.people else None
-        lead = manager or snapshot.area_leads.get(item.area or "")
-        reason = f"{why}: escalated to {'their manager' if manager else 'the area lead'}"
-        role = "the owner's manager" if manager else "the area lead"
+        lead, is_manager = _level_two(item, snapshot)
+        reason = f"{why}: escalated to {'their manager' if is_manager else 'the area lead'}"
+        role = "the owner's manager" if is_manager else "the area lead"
         out += _decision(
             context, fact, rule, 2, "EscalatedToLead", lead, role, lambda: reason, level=2, urgency=4
         )
@@ -556,7 +652,7 @@ def _meeting_chase(context: _Context, facts: dict[str, Facts]) -> list[Decision]
             def reason(ref: str = fact.item.ref, meeting: MeetingView = meeting, silent: int = silent) -> str:
                 return (
                     f"{ref}: no update in the last {silent} working days, and {meeting.board} meets "
-                    f"on {meeting.date:%d %B %Y}: update requested"
+                    f"on {_day(meeting.date)}: update requested"
                 )
 
             out += _decision(

@@ -312,7 +312,8 @@ def _persist(
         events.append(Event(d.kind, actor, d.plan, d.ref, data))
         if d.kind == "EscalationClosed":
             continue
-        if d.level > 1:
+        ladder = snapshot.ladders.get(d.ref)  # a missed milestone already at the board climbs no higher
+        if d.level > 1 and not (ladder and ladder.due == d.due and ladder.level >= d.level):
             raised.setdefault((d.ref, d.level), d)
         if not d.recipient:
             continue

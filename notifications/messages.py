@@ -1,5 +1,6 @@
 """What a person is told: their pending notices grouped into one digest per recipient and channel, most
-urgent first, with a subject that says what and how urgent. Pure: no database, no clock, no network."""
+urgent first, with a subject that says what and how urgent. Each item appears once, with every reason it is
+there; dates read as people write them ("Friday 8 December 2017"). Pure: no database, no clock, no network."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from models.rules import told_as
+from models.words import day_in_words
+
 KIND_LABELS = {
+    "MilestoneMissed": "missed",
     "OverdueNoticeQueued": "overdue",
     "ReminderQueued": "due soon",
     "UpdateRequested": "update requested",
@@ -19,6 +25,18 @@ KIND_LABELS = {
     "DeadNoticesReported": "not delivered",
     "SweepFailed": "not swept",
 }
+
+# Most pressing first: the order of a subject's counts and of an item's labels.
+LABEL_ORDER = (
+    "not swept",
+    "missed",
+    "escalated to the board",
+    "escalated to you",
+    "overdue",
+    "due soon",
+    "update requested",
+    "not delivered",
+)
 
 
 @dataclass(frozen=True)
@@ -37,9 +55,13 @@ class PendingNotice:
 
 @dataclass(frozen=True)
 class DigestItem:
+    """One item of a digest as its reader sees it: once, with every reason it is there (most urgent first).
+    `label` and `reason` join them for one-line faces (the Teams card); `due` and `last_update` are dates in
+    words."""
+
     ref: str
     title: str
-    kind: str
+    kind: str  # the most urgent notice's kind
     label: str
     reason: str
     due: str
@@ -51,6 +73,12 @@ class DigestItem:
     next_step: str = ""
     next_meeting: str | None = None
     told_as: str = ""  # every role the recipient holds for this item: "as the milestone's owner and as ..."
+    labels: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    owner: str = ""  # the owner's name, shown when the reader is someone else (a manager, the board)
+    covering: str | None = None  # the deputy covering while the owner is away
+    at_risk_from: tuple[str, ...] = ()  # a milestone's slipping dependencies only
+    due_on: str = ""  # ISO, for sorting
 
 
 @dataclass(frozen=True)
@@ -62,26 +90,85 @@ class Digest:
     items: tuple[DigestItem, ...]
     notice_ids: tuple[int, ...]
     message_id: str  # stable: derived from the dedupe keys, so a resent copy can be recognised and dropped
+    recipient_name: str = ""  # as the plan's People sheet names them, when known
+
+    @property
+    def greeting(self) -> str:
+        """ "Dear Alex Smith," in an email."""
+        return f"Dear {self.recipient_name}," if self.recipient_name else "Hello,"
+
+    @property
+    def short_greeting(self) -> str:
+        """ "Hello Alex" where a message is brief (a Teams card)."""
+        return f"Hello {self.recipient_name.split()[0]}" if self.recipient_name.strip() else "Hello"
 
 
-def _item(notice: PendingNotice) -> DigestItem:
-    p = notice.payload
+def in_words(value: Any) -> str:
+    """An ISO date as people write it; anything else (an older notice's text) as it is."""
+    text = str(value or "")
+    try:
+        return day_in_words(date.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+def _item(notices: list[PendingNotice]) -> DigestItem:
+    """One item from every notice one recipient has about it, most urgent first."""
+    first = notices[0]
+    p = first.payload
+    # Labels and their reasons in the same order, the most pressing first.
+    ordered = sorted(notices, key=lambda n: _rank(KIND_LABELS.get(n.kind, n.kind)))
+    labels = tuple(dict.fromkeys(KIND_LABELS.get(n.kind, n.kind) for n in ordered))
+    reasons = tuple(dict.fromkeys(str(n.payload["reason"]) for n in ordered if n.payload.get("reason")))
+    roles = list(dict.fromkeys(r for n in notices for r in n.payload.get("roles") or ()))
+    owner_email = p.get("owner")
+    told_to_owner = owner_email == first.recipient
     return DigestItem(
         ref=str(p.get("ref", "")),
         title=str(p.get("title", "")),
-        kind=notice.kind,
-        label=KIND_LABELS.get(notice.kind, notice.kind),
-        reason=str(p.get("reason", "")),
-        due=str(p.get("due", "")),
+        kind=first.kind,
+        label=", ".join(labels),
+        reason="; ".join(reasons),
+        due=in_words(p.get("due")),
         working_days_to_due=p.get("working_days_to_due"),
         working_days_overdue=p.get("working_days_overdue"),
-        last_update=p.get("last_update"),
-        on_behalf_of=p.get("on_behalf_of"),
-        level=int(p.get("level", 1)),
-        next_step=str(p.get("next_step") or ""),
+        last_update=in_words(p["last_update"]) if p.get("last_update") else None,
+        on_behalf_of=_on_behalf_of(notices),
+        level=max(int(n.payload.get("level", 1)) for n in notices),
+        next_step=str(
+            max(notices, key=lambda n: int(n.payload.get("level", 1))).payload.get("next_step") or ""
+        ),
         next_meeting=p.get("next_meeting"),
-        told_as=str(p.get("told_as") or ""),
+        told_as=told_as(roles) if roles else str(p.get("told_as") or ""),
+        labels=labels,
+        reasons=reasons,
+        owner="" if told_to_owner or not owner_email else str(p.get("owner_name") or owner_email),
+        covering=None if told_to_owner else p.get("covering"),
+        at_risk_from=tuple(p.get("at_risk_from") or ()),
+        due_on=str(p.get("due", "")),
     )
+
+
+def _on_behalf_of(notices: list[PendingNotice]) -> str | None:
+    """The away owner a deputy is told for, by name when the notice knows it."""
+    for n in notices:
+        email = n.payload.get("on_behalf_of")
+        if email:
+            named = n.payload.get("owner_name") if email == n.payload.get("owner") else None
+            return str(named or email)
+    return None
+
+
+def _rank(label: str) -> int:
+    return LABEL_ORDER.index(label) if label in LABEL_ORDER else len(LABEL_ORDER)
+
+
+def _one_per_item(members: list[PendingNotice]) -> list[DigestItem]:
+    """Everything one person is owed about one item, as one entry (members come most urgent first)."""
+    by_ref: dict[str, list[PendingNotice]] = {}
+    for notice in members:
+        by_ref.setdefault(str(notice.payload.get("ref", "")) or f"#{notice.id}", []).append(notice)
+    return [_item(notices) for notices in by_ref.values()]
 
 
 def message_id(keys: Iterable[str], domain: str) -> str:
@@ -95,16 +182,8 @@ def subject(items: Iterable[DigestItem], plan: str) -> str:
     items = list(items)
     counts: dict[str, int] = defaultdict(int)
     for item in items:
-        counts[item.label] += 1
-    order = [
-        "not swept",
-        "escalated to the board",
-        "escalated to you",
-        "overdue",
-        "due soon",
-        "update requested",
-        "not delivered",
-    ]
+        counts[item.labels[0] if item.labels else item.label] += 1  # each item once, by its most pressing
+    order = LABEL_ORDER
     parts = [
         f"{counts[label]} {'item' if counts[label] == 1 else 'items'} {label}"
         for label in order
@@ -126,9 +205,12 @@ def build_digests(
     digests = []
     for (recipient, channel, plan, previous), members in sorted(groups.items()):
         members.sort(key=lambda n: (-n.urgency, n.payload.get("due", ""), n.payload.get("ref", "")))
-        items = tuple(_item(n) for n in members)
+        items = tuple(_one_per_item(members))
         if not items:
             continue  # no empty messages, ever
+        name = next(
+            (str(n.payload["recipient_name"]) for n in members if n.payload.get("recipient_name")), ""
+        )
         digests.append(
             Digest(
                 recipient,
@@ -139,6 +221,7 @@ def build_digests(
                 tuple(n.id for n in members),
                 # A digest that went before (perhaps stored, never confirmed) goes again as it was.
                 previous or message_id((n.dedupe_key for n in members), mail_domain),
+                name,
             )
         )
     return digests

@@ -19,6 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from models.words import plural
 from notifications.messages import Digest, days_text
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
@@ -38,11 +39,10 @@ def _environment() -> Environment:
 
 
 def _context(digest: Digest) -> dict[str, Any]:
-    count = len(digest.items)
     return {
         "digest": digest,
-        "greeting": "Hello,",
-        "intro": f"Line of Sight has {count} item{'s' * (count != 1)} for you today, most urgent first.",
+        "greeting": digest.greeting,
+        "intro": f"Line of Sight has {plural(len(digest.items), 'item')} for you today, most urgent first.",
     }
 
 

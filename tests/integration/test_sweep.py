@@ -193,7 +193,7 @@ def test_the_demo_plan_sweeps_although_its_secretariat_owns_a_milestone(
     import_workbook(engine, WORKBOOK, actor="test")
     [outcome] = sweep_plans(engine, POLICY, D("2017-11-06"))
     assert outcome.failure is None and outcome.queued > 100
-    [told] = [n for n in _notices(engine) if n.item_refs == "MS-03" and n.kind == "EscalatedToBoard"]
+    [told] = [n for n in _notices(engine) if n.item_refs == "MS-03" and n.kind == "MilestoneMissed"]
     payload = json.loads(told.payload)
     assert told.recipient == "improvement.manager@example.org"
     assert payload["told_as"] == "as the board secretariat and as the milestone's owner"

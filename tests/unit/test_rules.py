@@ -15,6 +15,7 @@ from models.calendar import WorkingCalendar, local_date
 from models.rules import Decision, decide, derived_rag
 from models.snapshot import ItemView, LadderView, MeetingView, PersonView, Snapshot
 from models.vocab import RAG, Audience, ItemKind, Status
+from models.words import day_in_words
 
 D = date.fromisoformat
 POLICY = load_policy()
@@ -236,6 +237,176 @@ def test_milestone_at_risk_and_missed() -> None:
     assert found == {("milestone_at_risk", SEC), ("milestone_at_risk", LEAD)}
     missed = run(snapshot(slipping, milestone), "2017-10-23")
     assert {d.rule for d in missed if d.ref == "MS-07" and d.level == 3} == {"milestone_missed"}
+
+
+def milestone(due: str = "2017-12-22", owner: str = LEAD, **kw) -> ItemView:
+    base = dict(
+        kind=ItemKind.MILESTONE,
+        ref="MS-07",
+        title="Plan to Ofsted",
+        owner=owner,
+        due=D(due),
+        status=Status.NOT_STARTED,
+        original_due=D(due),
+    )
+    return ItemView(**{**base, **kw})
+
+
+def missed_notices(decisions: list[Decision]) -> set[tuple[str, str]]:
+    return {(d.kind, d.recipient) for d in decisions if d.ref == "MS-07" and d.rule == "milestone_missed"}
+
+
+# (due date, days swept, the first working day after the date: the only day it is told)
+MISSED_DAYS = [
+    ("2017-12-08", ["2017-12-08", "2017-12-09", "2017-12-10"], "2017-12-11", "ENG"),  # a Friday: weekend
+    ("2017-12-22", ["2017-12-25", "2017-12-26", "2017-12-27"], "2017-12-27", "ENG"),  # Christmas, Boxing Day
+    ("2017-12-29", ["2018-01-01", "2018-01-02"], "2018-01-03", "SCT"),  # Scotland: 1 and 2 January
+    ("2017-12-29", ["2018-01-01"], "2018-01-02", "ENG"),  # England: 1 January only
+    (
+        "2018-03-16",
+        ["2018-03-17", "2018-03-19"],
+        "2018-03-20",
+        "NIR",
+    ),  # St Patrick's: Saturday, so Monday off
+    ("2018-03-16", [], "2018-03-19", "ENG"),  # the same date in England: Monday
+]
+
+
+@pytest.mark.parametrize(("due", "before", "told_on", "nation"), MISSED_DAYS)
+def test_a_milestone_at_the_board_as_at_risk_is_told_missed_on_the_first_working_day_after(
+    due: str, before: list[str], told_on: str, nation: str
+) -> None:
+    calendar = WorkingCalendar(nation)
+    # Already at level 3 as at risk: the ladder has nothing higher, and on main nothing more was ever said.
+    at_board = {"MS-07": LadderView(3, D(due), D("2017-11-20"))}
+    snap = snapshot(
+        action(ref="TAP-01", due="2017-11-01"), milestone(due, depends_on=("TAP-01",)), ladders=at_board
+    )
+    quiet_days = [day for day in before if day < told_on]
+    for day in [due, *quiet_days]:
+        assert missed_notices(run(snap, day, calendar=calendar)) == set(), day
+    decisions = run(snap, told_on, calendar=calendar)
+    assert missed_notices(decisions) == {("MilestoneMissed", SEC), ("MilestoneMissed", LEAD)}
+    [told] = [d for d in decisions if d.kind == "MilestoneMissed" and d.recipient == LEAD]
+    assert told.level == 3 and told.urgency == 5
+    assert told.reason == (
+        f"milestone MS-07 was due on {day_in_words(D(due))} and was not met: reported to Improvement Board"
+    )
+    assert (
+        told.facts["next_step"]
+        == "it stays on Improvement Board's exceptions list until it is met or re-baselined"
+    )
+    # Once: the next day's sweep (or any later one) finds the same keys already made.
+    made = {d.dedupe_key for d in decisions}
+    later = calendar.add_working_days(D(told_on), 1).isoformat()
+    assert missed_notices(decide(snap, POLICY, calendar, D(later), made)) == set()
+    # Not met, but no longer open (done or closed): nothing.
+    done = snapshot(milestone(due, status=Status.COMPLETE), ladders=at_board)
+    assert missed_notices(run(done, told_on, calendar=calendar)) == set()
+
+
+def test_a_missed_milestone_caught_up_after_a_missed_sweep_and_told_to_the_deputy_of_an_away_owner() -> None:
+    away = {LEAD: PersonView(LEAD, "Lead", deputy=DEPUTY, away_from=D("2017-12-01"), away_to=D("2018-01-31"))}
+    snap = snapshot(milestone("2017-12-08"), people=away)
+    decisions = run(snap, "2017-12-13")  # the service was down on Monday and Tuesday
+    assert missed_notices(decisions) == {("MilestoneMissed", SEC), ("MilestoneMissed", DEPUTY)}
+    [deputy] = [d for d in decisions if d.recipient == DEPUTY and d.kind == "MilestoneMissed"]
+    assert deputy.on_behalf_of == LEAD
+    assert deputy.facts["owner_name"] == "Lead" and deputy.facts["covering"] == "Deputy"
+    assert not [d for d in decisions if d.kind == "EscalatedToBoard"]  # one notice of the fact, not two
+
+
+def test_what_happens_next_is_right_for_the_reader_and_the_level() -> None:
+    named = {
+        OWNER: PersonView(OWNER, "Alex Smith", manager=MANAGER),
+        MANAGER: PersonView(MANAGER, "Sam Jones"),
+    }
+    item = action(due="2017-10-20")
+    # Level 1, due soon: the owner reads their manager's name.
+    [reminder] = run(snapshot(item, people=named), "2017-10-17")
+    assert reminder.facts["next_step"] == "escalates to your manager, Sam Jones, on Friday 27 October 2017"
+    # Level 2, to the manager: the next rung is the board, not the manager themselves.
+    to_manager = [d for d in run(snapshot(item, people=named), "2017-10-27") if d.kind == "EscalatedToLead"]
+    [lead] = to_manager
+    assert lead.recipient == MANAGER
+    assert lead.facts["next_step"] == "escalates to Improvement Board on Friday 3 November 2017"
+    assert "owner's manager" not in lead.facts["next_step"]
+    # A reminder to the owner of an item already at level 2 also names the board as the next step.
+    at_two = {"TAP-07": LadderView(2, D("2017-10-20"), D("2017-10-16"))}
+    red = action(due="2017-10-20", rag=RAG.RED)
+    [soon] = run(snapshot(red, people=named, ladders=at_two), "2017-10-17")
+    assert soon.facts["next_step"] == "escalates to Improvement Board on Friday 3 November 2017"
+    # The manager who covers for the owner reads that it escalates to them.
+    away = {
+        **named,
+        OWNER: named[OWNER]._replace(deputy=MANAGER, away_from=D("2017-10-16"), away_to=D("2017-10-31")),
+    }
+    [covering] = run(snapshot(item, people=away), "2017-10-17")
+    assert covering.recipient == MANAGER
+    assert covering.facts["next_step"] == "escalates to you on Friday 27 October 2017"
+    # The area lead, when the owner has no manager.
+    alone = {OWNER: PersonView(OWNER, "Alex Smith"), LEAD: PersonView(LEAD, "Kim Lee")}
+    [to_owner] = run(snapshot(item, people=alone), "2017-10-17")
+    assert to_owner.facts["next_step"] == "escalates to the area lead, Kim Lee, on Friday 27 October 2017"
+
+
+def test_what_happens_next_for_a_milestone_at_the_board_does_not_send_it_there_again() -> None:
+    slipping = action(ref="TAP-01", due="2017-11-01")
+    snap = snapshot(slipping, milestone("2017-12-08", depends_on=("TAP-01",)))
+    [at_risk] = [d for d in run(snap, "2017-11-20") if d.recipient == LEAD and d.ref == "MS-07"]
+    assert at_risk.kind == "EscalatedToBoard"
+    assert at_risk.facts["next_step"] == (
+        "it stays on Improvement Board's exceptions list; if it is not met by Friday 8 December 2017, "
+        "Improvement Board and its owner are told on Monday 11 December 2017 that it was missed"
+    )
+    at_board = {"MS-07": LadderView(3, D("2017-12-08"), D("2017-11-20"))}
+    snap = snapshot(slipping, milestone("2017-12-08", depends_on=("TAP-01",)), ladders=at_board)
+    [soon] = [d for d in run(snap, "2017-12-05") if d.ref == "MS-07"]
+    assert soon.rule == "due_soon" and "goes to" not in soon.facts["next_step"]
+    assert soon.facts["next_step"].startswith("it stays on Improvement Board's exceptions list")
+    [ahead] = [d for d in run(snapshot(milestone("2017-12-08")), "2017-11-24") if d.ref == "MS-07"]
+    assert ahead.facts["next_step"] == (
+        "if it is not met by Friday 8 December 2017, Improvement Board and its owner are told on "
+        "Monday 11 December 2017"
+    )
+
+
+def test_a_milestone_is_at_risk_only_from_the_dependencies_that_slip() -> None:
+    # TAP-04 is complete (a closed item is not in the sweep's open items, or is, with a closed status),
+    # TAP-02 is on track, TAP-05 is overdue and TAP-09 is reported red.
+    items = (
+        action(ref="TAP-04", due="2017-10-13", status=Status.COMPLETE),
+        action(ref="TAP-02", due="2018-01-31"),
+        action(ref="TAP-05", due="2017-11-14"),
+        action(ref="TAP-09", due="2018-01-31", rag=RAG.RED),
+    )
+    ms = milestone("2017-12-08", depends_on=("TAP-02", "TAP-04", "TAP-05", "TAP-09"))
+    decisions = [d for d in run(snapshot(*items, ms), "2017-11-20") if d.ref == "MS-07"]
+    at_risk = [d for d in decisions if d.rule == "milestone_at_risk"]
+    assert {d.recipient for d in at_risk} == {SEC, LEAD}
+    assert at_risk[0].reason == (
+        "milestone MS-07 is due in 14 working days and at risk from TAP-05 (4 working days overdue) and "
+        "TAP-09 (reported red): escalated to Improvement Board"
+    )
+    assert at_risk[0].facts["at_risk_from"] == ["TAP-05 (4 working days overdue)", "TAP-09 (reported red)"]
+    on_track = [d for d in run(snapshot(items[1], ms), "2017-11-27") if d.ref == "MS-07"]
+    assert [d.facts["at_risk_from"] for d in on_track] == [[]]
+
+
+def test_escalations_name_the_owner_and_the_deputy_covering() -> None:
+    away = {OWNER: PersonView(OWNER, "Alex Smith", manager=MANAGER, deputy=DEPUTY,
+                              away_from=D("2017-10-23"), away_to=D("2017-11-03"))}  # fmt: skip
+    [lead] = [d for d in run(snapshot(action(), people=away), "2017-10-27") if d.kind == "EscalatedToLead"]
+    facts = lead.facts
+    assert (facts["owner_name"], facts["covering"], facts["recipient_name"]) == (
+        "Alex Smith",
+        "Deputy",
+        "Manager",
+    )
+    [back] = [
+        d for d in run(snapshot(action(), people=away), "2017-11-06") if d.kind == "OverdueNoticeQueued"
+    ]
+    assert back.recipient == OWNER and back.facts["covering"] is None
 
 
 def test_meeting_chase_for_silent_owners_in_scope() -> None:

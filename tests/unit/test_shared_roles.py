@@ -46,10 +46,10 @@ def _milestone(owner: str, due: str = "2017-10-31", **kw) -> ItemView:
 def test_the_secretariat_who_owns_a_missed_milestone_gets_one_decision_in_both_roles() -> None:
     # The demo plan's MS-03: owned by the improvement manager, who is also the board's secretariat.
     decisions = decide(_plan((_milestone(SEC),)), POLICY, ENG, D("2017-11-06"))
-    [board] = [d for d in decisions if d.kind == "EscalatedToBoard"]
+    [board] = [d for d in decisions if d.kind == "MilestoneMissed"]
     assert board.recipient == SEC and board.roles == ("the board secretariat", "the milestone's owner")
     assert board.told_as == "as the board secretariat and as the milestone's owner"
-    assert board.level == 3 and board.reason.count("escalated to Improvement Board") == 1
+    assert board.level == 3 and board.reason.count("reported to Improvement Board") == 1
     _keys_are_unique(decisions)
 
 
@@ -58,7 +58,7 @@ def test_a_deputy_who_is_also_the_secretariat_hears_once_in_both_roles() -> None
         POOL[2]: PersonView(POOL[2], "cat", deputy=SEC, away_from=D("2017-11-01"), away_to=D("2017-11-30"))
     }
     decisions = decide(_plan((_milestone(POOL[2]),), people=away), POLICY, ENG, D("2017-11-06"))
-    [board] = [d for d in decisions if d.kind == "EscalatedToBoard"]
+    [board] = [d for d in decisions if d.kind == "MilestoneMissed"]
     assert board.recipient == SEC and board.on_behalf_of == POOL[2]
     assert board.told_as == f"as the board secretariat and as deputy for {POOL[2]}, the milestone's owner"
 
