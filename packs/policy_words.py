@@ -26,8 +26,8 @@ def escalation_in_words(rule: str, ref: str, due: date, level: int, board: str, 
     ladder = policy.ladder
     why = {
         "milestone_missed": f"milestone {ref} was due on {day_in_words(due)} and is missed",
-        "milestone_at_risk": f"milestone {ref} is due on {day_in_words(due)} and an open action it depends "
-        "on is overdue or red",
+        "milestone_at_risk": f"milestone {ref} is due on {day_in_words(due)} and an action it depends on "
+        "is overdue or red",
         "overdue_board": f"{ref} is {_days(ladder.board_after_overdue_days)} or more overdue",
         "red_twice": f"{ref} was reported red on {ladder.board_after_consecutive_reds} updates in a row",
         "overdue_lead": f"{ref} is {_days(ladder.lead_after_overdue_days)} or more overdue",
