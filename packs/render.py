@@ -85,7 +85,13 @@ def render_html(context: PackContext, charts: Charts, pack_days: int) -> str:
         .render(
             c=context,
             charts={"areas": _data_uri(charts.areas), "trend": _data_uri(charts.trend)},
-            titles=TITLES,
+            # The rules are Appendix B when the register is Appendix A, in the contents as on their page.
+            titles=TITLES
+            | (
+                {"rules": TITLES["rules"].replace("Appendix:", "Appendix B:")}
+                if context.has("register")
+                else {}
+            ),
             levels={level: f"{level}: {name}" for level, name in LEVEL_NAMES.items()},
             audience_label=AUDIENCE_LABELS[context.audience],
             theme_heading=theme_heading,

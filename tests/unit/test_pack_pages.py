@@ -196,3 +196,9 @@ def test_no_page_is_left_nearly_empty_by_a_table_split() -> None:
             assert len(lines) > 15, f"page {number} holds only: {lines}"
     trend = next(p for p in pages if "Trend over the last 4 packs" in p)
     assert all(day in trend for day in ("5 Sep 2017", "3 Oct 2017", "7 Nov 2017", "5 Dec 2017"))
+
+
+def test_the_contents_name_the_appendices_as_their_pages_do() -> None:
+    contents = board_html().split('<ol class="contents">', 1)[1].split("</ol>", 1)[0]
+    assert "<li>Appendix A: the action register</li>" in contents
+    assert "<li>Appendix B: the RAG rules and escalation policy in force</li>" in contents
