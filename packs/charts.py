@@ -76,7 +76,7 @@ def rag_by_area(context: PackContext) -> str:
 
     with matplotlib.rc_context(STYLE):
         areas = list(reversed(context.areas))
-        figure = _figure(7.0, 0.32 * max(len(areas), 3) + 1.0)
+        figure = _figure(7.0, 0.27 * max(len(areas), 3) + 1.0)
         axes = figure.add_subplot()
         _stacked(axes, [a.code for a in areas], [a.counts for a in areas], horizontal=True)
         axes.set_yticks(range(len(areas)), [a.code for a in areas])

@@ -16,6 +16,7 @@ from models.calendar import WorkingCalendar
 from models.rules import derived_rag
 from models.snapshot import ItemView
 from models.vocab import Audience, ItemKind, Status
+from packs.briefing import Headline, executive_summary
 from packs.facts import ActionFact, EscalationFact, ItemSummary, MilestoneFact, PackData, PreviousPack
 from packs.policy_words import closure_in_words, escalation_in_words, rules_in_words
 
@@ -24,6 +25,7 @@ TREND_PACKS = 6
 SECTIONS = {
     Audience.BOARD: (
         "summary",
+        "figures",
         "exceptions",
         "changes",
         "milestones",
@@ -33,9 +35,18 @@ SECTIONS = {
         "register",
         "rules",
     ),
-    Audience.SCRUTINY: ("summary", "theme", "silent", "rules"),
+    Audience.SCRUTINY: ("summary", "figures", "theme", "silent", "rules"),
     # Who did not update and which messages bounced name officers and addresses: not for publication.
-    Audience.PUBLIC: ("summary", "exceptions", "changes", "milestones", "theme", "register", "rules"),
+    Audience.PUBLIC: (
+        "summary",
+        "figures",
+        "exceptions",
+        "changes",
+        "milestones",
+        "theme",
+        "register",
+        "rules",
+    ),
 }
 
 
@@ -82,7 +93,7 @@ class ActionLine:
     area: str
     owner: str
     status: str
-    owner_rag: str | None
+    owner_rag: str | None  # the owner's own RAG while the action is open; once closed, what closed it
     rag: str  # derived from the policy
     percent: int
     original_due: date
@@ -109,7 +120,8 @@ class ExceptionLine:
     commentary_on: date | None
     on_list_since: date
     working_days_on_list: int
-    rag: str
+    rag: str  # derived; a milestone's is "missed" or "at risk"
+    owner_rag: str | None = None  # an action's owner's own RAG, printed beside the derived one
 
 
 @dataclass(frozen=True)
@@ -146,7 +158,17 @@ class MilestoneLine:
     owner: str
     status: str
     depends_on: tuple[str, ...]
-    slipping: tuple[str, ...]  # dependencies red or overdue
+    slipping: tuple[str, ...]  # open dependencies that are red or overdue: what makes it at risk
+    state: str = "on track"  # "missed" once its date has passed unmet, "at risk", or "on track"
+
+
+@dataclass(frozen=True)
+class AreaRegister:
+    """One improvement area's actions, under the area's heading in the register."""
+
+    code: str
+    name: str
+    actions: tuple[ActionLine, ...]
 
 
 @dataclass(frozen=True)
@@ -194,9 +216,10 @@ class PackContext:
     silent: tuple[SilentOwner, ...]
     silent_since: date | None
     dead: tuple[DeadLine, ...]
-    register: tuple[ActionLine, ...]
+    register: tuple[AreaRegister, ...]
     rules: tuple[tuple[str, str], ...]
     items: tuple[ItemSummary, ...]  # stored with the pack for the next one's comparisons
+    headlines: tuple[Headline, ...] = ()  # the summary in words, page 1 after the cover
 
     def has(self, section: str) -> bool:
         return section in self.sections
@@ -265,7 +288,7 @@ def build_pack_context(
     until = data.next_meeting or calendar.add_working_days(data.meeting_date, 20)
     silent, silent_since = _silent(data, last, policy, calendar, pack_date, audience)
     theme = {a.code: a.name for a in data.areas}.get(data.theme_area or "")
-    return PackContext(
+    context = PackContext(
         plan=data.plan,
         organisation=data.organisation,
         board=data.board,
@@ -304,14 +327,24 @@ def build_pack_context(
         dead=tuple(DeadLine(d.kind, d.recipient, d.refs, d.error) for d in data.dead_notices)
         if "dead" in SECTIONS[audience]
         else (),
-        register=_sorted(lines),
+        register=_register(data, lines),
         rules=rules_in_words(policy, calendar.nation),
         items=items,
     )
+    return replace(context, headlines=executive_summary(context))
 
 
 def _sorted(lines: tuple[ActionLine, ...]) -> tuple[ActionLine, ...]:
     return tuple(sorted(lines, key=lambda x: (x.area, x.ref)))
+
+
+def _register(data: PackData, lines: tuple[ActionLine, ...]) -> tuple[AreaRegister, ...]:
+    """The register under area headings, in the areas' order; an area with no actions is left out."""
+    names = {a.code: a.name for a in data.areas}
+    ordered = _sorted(lines)
+    codes = [a.code for a in data.areas] + sorted({x.area for x in ordered} - set(names))
+    groups = (AreaRegister(c, names.get(c, c), tuple(x for x in ordered if x.area == c)) for c in codes)
+    return tuple(g for g in groups if g.actions)
 
 
 def _levels(escalations: tuple[EscalationFact, ...]) -> dict[tuple[str, date], EscalationFact]:
@@ -333,14 +366,17 @@ def _line(
     as_of: date,
 ) -> ActionLine:
     ladder = levels.get((a.ref, a.current_due))
+    rag = _rag(a, policy, calendar, as_of)
     return ActionLine(
         ref=a.ref,
         title=a.title,
         area=a.area,
         owner=a.owner,
         status=a.status.value,
-        owner_rag=a.rag.value if a.rag else None,
-        rag=_rag(a, policy, calendar, as_of),
+        # A closed action's last RAG was said while it was open (an owner's amber the week before it was
+        # done): printed beside "complete" it reads as a doubt, so the pack says what closed it instead.
+        owner_rag=(a.rag.value if a.rag else None) if a.status.is_open else rag,
+        rag=rag,
         percent=a.percent,
         original_due=a.original_due,
         current_due=a.current_due,
@@ -418,6 +454,7 @@ def _exceptions(
                     e.since,
                     calendar.count_between(e.since, as_of),
                     action.rag,
+                    action.owner_rag,
                 )
             )
         elif milestone is not None and milestone.due == e.due:
@@ -435,7 +472,7 @@ def _exceptions(
                     None,
                     e.since,
                     calendar.count_between(e.since, as_of),
-                    "red",
+                    "missed" if milestone.due < as_of else "at risk",
                 )
             )
     return tuple(sorted(out, key=lambda x: (x.on_list_since, x.ref)))
@@ -480,10 +517,17 @@ def _changes(
 
 
 def _milestone(m: MilestoneFact, by_ref: dict[str, ActionLine], as_of: date) -> MilestoneLine:
+    """A milestone is at risk only from what still threatens it: an open dependency that is red or past its
+    due date. One completed (or deferred, or cancelled) is no risk, whatever its dates say."""
     slipping = tuple(
-        r for r in m.depends_on if r in by_ref and (by_ref[r].rag == "red" or by_ref[r].current_due < as_of)
+        r
+        for r in m.depends_on
+        if r in by_ref
+        and Status(by_ref[r].status).is_open
+        and (by_ref[r].rag == "red" or by_ref[r].current_due < as_of)
     )
-    return MilestoneLine(m.ref, m.title, m.due, m.owner, m.status.value, m.depends_on, slipping)
+    state = "missed" if m.status.is_open and m.due < as_of else "at risk" if slipping else "on track"
+    return MilestoneLine(m.ref, m.title, m.due, m.owner, m.status.value, m.depends_on, slipping, state)
 
 
 def _silent(

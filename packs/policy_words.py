@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from config.policy import Policy
+from models.words import day_in_words
 
 NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
 
@@ -14,8 +15,9 @@ def _days(n: int) -> str:
     return f"{n} working day{'s' * (n != 1)}"
 
 
-def _list(values: list[str]) -> str:
-    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+def _list(values: list[str], word: str = "and") -> str:
+    """ "a, b and c"; with `word="or"`, "a, b or c" for conditions any one of which is enough."""
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + f" {word} " + values[-1]
 
 
 def escalation_in_words(rule: str, ref: str, due: date, level: int, board: str, policy: Policy) -> str:
@@ -23,8 +25,8 @@ def escalation_in_words(rule: str, ref: str, due: date, level: int, board: str, 
     cannot repeat the sweep's own reason: it names whatever the sweep saw, exempt actions included."""
     ladder = policy.ladder
     why = {
-        "milestone_missed": f"milestone {ref} was due on {due.day} {due:%B %Y} and is not met",
-        "milestone_at_risk": f"milestone {ref} is due on {due.day} {due:%B %Y} and an action it depends on "
+        "milestone_missed": f"milestone {ref} was due on {day_in_words(due)} and is missed",
+        "milestone_at_risk": f"milestone {ref} is due on {day_in_words(due)} and an action it depends on "
         "is overdue or red",
         "overdue_board": f"{ref} is {_days(ladder.board_after_overdue_days)} or more overdue",
         "red_twice": f"{ref} was reported red on {ladder.board_after_consecutive_reds} updates in a row",
@@ -38,7 +40,7 @@ def escalation_in_words(rule: str, ref: str, due: date, level: int, board: str, 
 def closure_in_words(ref: str, due: date, current_due: date | None) -> str:
     """Why a ladder closed, from the item as the pack shows it (None: not open or not shown)."""
     if current_due is not None and current_due != due:
-        return f"{ref}: escalation closed, re-baselined to {current_due.day} {current_due:%B %Y}"
+        return f"{ref}: escalation closed, re-baselined to {day_in_words(current_due)}"
     return f"{ref}: escalation closed, the item is no longer open"
 
 
@@ -90,13 +92,16 @@ def rules_in_words(policy: Policy, nation: str) -> tuple[tuple[str, str], ...]:
         ),
         (
             "Level 2: manager or lead",
-            "An action goes to its owner's manager (or the area lead) when " + _list(lead_reasons) + ".",
+            "An action goes to its owner's manager (or the area lead) when "
+            + _list(lead_reasons, "or")
+            + ".",
         ),
         (
             "Level 3: the Improvement Board",
-            "An item goes on the Board's exceptions list when " + _list(red_reasons) + ". A milestone is "
-            f"at risk within {_days(policy.milestones.at_risk_window_days)} of its date when an action it "
-            "depends on is overdue or red. The ladder only climbs: an item leaves the list when it is done, "
+            "An item goes on the Board's exceptions list when " + _list(red_reasons, "or") + ". A milestone "
+            f"is at risk within {_days(policy.milestones.at_risk_window_days)} of its date when an action it "
+            "depends on is still open and overdue or red (a completed one is no risk); it is missed when its "
+            "date passes and it is not met. The ladder only climbs: an item leaves the list when it is done, "
             "or when its due date is re-baselined (it then starts again from the owner).",
         ),
         (

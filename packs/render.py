@@ -19,10 +19,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from models.rules import LEVEL_NAMES
+from models.words import day_in_words, short_day
 from packs.context import PackContext
 
 TITLES = {
     "summary": "Summary",
+    "figures": "Figures: RAG by area and over time",
     "exceptions": "Exceptions",
     "changes": "What changed since the last pack",
     "milestones": "Milestones",
@@ -42,11 +44,9 @@ class Charts:
 
 
 def _day(value: date) -> str:
-    return f"{value.day} {value:%b %Y}"
-
-
-def _longday(value: date) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}"
+    """ "Fri 8 Dec 2017" for a table cell, free to wrap after the weekday only (no-break spaces after it)."""
+    weekday, rest = short_day(value).split(" ", 1)
+    return weekday + " " + rest.replace(" ", "\u00a0")
 
 
 def _isoday(value: str) -> str:
@@ -68,7 +68,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(day=_day, longday=_longday, isoday=_isoday, css_string=_css_string)
+    # Dates as people write them: in full in sentences ("Friday 8 December 2017"), short in table cells.
+    env.filters.update(day=_day, longday=day_in_words, isoday=_isoday, css_string=_css_string)
     return env
 
 
@@ -84,7 +85,13 @@ def render_html(context: PackContext, charts: Charts, pack_days: int) -> str:
         .render(
             c=context,
             charts={"areas": _data_uri(charts.areas), "trend": _data_uri(charts.trend)},
-            titles=TITLES,
+            # The rules are Appendix B when the register is Appendix A, in the contents as on their page.
+            titles=TITLES
+            | (
+                {"rules": TITLES["rules"].replace("Appendix:", "Appendix B:")}
+                if context.has("register")
+                else {}
+            ),
             levels={level: f"{level}: {name}" for level, name in LEVEL_NAMES.items()},
             audience_label=AUDIENCE_LABELS[context.audience],
             theme_heading=theme_heading,

@@ -84,8 +84,8 @@ def fixture_data() -> PackData:
                 original_due=date(2017, 10, 20),
                 rebaseline_count=1,
             ),
-            # Completed since the previous pack.
-            _action("ACT-3", "A1", date(2017, 10, 27), done, RAG.GREEN, percent=100),
+            # Completed since the previous pack; the owner's last RAG, from before it was done, was amber.
+            _action("ACT-3", "A1", date(2017, 10, 27), done, RAG.AMBER, percent=100),
             # Its owner reports green, but has not updated for 28 working days: amber, and silent.
             _action(
                 "ACT-4",
@@ -118,7 +118,7 @@ def fixture_data() -> PackData:
                 date(2017, 12, 1),
                 "Director",
                 Status.NOT_STARTED,
-                ("ACT-1", "EX-9"),
+                ("ACT-1", "ACT-3", "EX-9"),  # ACT-3 is complete, its due date past: no risk any more
             ),
             MilestoneFact("MS-0", "Monitoring visit", date(2017, 10, 25), "Director", Status.NOT_STARTED),
         ),
@@ -146,6 +146,14 @@ def fixture_data() -> PackData:
                 "overdue_board",
                 "EX-9 is 10 working days overdue",
                 date(2017, 10, 16),
+            ),
+            EscalationFact(
+                "MS-0",
+                3,
+                date(2017, 10, 25),
+                "milestone_missed",
+                "milestone MS-0 was due on 25 October 2017 and is not met",
+                date(2017, 10, 26),
             ),
             EscalationFact(
                 "ACT-2",
@@ -209,8 +217,8 @@ def test_board_pack_counts_changes_and_exceptions() -> None:
     c = build(Audience.BOARD)
     assert (c.total.red, c.total.amber, c.total.green, c.total.complete) == (2, 2, 0, 1)
     assert c.total_change is not None and c.total_change.red == 1 and c.total_change.complete == 1
-    assert [e.ref for e in c.exceptions] == ["EX-9", "ACT-1"]
-    act1 = c.exceptions[1]
+    assert [e.ref for e in c.exceptions] == ["EX-9", "MS-0", "ACT-1"]
+    act1 = c.exceptions[2]
     assert act1.working_days_on_list == 1 and act1.commentary and "<script>" in act1.commentary
     assert [x.ref for x in c.changes.newly_red] == ["ACT-1"]
     assert [x.ref for x in c.changes.newly_complete] == ["ACT-3"]
@@ -221,6 +229,7 @@ def test_board_pack_counts_changes_and_exceptions() -> None:
         ("ACT-2", 2),
         ("EX-9", 3),
         ("ACT-1", 2),
+        ("MS-0", 3),
         ("ACT-1", 3),
     ]
     assert [m.ref for m in c.changes.closed] == ["ACT-2"]
@@ -251,13 +260,19 @@ def test_public_pack_withholds_every_trace_of_exempt_items() -> None:
     for secret in ("EX-9", "Smith", "Counsel", "gone@example.org"):
         assert secret not in text
     assert c.total.total == 4 and c.total.red == 1  # counts would otherwise reveal the red exempt item
-    assert c.milestones_ahead[0].depends_on == ("ACT-1",)
+    assert c.milestones_ahead[0].depends_on == ("ACT-1", "ACT-3")
+    assert c.milestones_ahead[0].slipping == ("ACT-1",)
     assert "silent" not in c.sections and "dead" not in c.sections
 
 
 def test_scrutiny_pack_is_the_summary_and_the_theme() -> None:
     c = build(Audience.SCRUTINY)
-    assert c.sections == ("summary", "theme", "silent", "rules")
+    assert c.sections == ("summary", "figures", "theme", "silent", "rules")
+    assert [h.topic for h in c.headlines] == [
+        "Where the plan stands",
+        "Since the last pack",
+        "This meeting's theme",
+    ]
     assert [s.email for s in c.silent] == []  # the theme area's owners all updated
 
 
@@ -270,3 +285,104 @@ def test_rules_are_written_from_the_policy() -> None:
     )
     assert "it is 7 working days overdue" in words["Level 3: the Improvement Board"]
     assert "England" in words["Working days"]
+
+
+def test_the_ladders_rules_say_or_where_any_one_reason_is_enough() -> None:
+    words = dict(build(Audience.BOARD).rules)
+    assert (
+        "when the owner reports it red on 2 updates in a row, it is 10 working days overdue or a milestone "
+        "is at risk or missed." in words["Level 3: the Improvement Board"]
+    )
+    assert "overdue, the owner reports it red or it has had no update" in words["Level 2: manager or lead"]
+    assert (
+        "still open and overdue or red (a completed one is no risk)"
+        in words["Level 3: the Improvement Board"]
+    )
+
+
+def test_a_milestone_is_at_risk_only_from_its_open_slipping_dependencies() -> None:
+    ahead = build(Audience.BOARD).milestones_ahead[0]
+    # ACT-3 was due on 27 October, before the pack date, but it is complete: nothing to fear from it.
+    assert ahead.depends_on == ("ACT-1", "ACT-3", "EX-9")
+    assert ahead.slipping == ("ACT-1", "EX-9") and ahead.state == "at risk"
+
+
+def test_a_milestone_whose_date_passed_unmet_is_marked_missed() -> None:
+    c = build(Audience.BOARD)
+    assert [(m.ref, m.state) for m in c.milestones_missed] == [("MS-0", "missed")]
+    on_list = {e.ref: e for e in c.exceptions}
+    assert on_list["MS-0"].kind == "milestone" and on_list["MS-0"].rag == "missed"
+
+
+def test_a_closed_action_shows_complete_not_its_owners_last_rag() -> None:
+    c = build(Audience.BOARD)
+    act3 = next(x for area in c.register for x in area.actions if x.ref == "ACT-3")
+    assert (act3.rag, act3.owner_rag) == ("complete", "complete")  # the owner last said amber
+
+
+def test_exceptions_carry_the_owners_rag_beside_the_derived_one() -> None:
+    act1 = next(e for e in build(Audience.BOARD).exceptions if e.ref == "ACT-1")
+    assert (act1.rag, act1.owner_rag) == ("red", "amber")
+
+
+def test_the_register_is_grouped_under_area_headings() -> None:
+    c = build(Audience.BOARD)
+    assert [(a.code, a.name, [x.ref for x in a.actions]) for a in c.register] == [
+        ("A1", "Management oversight", ["ACT-1", "ACT-3", "EX-9"]),
+        ("A2", "Workforce", ["ACT-2", "ACT-4"]),
+    ]  # A3 has no actions: no empty heading
+
+
+def test_the_summary_says_in_words_where_the_plan_stands_and_what_changed() -> None:
+    words = {h.topic: h for h in build(Audience.BOARD).headlines}
+    assert list(words) == [
+        "Where the plan stands",
+        "Since the last pack",
+        "Exceptions",
+        "Milestones",
+        "This meeting's theme",
+    ]
+    assert words["Where the plan stands"].text.startswith(
+        "1 of 5 actions is complete (20%). Of the 4 still open, 2 are red, 2 amber and 0 green."
+    )
+    since = words["Since the last pack"]
+    assert since.text == (
+        "Since the previous pack, of Monday 25 September 2017: red up 1 to 2, amber down 1 to 2, "
+        "green down 1 to 0 and complete up 1 to 1."
+    )
+    assert (
+        "Newly red (1): ACT-1." in since.points
+        and "Raised to the Board (3): ACT-1, EX-9, MS-0." in since.points
+    )
+    exceptions = words["Exceptions"]
+    assert exceptions.text == "3 items are on the Board's exceptions list, 1 milestone and 2 actions."
+    # A missed milestone matters most, then the action longest on the list.
+    assert (
+        exceptions.points[0] == "MS-0 Monitoring visit: was due on Wednesday 25 October 2017 and is missed."
+    )
+    assert (
+        exceptions.points[1].startswith("EX-9 ")
+        and "10 working days, since Monday 16 October 2017" in exceptions.points[1]
+    )
+    milestones = words["Milestones"]
+    assert milestones.text == (
+        "1 milestone falls due up to Tuesday 5 December 2017, 1 at risk. 1 milestone has been missed."
+    )
+    assert (
+        "MS-1 Plan to the inspectorate: due on Friday 1 December 2017, at risk from ACT-1, EX-9."
+        in milestones.points
+    )
+
+
+def test_a_first_packs_summary_says_there_is_nothing_to_compare() -> None:
+    since = {h.topic: h for h in build(Audience.BOARD, previous=()).headlines}["Since the last pack"]
+    assert (
+        since.text == "This is the first pack for this board and audience: nothing to compare."
+        and not since.points
+    )
+
+
+def test_the_public_summary_counts_only_what_can_be_published() -> None:
+    words = {h.topic: h for h in build(Audience.PUBLIC).headlines}
+    assert words["Where the plan stands"].text.endswith("1 exempt item is withheld.")
+    assert words["Exceptions"].text == "2 items are on the Board's exceptions list, 1 milestone and 1 action."
