@@ -5,6 +5,7 @@ Read-only commands import neither prefect nor weasyprint, so they answer in well
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from cli import (
     sweep_commands,
     workbook_commands,
 )
-from cli.edge import EdgeGroup
+from cli.edge import CLOSED_PIPE, EdgeGroup, silence_stdout
 from cli.output import console
 from flows.bootstrap import bootstrap
 from models.calendar import local_date
@@ -42,7 +43,7 @@ def _root(
     ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback when something fails."),
 ) -> None:
-    ctx.meta["debug"] = debug
+    ctx.meta["debug"] = debug or ctx.meta.get("debug", False)  # the edge takes --debug after the command too
 
 
 def today(timezone: str) -> date:
@@ -143,4 +144,13 @@ app.command()(serve_command.serve)
 
 
 def main() -> None:
-    app()
+    # The edge ends a command whose reader went early; this catches what is written outside any command
+    # (help, usage errors) and the last flush, so a closed pipe never prints "Exception ignored ...".
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        sys.exit(CLOSED_PIPE)

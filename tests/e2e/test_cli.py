@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -160,3 +164,70 @@ def test_every_csv_field_that_could_start_a_formula_is_quoted(capsys) -> None:
     write_csv([{"v": v} for v in values], ["v"])
     written = [r["v"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out, newline=""))]
     assert written == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\t=1", "'\r=1", "plain", "a=b", "5", "-3"]
+
+
+# The console script installed beside this interpreter (the venv need not be on PATH).
+LINEOFSIGHT = str(Path(sys.executable).parent / "lineofsight")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audit", "log", "--format", "csv"],
+        ["audit", "log"],
+        ["status", "--format", "json"],
+        ["status"],
+        ["--help"],
+    ],
+    ids=" ".join,
+)
+def test_a_reader_that_stops_early_ends_the_command_quietly(engine, db_url, repo_env, args) -> None:
+    """`lineofsight audit log --format csv | head -1`: the pipe's reader is gone before the command writes
+    (its end closed at once, so the run does not depend on timing), as any Unix tool the command ends
+    silently: exit 0 or 141 (SIGPIPE's), nothing on stderr."""
+    load_small_plan(engine)
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen(
+        [LINEOFSIGHT, *args],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env=repo_env | {"LINEOFSIGHT_DATABASE_URL": db_url},
+    )
+    os.close(write_end)
+    os.close(read_end)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode in (0, 141), stderr.decode()
+    assert stderr.decode() == ""
+
+
+def test_debug_works_after_the_command_too(tmp_path) -> None:
+    env = {"LINEOFSIGHT_DATABASE_URL": f"sqlite:///{tmp_path}/missing/x.db"}
+    plain = CliRunner().invoke(app, ["status"], env=env)
+    assert plain.exit_code == 1 and plain.exception is not None and isinstance(plain.exception, SystemExit)
+    for argv in (["--debug", "status"], ["status", "--debug"]):
+        result = CliRunner().invoke(app, argv, env=env)
+        assert "No such option" not in result.output
+        assert type(result.exception).__name__ == "DatabaseNotReady", (argv, result.output)
+    # After `--`, the word is an argument like any other, never the flag.
+    result = CliRunner().invoke(app, ["show", "--", "--debug"], env=env)
+    assert type(result.exception) is SystemExit
+
+
+@pytest.mark.parametrize(
+    ("error", "said", "code"),
+    [
+        (FileNotFoundError(2, "No such file or directory", "/no/such/dir/x.xlsx"), "does not exist", 2),
+        (NotADirectoryError(20, "Not a directory", "/etc/hosts/x.xlsx"), "goes through a file", 2),
+        (IsADirectoryError(21, "Is a directory", "/tmp"), "is a folder", 2),
+        (PermissionError(13, "Permission denied", "/root/x"), "permission denied", 2),
+        (OSError(36, "File name too long", "x" * 300), "too long", 2),
+        (OSError(28, "No space left on device", "/var/packs/p.pdf"), "No space left on device", 1),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, OSError) else str(v),
+)
+def test_a_path_that_cannot_be_used_is_named_never_unexpected(capsys, error, said, code) -> None:
+    from cli.edge import translate
+
+    assert translate(error).exit_code == code
+    message = capsys.readouterr().err
+    assert said in message and error.filename[:40] in message and "Unexpected" not in message
