@@ -231,3 +231,26 @@ def test_a_path_that_cannot_be_used_is_named_never_unexpected(capsys, error, sai
     assert translate(error).exit_code == code
     message = capsys.readouterr().err
     assert said in message and error.filename[:40] in message and "Unexpected" not in message
+
+
+def test_show_counts_working_days_to_the_as_of_day(cli, engine) -> None:
+    load_small_plan(engine)
+    table = cli("show", "ACT-1", "--as-of", "2017-10-03").stdout
+    assert "-1 (overdue), counted on Tue 3 Oct 2017" in table
+    story = json.loads(cli("show", "ACT-1", "--as-of", "29/09/2017", "--format", "json").stdout)
+    assert story["working_days_to_due"] == 1 and story["as_of"] == "2017-09-29"
+    refused = cli("show", "ACT-1", "--as-of", "2017-13-01", expect=2).output
+    assert "Invalid --as-of date '2017-13-01'" in refused
+
+
+def test_show_csv_is_csv_the_item_then_its_updates(cli, engine) -> None:
+    load_small_plan(engine)
+    cli("update", "ACT-1", "--by", OWNER, "--rag", "red", "--note", "=cmd|' /C calc'!A0\nsecond line")
+    out = cli("show", "ACT-1", "--as-of", "2017-10-03", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert [r["record"] for r in rows] == ["item", "update"]
+    item, update = rows
+    assert item["ref"] == "ACT-1" and item["current_due"] == "2017-10-02"
+    assert item["working_days_to_due"] == "-1" and item["as_of"] == "2017-10-03"
+    assert update["by"] == OWNER and update["rag"] == "red"
+    assert update["commentary"] == "'=cmd|' /C calc'!A0\nsecond line"  # never a formula, the line kept
