@@ -38,10 +38,21 @@ app = typer.Typer(
 )
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        console().print(f"lineofsight {version('lineofsight')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback when something fails."),
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_version, help="Print the installed version and exit."
+    ),
 ) -> None:
     ctx.meta["debug"] = debug or ctx.meta.get("debug", False)  # the edge takes --debug after the command too
 

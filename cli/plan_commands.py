@@ -13,12 +13,12 @@ from rich.text import Text
 from cli.output import Format, console, rag_text, table, write_csv, write_json
 from flows.bootstrap import bootstrap
 from models.db import read_session, unit_of_work
-from models.lookup import find_area, plans_named
+from models.lookup import find_area, find_owner, plans_named
 from models.plan_spec import UpdateSpec
 from models.register import RegisterRow, load_register, summarise
-from models.text_rules import code
+from models.text_rules import code, email_address
 from models.vocab import parse_day, parse_percent, parse_rag, parse_status
-from models.words import plural, short_day
+from models.words import day_in_words, plural, short_day
 
 if TYPE_CHECKING:
     from models.item_story import ItemStory
@@ -40,6 +40,9 @@ def _as_of(value: str | None, timezone: str) -> datetime:
 def status(
     plan: str | None = PLAN_OPTION,
     area: str | None = typer.Option(None, "--area", help="Only the actions of this area (its code)."),
+    owner: str | None = typer.Option(
+        None, "--owner", help="Only the actions and milestones this person owns (their email address)."
+    ),
     as_of: str | None = AS_OF_OPTION,
     output: Format = typer.Option(
         Format.TABLE, "--format", help="table for people, json or csv for programs."
@@ -48,13 +51,16 @@ def status(
     """Where every action and milestone stands: due date, status, RAG and working days to due
     (negative when overdue), with counts by area and RAG."""
     area = code(area, "--area", "MOQA") if area is not None else None
+    owner = email_address(owner, "--owner") if owner is not None else None
     app = bootstrap()
     day = _as_of(as_of, app.settings.timezone).date()
     with read_session(app.engine) as session:
         plans = plans_named(session, plan)
         if area is not None:
             find_area(session, plans, area)
-        rows = load_register(session, plans, day, area)
+        if owner is not None:
+            find_owner(session, plans, owner)
+        rows = load_register(session, plans, day, area, owner)
     if output is Format.JSON:
         write_json([r.public() for r in rows])
     elif output is Format.CSV:
@@ -68,7 +74,7 @@ def print_status(rows: list[RegisterRow], day: date) -> None:
     several = len({r.plan for r in rows}) > 1
     columns = ["Plan"] * several + ["Ref", "Title", "Owner", "Due", "Status", "RAG", "Working days to due"]
     body = [_status_cells(r, several) for r in rows]
-    out.print(table(f"Status on {day:%A %d %B %Y}", columns, body))
+    out.print(table(f"Status on {day_in_words(day)}", columns, body))
     summary = summarise(rows)
     rags = ("red", "amber", "green", "none")
     counts = [[area, *(c.get(k, 0) for k in rags), sum(c.values())] for area, c in summary.by_area.items()]

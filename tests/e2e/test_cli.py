@@ -254,3 +254,73 @@ def test_show_csv_is_csv_the_item_then_its_updates(cli, engine) -> None:
     assert item["working_days_to_due"] == "-1" and item["as_of"] == "2017-10-03"
     assert update["by"] == OWNER and update["rag"] == "red"
     assert update["commentary"] == "'=cmd|' /C calc'!A0\nsecond line"  # never a formula, the line kept
+
+
+def test_status_owner_lists_my_actions(cli, engine) -> None:
+    from tests.factories import LEAD, MANAGER
+
+    load_small_plan(engine)
+    mine = json.loads(cli("status", "--owner", OWNER.upper(), "--format", "json").stdout)
+    assert sorted(r["ref"] for r in mine) == ["ACT-1", "ACT-2"]
+    leads = json.loads(cli("status", "--owner", f" {LEAD} ", "--format", "json").stdout)
+    assert [r["ref"] for r in leads] == ["MS-1"]
+    table = cli("status", "--owner", MANAGER, "--as-of", "2017-10-03").stdout
+    assert "ACT-3" in table and "ACT-1" not in table
+    # Full-width letters are the same address (NFKC); a Cyrillic lookalike is refused, naming the letter.
+    full_width = cli("status", "--owner", "\uff4fwner@example.org", "--format", "json").stdout
+    assert sorted(r["ref"] for r in json.loads(full_width)) == ["ACT-1", "ACT-2"]
+    lookalike = cli("status", "--owner", "\u043ewner@example.org", expect=2).output
+    assert "U+043E CYRILLIC SMALL LETTER O" in lookalike
+    unknown = cli("status", "--owner", "ownr@example.org", expect=2).output
+    assert "No person with email 'ownr@example.org'. Did you mean owner@example.org" in unknown
+    assert "Invalid --owner 'nobody'" in cli("status", "--owner", "nobody", expect=2).output
+
+
+def test_escalations_as_json_and_csv(cli, engine) -> None:
+    load_small_plan(engine)
+    cli("sweep", "--as-of", "2017-10-20", "--no-send")
+    rows = json.loads(cli("escalations", "--format", "json").stdout)
+    assert rows, "the small plan's ACT-1 is overdue by then"
+    act1 = next(r for r in rows if r["ref"] == "ACT-1")
+    assert set(act1) == {"plan", "ref", "kind", "level", "level_name", "since", "due", "rule", "reason"}
+    assert act1["plan"] == "Test Plan" and act1["due"] == "2017-10-02" and act1["level"] in (2, 3)
+    parsed = list(csv.DictReader(io.StringIO(cli("escalations", "--format", "csv").stdout, newline="")))
+    assert [r["ref"] for r in parsed] == [r["ref"] for r in rows]
+    assert json.loads(cli("escalations", "--level", "3", "--format", "json").stdout) == [
+        r for r in rows if r["level"] == 3
+    ]
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"lineofsight {version('lineofsight')}"
+
+
+def test_a_wrong_plan_or_area_gets_the_closest_and_the_list(cli, engine) -> None:
+    load_small_plan(engine, "Children's Services Improvement Plan")
+    load_small_plan(engine, "Adult Social Care Plan")
+    plan = cli("status", "--plan", "Childrens", expect=2).output
+    assert "Did you mean Children's Services Improvement Plan?" in plan
+    assert "Choose from: Adult Social Care Plan, Children's Services Improvement Plan." in plan
+    area = cli("status", "--plan", "children's services improvement plan", "--area", "XX", expect=2).output
+    assert "No area 'XX'. Choose from: A1, A2." in area
+
+
+def test_meeting_add_warns_of_a_weekend_or_a_past_day_and_lists_the_areas(cli, engine) -> None:
+    load_small_plan(engine)
+    board = ["meeting", "add", "--board", "Improvement Board"]
+    theme = cli(*board, "--date", "2099-01-06", "--theme", "XX", expect=2).output
+    assert "No area 'XX'. Choose from: A1, A2." in theme
+    saturday = cli(*board, "--date", "2098-12-27")  # a Saturday, far enough ahead to be in the future
+    assert "Added the board meeting of Improvement Board on Saturday 27 December 2098" in saturday.stdout
+    assert "Warning: Saturday 27 December 2098 is not a working day for Test Plan (a weekend)." in (
+        saturday.stderr
+    )
+    assert "in the past" not in saturday.stderr
+    boxing_day = cli(*board, "--date", "2017-12-26", "--audience", "public")
+    assert "Tuesday 26 December 2017 is not a working day for Test Plan (Boxing Day)." in boxing_day.stderr
+    assert "Tuesday 26 December 2017 is in the past (today is " in boxing_day.stderr
+    weekday = cli(*board, "--date", "2099-01-06", "--audience", "scrutiny")
+    assert weekday.stderr == ""
