@@ -324,3 +324,37 @@ def test_meeting_add_warns_of_a_weekend_or_a_past_day_and_lists_the_areas(cli, e
     assert "Tuesday 26 December 2017 is in the past (today is " in boxing_day.stderr
     weekday = cli(*board, "--date", "2099-01-06", "--audience", "scrutiny")
     assert weekday.stderr == ""
+
+
+def test_doctor_names_a_folder_setting_that_cannot_be_written(db_url, engine, tmp_path) -> None:
+    load_small_plan(engine)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    env = {
+        "LINEOFSIGHT_DATABASE_URL": db_url,
+        "LINEOFSIGHT_OUTBOX_DIR": str(a_file / "outbox"),
+        "LINEOFSIGHT_PACKS_DIR": str(tmp_path / "packs" / "new"),
+        "COLUMNS": "300",
+    }
+    result = CliRunner().invoke(app, ["doctor"], env=env)
+    assert result.exit_code == 1, result.output
+    from config.settings import Settings
+    from flows.doctor import State, diagnose
+
+    outbox, packs = a_file / "outbox", tmp_path / "packs" / "new"
+    settings = Settings(database_url=db_url, outbox_dir=outbox, packs_dir=packs)
+    folders = next(c for c in diagnose(settings, prefect_api=lambda: None) if c.name == "folders")
+    assert folders.state is State.FAIL
+    assert folders.detail == f"LINEOFSIGHT_OUTBOX_DIR={a_file / 'outbox'}: {a_file} is a file, not a folder"
+    assert "1 check failed: folders." in result.stdout
+
+
+def test_no_python_repr_in_a_refused_value() -> None:
+    from datetime import date
+
+    from models.errors import InvalidValue
+
+    assert str(InvalidValue("due", date(2026, 12, 1), "a working day")) == (
+        "Invalid due 2026-12-01: expected a working day."
+    )
+    assert str(InvalidValue("percent", 1.5, "0 to 100")) == "Invalid percent 1.5: expected 0 to 100."
