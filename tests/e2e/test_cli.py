@@ -8,7 +8,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -358,3 +360,29 @@ def test_no_python_repr_in_a_refused_value() -> None:
         "Invalid due 2026-12-01: expected a working day."
     )
     assert str(InvalidValue("percent", 1.5, "0 to 100")) == "Invalid percent 1.5: expected 0 to 100."
+
+
+def test_the_readme_command_table_is_one_table_naming_every_command() -> None:
+    """A blank line inside a Markdown table ends it: the rows after it render as a paragraph of pipes."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    lines = readme.split("## Commands", 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| command |"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    listed = " ".join(rows)
+    for path, _ in _all_commands():
+        assert f"`lineofsight {' '.join(path)}" in listed, f"{' '.join(path)} is not in the command table"
+
+
+def _all_commands(group: Any = None, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    import typer.main
+
+    group = group or typer.main.get_command(app)
+    for name, command in sorted(group.commands.items()):
+        if hasattr(command, "commands"):
+            yield from _all_commands(command, (*path, name))
+        else:
+            yield (*path, name), command
