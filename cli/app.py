@@ -5,6 +5,7 @@ Read-only commands import neither prefect nor weasyprint, so they answer in well
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -157,6 +158,8 @@ app.command()(serve_command.serve)
 def main() -> None:
     # The edge ends a command whose reader went early; this catches what is written outside any command
     # (help, usage errors) and the last flush, so a closed pipe never prints "Exception ignored ...".
+    if sys.stdout is None:  # started with stdout closed (`>&-`): what it says goes nowhere, without a crash
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open for the life of the process
     try:
         try:
             app()

@@ -60,7 +60,8 @@ class EdgeGroup(TyperGroup):
             try:
                 return super().invoke(ctx)
             finally:
-                sys.stdout.flush()  # a reader gone early shows up here, not in the interpreter's last flush
+                if sys.stdout is not None:  # a reader gone early shows up here, not in the last flush at exit
+                    sys.stdout.flush()
         except BrokenPipeError:
             silence_stdout()
             raise typer.Exit(CLOSED_PIPE) from None

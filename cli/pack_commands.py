@@ -214,7 +214,7 @@ def add(
     console().print(
         Text(
             f"Added the {added.audience.value} meeting of {found.name} on {day_in_words(when)}; "
-            f"its pack {'was due to be' if issue < today else 'will be'} built on {day_in_words(issue)}."
+            f"its pack will be built on {day_in_words(issue)}."
         )
     )
     # Added all the same (a meeting may really be on a Saturday), but a slip of the date deserves a look.

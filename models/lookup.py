@@ -28,9 +28,9 @@ def _folded(text: str) -> str:
 
 
 def _likeness(key: str, candidate: str) -> float:
-    if len(key) >= 3 and (key in candidate or candidate in key):
-        return 1.0  # a part of the name: "childrens" in "childrens services improvement plan"
-    words = [candidate, *candidate.split()]
+    """How alike, from 0 to 1: the whole, or its best word ("childrens" is a word of "childrens services
+    improvement plan", though the whole is far longer)."""
+    words = [candidate, *candidate.split()] if " " in candidate and " " not in key else [candidate]
     return max(difflib.SequenceMatcher(None, key, word).ratio() for word in words)
 
 
@@ -50,7 +50,8 @@ def listed(candidates: Sequence[str]) -> list[str]:
 
 def unknown(what: str, key: str, candidates: Sequence[str]) -> UnknownItem:
     """The error for a value that names nothing: the close matches, and every valid value when few."""
-    return UnknownItem(what, key, close_matches(key, candidates), listed(candidates))
+    suggestions, known = close_matches(key, candidates), listed(candidates)
+    return UnknownItem(what, key, suggestions, [] if set(known) <= set(suggestions) else known)
 
 
 def find_plan(session: Session, name: str | None) -> Plan:

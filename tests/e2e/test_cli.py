@@ -386,3 +386,15 @@ def _all_commands(group: Any = None, path: tuple[str, ...] = ()) -> Iterator[tup
             yield from _all_commands(command, (*path, name))
         else:
             yield (*path, name), command
+
+
+def test_close_matches_by_the_whole_or_by_a_word() -> None:
+    from models.lookup import close_matches
+
+    refs = ["TAP-01", "TAP-10", "TAP-11", "TAP-16", "MS-01"]
+    assert close_matches("TAP-1", refs)[0] == "TAP-01"
+    assert close_matches("tap16x", refs)[0] == "TAP-16"
+    plans = ["Adult Social Care Plan", "Children's Services Improvement Plan"]
+    assert close_matches("Childrens", plans) == ["Children's Services Improvement Plan"]
+    assert close_matches("childrens services", plans) == ["Children's Services Improvement Plan"]
+    assert close_matches("", plans) == [] and close_matches("zzz", plans) == []
