@@ -398,3 +398,11 @@ def test_close_matches_by_the_whole_or_by_a_word() -> None:
     assert close_matches("Childrens", plans) == ["Children's Services Improvement Plan"]
     assert close_matches("childrens services", plans) == ["Children's Services Improvement Plan"]
     assert close_matches("", plans) == [] and close_matches("zzz", plans) == []
+
+
+def test_init_names_a_missing_folder_of_the_database(tmp_path) -> None:
+    result = CliRunner().invoke(
+        app, ["init"], env={"LINEOFSIGHT_DATABASE_URL": f"sqlite:///{tmp_path}/no/x.db"}
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"the folder {tmp_path}/no does not exist" in result.output
