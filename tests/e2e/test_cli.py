@@ -315,6 +315,8 @@ def test_meeting_add_warns_of_a_weekend_or_a_past_day_and_lists_the_areas(cli, e
     board = ["meeting", "add", "--board", "Improvement Board"]
     theme = cli(*board, "--date", "2099-01-06", "--theme", "XX", expect=2).output
     assert "No area 'XX'. Choose from: A1, A2." in theme
+    wrong_board = cli("meeting", "add", "--board", "Board", "--date", "2099-01-06", expect=2).output
+    assert "No board 'Board'. Did you mean Improvement Board?" in wrong_board
     saturday = cli(*board, "--date", "2098-12-27")  # a Saturday, far enough ahead to be in the future
     assert "Added the board meeting of Improvement Board on Saturday 27 December 2098" in saturday.stdout
     assert "Warning: Saturday 27 December 2098 is not a working day for Test Plan (a weekend)." in (
