@@ -256,18 +256,23 @@ def _sweeps(engine: Engine) -> Check:
     return _guard("sweep", "run `lineofsight audit log --kind SweepFailed`", check)
 
 
-def _folders(settings: Settings) -> Check:
-    """The folders the service writes to: each a folder it may write in, or one it can create."""
+def folder_problems(settings: Settings) -> list[str]:
+    """What stops the service writing where the settings say (`doctor` reports it; `serve` refuses to start
+    rather than fail at the first pack or message): a file in the way, or no permission."""
     wanted = [("LINEOFSIGHT_PACKS_DIR", settings.packs_dir)]
     if settings.smtp_url is None:  # with an SMTP server no message is written to the outbox folder
         wanted.insert(0, ("LINEOFSIGHT_OUTBOX_DIR", settings.outbox_dir))
+    return [f"{setting}={path}: {why}" for setting, path in wanted if (why := _unwritable(path))]
+
+
+def _folders(settings: Settings) -> Check:
     fix = "point the setting at a folder this user can write in"
 
     def check() -> Check:
-        problems = [f"{setting}={path}: {why}" for setting, path in wanted if (why := _unwritable(path))]
+        problems = folder_problems(settings)
         if problems:
             return Check("folders", State.FAIL, "; ".join(problems), fix)
-        return Check("folders", State.OK, " and ".join(str(path) for _, path in wanted) + " can be written")
+        return Check("folders", State.OK, "the outbox and packs folders can be written")
 
     return _guard("folders", fix, check)
 

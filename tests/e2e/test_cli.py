@@ -408,3 +408,18 @@ def test_init_names_a_missing_folder_of_the_database(tmp_path) -> None:
     )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"the folder {tmp_path}/no does not exist" in result.output
+
+
+def test_serve_refuses_to_start_when_it_could_not_write_its_packs(db_url, engine, tmp_path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    env = {
+        "LINEOFSIGHT_DATABASE_URL": db_url,
+        "LINEOFSIGHT_PACKS_DIR": str(a_file / "packs"),
+        "LINEOFSIGHT_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "PREFECT_API_URL": "http://127.0.0.1:9/api",  # never reached: the check comes first
+    }
+    result = CliRunner().invoke(app, ["serve"], env=env)
+    assert result.exit_code == 1, result.output
+    assert f"LINEOFSIGHT_PACKS_DIR={a_file / 'packs'}: {a_file} is a file, not a folder" in result.output
+    assert "Serving" not in result.output
