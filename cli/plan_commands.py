@@ -17,7 +17,7 @@ from models.lookup import find_area, find_owner, plans_named
 from models.plan_spec import UpdateSpec
 from models.register import RegisterRow, load_register, summarise
 from models.text_rules import code, email_address
-from models.vocab import parse_day, parse_percent, parse_rag, parse_status
+from models.vocab import ItemKind, parse_day, parse_percent, parse_rag, parse_status
 from models.words import day_in_words, plural, short_day
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ def print_story(story: ItemStory) -> None:
         ("Start", story.start),
         ("Original due", story.original_due),
         ("Current due", story.current_due),
-        ("Re-baselined", plural(story.rebaseline_count, "time")),
+        ("Re-baselined", plural(story.rebaseline_count, "time") if story.kind is ItemKind.ACTION else None),
         ("Status", story.status.value),
         ("RAG (owner)", rag_text(story.rag.value if story.rag else None)),
         ("Complete", f"{story.percent}%" if story.percent is not None else None),
