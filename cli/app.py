@@ -5,6 +5,8 @@ Read-only commands import neither prefect nor weasyprint, so they answer in well
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from cli import (
     sweep_commands,
     workbook_commands,
 )
-from cli.edge import EdgeGroup
+from cli.edge import CLOSED_PIPE, EdgeGroup, silence_stdout
 from cli.output import console
 from flows.bootstrap import bootstrap
 from models.calendar import local_date
@@ -37,12 +39,23 @@ app = typer.Typer(
 )
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        console().print(f"lineofsight {version('lineofsight')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback when something fails."),
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_version, help="Print the installed version and exit."
+    ),
 ) -> None:
-    ctx.meta["debug"] = debug
+    ctx.meta["debug"] = debug or ctx.meta.get("debug", False)  # the edge takes --debug after the command too
 
 
 def today(timezone: str) -> date:
@@ -143,4 +156,15 @@ app.command()(serve_command.serve)
 
 
 def main() -> None:
-    app()
+    # The edge ends a command whose reader went early; this catches what is written outside any command
+    # (help, usage errors) and the last flush, so a closed pipe never prints "Exception ignored ...".
+    if sys.stdout is None:  # started with stdout closed (`>&-`): what it says goes nowhere, without a crash
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open for the life of the process
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        sys.exit(CLOSED_PIPE)

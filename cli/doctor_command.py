@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.output import console
+from models.words import plural
 
 
 def doctor() -> None:
@@ -33,6 +34,6 @@ def doctor() -> None:
     out.print(table)
     failed = [c.name for c in checks if c.state is State.FAIL]
     if failed:
-        out.print(Text(f"{len(failed)} check(s) failed: {', '.join(failed)}.", style="bold red"))
+        out.print(Text(f"{plural(len(failed), 'check')} failed: {', '.join(failed)}.", style="bold red"))
         raise typer.Exit(1)
     out.print(Text("All checks passed.", style="green"))

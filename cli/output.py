@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -22,12 +23,19 @@ class Format(StrEnum):
     CSV = "csv"
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich's own handling exits 1; the edge ends every command the same way when its reader is gone.
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe")
+
+
 def _console(stderr: bool = False) -> Console:
     probe = Console(stderr=stderr)
     # Piped output (CI logs, `| less`) gets room for the table instead of the 80-column guess.
     width = None if probe.is_terminal else 150
     # soft_wrap: messages keep their lines whole (a hash split across lines cannot be copied).
-    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=True)
+    return _Console(stderr=stderr, highlight=False, width=width, soft_wrap=True)
 
 
 def console() -> Console:

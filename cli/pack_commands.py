@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.text import Text
 
-from cli.output import console, table
+from cli.output import console, err_console, table
 from cli.params import record_id
 from flows.bootstrap import bootstrap
 
@@ -188,9 +188,11 @@ def add(
 ) -> None:
     """Add a meeting: its pack is built N clear working days before it (the policy's meetings.pack_days)."""
     from models.board_meetings import add_meeting
+    from models.calendar import local_date
     from models.db import unit_of_work
     from models.sweep import calendar_for
     from models.vocab import parse_audience, parse_day
+    from models.words import day_in_words
     from packs.schedule import pack_date
 
     app = bootstrap()
@@ -206,10 +208,25 @@ def add(
             plan_name=plan,
         )
     policy = app.policy.for_plan(owner.name)
-    issue = pack_date(when, calendar_for(owner, policy), policy.meetings.pack_days)
+    calendar = calendar_for(owner, policy)
+    issue = pack_date(when, calendar, policy.meetings.pack_days)
+    today = local_date(datetime.now(UTC), app.settings.timezone)
     console().print(
         Text(
-            f"Added the {added.audience.value} meeting of {found.name} on {when:%A %d %B %Y}; "
-            f"its pack will be built on {issue:%A %d %B %Y}."
+            f"Added the {added.audience.value} meeting of {found.name} on {day_in_words(when)}; "
+            f"its pack will be built on {day_in_words(issue)}."
         )
     )
+    # Added all the same (a meeting may really be on a Saturday), but a slip of the date deserves a look.
+    warnings = []
+    if not calendar.is_working_day(when):
+        why = calendar.holiday_name(when) or "a weekend"
+        warnings.append(f"{day_in_words(when)} is not a working day for {owner.name} ({why}).")
+    if when < today:
+        warnings.append(f"{day_in_words(when)} is in the past (today is {day_in_words(today)}).")
+    elif issue < today:
+        warnings.append(
+            f"Its pack date has passed: build the pack now with `lineofsight pack build --meeting {when}`."
+        )
+    for warning in warnings:
+        err_console().print(Text(f"Warning: {warning}", style="bold yellow"))

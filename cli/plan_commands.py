@@ -13,16 +13,20 @@ from rich.text import Text
 from cli.output import Format, console, rag_text, table, write_csv, write_json
 from flows.bootstrap import bootstrap
 from models.db import read_session, unit_of_work
-from models.lookup import find_area, plans_named
+from models.lookup import find_area, find_owner, plans_named
 from models.plan_spec import UpdateSpec
 from models.register import RegisterRow, load_register, summarise
-from models.text_rules import code
-from models.vocab import parse_day, parse_percent, parse_rag, parse_status
+from models.text_rules import code, email_address
+from models.vocab import ItemKind, parse_day, parse_percent, parse_rag, parse_status
+from models.words import day_in_words, plural, short_day
 
 if TYPE_CHECKING:
     from models.item_story import ItemStory
 
 PLAN_OPTION = typer.Option(None, "--plan", help="The plan's name (needed only when several are loaded).")
+AS_OF_OPTION = typer.Option(
+    None, "--as-of", help="The day to count working days from: 2017-12-11 or 11/12/2017 (default: today)."
+)
 STATUS_FIELDS = ("ref", "kind", "title", "owner", "due", "status", "rag", "working_days_to_due")
 
 
@@ -36,7 +40,10 @@ def _as_of(value: str | None, timezone: str) -> datetime:
 def status(
     plan: str | None = PLAN_OPTION,
     area: str | None = typer.Option(None, "--area", help="Only the actions of this area (its code)."),
-    as_of: str | None = typer.Option(None, "--as-of", help="The day to measure from (default: today)."),
+    owner: str | None = typer.Option(
+        None, "--owner", help="Only the actions and milestones this person owns (their email address)."
+    ),
+    as_of: str | None = AS_OF_OPTION,
     output: Format = typer.Option(
         Format.TABLE, "--format", help="table for people, json or csv for programs."
     ),
@@ -44,13 +51,16 @@ def status(
     """Where every action and milestone stands: due date, status, RAG and working days to due
     (negative when overdue), with counts by area and RAG."""
     area = code(area, "--area", "MOQA") if area is not None else None
+    owner = email_address(owner, "--owner") if owner is not None else None
     app = bootstrap()
     day = _as_of(as_of, app.settings.timezone).date()
     with read_session(app.engine) as session:
         plans = plans_named(session, plan)
         if area is not None:
             find_area(session, plans, area)
-        rows = load_register(session, plans, day, area)
+        if owner is not None:
+            find_owner(session, plans, owner)
+        rows = load_register(session, plans, day, area, owner)
     if output is Format.JSON:
         write_json([r.public() for r in rows])
     elif output is Format.CSV:
@@ -64,7 +74,7 @@ def print_status(rows: list[RegisterRow], day: date) -> None:
     several = len({r.plan for r in rows}) > 1
     columns = ["Plan"] * several + ["Ref", "Title", "Owner", "Due", "Status", "RAG", "Working days to due"]
     body = [_status_cells(r, several) for r in rows]
-    out.print(table(f"Status on {day:%A %d %B %Y}", columns, body))
+    out.print(table(f"Status on {day_in_words(day)}", columns, body))
     summary = summarise(rows)
     rags = ("red", "amber", "green", "none")
     counts = [[area, *(c.get(k, 0) for k in rags), sum(c.values())] for area, c in summary.by_area.items()]
@@ -92,22 +102,100 @@ def _days(n: int, is_open: bool) -> Text:
     return Text(str(n))
 
 
+STORY_FIELDS = (
+    "record",
+    "plan",
+    "ref",
+    "kind",
+    "title",
+    "area",
+    "owner",
+    "start",
+    "original_due",
+    "current_due",
+    "rebaseline_count",
+    "status",
+    "rag",
+    "percent",
+    "exempt",
+    "depends_on",
+    "last_update_on",
+    "as_of",
+    "working_days_to_due",
+    "at",
+    "by",
+    "commentary",
+    "evidence_url",
+)
+
+
 def show(
     ref: str = typer.Argument(..., help="The action or milestone reference, e.g. TAP-07."),
     plan: str | None = PLAN_OPTION,
-    output: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
+    as_of: str | None = AS_OF_OPTION,
+    output: Format = typer.Option(
+        Format.TABLE,
+        "--format",
+        help="table for people; json (the item with its updates) or csv (a row for the item, then one row "
+        "per update, told apart by the `record` column) for programs.",
+    ),
 ) -> None:
     """One action or milestone in full, with its whole update history."""
     from models.item_story import load_item_story
 
     ref = code(ref, "ref")
     app = bootstrap()
+    day = _as_of(as_of, app.settings.timezone).date()
     with read_session(app.engine) as session:
-        story = load_item_story(session, ref, plan, _as_of(None, app.settings.timezone).date())
-    if output is Format.TABLE:
-        print_story(story)
-    else:
+        story = load_item_story(session, ref, plan, day)
+    if output is Format.JSON:
         write_json(json.loads(json.dumps(asdict(story), default=str)))
+    elif output is Format.CSV:
+        write_csv(story_rows(story), STORY_FIELDS)
+    else:
+        print_story(story)
+
+
+def story_rows(story: ItemStory) -> list[dict[str, object]]:
+    """One CSV table: the item's row (`record` = item), then its updates (`record` = update), oldest first."""
+    item: dict[str, object] = {
+        "record": "item",
+        "plan": story.plan,
+        "ref": story.ref,
+        "kind": story.kind.value,
+        "title": story.title,
+        "area": story.area,
+        "owner": story.owner,
+        "start": story.start,
+        "original_due": story.original_due,
+        "current_due": story.current_due,
+        "rebaseline_count": story.rebaseline_count,
+        "status": story.status.value,
+        "rag": story.rag.value if story.rag else None,
+        "percent": story.percent,
+        "exempt": "yes" if story.exempt else "no",
+        "depends_on": "; ".join(story.depends_on),
+        "last_update_on": story.last_update_on,
+        "as_of": story.as_of,
+        "working_days_to_due": story.working_days_to_due,
+    }
+    updates: list[dict[str, object]] = [
+        {
+            "record": "update",
+            "plan": story.plan,
+            "ref": story.ref,
+            "kind": story.kind.value,
+            "status": u.status.value if u.status else None,
+            "rag": u.rag.value if u.rag else None,
+            "percent": u.percent,
+            "at": u.at.isoformat(),
+            "by": u.by,
+            "commentary": u.commentary,
+            "evidence_url": u.evidence_url,
+        }
+        for u in story.updates
+    ]
+    return [item, *updates]
 
 
 def print_story(story: ItemStory) -> None:
@@ -121,14 +209,17 @@ def print_story(story: ItemStory) -> None:
         ("Start", story.start),
         ("Original due", story.original_due),
         ("Current due", story.current_due),
-        ("Re-baselined", f"{story.rebaseline_count} times"),
+        ("Re-baselined", plural(story.rebaseline_count, "time") if story.kind is ItemKind.ACTION else None),
         ("Status", story.status.value),
         ("RAG (owner)", rag_text(story.rag.value if story.rag else None)),
         ("Complete", f"{story.percent}%" if story.percent is not None else None),
         ("Exempt from public packs", "yes" if story.exempt else None),
         ("Depends on", ", ".join(story.depends_on) or None),
         ("Last update", story.last_update_on),
-        ("Working days to due", story.working_days_to_due),
+        (
+            "Working days to due",
+            _days(story.working_days_to_due, story.status.is_open) + f", counted on {short_day(story.as_of)}",
+        ),
     ]
     out.print(table(None, ["", ""], [[k, v] for k, v in facts if v is not None], show_header=False, box=None))
     rows = [

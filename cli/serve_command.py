@@ -19,8 +19,15 @@ def serve(
     07:00 to 19:00 on weekdays and the board packs at 06:30 daily, in Europe/London time. Needs a Prefect
     server (`prefect server start`) named by PREFECT_API_URL."""
     from flows.bootstrap import bootstrap
+    from flows.doctor import folder_problems
 
-    bootstrap()  # the database must be reachable and migrated before anything is scheduled
+    app = bootstrap()  # the database must be reachable and migrated before anything is scheduled
+    problems = folder_problems(app.settings)
+    if problems:
+        raise ConfigurationError(
+            f"Cannot write where the settings say ({'; '.join(problems)}): point them at folders this user "
+            "can write in (`lineofsight doctor` checks them)."
+        )
     if not os.environ.get("PREFECT_API_URL"):
         raise ConfigurationError(
             "PREFECT_API_URL is not set: schedules need a Prefect server. Start one with "

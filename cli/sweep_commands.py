@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.text import Text
 
-from cli.output import console, table
+from cli.output import Format, console, table, write_csv, write_json
 from flows.bootstrap import App, bootstrap
 from models.errors import BadInput, InvalidValue
 
@@ -142,6 +142,12 @@ def escalations(
     level: int | None = typer.Option(
         None, "--level", min=2, max=3, help="Only this level: 2 (lead) or 3 (board)."
     ),
+    output: Format = typer.Option(
+        Format.TABLE,
+        "--format",
+        help="table for people; json or csv for programs (plan, ref, kind, level, level_name, since, due, "
+        "rule, reason).",
+    ),
 ) -> None:
     """What stands at which level of the escalation ladder, since when, and why."""
     from models.db import read_session
@@ -151,7 +157,31 @@ def escalations(
     app = bootstrap()
     with read_session(app.engine) as session:
         rows = open_escalations(session, plans_named(session, plan), level)
-    print_escalations(rows, "Escalations")
+    if output is Format.TABLE:
+        print_escalations(rows, "Escalations")
+    elif output is Format.JSON:
+        write_json([_standing(s) for s in rows])
+    else:
+        write_csv([_standing(s) for s in rows], ESCALATION_FIELDS)
+
+
+ESCALATION_FIELDS = ("plan", "ref", "kind", "level", "level_name", "since", "due", "rule", "reason")
+
+
+def _standing(s: Standing) -> dict[str, object]:
+    from models.rules import LEVEL_NAMES
+
+    return {
+        "plan": s.plan,
+        "ref": s.ref,
+        "kind": s.kind,
+        "level": s.level,
+        "level_name": LEVEL_NAMES[s.level],
+        "since": s.since.isoformat(),
+        "due": s.due.isoformat(),
+        "rule": s.rule,
+        "reason": s.reason,
+    }
 
 
 def print_escalations(rows: list[Standing], title: str) -> None:

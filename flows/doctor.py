@@ -7,12 +7,14 @@ not at all.
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,6 +22,7 @@ from sqlalchemy.engine import Engine
 from config.settings import Settings
 from models.db import SCHEMA_HEAD, current_revision, make_engine, safe_url
 from models.errors import ConfigurationError, LineOfSightError
+from models.words import plural
 
 
 class State(StrEnum):
@@ -58,7 +61,12 @@ def diagnose(settings: Settings, *, prefect_api: Callable[[], str | None] | None
                 ]
         finally:
             engine.dispose()
-    checks += [_policy(settings), _smtp(settings), _prefect(prefect_api or _prefect_setting)]
+    checks += [
+        _policy(settings),
+        _folders(settings),
+        _smtp(settings),
+        _prefect(prefect_api or _prefect_setting),
+    ]
     return checks
 
 
@@ -102,7 +110,7 @@ def _ledger(engine: Engine) -> Check:
                 f"the chain breaks at {verdict.problem}",
                 "run `lineofsight audit verify`, find who changed the database, restore from a backup",
             )
-        return Check("ledger", State.OK, f"verified, {verdict.count:,} events, head {verdict.head}")
+        return Check("ledger", State.OK, f"verified, {plural(verdict.count, 'event')}, head {verdict.head}")
 
     return _guard("ledger", "run `lineofsight audit verify`", check)
 
@@ -175,7 +183,7 @@ def _outbox(engine: Engine) -> Check:
             return Check(
                 "outbox",
                 State.FAIL,
-                f"{stuck} message(s) stuck in sending for more than {LEASE.seconds // 60} minutes"
+                f"{plural(stuck, 'message')} stuck in sending for more than {LEASE.seconds // 60} minutes"
                 + (f", {dead} could not be delivered" if dead else ""),
                 "run `lineofsight dispatch` (or check the dispatch flow's runs); a message that keeps "
                 "stopping its dispatcher is set aside as dead after three tries",
@@ -184,7 +192,7 @@ def _outbox(engine: Engine) -> Check:
             return Check(
                 "outbox",
                 State.FAIL,
-                f"{dead} message(s) could not be delivered",
+                f"{plural(dead, 'message')} could not be delivered",
                 "see `lineofsight outbox --status dead`, correct the address or transport, then "
                 "`lineofsight outbox retry ID`",
             )
@@ -214,11 +222,12 @@ def _teams_urls(engine: Engine) -> Check:
             return Check(
                 "teams",
                 State.FAIL,
-                f"{len(bad)} Teams URL(s) are not Power Automate Workflows URLs: {', '.join(bad[:5])}",
+                f"{plural(len(bad), 'Teams URL')} {'is' if len(bad) == 1 else 'are'} not Power Automate "
+                f"Workflows URLs: {', '.join(bad[:5])}",
                 "copy the URL again from the Workflows app in Teams ('Post to a channel when a webhook "
                 "request is received') into the People or Boards sheet, and re-import",
             )
-        return Check("teams", State.OK, f"{len(urls)} Workflows URL(s), all well formed")
+        return Check("teams", State.OK, f"{plural(len(urls), 'Workflows URL')}, all well formed")
 
     return _guard("teams", "check the teams_url column of the People and Boards sheets", check)
 
@@ -245,6 +254,39 @@ def _sweeps(engine: Engine) -> Check:
         )
 
     return _guard("sweep", "run `lineofsight audit log --kind SweepFailed`", check)
+
+
+def folder_problems(settings: Settings) -> list[str]:
+    """What stops the service writing where the settings say (`doctor` reports it; `serve` refuses to start
+    rather than fail at the first pack or message): a file in the way, or no permission."""
+    wanted = [("LINEOFSIGHT_PACKS_DIR", settings.packs_dir)]
+    if settings.smtp_url is None:  # with an SMTP server no message is written to the outbox folder
+        wanted.insert(0, ("LINEOFSIGHT_OUTBOX_DIR", settings.outbox_dir))
+    return [f"{setting}={path}: {why}" for setting, path in wanted if (why := _unwritable(path))]
+
+
+def _folders(settings: Settings) -> Check:
+    fix = "point the setting at a folder this user can write in"
+
+    def check() -> Check:
+        problems = folder_problems(settings)
+        if problems:
+            return Check("folders", State.FAIL, "; ".join(problems), fix)
+        return Check("folders", State.OK, "the outbox and packs folders can be written")
+
+    return _guard("folders", fix, check)
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why nothing can be written under `path` (None when it can): a file in the way, or no permission."""
+    existing = path.resolve()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"this user may not write in {existing}"
+    return None
 
 
 def _policy(settings: Settings) -> Check:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from models import text_rules
 from models.errors import BadInput, UnknownItem
 from models.ledger import Event, record
-from models.lookup import close_matches, plans_named
+from models.lookup import plans_named, unknown
 from models.meetings import Board, Meeting
 from models.plan import Area, Plan
 from models.vocab import Audience, within_window
@@ -22,7 +22,7 @@ def find_board(session: Session, name: str, plan_name: str | None = None) -> tup
     boards = session.exec(select(Board).where(col(Board.plan_id).in_(list(plans)))).all()
     found = [b for b in boards if b.name.casefold() == name.strip().casefold()]
     if not found:
-        raise UnknownItem("board", name, close_matches(name, [b.name for b in boards]))
+        raise unknown("board", name, [b.name for b in boards])
     if len(found) > 1:
         raise BadInput(f"Board {name!r} exists in several plans: add --plan NAME.")
     return found[0], plans[found[0].plan_id]
@@ -70,7 +70,7 @@ def add_meeting(
         areas: Sequence[Area] = session.exec(select(Area).where(Area.plan_id == plan.id)).all()
         match = [a for a in areas if a.code.upper() == theme.strip().upper()]
         if not match:
-            raise UnknownItem("area", theme, close_matches(theme, [a.code for a in areas]))
+            raise unknown("area", theme, [a.code for a in areas])
         theme_id, theme = match[0].id, match[0].code
     clash = session.exec(
         select(Meeting).where(Meeting.board_id == board.id, Meeting.date == day, Meeting.audience == audience)

@@ -162,6 +162,14 @@ def migrate(engine: Engine, *, actor: str = "system:init") -> tuple[str | None, 
 
 
 def _reachable(engine: Engine) -> None:
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        folder = Path(str(url.database)).parent
+        if not folder.is_dir():  # SQLite says only "unable to open database file"
+            raise DatabaseNotReady(
+                f"Cannot open the database {url.database}: the folder {folder} does not exist (or is a "
+                "file). Create the folder, or correct LINEOFSIGHT_DATABASE_URL."
+            )
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 
 
 class LineOfSightError(Exception):
@@ -16,17 +17,32 @@ class BadInput(LineOfSightError):
     exit_code = 2
 
 
+def shown(value: object) -> str:
+    """A value as a message shows it: text quoted (hidden characters escaped, so they can be seen), a date as
+    2017-12-11, a number as typed; never a Python repr such as datetime.date(2017, 12, 11)."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
 class InvalidValue(BadInput):
     def __init__(self, field: str, value: object, expected: str) -> None:
         self.field, self.value, self.expected = field, value, expected
-        super().__init__(f"Invalid {field} {value!r}: expected {expected}.")
+        super().__init__(f"Invalid {field} {shown(value)}: expected {expected}.")
 
 
 class UnknownItem(BadInput):
-    def __init__(self, what: str, key: str, suggestions: Sequence[str] = ()) -> None:
-        self.what, self.key, self.suggestions = what, key, list(suggestions)
+    """`suggestions`: the close matches; `known`: every valid value, when there are few enough to list."""
+
+    def __init__(
+        self, what: str, key: str, suggestions: Sequence[str] = (), known: Sequence[str] = ()
+    ) -> None:
+        self.what, self.key, self.suggestions, self.known = what, key, list(suggestions), list(known)
         hint = f" Did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"No {what} {key!r}.{hint}")
+        listed = f" Choose from: {', '.join(self.known)}." if self.known else ""
+        super().__init__(f"No {what} {key!r}.{hint}{listed}")
 
 
 class AmbiguousItem(BadInput):

@@ -1,4 +1,5 @@
-"""One item in full: its fields and every update its owners posted, oldest first."""
+"""One item in full: its fields and every update its owners posted, oldest first; its working days to due
+counted from a given day (a past day reads an old plan as it read then, not thousands of days overdue)."""
 
 from __future__ import annotations
 
@@ -44,9 +45,10 @@ class ItemStory:
     percent: int | None
     exempt: bool
     last_update_on: date | None
-    working_days_to_due: int
+    working_days_to_due: int  # counted from `as_of` (negative when past due)
     depends_on: tuple[str, ...]
     updates: tuple[UpdateLine, ...]
+    as_of: date
 
 
 def load_item_story(session: Session, ref: str, plan_name: str | None, as_of: date) -> ItemStory:
@@ -89,6 +91,7 @@ def load_item_story(session: Session, ref: str, plan_name: str | None, as_of: da
             calendar.working_days_to_due(as_of, item.current_due),
             (),
             lines,
+            as_of,
         )
     milestone: Milestone = item
     depends = tuple(
@@ -119,4 +122,5 @@ def load_item_story(session: Session, ref: str, plan_name: str | None, as_of: da
         calendar.working_days_to_due(as_of, milestone.due),
         depends,
         lines,
+        as_of,
     )

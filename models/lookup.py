@@ -16,9 +16,42 @@ Item = Action | Milestone
 NO_PLAN = "No plan is loaded yet: run `lineofsight demo` to try the product with a sample plan."
 
 
-def close_matches(key: str, candidates: Sequence[str], n: int = 3) -> list[str]:
-    by_upper = {c.upper(): c for c in candidates}
-    return [by_upper[m] for m in difflib.get_close_matches(key.upper(), list(by_upper), n=n, cutoff=0.6)]
+# Vocabularies this short are listed in full when a value is not one of them (areas, plans, boards); longer
+# ones (refs, people) get only the close matches.
+LISTED_AT_MOST = 20
+
+
+def _folded(text: str) -> str:
+    """What people mean, not how they typed it: case, punctuation and spacing ignored ("Childrens" is
+    "Children's")."""
+    return " ".join("".join(c for c in text.casefold() if c.isalnum() or c.isspace()).split())
+
+
+def _likeness(key: str, candidate: str) -> float:
+    """How alike, from 0 to 1: the whole, or its best word ("childrens" is a word of "childrens services
+    improvement plan", though the whole is far longer)."""
+    words = [candidate, *candidate.split()] if " " in candidate and " " not in key else [candidate]
+    return max(difflib.SequenceMatcher(None, key, word).ratio() for word in words)
+
+
+def close_matches(key: str, candidates: Sequence[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The candidates closest to `key` (or to one of their words), best first."""
+    folded = _folded(key)
+    if not folded:
+        return []
+    scored = [(_likeness(folded, _folded(c)), i, c) for i, c in enumerate(dict.fromkeys(candidates))]
+    return [c for score, _, c in sorted(scored, key=lambda t: (-t[0], t[1])) if score >= cutoff][:n]
+
+
+def listed(candidates: Sequence[str]) -> list[str]:
+    """Every valid value, when there are few enough to read (see LISTED_AT_MOST)."""
+    return sorted(candidates) if len(candidates) <= LISTED_AT_MOST else []
+
+
+def unknown(what: str, key: str, candidates: Sequence[str]) -> UnknownItem:
+    """The error for a value that names nothing: the close matches, and every valid value when few."""
+    suggestions, known = close_matches(key, candidates), listed(candidates)
+    return UnknownItem(what, key, suggestions, [] if set(known) <= set(suggestions) else known)
 
 
 def find_plan(session: Session, name: str | None) -> Plan:
@@ -32,7 +65,7 @@ def find_plan(session: Session, name: str | None) -> Plan:
     for plan in plans:
         if plan.name.casefold() == name.strip().casefold():
             return plan
-    raise UnknownItem("plan", name, close_matches(name, [p.name for p in plans]))
+    raise unknown("plan", name, [p.name for p in plans])
 
 
 def plans_named(session: Session, name: str | None) -> list[Plan]:
@@ -79,16 +112,22 @@ def find_person(session: Session, email: str, plan: Plan) -> Person:
     person = session.exec(mine.where(Person.email == key)).first()
     if person is None:
         emails = [p.email for p in session.exec(mine)]
-        raise UnknownItem(
-            f"person of plan {plan.name!r} with email",
-            email,
-            difflib.get_close_matches(key, emails, n=3, cutoff=0.6),
-        )
+        raise UnknownItem(f"person of plan {plan.name!r} with email", email, close_matches(key, emails))
     return person
+
+
+def find_owner(session: Session, plans: Sequence[Plan], email: str) -> str:
+    """`email` (already checked by text_rules.email_address, so lower case and free of lookalikes) when it
+    is someone's of these plans; otherwise UnknownItem with the close addresses."""
+    keys = {organisation_key(p.name, p.organisation) for p in plans}
+    emails = list(session.exec(select(Person.email).where(col(Person.organisation).in_(keys))))
+    if email not in emails:
+        raise UnknownItem("person with email", email, close_matches(email, sorted(set(emails))))
+    return email
 
 
 def find_area(session: Session, plans: Sequence[Plan], code: str) -> None:
     """Checks that an area code exists in the given plans, naming close codes when it does not."""
     codes = list(session.exec(select(col(Area.code)).where(col(Area.plan_id).in_([p.id for p in plans]))))
     if code.strip().upper() not in {c.upper() for c in codes}:
-        raise UnknownItem("area", code, close_matches(code, codes))
+        raise unknown("area", code, codes)

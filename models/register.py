@@ -57,8 +57,13 @@ class Summary:
 
 
 def load_register(
-    session: Session, plans: Sequence[Plan], as_of: date, area_code: str | None = None
+    session: Session,
+    plans: Sequence[Plan],
+    as_of: date,
+    area_code: str | None = None,
+    owner_email: str | None = None,
 ) -> list[RegisterRow]:
+    """`owner_email` (lower case, as stored) keeps only that person's actions and milestones."""
     rows: list[RegisterRow] = []
     for plan in plans:
         calendar = WorkingCalendar(plan.nation)
@@ -73,15 +78,19 @@ def load_register(
         )
         if area_code is not None:
             action_query = action_query.where(sa.func.upper(col(Area.code)) == area_code.strip().upper())
+        milestone_query = (
+            sa.select(col(Milestone.ref), col(Milestone.title), sa.null(), *owner_columns)
+            .add_columns(col(Milestone.due), col(Milestone.status), sa.null())
+            .join(owner, col(owner.id) == col(Milestone.owner_id))
+            .where(col(Milestone.plan_id) == plan.id)
+        )
+        if owner_email is not None:
+            action_query = action_query.where(col(owner.email) == owner_email)
+            milestone_query = milestone_query.where(col(owner.email) == owner_email)
         actions: Sequence[Sequence[Any]] = session.execute(action_query).all()
         milestones: Sequence[Sequence[Any]] = []
         if area_code is None:  # milestones belong to the plan, not to an area
-            milestones = session.execute(
-                sa.select(col(Milestone.ref), col(Milestone.title), sa.null(), *owner_columns)
-                .add_columns(col(Milestone.due), col(Milestone.status), sa.null())
-                .join(owner, col(owner.id) == col(Milestone.owner_id))
-                .where(col(Milestone.plan_id) == plan.id)
-            ).all()
+            milestones = session.execute(milestone_query).all()
         rows += register_rows(plan.name, calendar, as_of, actions, ItemKind.ACTION)
         rows += register_rows(plan.name, calendar, as_of, milestones, ItemKind.MILESTONE)
     return sorted(rows, key=lambda r: (r.plan, r.kind != ItemKind.ACTION, r.due, r.ref))

@@ -5,6 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -160,3 +166,260 @@ def test_every_csv_field_that_could_start_a_formula_is_quoted(capsys) -> None:
     write_csv([{"v": v} for v in values], ["v"])
     written = [r["v"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out, newline=""))]
     assert written == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\t=1", "'\r=1", "plain", "a=b", "5", "-3"]
+
+
+# The console script installed beside this interpreter (the venv need not be on PATH).
+LINEOFSIGHT = str(Path(sys.executable).parent / "lineofsight")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audit", "log", "--format", "csv"],
+        ["audit", "log"],
+        ["status", "--format", "json"],
+        ["status"],
+        ["--help"],
+    ],
+    ids=" ".join,
+)
+def test_a_reader_that_stops_early_ends_the_command_quietly(engine, db_url, repo_env, args) -> None:
+    """`lineofsight audit log --format csv | head -1`: the pipe's reader is gone before the command writes
+    (its end closed at once, so the run does not depend on timing), as any Unix tool the command ends
+    silently: exit 0 or 141 (SIGPIPE's), nothing on stderr."""
+    load_small_plan(engine)
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen(
+        [LINEOFSIGHT, *args],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env=repo_env | {"LINEOFSIGHT_DATABASE_URL": db_url},
+    )
+    os.close(write_end)
+    os.close(read_end)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode in (0, 141), stderr.decode()
+    assert stderr.decode() == ""
+
+
+def test_debug_works_after_the_command_too(tmp_path) -> None:
+    env = {"LINEOFSIGHT_DATABASE_URL": f"sqlite:///{tmp_path}/missing/x.db"}
+    plain = CliRunner().invoke(app, ["status"], env=env)
+    assert plain.exit_code == 1 and plain.exception is not None and isinstance(plain.exception, SystemExit)
+    for argv in (["--debug", "status"], ["status", "--debug"]):
+        result = CliRunner().invoke(app, argv, env=env)
+        assert "No such option" not in result.output
+        assert type(result.exception).__name__ == "DatabaseNotReady", (argv, result.output)
+    # After `--`, the word is an argument like any other, never the flag.
+    result = CliRunner().invoke(app, ["show", "--", "--debug"], env=env)
+    assert type(result.exception) is SystemExit
+
+
+@pytest.mark.parametrize(
+    ("error", "said", "code"),
+    [
+        (FileNotFoundError(2, "No such file or directory", "/no/such/dir/x.xlsx"), "does not exist", 2),
+        (NotADirectoryError(20, "Not a directory", "/etc/hosts/x.xlsx"), "goes through a file", 2),
+        (IsADirectoryError(21, "Is a directory", "/tmp"), "is a folder", 2),
+        (PermissionError(13, "Permission denied", "/root/x"), "permission denied", 2),
+        (OSError(36, "File name too long", "x" * 300), "too long", 2),
+        (OSError(28, "No space left on device", "/var/packs/p.pdf"), "No space left on device", 1),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, OSError) else str(v),
+)
+def test_a_path_that_cannot_be_used_is_named_never_unexpected(capsys, error, said, code) -> None:
+    from cli.edge import translate
+
+    assert translate(error).exit_code == code
+    message = capsys.readouterr().err
+    assert said in message and error.filename[:40] in message and "Unexpected" not in message
+
+
+def test_show_counts_working_days_to_the_as_of_day(cli, engine) -> None:
+    load_small_plan(engine)
+    table = cli("show", "ACT-1", "--as-of", "2017-10-03").stdout
+    assert "-1 (overdue), counted on Tue 3 Oct 2017" in table
+    story = json.loads(cli("show", "ACT-1", "--as-of", "29/09/2017", "--format", "json").stdout)
+    assert story["working_days_to_due"] == 1 and story["as_of"] == "2017-09-29"
+    refused = cli("show", "ACT-1", "--as-of", "2017-13-01", expect=2).output
+    assert "Invalid --as-of date '2017-13-01'" in refused
+
+
+def test_show_csv_is_csv_the_item_then_its_updates(cli, engine) -> None:
+    load_small_plan(engine)
+    cli("update", "ACT-1", "--by", OWNER, "--rag", "red", "--note", "=cmd|' /C calc'!A0\nsecond line")
+    out = cli("show", "ACT-1", "--as-of", "2017-10-03", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert [r["record"] for r in rows] == ["item", "update"]
+    item, update = rows
+    assert item["ref"] == "ACT-1" and item["current_due"] == "2017-10-02"
+    assert item["working_days_to_due"] == "-1" and item["as_of"] == "2017-10-03"
+    assert update["by"] == OWNER and update["rag"] == "red"
+    assert update["commentary"] == "'=cmd|' /C calc'!A0\nsecond line"  # never a formula, the line kept
+
+
+def test_status_owner_lists_my_actions(cli, engine) -> None:
+    from tests.factories import LEAD, MANAGER
+
+    load_small_plan(engine)
+    mine = json.loads(cli("status", "--owner", OWNER.upper(), "--format", "json").stdout)
+    assert sorted(r["ref"] for r in mine) == ["ACT-1", "ACT-2"]
+    leads = json.loads(cli("status", "--owner", f" {LEAD} ", "--format", "json").stdout)
+    assert [r["ref"] for r in leads] == ["MS-1"]
+    table = cli("status", "--owner", MANAGER, "--as-of", "2017-10-03").stdout
+    assert "ACT-3" in table and "ACT-1" not in table
+    # Full-width letters are the same address (NFKC); a Cyrillic lookalike is refused, naming the letter.
+    full_width = cli("status", "--owner", "\uff4fwner@example.org", "--format", "json").stdout
+    assert sorted(r["ref"] for r in json.loads(full_width)) == ["ACT-1", "ACT-2"]
+    lookalike = cli("status", "--owner", "\u043ewner@example.org", expect=2).output
+    assert "U+043E CYRILLIC SMALL LETTER O" in lookalike
+    unknown = cli("status", "--owner", "ownr@example.org", expect=2).output
+    assert "No person with email 'ownr@example.org'. Did you mean owner@example.org" in unknown
+    assert "Invalid --owner 'nobody'" in cli("status", "--owner", "nobody", expect=2).output
+
+
+def test_escalations_as_json_and_csv(cli, engine) -> None:
+    load_small_plan(engine)
+    cli("sweep", "--as-of", "2017-10-20", "--no-send")
+    rows = json.loads(cli("escalations", "--format", "json").stdout)
+    assert rows, "the small plan's ACT-1 is overdue by then"
+    act1 = next(r for r in rows if r["ref"] == "ACT-1")
+    assert set(act1) == {"plan", "ref", "kind", "level", "level_name", "since", "due", "rule", "reason"}
+    assert act1["plan"] == "Test Plan" and act1["due"] == "2017-10-02" and act1["level"] in (2, 3)
+    parsed = list(csv.DictReader(io.StringIO(cli("escalations", "--format", "csv").stdout, newline="")))
+    assert [r["ref"] for r in parsed] == [r["ref"] for r in rows]
+    assert json.loads(cli("escalations", "--level", "3", "--format", "json").stdout) == [
+        r for r in rows if r["level"] == 3
+    ]
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"lineofsight {version('lineofsight')}"
+
+
+def test_a_wrong_plan_or_area_gets_the_closest_and_the_list(cli, engine) -> None:
+    load_small_plan(engine, "Children's Services Improvement Plan")
+    load_small_plan(engine, "Adult Social Care Plan")
+    plan = cli("status", "--plan", "Childrens", expect=2).output
+    assert "Did you mean Children's Services Improvement Plan?" in plan
+    assert "Choose from: Adult Social Care Plan, Children's Services Improvement Plan." in plan
+    area = cli("status", "--plan", "children's services improvement plan", "--area", "XX", expect=2).output
+    assert "No area 'XX'. Choose from: A1, A2." in area
+
+
+def test_meeting_add_warns_of_a_weekend_or_a_past_day_and_lists_the_areas(cli, engine) -> None:
+    load_small_plan(engine)
+    board = ["meeting", "add", "--board", "Improvement Board"]
+    theme = cli(*board, "--date", "2099-01-06", "--theme", "XX", expect=2).output
+    assert "No area 'XX'. Choose from: A1, A2." in theme
+    wrong_board = cli("meeting", "add", "--board", "Board", "--date", "2099-01-06", expect=2).output
+    assert "No board 'Board'. Did you mean Improvement Board?" in wrong_board
+    saturday = cli(*board, "--date", "2098-12-27")  # a Saturday, far enough ahead to be in the future
+    assert "Added the board meeting of Improvement Board on Saturday 27 December 2098" in saturday.stdout
+    assert "Warning: Saturday 27 December 2098 is not a working day for Test Plan (a weekend)." in (
+        saturday.stderr
+    )
+    assert "in the past" not in saturday.stderr
+    boxing_day = cli(*board, "--date", "2017-12-26", "--audience", "public")
+    assert "Tuesday 26 December 2017 is not a working day for Test Plan (Boxing Day)." in boxing_day.stderr
+    assert "Tuesday 26 December 2017 is in the past (today is " in boxing_day.stderr
+    weekday = cli(*board, "--date", "2099-01-06", "--audience", "scrutiny")
+    assert weekday.stderr == ""
+
+
+def test_doctor_names_a_folder_setting_that_cannot_be_written(db_url, engine, tmp_path) -> None:
+    load_small_plan(engine)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    env = {
+        "LINEOFSIGHT_DATABASE_URL": db_url,
+        "LINEOFSIGHT_OUTBOX_DIR": str(a_file / "outbox"),
+        "LINEOFSIGHT_PACKS_DIR": str(tmp_path / "packs" / "new"),
+        "COLUMNS": "300",
+    }
+    result = CliRunner().invoke(app, ["doctor"], env=env)
+    assert result.exit_code == 1, result.output
+    from config.settings import Settings
+    from flows.doctor import State, diagnose
+
+    outbox, packs = a_file / "outbox", tmp_path / "packs" / "new"
+    settings = Settings(database_url=db_url, outbox_dir=outbox, packs_dir=packs)
+    folders = next(c for c in diagnose(settings, prefect_api=lambda: None) if c.name == "folders")
+    assert folders.state is State.FAIL
+    assert folders.detail == f"LINEOFSIGHT_OUTBOX_DIR={a_file / 'outbox'}: {a_file} is a file, not a folder"
+    assert "1 check failed: folders." in result.stdout
+
+
+def test_no_python_repr_in_a_refused_value() -> None:
+    from datetime import date
+
+    from models.errors import InvalidValue
+
+    assert str(InvalidValue("due", date(2026, 12, 1), "a working day")) == (
+        "Invalid due 2026-12-01: expected a working day."
+    )
+    assert str(InvalidValue("percent", 1.5, "0 to 100")) == "Invalid percent 1.5: expected 0 to 100."
+
+
+def test_the_readme_command_table_is_one_table_naming_every_command() -> None:
+    """A blank line inside a Markdown table ends it: the rows after it render as a paragraph of pipes."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    lines = readme.split("## Commands", 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| command |"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    listed = " ".join(rows)
+    for path, _ in _all_commands():
+        assert f"`lineofsight {' '.join(path)}" in listed, f"{' '.join(path)} is not in the command table"
+
+
+def _all_commands(group: Any = None, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    import typer.main
+
+    group = group or typer.main.get_command(app)
+    for name, command in sorted(group.commands.items()):
+        if hasattr(command, "commands"):
+            yield from _all_commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def test_close_matches_by_the_whole_or_by_a_word() -> None:
+    from models.lookup import close_matches
+
+    refs = ["TAP-01", "TAP-10", "TAP-11", "TAP-16", "MS-01"]
+    assert close_matches("TAP-1", refs)[0] == "TAP-01"
+    assert close_matches("tap16x", refs)[0] == "TAP-16"
+    plans = ["Adult Social Care Plan", "Children's Services Improvement Plan"]
+    assert close_matches("Childrens", plans) == ["Children's Services Improvement Plan"]
+    assert close_matches("childrens services", plans) == ["Children's Services Improvement Plan"]
+    assert close_matches("", plans) == [] and close_matches("zzz", plans) == []
+
+
+def test_init_names_a_missing_folder_of_the_database(tmp_path) -> None:
+    result = CliRunner().invoke(
+        app, ["init"], env={"LINEOFSIGHT_DATABASE_URL": f"sqlite:///{tmp_path}/no/x.db"}
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"the folder {tmp_path}/no does not exist" in result.output
+
+
+def test_serve_refuses_to_start_when_it_could_not_write_its_packs(db_url, engine, tmp_path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    env = {
+        "LINEOFSIGHT_DATABASE_URL": db_url,
+        "LINEOFSIGHT_PACKS_DIR": str(a_file / "packs"),
+        "LINEOFSIGHT_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "PREFECT_API_URL": "http://127.0.0.1:9/api",  # never reached: the check comes first
+    }
+    result = CliRunner().invoke(app, ["serve"], env=env)
+    assert result.exit_code == 1, result.output
+    assert f"LINEOFSIGHT_PACKS_DIR={a_file / 'packs'}: {a_file} is a file, not a folder" in result.output
+    assert "Serving" not in result.output

@@ -44,12 +44,13 @@ def test_a_ready_installation_is_green(db_url: str, engine: Engine, tmp_path: Pa
         "teams",
         "sweep",
         "policy",
+        "folders",
         "smtp",
         "prefect",
     ]
     assert all(
         states[name] is State.OK
-        for name in ("database", "ledger", "outbox", "teams", "sweep", "policy", "smtp")
+        for name in ("database", "ledger", "outbox", "teams", "sweep", "policy", "folders", "smtp")
     )
     assert states["prefect"] is State.WARN
     smtp = next(c for c in checks if c.name == "smtp")
