@@ -108,7 +108,44 @@ def test_counts_add_up_when_a_day_is_swept_again(cli, engine) -> None:
     assert total == new + earlier
 
 
-def test_progress_stays_off_a_pipe(cli, engine) -> None:
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[str, str]:
+    """Runs `lineofsight ARGS` with stderr on a pseudo-terminal and stdout on a pipe: (terminal, stdout)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main, secondary = pty.openpty()
+    env = {**env, "TERM": "xterm-256color", "COLUMNS": "120"}
+    env.pop("NO_COLOR", None)
+    with subprocess.Popen(
+        [str(Path(sys.executable).parent / "lineofsight"), *args],
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        env=env,
+    ) as run:
+        os.close(secondary)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the child closed its end
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out = run.stdout.read().decode() if run.stdout else ""
+        assert run.wait(timeout=60) == 0, (seen, out)
+    os.close(main)
+    return seen.decode(errors="replace"), out
+
+
+def test_progress_on_a_terminal_and_nothing_off_it(cli, engine, db_url, repo_env) -> None:
     load_small_plan(engine)
-    result = cli("sweep", "--as-of", "2017-10-16", "--no-send")
-    assert "Sweeping" not in result.output and "\x1b[" not in result.output
+    piped = cli("sweep", "--as-of", "2017-10-16", "--no-send")
+    assert "Sweeping" not in piped.output and "\x1b[" not in piped.output
+    terminal, out = _on_a_terminal(
+        ["sweep", "--as-of", "2017-10-17", "--no-send"], {**repo_env, "LINEOFSIGHT_DATABASE_URL": db_url}
+    )
+    assert "Sweeping" in terminal  # the bar, on the terminal
+    assert "Sweeping" not in out and "decisions for the day" in out  # the result alone on the pipe
