@@ -11,7 +11,7 @@ import typer
 from rich.text import Text
 
 from cli.output import Format, console, err_console, table, write_csv, write_json
-from cli.params import force_option, output_file
+from cli.params import force_option, input_file, output_file
 from flows.bootstrap import App, bootstrap
 from models.audit_trail import LogFilter, LoggedEvent, export_ledger, item_history, read_log, verify_export
 from models.db import read_session
@@ -186,7 +186,7 @@ def verify(
     bad sequence number and what is wrong."""
     anchor = parse_head(head) if head else None
     if file is not None:
-        result = verify_export(file, anchor)
+        result = verify_export(input_file(file, what="a ledger export"), anchor)
         _report(result.verdict, f"export {file}")
         return
     app = bootstrap()

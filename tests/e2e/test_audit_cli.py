@@ -191,3 +191,5 @@ def test_export_never_overwrites_without_force(cli, engine, tmp_path: Path) -> N
     assert "does not exist" in cli("audit", "export", str(tmp_path / "no" / "x.jsonl"), expect=2).output
     wrong = cli("audit", "export", str(tmp_path / "ledger.xlsx"), expect=2).output
     assert ".jsonl" in wrong and not (tmp_path / "ledger.xlsx").exists()
+    missing = cli("audit", "verify", "--file", str(tmp_path / "missing.jsonl"), expect=2).output
+    assert "does not exist" in missing and "Unexpected" not in missing
