@@ -168,7 +168,8 @@ def update(
 ) -> None:
     """Post an owner's update: it is appended to the item's history, applied, and recorded in the ledger.
     An update that contradicts itself or the item (complete but red, complete at 10%, not started at 40%) is
-    refused with the reason; completing without --percent makes it 100%."""
+    refused with the reason; completing without --percent makes it 100%, and a percent on an item not
+    started yet starts it."""
     from models.updates import apply_update
 
     spec = UpdateSpec(

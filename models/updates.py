@@ -6,7 +6,8 @@ Every door (the command line, the web form) calls `apply_update`, so two rules h
   author is always a person (`system:` actors cannot post one; an operator acting for an owner posts as
   the board secretariat, under their own address).
 - What an update may say: nothing that contradicts itself or the item (complete but red, complete at 10%,
-  not started at 40%). Completing an item without a percent sets it to 100%.
+  not started at 40%, 100% while not started). What follows from it is applied with it: completing without
+  a percent makes it 100%, and a percent reported on an item not started yet starts it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from models.calendar import local_date
 from models.columns import utcnow
-from models.errors import BadInput, InvalidValue
+from models.errors import BadInput, InvalidValue, UnknownItem
 from models.ledger import Event, record
 from models.lookup import find_item, find_person
 from models.meetings import Board
@@ -91,14 +92,21 @@ def _consistent(spec: UpdateSpec, item: Action | Milestone) -> UpdateSpec:
             )
         if given and spec.percent is None and item.percent != 100:
             return replace(spec, percent=100)  # complete means all of it
-    if status is Status.NOT_STARTED:
+    if status is Status.NOT_STARTED and given:
         percent = item.percent if spec.percent is None else spec.percent
-        if percent > 0 and (given or spec.percent is not None):
+        if percent > 0:
             shown = f"--percent {percent}" if spec.percent is not None else f"it is {percent}% complete"
             raise BadInput(
                 f"Contradictory update of {item.ref}: {said}, but {shown}: an item that has not started is "
                 "0% complete (give --status in progress, or --percent 0)."
             )
+    elif status is Status.NOT_STARTED and spec.percent:
+        if spec.percent == 100:  # finishing is a claim of its own, with its consequences: say it
+            raise BadInput(
+                f"Contradictory update of {item.ref}: {said}, but --percent 100: an item 100% done is "
+                "complete (give --status complete, which also makes it 100%)."
+            )
+        return replace(spec, status=Status.IN_PROGRESS)  # work reported on is work started
     return spec
 
 
@@ -137,6 +145,10 @@ def _entitled(session: Session, plan: Plan, item: Action | Milestone, by: str) -
         why = f"an update is a person's report, so --by takes a person's email, not {by!r}"
     else:
         why = f"{by} may not update {item.ref}"
+        try:
+            find_person(session, by, plan)
+        except UnknownItem:
+            why += f" (no person of plan {plan.name!r} has that address)"
     raise BadInput(f"{why}. Who may update {item.ref}: {who}.")
 
 

@@ -106,6 +106,14 @@ def test_completing_without_a_percent_makes_it_100(engine: Engine) -> None:
     assert decode_data(event.body)["after"] == {"status": "complete", "percent": 100}
 
 
+def test_a_percent_on_an_item_not_started_starts_it(engine: Engine) -> None:
+    load_small_plan(engine)  # ACT-2 not started
+    with unit_of_work(engine) as session:
+        apply_update(session, UpdateSpec("ACT-2", OWNER, percent=20, note="Under way"))
+    action = _action(engine, "ACT-2")
+    assert (action.status, action.percent) == (Status.IN_PROGRESS, 20)
+
+
 # ACT-1 is in progress at 40% and amber; ACT-3 is complete at 100% and green; ACT-2 is not started.
 @pytest.mark.parametrize(
     ("spec", "match"),
@@ -115,7 +123,7 @@ def test_completing_without_a_percent_makes_it_100(engine: Engine) -> None:
         (UpdateSpec("ACT-1", OWNER, Status.CLOSED, RAG.AMBER, 100), "--status closed, but --rag amber"),
         (UpdateSpec("ACT-3", MANAGER, rag=RAG.RED), "ACT-3 is complete, but --rag red"),
         (UpdateSpec("ACT-3", MANAGER, percent=60), "ACT-3 is complete, but --percent 60"),
-        (UpdateSpec("ACT-2", OWNER, percent=100), "ACT-2 is not started, but --percent 100"),
+        (UpdateSpec("ACT-2", OWNER, percent=100), "ACT-2 is not started, but --percent 100: .* complete"),
         (UpdateSpec("ACT-1", OWNER, Status.NOT_STARTED), "--status not started, but it is 40% complete"),
         (UpdateSpec("ACT-1", OWNER, Status.NOT_STARTED, percent=100), "has not started is 0% complete"),
     ],
@@ -174,7 +182,7 @@ def test_the_people_who_answer_for_an_item_may_update_it(engine: Engine, by: str
     ("ref", "by", "match"),
     [
         ("ACT-2", LEAD, "lead@example.org may not update ACT-2"),  # A2 has no lead; LEAD chairs the board
-        ("ACT-1", "stranger@example.org", "stranger@example.org may not update ACT-1"),
+        ("ACT-1", "stranger@example.org", "stranger@example.org may not update ACT-1 \\(no person of plan"),
         ("ACT-1", "system:operator", "an update is a person's report"),
         ("MS-1", OWNER, "owner@example.org may not update MS-1"),
     ],
@@ -203,7 +211,7 @@ def test_the_command_line_refuses_with_exit_2(db_url: str, engine: Engine) -> No
     for args, expected in [
         (["--by", LEAD, "--note", "x"], "lead@example.org may not update ACT-2"),
         (["--by", OWNER, "--status", "complete", "--rag", "red"], "Contradictory update of ACT-2"),
-        (["--by", OWNER, "--percent", "40"], "ACT-2 is not started, but --percent 40"),
+        (["--by", OWNER, "--percent", "100"], "ACT-2 is not started, but --percent 100"),
     ]:
         result = CliRunner().invoke(app, ["update", "ACT-2", *args], env=env)
         assert result.exit_code == 2, result.output
