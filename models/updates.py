@@ -140,9 +140,9 @@ def _entitled(session: Session, plan: Plan, item: Action | Milestone, by: str) -
     people = entitled_people(session, plan, item)
     if by in people:
         return
-    who = "; ".join(f"{', '.join(roles)}: {email}" for email, roles in people.items())
+    who = ", ".join(f"{email} ({' and '.join(roles)})" for email, roles in people.items())
     if by.casefold().startswith("system:"):
-        why = f"an update is a person's report, so --by takes a person's email, not {by!r}"
+        why = f"An update is a person's report, so --by takes a person's email, not {by!r}"
     else:
         why = f"{by} may not update {item.ref}"
         try:
