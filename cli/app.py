@@ -93,15 +93,18 @@ def demo(
     ),
 ) -> None:
     """Build a fresh demo: the autumn-2017 children's services improvement plan, replayed day by day from
-    5 September to 11 December 2017 (sweeps, reminders, escalations), and where it stands."""
+    5 September to 11 December 2017 (sweeps, reminders, escalations), and where it stands. About a minute;
+    a progress bar shows the days on a terminal."""
+    from cli.progress import progress
     from cli.sweep_commands import print_escalations
-    from flows.demo import run_demo
+    from flows.demo import STEPS, run_demo
     from models.db import read_session
     from models.ladder_report import open_escalations
     from models.lookup import plans_named
     from models.register import load_register
 
-    result = run_demo(directory, prefect_run=prefect)
+    with progress("Loading the demo plan", total=STEPS) as step:
+        result = run_demo(directory, prefect_run=prefect, tick=lambda n, what: step(n, description=what))
     with read_session(result.app.engine) as session:
         plans = plans_named(session, None)
         rows = load_register(session, plans, result.as_of)

@@ -3,45 +3,85 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.text import Text
 
 from cli.output import Format, console, err_console, table, write_csv, write_json
-from flows.bootstrap import bootstrap
+from cli.params import force_option, input_file, output_file
+from flows.bootstrap import App, bootstrap
 from models.audit_trail import LogFilter, LoggedEvent, export_ledger, item_history, read_log, verify_export
 from models.db import read_session
 from models.verification import Verdict, parse_head, verify_database
 from models.vocab import parse_day
+from models.words import plural
 
 audit = typer.Typer(
     help="The audit ledger: read it, follow one item's story, verify it, export it for auditors.",
     no_args_is_help=True,
 )
-LOG_FIELDS = ("seq", "at", "actor", "kind", "plan", "ref", "data", "hash")
+LOG_FIELDS = ("seq", "at", "day", "actor", "kind", "plan", "ref", "data", "hash")
+SINCE_HELP = "Written on or after this day (UK time): when the event was recorded."
+UNTIL_HELP = "Written on or before this day (UK time)."
+DAY_FROM_HELP = (
+    "Speaking for this day or later: the day a sweep decided for, an update was reported, a pack was "
+    "built for (the demo's autumn of 2017, say); other events speak for the day they were written."
+)
+DAY_TO_HELP = "Speaking for this day or earlier (see --day-from)."
+
+
+def _filter(
+    app: App,
+    *,
+    since: str | None,
+    until: str | None,
+    day_from: str | None,
+    day_to: str | None,
+    **rest: str | None,
+) -> LogFilter:
+    def day(value: str | None, option: str) -> date | None:
+        return parse_day(value, f"{option} date") if value is not None else None
+
+    return LogFilter(
+        since=day(since, "--since"),
+        until=day(until, "--until"),
+        day_from=day(day_from, "--day-from"),
+        day_to=day(day_to, "--day-to"),
+        timezone=app.settings.timezone,
+        **rest,
+    )
 
 
 @audit.command("log")
 def log(
     plan: str | None = typer.Option(None, "--plan", help="Only events of this plan."),
     ref: str | None = typer.Option(None, "--ref", help="Only events about this action or milestone."),
-    kind: str | None = typer.Option(None, "--kind", help="Only this kind of event, e.g. EscalatedToBoard."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Only this kind of event, e.g. EscalatedToBoard (a wrong one lists them all)."
+    ),
     actor: str | None = typer.Option(None, "--actor", help="Only this actor (an email, or system:sweep...)."),
-    since: str | None = typer.Option(None, "--since", help="From this day (inclusive, UK time)."),
-    until: str | None = typer.Option(None, "--until", help="Up to this day (inclusive, UK time)."),
+    since: str | None = typer.Option(None, "--since", help=SINCE_HELP),
+    until: str | None = typer.Option(None, "--until", help=UNTIL_HELP),
+    day_from: str | None = typer.Option(None, "--day-from", help=DAY_FROM_HELP),
+    day_to: str | None = typer.Option(None, "--day-to", help=DAY_TO_HELP),
     output: Format = typer.Option(Format.TABLE, "--format", help="table, json or csv."),
 ) -> None:
-    """List ledger events, oldest first, filtered by plan, item, kind, actor and dates."""
+    """List ledger events, oldest first, filtered by plan, item, kind, actor, when they were written
+    (--since/--until) and the day they speak for (--day-from/--day-to)."""
     app = bootstrap()
-    where = LogFilter(
+    where = _filter(
+        app,
+        since=since,
+        until=until,
+        day_from=day_from,
+        day_to=day_to,
         plan=plan,
         ref=ref,
         kind=kind,
         actor=actor,
-        since=parse_day(since, "--since date") if since else None,
-        until=parse_day(until, "--until date") if until else None,
-        timezone=app.settings.timezone,
     )
     with read_session(app.engine) as session:
         events = read_log(session, where)
@@ -51,21 +91,58 @@ def log(
 def history(
     ref: str = typer.Argument(..., help="The action or milestone reference, e.g. TAP-07."),
     plan: str | None = typer.Option(None, "--plan", help="The plan, when the ref exists in several."),
+    since: str | None = typer.Option(None, "--since", help=SINCE_HELP),
+    until: str | None = typer.Option(None, "--until", help=UNTIL_HELP),
+    day_from: str | None = typer.Option(None, "--day-from", help=DAY_FROM_HELP),
+    day_to: str | None = typer.Option(None, "--day-to", help=DAY_TO_HELP),
     output: Format = typer.Option(Format.TABLE, "--format", help="table, json or csv."),
 ) -> None:
     """One item's whole story in order: import, re-baselines, updates, reminders, escalations (with the
-    rule and the reason), deliveries and failures."""
+    rule and the reason), deliveries and failures; each with the day it speaks for and when it was written."""
     app = bootstrap()
+    where = _filter(app, since=since, until=until, day_from=day_from, day_to=day_to)
     with read_session(app.engine) as session:
-        events = item_history(session, ref, plan)
+        events = item_history(session, ref, plan, where)
     _print_events(events, output, title=f"History of {ref.strip().upper()}")
 
 
 audit.command("history")(history)
 
 
+def _delivery(data: dict[str, Any]) -> str:
+    """What a NoticeSent or NoticeFailed was about, in words (a notice key is plan|ref|due|rule|step|to)."""
+    parts = str(data.get("dedupe_key", "")).split("|")
+    about = ""
+    if len(parts) >= 6:
+        about = f"{parts[3].replace('_', ' ')} (step {parts[4]}, due {parts[2]})"
+    channel = data.get("channel", "email")
+    attempt = data.get("attempt")
+    text = f"{channel} to {data.get('recipient')}" + (f": {about}" if about else "")
+    return text + (f", attempt {attempt}" if attempt and attempt != 1 else "")
+
+
+def _fields(data: dict[str, Any]) -> str:
+    """Any other event: its fields as `name: value`, nested ones flattened, never cut JSON."""
+    shown = []
+    for key, value in data.items():
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items() if v not in (None, "", [], {}, 0))
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        if value:
+            shown.append(f"{key.replace('_', ' ')}: {value}")
+    return "; ".join(shown)
+
+
 def _summary(event: LoggedEvent) -> str:
     data = event.data
+    if event.kind == "NoticeSent":
+        return "sent " + _delivery(data) + (f" (already {data['already']})" if data.get("already") else "")
+    if event.kind == "NoticeFailed":
+        outcome = "given up" if data.get("dead") else f"retry at {str(data.get('retry_at', ''))[:16]}"
+        return f"not delivered: {_delivery(data)}: {data.get('error')} ({outcome})"
     if event.kind.endswith("Added") and "due" in data:
         return f"added: due {data['due']}, owner {data.get('owner_email')}, status {data.get('status')}"
     if "reason" in data:
@@ -76,7 +153,7 @@ def _summary(event: LoggedEvent) -> str:
         if data.get("commentary"):
             text += (" | " if text else "") + str(data["commentary"])
         return text
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)[:200]
+    return _fields(data)
 
 
 def _print_events(events: list[LoggedEvent], output: Format, title: str) -> None:
@@ -88,11 +165,12 @@ def _print_events(events: list[LoggedEvent], output: Format, title: str) -> None
         )
     else:
         rows = [
-            [e.seq, e.at[:19].replace("T", " "), e.actor, e.kind, e.ref or e.plan, _summary(e)]
+            [e.seq, e.day, e.at[:16].replace("T", " "), e.actor, e.kind, e.ref or e.plan, _summary(e)]
             for e in events
         ]
-        console().print(table(title, ["Seq", "At (UTC)", "Actor", "Kind", "Subject", "What"], rows))
-        console().print(f"{len(events)} events.")
+        columns = ["Seq", "Day", "Written (UTC)", "Actor", "Kind", "Subject", "What"]
+        console().print(table(title, columns, rows))
+        console().print(f"{plural(len(events), 'event')}.")
 
 
 @audit.command()
@@ -108,7 +186,7 @@ def verify(
     bad sequence number and what is wrong."""
     anchor = parse_head(head) if head else None
     if file is not None:
-        result = verify_export(file, anchor)
+        result = verify_export(input_file(file, what="a ledger export"), anchor)
         _report(result.verdict, f"export {file}")
         return
     app = bootstrap()
@@ -126,9 +204,11 @@ def _report(verdict: Verdict, what: str) -> None:
 @audit.command()
 def export(
     path: Path = typer.Argument(..., help="The file to write, e.g. ledger.jsonl."),
+    force: bool = force_option(),
 ) -> None:
     """Write every event to a JSON-lines file, ending with a manifest line that records the head. Check it
-    anywhere with `lineofsight audit verify --file FILE`."""
+    anywhere with `lineofsight audit verify --file FILE`. An existing file is kept unless --force."""
+    output_file(path, suffixes=(".jsonl",), force=force, what="a ledger export")
     app = bootstrap()
     anchor = export_ledger(app.engine, path)
     console().print(Text(f"Exported the ledger to {path} (head {anchor or '(empty)'})."))

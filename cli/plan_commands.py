@@ -242,7 +242,12 @@ def print_story(story: ItemStory) -> None:
 
 def update(
     ref: str = typer.Argument(..., help="The action or milestone reference, e.g. TAP-07."),
-    by: str = typer.Option(..., "--by", help="Email of the person reporting."),
+    by: str = typer.Option(
+        ...,
+        "--by",
+        help="Email of the person reporting: the item's owner, the owner's deputy or manager, the area lead "
+        "or the board secretariat.",
+    ),
     new_status: str | None = typer.Option(
         None, "--status", help="not started, in progress, complete, closed, deferred or cancelled."
     ),
@@ -252,7 +257,10 @@ def update(
     evidence: str | None = typer.Option(None, "--evidence", help="A link to the evidence."),
     plan: str | None = PLAN_OPTION,
 ) -> None:
-    """Post an owner's update: it is appended to the item's history, applied, and recorded in the ledger."""
+    """Post an owner's update: it is appended to the item's history, applied, and recorded in the ledger.
+    An update that contradicts itself or the item (complete but red, complete at 10%, not started at 40%) is
+    refused with the reason; completing without --percent makes it 100%, and a percent on an item not
+    started yet starts it."""
     from models.updates import apply_update
 
     spec = UpdateSpec(

@@ -10,8 +10,10 @@ import typer
 from rich.text import Text
 
 from cli.output import Format, console, table, write_csv, write_json
+from cli.progress import progress
 from flows.bootstrap import App, bootstrap
 from models.errors import BadInput, InvalidValue
+from models.words import day_in_words, plural
 
 if TYPE_CHECKING:
     from models.ladder_report import Standing
@@ -46,6 +48,8 @@ def sweep(
     A plan whose sweep fails is rolled back, recorded and reported; the others are still swept, and the
     command ends with exit code 1 naming the plans that failed."""
     from models.calendar import local_date
+    from models.db import read_session
+    from models.lookup import plans_named
     from models.sweep import sweep_plans
     from models.sweep_failures import PlansNotSwept
 
@@ -60,7 +64,12 @@ def sweep(
             "and escalations before they are due. Add --dry-run to see what it would decide, or --force to "
             "sweep it for real."
         )
-    outcomes = sweep_plans(app.engine, app.policy, day, plan_name=plan, dry_run=dry_run)
+    with read_session(app.engine) as session:
+        count = len(plans_named(session, plan))
+    with progress("Sweeping", total=count) as step:
+        outcomes = sweep_plans(
+            app.engine, app.policy, day, plan_name=plan, dry_run=dry_run, on_plan=lambda _: step()
+        )
     out = console()
     for outcome in outcomes:
         if outcome.failure is not None:
@@ -79,24 +88,34 @@ def sweep(
                 )
             )
             continue
-        if dry_run:
+        if dry_run and outcome.new:
             rows = [[d.ref, d.rule, d.step, _to(d), d.reason] for d in outcome.new]
             title = f"{outcome.plan}: new decisions for {day:%A %d %B %Y} (dry run: nothing changed)"
             out.print(table(title, ["Ref", "Rule", "Step", "To", "Reason"], rows))
-            continue
-        earlier = outcome.decided - outcome.queued
-        out.print(
-            Text(
-                f"{outcome.plan}, {day:%A %d %B %Y}: {outcome.items} open items; "
-                f"{outcome.queued} new decisions ({earlier} already made on earlier runs); "
-                f"{outcome.notices} notices queued in the outbox."
-            )
-        )
+        out.print(Text(_counts(outcome, dry_run)))
     failed = [(o.plan, o.failure) for o in outcomes if o.failure is not None]
     if not dry_run:
         _deliver(app, outcomes, no_send)
     if failed:
         raise PlansNotSwept(failed)
+
+
+def _counts(outcome: SweepOutcome, dry_run: bool) -> str:
+    """The day's decisions, new and already made: they add up to the same total however often a day is
+    swept (an escalation an earlier run of the day raised counts as already made, not as forgotten)."""
+    earlier = outcome.decided - outcome.queued
+    head = f"{outcome.plan}, {day_in_words(outcome.as_of)}: "
+    made = f"{earlier} already made on earlier runs"
+    if dry_run:
+        if not outcome.queued:
+            return head + (
+                f"nothing new to decide ({plural(earlier, 'decision')} already made on earlier runs)."
+            )
+        return head + f"{plural(outcome.decided, 'decision')} for the day: {outcome.queued} new, {made}."
+    return (
+        head + f"{plural(outcome.items, 'open item')}; {plural(outcome.decided, 'decision')} for the day: "
+        f"{outcome.queued} new, {made}; {plural(outcome.notices, 'notice')} queued in the outbox."
+    )
 
 
 def _deliver(app: App, outcomes: list[SweepOutcome], no_send: bool) -> None:

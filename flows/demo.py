@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -24,12 +25,23 @@ from models.sweep import sweep_plans
 from models.sweep_failures import PlansNotSwept
 from models.updates import apply_update
 from models.verification import Verdict, verify_database
+from models.words import short_day
 from notifications.dispatch import dispatch
 from packs.build import BuiltPack, build_due_packs
 from packs.publish import publish
 from workbooks.plan_workbook import import_workbook
 
 DEMO_ACTOR = "system:demo"
+# What `run_demo` tells a progress bar: `tick(steps done, what comes next)` after the import and after each
+# day of the autumn (the last one through Prefect when asked).
+STEPS = 1 + (demo_plan.AS_OF - demo_plan.START).days + 1
+Tick = Callable[[int, str], None]
+
+
+def _silent(advance: int, description: str) -> None:
+    return None
+
+
 MARKER = ".lineofsight-demo"  # the demo replaces only a folder holding this file (or an empty one)
 
 
@@ -48,7 +60,7 @@ class DemoResult:
     packs: tuple[BuiltPack, ...] = ()
 
 
-def run_demo(directory: Path, *, prefect_run: bool = True) -> DemoResult:
+def run_demo(directory: Path, *, prefect_run: bool = True, tick: Tick = _silent) -> DemoResult:
     directory = directory.resolve()
     database = directory / "lineofsight.db"
     _claim(directory)
@@ -64,11 +76,16 @@ def run_demo(directory: Path, *, prefect_run: bool = True) -> DemoResult:
     app = bootstrap(settings, check_schema=False)
     migrate(app.engine)
     loaded = import_workbook(app.engine, demo_plan.WORKBOOK, actor=DEMO_ACTOR).report
+    tick(1, f"Replaying {short_day(demo_plan.START)}")
     packs: list[BuiltPack] = []
-    replayed = _replay(app, packs, until=demo_plan.AS_OF - timedelta(days=1))
-    flow_run = _last_day_through_prefect(app) if prefect_run else None
-    if flow_run is None:
-        replayed += _replay(app, packs, since=demo_plan.AS_OF, until=demo_plan.AS_OF)
+    replayed = _replay(app, packs, until=demo_plan.AS_OF - timedelta(days=1), tick=tick)
+    flow_run = None
+    if prefect_run:
+        tick(0, f"Sweeping {short_day(demo_plan.AS_OF)} as a Prefect flow run")
+        flow_run = _last_day_through_prefect(app)
+        tick(1, "Done")
+    else:
+        replayed += _replay(app, packs, since=demo_plan.AS_OF, until=demo_plan.AS_OF, tick=tick)
     return DemoResult(
         app,
         directory,
@@ -103,7 +120,9 @@ def _claim(directory: Path) -> None:
     write_text(marker, "Made by `lineofsight demo`: running the demo again replaces this folder's files.\n")
 
 
-def _replay(app: App, packs: list[BuiltPack], *, until: date, since: date = demo_plan.START) -> int:
+def _replay(
+    app: App, packs: list[BuiltPack], *, until: date, since: date = demo_plan.START, tick: Tick = _silent
+) -> int:
     """Every day from `since` to `until`: the 07:00 sweep, the board packs due that day (built and sent),
     then the updates owners posted that day."""
     by_day: dict[date, list[UpdateSpec]] = {}
@@ -129,6 +148,7 @@ def _replay(app: App, packs: list[BuiltPack], *, until: date, since: date = demo
             with unit_of_work(app.engine) as session:
                 apply_update(session, update, plan_name=demo_plan.PLAN_NAME)
         day += timedelta(days=1)
+        tick(1, f"Replaying {short_day(day)}")
     return swept
 
 

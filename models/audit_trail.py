@@ -1,12 +1,19 @@
 """Reading the ledger for people: filtered logs, an item's whole story, and exports an auditor can verify
-offline, without the database."""
+offline, without the database.
+
+Every event has two times. `at` is when it was written (UTC, the clock of the machine that wrote it). Its
+day is the day it speaks for: the day a sweep decided for (`as_of` in its data), the day an owner's update
+was reported, the day a pack was built for; an event with no day of its own (an import, a delivery) speaks
+for the day it was written. They differ whenever the past is replayed (the demo writes the autumn of 2017
+today) or a sweep runs late or ahead, so the log shows both and filters on either.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +27,52 @@ from models.audit import AuditEvent
 from models.errors import BadInput
 from models.files import replacing
 from models.ledger import Head, decode_data, format_at, head
+from models.lookup import close_matches
 from models.verification import Problem, StoredEvent, Verdict, check_chain
+
+# Every kind of event the product writes, so a filter on a kind that has not happened yet (a monitor
+# asking for SweepFailed) is an empty list, while a typing slip is refused with the list. A kind written
+# later by a newer version is accepted as soon as the ledger holds one.
+KINDS = frozenset(
+    [
+        "ActionAdded",
+        "ActionCancelled",
+        "ActionChanged",
+        "ActionUpdated",
+        "AreaAdded",
+        "AreaChanged",
+        "BoardAdded",
+        "BoardChanged",
+        "DeadNoticesReported",
+        "DueDateRebaselined",
+        "EscalatedToBoard",
+        "EscalatedToLead",
+        "EscalationClosed",
+        "MeetingAdded",
+        "MeetingChanged",
+        "MilestoneAdded",
+        "MilestoneCancelled",
+        "MilestoneChanged",
+        "MilestoneUpdated",
+        "NoticeFailed",
+        "NoticeRetried",
+        "NoticeSent",
+        "OverdueNoticeQueued",
+        "PackBuilt",
+        "PackFilesRestored",
+        "PackPublished",
+        "PersonAdded",
+        "PersonChanged",
+        "PlanChanged",
+        "PlanCreated",
+        "PlanImported",
+        "ReminderQueued",
+        "SchemaMigrated",
+        "SweepFailed",
+        "SweepRecovered",
+        "UpdateRequested",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -29,9 +81,22 @@ class LogFilter:
     ref: str | None = None
     kind: str | None = None
     actor: str | None = None
-    since: date | None = None  # local days, inclusive
+    since: date | None = None  # when written: local days, inclusive
     until: date | None = None
+    day_from: date | None = None  # the day an event speaks for (see the module's note), inclusive
+    day_to: date | None = None
     timezone: str = "Europe/London"
+
+    def __post_init__(self) -> None:
+        for first, last, names in (
+            (self.since, self.until, ("--since", "--until")),
+            (self.day_from, self.day_to, ("--day-from", "--day-to")),
+        ):
+            if first and last and first > last:
+                raise BadInput(
+                    f"{names[0]} {first.isoformat()} is after {names[1]} {last.isoformat()}: nothing can "
+                    "match; swap them."
+                )
 
 
 @dataclass(frozen=True)
@@ -44,11 +109,13 @@ class LoggedEvent:
     ref: str | None
     data: dict[str, Any]
     hash: str
+    day: str = ""  # the day the event speaks for, ISO (see the module's note)
 
     def public(self) -> dict[str, Any]:
         return {
             "seq": self.seq,
             "at": self.at,
+            "day": self.day,
             "actor": self.actor,
             "kind": self.kind,
             "plan": self.plan,
@@ -62,6 +129,41 @@ def _day_start_utc(day: date, timezone: str) -> str:
     return format_at(datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC))
 
 
+def _local_day(value: object, timezone: str) -> str | None:
+    """The local day of an ISO date or time in an event's data, or None when it is neither."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(timezone))
+    return moment.date().isoformat()
+
+
+def event_day(at: str, data: dict[str, Any], timezone: str) -> str:
+    """The day an event speaks for: its decision's day, its update's, its pack's; else when it was written."""
+    for key in ("as_of", "reported_at", "built_on"):
+        day = _local_day(data.get(key), timezone)
+        if day is not None:
+            return day
+    return _local_day(at.replace("Z", "+00:00"), timezone) or at[:10]
+
+
+def known_kind(session: Session, kind: str) -> str:
+    """The kind as the ledger spells it; a kind that is neither written by the product nor in the ledger
+    is refused with the list of kinds."""
+    held = set(session.exec(select(AuditEvent.kind).distinct()))
+    kinds = {k.casefold(): k for k in sorted(KINDS | held)}
+    found = kinds.get(kind.strip().casefold())
+    if found is None:
+        close = close_matches(kind.strip(), list(kinds.values()))
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise BadInput(f"No kind of event {kind!r}.{hint} The kinds: {', '.join(kinds.values())}.")
+    return found
+
+
 def read_log(session: Session, where: LogFilter, limit: int | None = None) -> list[LoggedEvent]:
     query = select(AuditEvent).order_by(col(AuditEvent.seq))
     if where.plan:
@@ -69,7 +171,7 @@ def read_log(session: Session, where: LogFilter, limit: int | None = None) -> li
     if where.ref:
         query = query.where(sa.func.upper(col(AuditEvent.ref)) == where.ref.strip().upper())
     if where.kind:
-        query = query.where(sa.func.lower(col(AuditEvent.kind)) == where.kind.strip().lower())
+        query = query.where(col(AuditEvent.kind) == known_kind(session, where.kind))
     if where.actor:
         query = query.where(sa.func.lower(col(AuditEvent.actor)).like(where.actor.strip().lower() + "%"))
     if where.since:
@@ -78,19 +180,32 @@ def read_log(session: Session, where: LogFilter, limit: int | None = None) -> li
         query = query.where(
             col(AuditEvent.at) < _day_start_utc(where.until + timedelta(days=1), where.timezone)
         )
-    if limit:
+    # The day lives in the hashed body: read, then filter (the other filters have narrowed the rows).
+    by_day = where.day_from is not None or where.day_to is not None
+    if limit and not by_day:
         query = query.limit(limit)
-    return [
-        LoggedEvent(e.seq, e.at, e.actor, e.kind, e.plan, e.ref, decode_data(e.body), e.hash)
-        for e in session.exec(query)
-    ]
-
-
-def item_history(session: Session, ref: str, plan: str | None = None) -> list[LoggedEvent]:
-    events = read_log(session, LogFilter(plan=plan, ref=ref))
-    if not events:
-        raise BadInput(f"The ledger holds no event about {ref!r}" + (f" in plan {plan!r}." if plan else "."))
+    first = where.day_from.isoformat() if where.day_from else ""
+    last = where.day_to.isoformat() if where.day_to else "9999"
+    events = []
+    for e in session.exec(query):
+        data = decode_data(e.body)
+        day = event_day(e.at, data, where.timezone)
+        if by_day and not first <= day <= last:
+            continue
+        events.append(LoggedEvent(e.seq, e.at, e.actor, e.kind, e.plan, e.ref, data, e.hash, day))
+        if limit and len(events) >= limit:
+            break
     return events
+
+
+def item_history(
+    session: Session, ref: str, plan: str | None = None, where: LogFilter | None = None
+) -> list[LoggedEvent]:
+    """`where` narrows the story further (dates written, days spoken for)."""
+    where = replace(where or LogFilter(), ref=ref, plan=plan)
+    if not read_log(session, LogFilter(ref=ref, plan=plan), limit=1):
+        raise BadInput(f"The ledger holds no event about {ref!r}" + (f" in plan {plan!r}." if plan else "."))
+    return read_log(session, where)
 
 
 # --- export and offline verification -----------------------------------------------------------------

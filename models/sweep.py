@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -24,11 +24,12 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from config.policy import Policy
+from models.audit import AuditEvent
 from models.calendar import WorkingCalendar
 from models.columns import key_of
 from models.db import read_session, unit_of_work
 from models.escalations import Escalation
-from models.ledger import Event, record_many
+from models.ledger import Event, decode_data, record_many
 from models.lookup import plans_named
 from models.outbox import Channel, Notice, existing_keys, recent_keys
 from models.plan import Plan
@@ -42,7 +43,10 @@ class SweepOutcome:
     plan: str
     as_of: date
     holiday: str | None  # why nothing was decided today (a weekend, a bank holiday, a closure day)
-    decided: int = 0  # decisions that apply today, including those already made on an earlier run
+    # Every decision of the day swept, whichever run made it: the new ones plus those an earlier run made
+    # (the reminders still due today, and the escalations raised or closed earlier that day, which the rules
+    # do not repeat once the item stands at its new level). A rerun of a day never changes this number.
+    decided: int = 0
     queued: int = 0  # the new ones
     # The new decisions themselves, kept only by a dry run (to show them): a real sweep of 100,000 actions
     # must not hold them all in memory once they are written.
@@ -107,11 +111,13 @@ def sweep_plans(
     dry_run: bool = False,
     actor: str = "system:sweep",
     retrying: bool = False,
+    on_plan: Callable[[SweepOutcome], None] | None = None,
 ) -> list[SweepOutcome]:
     """`retrying`: the caller tries again on a database error that may pass (a Prefect task with retries
-    left), so such an error is not recorded, nor the secretariat told, until the last try."""
+    left), so such an error is not recorded, nor the secretariat told, until the last try. `on_plan` hears
+    of each plan as it is done (a progress bar)."""
     with _collector_paused():
-        return _sweep_plans(engine, policy, as_of, plan_name, dry_run, actor, retrying)
+        return _sweep_plans(engine, policy, as_of, plan_name, dry_run, actor, retrying, on_plan)
 
 
 def _sweep_plans(
@@ -122,7 +128,9 @@ def _sweep_plans(
     dry_run: bool,
     actor: str,
     retrying: bool = False,
+    on_plan: Callable[[SweepOutcome], None] | None = None,
 ) -> list[SweepOutcome]:
+    done = on_plan or (lambda _: None)
     outcomes, working = [], []
     with read_session(engine) as session:
         plans = plans_named(session, plan_name)
@@ -135,6 +143,8 @@ def _sweep_plans(
                 outcome.holiday = _not_working(calendar, as_of)
                 if outcome.working_day:
                     working.append((plan, plan_policy, calendar, outcome))
+            if not outcome.working_day or outcome.failed:
+                done(outcome)
         if not working:
             return outcomes
         people = load_people(session)
@@ -162,6 +172,7 @@ def _sweep_plans(
                 )
                 if plan.name in failing and not dry_run:
                     record_recovery(engine, plan.name, as_of, actor)
+            done(outcome)
     return outcomes
 
 
@@ -221,7 +232,9 @@ def _sweep_plan(
     # a query. What is left is checked against the whole outbox inside the writing transaction.
     seen = _Seen(recent)
     candidates = decide(snapshot, plan_policy, calendar, as_of, seen)
-    outcome.items, outcome.decided = len(snapshot.items), len(candidates) + seen.hits
+    with read_session(engine) as session:
+        once = _made_once_earlier(session, key_of(plan), snapshot, as_of)
+    outcome.items, outcome.decided = len(snapshot.items), len(candidates) + len(seen.found) + once
     if not candidates:
         return
     if dry_run:
@@ -253,15 +266,46 @@ def _lock_plan(session: Session, plan_id: int) -> None:
 
 
 class _Seen:
-    """The recent keys, counting how many of today's decisions were found among them."""
+    """The recent keys, remembering which of today's decisions were found among them (a set: one person told
+    in two roles is asked about twice, and is still one decision)."""
 
     def __init__(self, keys: set[str]) -> None:
-        self.keys, self.hits = keys, 0
+        self.keys = keys
+        self.found: set[object] = set()
 
     def __contains__(self, key: object) -> bool:
-        found = key in self.keys
-        self.hits += found
-        return found
+        if key in self.keys:
+            self.found.add(key)
+            return True
+        return False
+
+
+# Decisions the rules make once: raising an escalation (the item then stands at that level, so the ladder
+# does not decide it again) and closing one.
+ONCE_KINDS = ("EscalatedToLead", "EscalatedToBoard", "EscalationClosed")
+
+
+def _made_once_earlier(session: Session, plan_id: int, snapshot: Snapshot, as_of: date) -> int:
+    """How many escalations an earlier run raised or closed on this very day: they are today's decisions
+    too, so a rerun counts them as already made instead of forgetting them ("4 new", then "0 new" out of 2
+    fewer). Read from the ledger, where each decision is one event carrying its day."""
+    refs = {ref for ref, ladder in snapshot.ladders.items() if ladder.since == as_of}
+    refs.update(
+        session.exec(
+            select(Escalation.item_ref).where(Escalation.plan_id == plan_id, Escalation.closed_on == as_of)
+        )
+    )
+    if not refs:
+        return 0
+    bodies = session.exec(
+        select(AuditEvent.body).where(
+            AuditEvent.plan == snapshot.plan,
+            col(AuditEvent.ref).in_(sorted(refs)),
+            col(AuditEvent.kind).in_(ONCE_KINDS),
+        )
+    )
+    day = as_of.isoformat()
+    return sum(1 for body in bodies if decode_data(body).get("as_of") == day)
 
 
 def _unmade(session: Session, decisions: list[Decision]) -> list[Decision]:

@@ -1,4 +1,14 @@
-"""Owners' updates: appended to the history, applied to the item, recorded in the ledger, together."""
+"""Owners' updates: appended to the history, applied to the item, recorded in the ledger, together.
+
+Every door (the command line, the web form) calls `apply_update`, so two rules hold at all of them:
+- Who may update an item: its owner, the owner's deputy, the owner's manager, the lead of its area (or its
+  accountable lead), and the secretariat of the plan's boards. An update is a person's report, so the
+  author is always a person (`system:` actors cannot post one; an operator acting for an owner posts as
+  the board secretariat, under their own address).
+- What an update may say: nothing that contradicts itself or the item (complete but red, complete at 10%,
+  not started at 40%, 100% while not started). What follows from it is applied with it: completing without
+  a percent makes it 100%, and a percent reported on an item not started yet starts it.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +17,16 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from models.calendar import local_date
 from models.columns import utcnow
-from models.errors import BadInput, InvalidValue
+from models.errors import BadInput, InvalidValue, UnknownItem
 from models.ledger import Event, record
 from models.lookup import find_item, find_person
-from models.plan import Action, Milestone, Update
+from models.meetings import Board
+from models.people import Person
+from models.plan import Action, Area, Milestone, Plan, Update
 from models.plan_spec import UpdateSpec
 from models.text_rules import code, email_address, free_text, token
 from models.vocab import RAG, Status, within_window
@@ -32,10 +44,13 @@ def checked(spec: UpdateSpec) -> UpdateSpec:
             raise InvalidValue("evidence link", spec.evidence_url, "one web address, without spaces")
     if spec.at is not None:
         within_window(spec.at.date(), "time of the update", spec.at.isoformat())
+    by = spec.by.strip()
+    if not by.casefold().startswith("system:"):  # refused once the item is known, naming who may
+        by = email_address(spec.by, "email of the person reporting")
     return replace(
         spec,
         ref=code(spec.ref, "ref"),
-        by=email_address(spec.by, "email of the person reporting"),
+        by=by,
         note=free_text(spec.note, "note", MAX_NOTE) if spec.note is not None else None,
         evidence_url=evidence,
     )
@@ -54,6 +69,89 @@ def _check(spec: UpdateSpec, item: Action | Milestone) -> None:
             raise InvalidValue("evidence link", spec.evidence_url, "an http:// or https:// address")
 
 
+def _consistent(spec: UpdateSpec, item: Action | Milestone) -> UpdateSpec:
+    """The update, refused when it contradicts itself or the item it would leave behind. Only what the
+    update says is judged (an item that arrived inconsistent from a workbook can still take a note)."""
+    if not isinstance(item, Action):
+        return spec
+    status = spec.status or item.status
+    given = spec.status is not None
+    said = f"--status {status.value}" if given else f"{item.ref} is {status.value}"
+    reopen = "; if the work is not finished, say so with --status in progress"
+    if status.is_done:
+        if spec.percent is not None and spec.percent < 100:
+            raise BadInput(
+                f"Contradictory update of {item.ref}: {said}, but --percent {spec.percent}: a complete "
+                f"item is 100% complete (leave --percent out, or give 100){reopen}."
+            )
+        if spec.rag is not None and spec.rag is not RAG.GREEN:
+            raise BadInput(
+                f"Contradictory update of {item.ref}: {said}, but --rag {spec.rag.value}: a RAG rates "
+                f"the risk to an open item, and a complete one has none left (give green, or leave --rag "
+                f"out){reopen}."
+            )
+        if given and spec.percent is None and item.percent != 100:
+            return replace(spec, percent=100)  # complete means all of it
+    if status is Status.NOT_STARTED and given:
+        percent = item.percent if spec.percent is None else spec.percent
+        if percent > 0:
+            shown = f"--percent {percent}" if spec.percent is not None else f"it is {percent}% complete"
+            raise BadInput(
+                f"Contradictory update of {item.ref}: {said}, but {shown}: an item that has not started is "
+                "0% complete (give --status in progress, or --percent 0)."
+            )
+    elif status is Status.NOT_STARTED and spec.percent:
+        if spec.percent == 100:  # finishing is a claim of its own, with its consequences: say it
+            raise BadInput(
+                f"Contradictory update of {item.ref}: {said}, but --percent 100: an item 100% done is "
+                "complete (give --status complete, which also makes it 100%)."
+            )
+        return replace(spec, status=Status.IN_PROGRESS)  # work reported on is work started
+    return spec
+
+
+def entitled_people(session: Session, plan: Plan, item: Action | Milestone) -> dict[str, list[str]]:
+    """Who may update the item, by address, with the capacities they may do it in: the people who answer
+    for it (owner, deputy, manager, area or accountable lead) and the secretariat of the plan's boards."""
+    people: dict[str, list[str]] = {}
+
+    def add(person_id: int | None, role: str) -> None:
+        person = session.get(Person, person_id) if person_id is not None else None
+        if person is not None:
+            people.setdefault(person.email, []).append(role)
+
+    owner = session.get(Person, item.owner_id)
+    add(item.owner_id, "its owner")
+    if owner is not None:
+        add(owner.deputy_id, "the owner's deputy")
+        add(owner.manager_id, "the owner's manager")
+    if isinstance(item, Action):
+        area = session.get(Area, item.area_id)
+        add(area.lead_id if area else None, "the area lead")
+        add(item.lead_id, "its accountable lead")
+    boards = select(Board.secretariat_id).where(Board.plan_id == plan.id).order_by(col(Board.id))
+    for secretariat in dict.fromkeys(session.exec(boards)):
+        add(secretariat, "the board secretariat")
+    return people
+
+
+def _entitled(session: Session, plan: Plan, item: Action | Milestone, by: str) -> None:
+    """Refuses anyone but the people who answer for the item, naming who may."""
+    people = entitled_people(session, plan, item)
+    if by in people:
+        return
+    who = ", ".join(f"{email} ({' and '.join(roles)})" for email, roles in people.items())
+    if by.casefold().startswith("system:"):
+        why = f"An update is a person's report, so --by takes a person's email, not {by!r}"
+    else:
+        why = f"{by} may not update {item.ref}"
+        try:
+            find_person(session, by, plan)
+        except UnknownItem:
+            why += f" (no person of plan {plan.name!r} has that address)"
+    raise BadInput(f"{why}. Who may update {item.ref}: {who}.")
+
+
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Status | RAG) else value
 
@@ -61,8 +159,10 @@ def _plain(value: Any) -> Any:
 def apply_update(session: Session, spec: UpdateSpec, *, plan_name: str | None = None) -> Update:
     spec = checked(spec)
     plan, item = find_item(session, spec.ref, plan_name)
-    author = find_person(session, spec.by, plan)
     _check(spec, item)
+    _entitled(session, plan, item, spec.by)
+    author = find_person(session, spec.by, plan)
+    spec = _consistent(spec, item)
     at: datetime = spec.at or utcnow()
 
     wanted: dict[str, Any] = {"status": spec.status}

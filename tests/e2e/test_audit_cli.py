@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli.app import app
 from tests.factories import OWNER, load_small_plan
 
-LOG_FIELDS = {"seq", "at", "actor", "kind", "plan", "ref", "data", "hash"}
+LOG_FIELDS = {"seq", "at", "day", "actor", "kind", "plan", "ref", "data", "hash"}
 
 
 def _prepared(cli, engine) -> None:
@@ -53,7 +55,7 @@ def test_log_filters_and_json_contract(cli, engine) -> None:
         events
     )
     csv_out = cli("audit", "log", "--format", "csv").stdout
-    assert csv_out.splitlines()[0] == "seq,at,actor,kind,plan,ref,data,hash"
+    assert csv_out.splitlines()[0] == "seq,at,day,actor,kind,plan,ref,data,hash"
 
 
 def test_history_tells_the_story(cli, engine) -> None:
@@ -125,3 +127,69 @@ def test_tampered_exports_fail_at_the_right_seq(cli, engine, tmp_path: Path) -> 
         "not a Line of Sight ledger export"
         in CliRunner().invoke(app, ["audit", "verify", "--file", str(Path(__file__))]).output
     )
+
+
+def test_the_day_an_event_speaks_for_and_when_it_was_written(cli, engine, monkeypatch) -> None:
+    # A sweep of 16 October 2017 run today: its decisions speak for 2017-10-16 and were written today.
+    load_small_plan(engine)
+    cli("sweep", "--as-of", "2017-10-16")
+    this_year = str(datetime.now(UTC).year)
+    events = json.loads(cli("audit", "log", "--format", "json").stdout)
+    decided = [e for e in events if e["kind"] == "EscalatedToBoard"]
+    assert decided and all(e["day"] == "2017-10-16" and e["at"] >= this_year for e in decided)
+    added = [e for e in events if e["kind"] == "ActionAdded"]
+    assert added and all(e["day"] >= this_year for e in added)  # no day of its own: when written
+
+    autumn = json.loads(
+        cli("audit", "log", "--day-from", "16/10/2017", "--day-to", "2017-10-16", "--format", "json").stdout
+    )
+    assert {e["kind"] for e in autumn} >= {"EscalatedToBoard", "OverdueNoticeQueued"}
+    assert all(e["day"] == "2017-10-16" for e in autumn) and "ActionAdded" not in {e["kind"] for e in autumn}
+    assert json.loads(cli("audit", "log", "--until", "2017-10-16", "--format", "json").stdout) == []
+    story = json.loads(cli("audit", "history", "ACT-1", "--day-to", "2017-10-16", "--format", "json").stdout)
+    assert {e["kind"] for e in story} == {"EscalatedToBoard", "OverdueNoticeQueued"}
+
+    monkeypatch.setenv("COLUMNS", "250")
+    table = cli("audit", "log", "--day-from", "2017-10-16").stdout
+    assert "Day" in table and "Written (UTC)" in table and "2017-10-16" in table
+    sent = cli("audit", "log", "--kind", "NoticeSent").stdout
+    assert f"sent email to {OWNER}: overdue (step 1, due 2017-10-02)" in sent and '{"' not in sent
+
+
+def test_a_wrong_kind_lists_the_kinds(cli, engine) -> None:
+    _prepared(cli, engine)
+    refused = cli("audit", "log", "--kind", "Bogus", expect=2).output
+    assert "No kind of event 'Bogus'" in refused and "EscalatedToBoard" in refused
+    assert "Did you mean" in cli("audit", "log", "--kind", "ActionUpdatd", expect=2).output
+    assert json.loads(cli("audit", "log", "--kind", "sweepfailed", "--format", "json").stdout) == []
+    assert len(json.loads(cli("audit", "log", "--kind", "actionupdated", "--format", "json").stdout)) == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("log", "--since", "2017-12-01", "--until", "2017-11-01"),
+        ("log", "--day-from", "2017-12-01", "--day-to", "2017-11-01"),
+        ("history", "ACT-1", "--since", "2017-12-01", "--until", "2017-11-01"),
+    ],
+)
+def test_inverted_dates_are_exit_2(cli, engine, args: tuple[str, ...]) -> None:
+    _prepared(cli, engine)
+    refused = cli("audit", *args, expect=2).output
+    assert "is after" in refused and "swap them" in refused and "Unexpected" not in refused
+
+
+def test_export_never_overwrites_without_force(cli, engine, tmp_path: Path) -> None:
+    _prepared(cli, engine)
+    path = tmp_path / "ledger.jsonl"
+    path.write_text("the auditor's copy\n")
+    refused = cli("audit", "export", str(path), expect=2).output
+    assert "already exists" in refused and "--force" in refused
+    assert path.read_text() == "the auditor's copy\n"
+    assert "Exported" in cli("audit", "export", str(path), "--force").stdout
+    assert json.loads(path.read_text().splitlines()[-1])["manifest"]["events"] > 1
+    assert "does not exist" in cli("audit", "export", str(tmp_path / "no" / "x.jsonl"), expect=2).output
+    wrong = cli("audit", "export", str(tmp_path / "ledger.xlsx"), expect=2).output
+    assert ".jsonl" in wrong and not (tmp_path / "ledger.xlsx").exists()
+    missing = cli("audit", "verify", "--file", str(tmp_path / "missing.jsonl"), expect=2).output
+    assert "does not exist" in missing and "Unexpected" not in missing
