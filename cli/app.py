@@ -134,11 +134,18 @@ def demo(
     for pack in result.packs:
         out.print(Text(f"               {pack.meeting_date:%d %b %Y} {pack.audience:<8} {pack.path('.pdf')}"))
     out.print(f"Demo database: {result.database}")
-    out.print(f"Explore it:    export LINEOFSIGHT_DATABASE_URL=sqlite:///{result.database}")
-    out.print(
-        f"               lineofsight status --as-of {result.as_of.isoformat()}   lineofsight escalations   "
-        "lineofsight audit history TAP-16"
-    )
+    # The exact lines to paste: all three settings, so nothing the explorer runs writes beside the demo.
+    out.print("Explore it:")
+    for line in (
+        f"export LINEOFSIGHT_DATABASE_URL=sqlite:///{result.database}",
+        f"export LINEOFSIGHT_OUTBOX_DIR={result.directory / 'outbox'}",
+        f"export LINEOFSIGHT_PACKS_DIR={result.directory / 'packs'}",
+        f"lineofsight status --as-of {result.as_of.isoformat()}",
+        f"lineofsight show TAP-16 --as-of {result.as_of.isoformat()}",
+        "lineofsight escalations",
+        "lineofsight audit history TAP-16",
+    ):
+        out.print(Text(f"  {line}"))
 
 
 app.command()(plan_commands.status)

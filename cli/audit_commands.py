@@ -72,6 +72,7 @@ def log(
     """List ledger events, oldest first, filtered by plan, item, kind, actor, when they were written
     (--since/--until) and the day they speak for (--day-from/--day-to)."""
     app = bootstrap()
+    plan = _known_plan(app, plan)
     where = _filter(
         app,
         since=since,
@@ -100,6 +101,7 @@ def history(
     """One item's whole story in order: import, re-baselines, updates, reminders, escalations (with the
     rule and the reason), deliveries and failures; each with the day it speaks for and when it was written."""
     app = bootstrap()
+    plan = _known_plan(app, plan)
     where = _filter(app, since=since, until=until, day_from=day_from, day_to=day_to)
     with read_session(app.engine) as session:
         events = item_history(session, ref, plan, where)
@@ -107,6 +109,17 @@ def history(
 
 
 audit.command("history")(history)
+
+
+def _known_plan(app: App, plan: str | None) -> str | None:
+    """A plan named on the command line is one that exists (said with the closest names when not), so a
+    typo is an error rather than an empty ledger."""
+    if plan is None:
+        return None
+    from models.lookup import find_plan
+
+    with read_session(app.engine) as session:
+        return find_plan(session, plan).name
 
 
 def _delivery(data: dict[str, Any]) -> str:

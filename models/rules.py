@@ -505,7 +505,7 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[D
             "UpdateRequested",
             item.owner,
             _owner_role(item),
-            lambda: f"{item.ref} has had no update for {since} working days: update requested",
+            lambda: f"{item.ref} has had no update for {plural(since, 'working day')}: update requested",
             urgency=2,
         )
     out += _ladder(fact, facts, context)
@@ -527,15 +527,15 @@ def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple
             )
         return 1, "", ""
     if fact.overdue >= ladder.board_after_overdue_days:
-        return 3, "overdue_board", f"{item.ref} is {fact.overdue} working days overdue"
+        return 3, "overdue_board", f"{item.ref} is {plural(fact.overdue, 'working day')} overdue"
     if item.consecutive_reds >= ladder.board_after_consecutive_reds:
         return 3, "red_twice", f"{item.ref} was reported red on {item.consecutive_reds} updates in a row"
     if fact.overdue >= ladder.lead_after_overdue_days:
-        return 2, "overdue_lead", f"{item.ref} is {fact.overdue} working days overdue"
+        return 2, "overdue_lead", f"{item.ref} is {plural(fact.overdue, 'working day')} overdue"
     if ladder.lead_on_red and item.rag is RAG.RED:
         return 2, "reported_red", f"the owner of {item.ref} reports it red"
     if fact.since_update is not None and fact.since_update >= policy.stale.lead_after_days:
-        return 2, "stale_lead", f"{item.ref} has had no update for {fact.since_update} working days"
+        return 2, "stale_lead", f"{item.ref} has had no update for {plural(fact.since_update, 'working day')}"
     return 1, "", ""
 
 
@@ -651,8 +651,8 @@ def _meeting_chase(context: _Context, facts: dict[str, Facts]) -> list[Decision]
 
             def reason(ref: str = fact.item.ref, meeting: MeetingView = meeting, silent: int = silent) -> str:
                 return (
-                    f"{ref}: no update in the last {silent} working days, and {meeting.board} meets "
-                    f"on {_day(meeting.date)}: update requested"
+                    f"{ref}: no update in the last {plural(silent, 'working day')}, "
+                    f"and {meeting.board} meets on {_day(meeting.date)}: update requested"
                 )
 
             out += _decision(

@@ -193,3 +193,12 @@ def test_export_never_overwrites_without_force(cli, engine, tmp_path: Path) -> N
     assert ".jsonl" in wrong and not (tmp_path / "ledger.xlsx").exists()
     missing = cli("audit", "verify", "--file", str(tmp_path / "missing.jsonl"), expect=2).output
     assert "does not exist" in missing and "Unexpected" not in missing
+
+
+@pytest.mark.parametrize(
+    "args", [("log", "--plan", "Nosuch Plan"), ("history", "ACT-1", "--plan", "Nosuch Plan")]
+)
+def test_an_unknown_plan_is_an_error_not_an_empty_ledger(cli, engine, args: tuple[str, ...]) -> None:
+    _prepared(cli, engine)
+    refused = cli("audit", *args, expect=2).output
+    assert "Nosuch Plan" in refused and "Unexpected" not in refused

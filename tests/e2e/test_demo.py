@@ -20,6 +20,9 @@ def test_demo_builds_and_shows_the_plan(tmp_path) -> None:
     pdfs = sorted((tmp_path / "demo" / "packs").rglob("*.pdf"))
     assert len(pdfs) == 7 and "Board packs:   7 built" in result.output
     assert all(p.name in result.output for p in pdfs)
+    # The lines to paste point every setting into the demo's folder, so exploring writes nothing beside it.
+    assert f"export LINEOFSIGHT_OUTBOX_DIR={database.parent / 'outbox'}" in result.output
+    assert f"export LINEOFSIGHT_PACKS_DIR={database.parent / 'packs'}" in result.output
     env = {"LINEOFSIGHT_DATABASE_URL": f"sqlite:///{database}"}
     rows = json.loads(
         runner.invoke(app, ["status", "--as-of", "2017-12-11", "--format", "json"], env=env).stdout
