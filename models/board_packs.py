@@ -1,8 +1,9 @@
 """Board packs as built: which meeting and audience, when, from which ledger head, the files and their
 SHA-256, and a compact per-item summary that the next pack compares against (what changed, the trend).
 
-A pack is never edited in place without a trace: a rebuild replaces the row and records `PackBuilt` again,
-with the hashes before and after.
+A pack is never edited in place without a trace: rebuilding a pack not yet sent replaces its row and records
+`PackBuilt` again, with the hashes before and after. A sent pack is never touched: building again adds a new
+version (its own row and files) that names the pack it supersedes, and `PackSuperseded` records both.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from models.vocab import Audience
 
 
 class Pack(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("meeting_id", "audience"),)
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "audience", "version", name="uq_pack_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
@@ -35,6 +36,9 @@ class Pack(SQLModel, table=True):
     files: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     summary: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     published_at: datetime | None = None
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    supersedes_id: int | None = Field(default=None, foreign_key="pack.id")
+    data_as_of: datetime | None = None  # the moment the data speaks for (None: built before versions)
 
 
 @dataclass(frozen=True)
