@@ -6,10 +6,11 @@ next month gives the same figures; built before its date ends, it speaks as of t
 
 Which events count at a moment: an event with a time of its own (an owner's update: when it was reported;
 a sweep's decision: 07:00 on the day swept) counts when that time is before the moment. An event without
-one (an import, a meeting added, a notice delivered) counts when it was written before the moment, or before
-the first event whose own time is after it: the ledger is written in order, so whatever precedes the first
-later event belongs to the past (the demo replays 2017 through events written today, and an import written
-before a backdated update is part of the history that update continues).
+one (an import, a meeting added, a notice delivered) counts when it was written before the moment, or when
+an event that counts by its own time follows it in the ledger: the ledger is written in order, so what
+precedes the moment's past is past (the demo replays 2017 through events written today). A plan with no
+dated history before the moment counts what was written before the first event after it (a plan imported
+today, whose pack date was last week).
 """
 
 from __future__ import annotations
@@ -118,16 +119,18 @@ class Split:
 
 def split(events: Iterable[Recorded], as_of: AsOf) -> Split:
     """Cut the ledger (in seq order, without the packs' own bookkeeping) at the moment."""
+    timed = [(e, own_time(e.data, as_of.timezone)) for e in events]
+    past = [e.seq for e, own in timed if own is not None and own < as_of.until]
+    later_seqs = [e.seq for e, own in timed if own is not None and own >= as_of.until]
+    # Undated events up to here count: the last dated one in the past, or else the first in the future.
+    bound = past[-1] if past else (later_seqs[0] if later_seqs else None)
     head_seq, head_hash = 0, ""
     later: list[Recorded] = []
-    past_first_later = False
-    for e in events:
-        own = own_time(e.data, as_of.timezone)
+    for e, own in timed:
         if own is not None:
             counts = own < as_of.until
-            past_first_later = past_first_later or not counts
         else:
-            counts = not past_first_later or e.at < as_of.until
+            counts = e.at < as_of.until or bound is None or e.seq < bound
         if counts:
             head_seq, head_hash = e.seq, e.hash
         else:
