@@ -102,7 +102,9 @@ def _write(
     taken = [
         path
         for suffix, path in paths.items()
+        # A symlink is replaced, never written through (models.files): no file of anyone's is overwritten.
         if path.exists()
+        and not path.is_symlink()
         and str(path.resolve()) not in own
         and not (path.is_file() and _sha(path.read_bytes()) == _sha(data[suffix]))
     ]
