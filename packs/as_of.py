@@ -67,7 +67,8 @@ def default_as_of(pack_day: date, timezone: str, today: date, now: datetime | No
     when only a day is known)."""
     until = cutoff(min(pack_day, today), timezone)
     if now is not None:
-        until = min(until, now + TICK)
+        aware = now if now.tzinfo else now.replace(tzinfo=ZoneInfo(timezone))  # naive: the plan's local time
+        until = min(until, aware + TICK)
     return AsOf(until, timezone)
 
 

@@ -34,6 +34,8 @@ def test_the_default_moment_is_the_end_of_the_pack_date_however_late() -> None:
 def test_built_before_its_date_ends_a_pack_speaks_as_of_the_moment_it_is_built() -> None:
     early = default_as_of(PACK_DAY, LONDON, PACK_DAY, datetime(2017, 11, 27, 6, 30, tzinfo=UTC))
     assert early.words == "06:30 on Monday 27 November 2017" and not early.chosen
+    naive = default_as_of(PACK_DAY, LONDON, PACK_DAY, datetime(2017, 11, 27, 6, 30))  # the plan's local time
+    assert naive == early
 
 
 def test_as_of_a_date_means_its_end_and_a_time_that_moment() -> None:
