@@ -20,6 +20,7 @@ from config.policy import load_policy
 from models.audit import AuditEvent
 from models.board_packs import Pack, pack_detail
 from models.db import unit_of_work
+from models.escalations import Escalation
 from models.ledger import decode_data
 from models.meetings import Meeting
 from models.plan_import import import_plan
@@ -162,3 +163,41 @@ def test_pack_files_never_replace_another_packs_without_force(
         engine, board_meeting, Audience.BOARD, POLICY, PACK_DAY, tmp_path, into=True, force=True
     )
     assert built.path(".pdf") == stranger.resolve() and stranger.read_bytes()[:4] == b"%PDF"
+
+
+def test_escalations_and_milestones_stand_as_they_did_at_the_moment(engine: Engine, tmp_path: Path) -> None:
+    """A milestone at risk on the pack date is on the exceptions list; completed and its ladder closed by the
+    sweep two days later, it is still on the list of a pack built afterwards as of the pack date."""
+    from models.plan_spec import MilestoneSpec
+    from models.sweep import sweep_plans
+    from tests.factories import LEAD
+
+    at_risk = MilestoneSpec("MS-2", "Monitoring visit", date(2017, 10, 13), LEAD, ("EX-7",))  # EX-7 is red
+    load_pack_plan(engine, (at_risk,))
+    sweep_plans(engine, POLICY, PACK_DAY)
+    with Session(engine) as session:
+        meeting = session.exec(select(Meeting).where(Meeting.audience == Audience.BOARD)).one()
+    on_the_day = build_pack(engine, meeting.id or 0, Audience.BOARD, POLICY, PACK_DAY, tmp_path)
+    assert "MS-2" in [e.ref for e in on_the_day.context.exceptions]
+    with unit_of_work(engine) as session:
+        apply_update(
+            session,
+            UpdateSpec("MS-2", LEAD, status=Status.COMPLETE, at=datetime(2017, 9, 26, 9, tzinfo=UTC)),
+        )
+    sweep_plans(engine, POLICY, date(2017, 9, 27))
+    with Session(engine) as session:
+        closed = session.exec(select(Escalation).where(Escalation.item_ref == "MS-2")).all()
+    assert closed and all(e.closed_on == date(2017, 9, 27) for e in closed)
+    later = build_pack(engine, meeting.id or 0, Audience.BOARD, POLICY, date(2017, 10, 2), tmp_path)
+    assert later.state == "unchanged"  # not sent, and the same pack: nothing to rebuild
+    assert [e.ref for e in later.context.exceptions] == [e.ref for e in on_the_day.context.exceptions]
+    now = build_pack(
+        engine,
+        meeting.id or 0,
+        Audience.BOARD,
+        POLICY,
+        date(2017, 10, 2),
+        tmp_path,
+        data_as_of=parse_as_of("2017-09-27", "Europe/London"),
+    )
+    assert "MS-2" not in [e.ref for e in now.context.exceptions]
