@@ -1,5 +1,7 @@
 """Building a pack: load (one read), decide the content (pure), render (no transaction open: WeasyPrint takes
-seconds), then store the files, the pack row and its `PackBuilt` event in one write transaction.
+seconds), then store the files, the pack row and its `PackBuilt` event in one write transaction. The data
+is the plan as it stood at the pack's moment (`packs.as_of`), so building later gives the same pack. A sent
+pack is never overwritten: a different build becomes a new version, and `PackSuperseded` records both.
 
 `due_packs` says which packs the daily run owes: every meeting whose pack date has come, up to the meeting
 itself, with no pack yet for its audience.
