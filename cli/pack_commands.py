@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING
 import typer
 from rich.text import Text
 
-from cli.output import console, err_console, table
+from cli.output import Format, console, err_console, table, write_json
 from cli.params import record_id
+from cli.progress import progress
 from flows.bootstrap import bootstrap
+from models.words import plural
 
 if TYPE_CHECKING:
     from flows.bootstrap import App
+    from packs.build import BuiltPack
 
 pack = typer.Typer(help="Board packs: build, list and inspect them.", no_args_is_help=True)
 meeting = typer.Typer(
@@ -37,23 +40,42 @@ def build(
         None, "--audience", help="board, scrutiny or public (default: the meeting's own audience)."
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="Folder for the files (default: LINEOFSIGHT_PACKS_DIR)."
+        None,
+        "--out",
+        help="Write the files into this folder itself (default: a folder per plan under "
+        "LINEOFSIGHT_PACKS_DIR).",
+    ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="The moment the data speaks for: a date (the end of that day) or a time, e.g. 2017-11-27 or "
+        "2017-11-27T10:00 (default: the end of the pack date, or now if that has not ended yet).",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Overwrite a file of the same name that is not this pack's own."
     ),
     send: bool = typer.Option(False, "--send", help="Email the PDF to the board and post a Teams card."),
     plan: str | None = PLAN_OPTION,
 ) -> None:
-    """Build the pack for a meeting now: HTML and tagged PDF, stored with their SHA-256 and the ledger head.
-    Building again from unchanged data gives the same pack, rewrites any file that differs from the one
-    built, and writes copies to --out when that is another folder."""
+    """Build the pack for a meeting: HTML and tagged PDF, stored with their SHA-256 and the ledger head it
+    was built from. The data speaks as of the end of the pack date, however late it is built. Building again
+    from unchanged data gives the same pack and rewrites any file that differs from the one built; a pack
+    not yet sent is rebuilt in place, while a sent pack is never changed: a new version follows it."""
     from models.board_meetings import find_meetings
     from models.calendar import local_date
     from models.db import read_session
     from models.vocab import Audience, parse_audience, parse_day
+    from packs.as_of import parse_as_of
     from packs.build import build_pack
 
     app = bootstrap()
     day = parse_day(meeting_date, "--meeting")
     wanted = parse_audience(audience, "--audience") if audience else None
+    now = datetime.now(UTC)
+    moment = parse_as_of(as_of, app.settings.timezone) if as_of is not None else None
+    if moment is not None and moment.until > now:
+        raise typer.BadParameter(f"{as_of!r} is in the future: a pack speaks only for what has happened")
+    _check_folder(out)
     with read_session(app.engine) as session:
         found = find_meetings(session, day, board_name=board, plan_name=plan)
     # One pack per board: the row of the asked audience if there is one, otherwise any row of that board.
@@ -63,36 +85,68 @@ def build(
             targets[(b.id or 0, m.audience.value)] = m.id or 0
         elif m.audience is wanted or (b.id or 0, wanted.value) not in targets:
             targets[(b.id or 0, wanted.value)] = m.id or 0
-    today = local_date(datetime.now(UTC), app.settings.timezone)
+    today = local_date(now, app.settings.timezone)
     out_dir = out or app.settings.packs_dir
-    out_console = console()
     built = []
-    for (_, audience_value), meeting_id in sorted(targets.items()):
-        result = build_pack(app.engine, meeting_id, Audience(audience_value), app.policy, today, out_dir)
-        built.append(result)
-        out_console.print(
-            Text(
-                f"Pack {result.pack_id} ({result.state}): {result.board}, {result.meeting_date:%d %B %Y}, "
-                f"{result.audience}; pack date {result.built_for:%d %B %Y}\n  {result.path('.pdf')}\n  "
-                f"{result.path('.html')}"
-            )
-        )
-        if result.restored:
-            out_console.print(
-                Text(
-                    f"  Rewrote {', '.join(result.restored)}: the file on disk was missing or not the one "
-                    "built (see PackFilesRestored in the audit log)."
+    with progress("Building packs", total=len(targets)) as step:
+        for (_, audience_value), meeting_id in sorted(targets.items()):
+            built.append(
+                build_pack(
+                    app.engine,
+                    meeting_id,
+                    Audience(audience_value),
+                    app.policy,
+                    today,
+                    out_dir,
+                    now=now,
+                    data_as_of=moment,
+                    into=out is not None,
+                    force=force,
                 )
             )
-        if result.copies:
-            out_console.print(
-                Text(
-                    f"  Unchanged since it was built, so the pack sent stays where it was; copies written to "
-                    f"{out_dir}:\n  " + "\n  ".join(str(p) for p in result.copies)
-                )
-            )
+            step()
+    for result in built:
+        _report(result, out_dir)
     if send:
         _send(app, [b.pack_id for b in built])
+
+
+def _check_folder(out: Path | None) -> None:
+    if out is None:
+        return
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{out} is a file; --out takes a folder")
+    if not out.exists() and not out.parent.is_dir():
+        raise typer.BadParameter(f"{out}: the folder {out.parent} does not exist")
+
+
+def _report(result: BuiltPack, out_dir: Path) -> None:
+    out_console = console()
+    state = result.state
+    if result.state == "new version":
+        state = f"version {result.version}; pack {result.supersedes}, already sent, is kept as it was"
+    out_console.print(
+        Text(
+            f"Pack {result.pack_id} ({state}): {result.board}, {result.meeting_date:%d %B %Y}, "
+            f"{result.audience}; pack date {result.built_for:%d %B %Y}\n"
+            f"  Data as at {result.as_of or result.built_for}\n  {result.path('.pdf')}\n  "
+            f"{result.path('.html')}"
+        )
+    )
+    if result.restored:
+        out_console.print(
+            Text(
+                f"  Rewrote {', '.join(result.restored)}: the file on disk was missing or not the one "
+                "built (see PackFilesRestored in the audit log)."
+            )
+        )
+    if result.copies:
+        out_console.print(
+            Text(
+                f"  Unchanged since it was built, so the pack sent stays where it was; copies written to "
+                f"{out_dir}:\n  " + "\n  ".join(str(p) for p in result.copies)
+            )
+        )
 
 
 def _send(app: App, pack_ids: list[int]) -> None:
@@ -110,40 +164,65 @@ def _send(app: App, pack_ids: list[int]) -> None:
     )
 
 
+def _as_at(until: datetime | None, timezone: str) -> str:
+    from packs.as_of import AsOf
+
+    return AsOf(until, timezone).words if until else "-"
+
+
+def _version(version: int, supersedes: int | None, superseded_by: int | None) -> str:
+    words = [str(version)]
+    if supersedes is not None:
+        words.append(f"after {supersedes}")
+    if superseded_by is not None:
+        words.append(f"followed by {superseded_by}")
+    return ", ".join(words)
+
+
 @pack.command("list")
-def list_packs(plan: str | None = PLAN_OPTION) -> None:
-    """Every pack built: meeting, audience, pack date, when it was built and sent, and its PDF."""
+def list_packs(
+    plan: str | None = typer.Option(
+        None, "--plan", help="Only this plan's packs (default: the packs of every plan)."
+    ),
+    output: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
+) -> None:
+    """Every pack built, each version of it: meeting, audience, pack date, the moment its data is from,
+    when it was built and sent, and its PDF."""
     from models.board_packs import pack_rows
     from models.db import read_session
 
+    if output is Format.CSV:
+        raise typer.BadParameter("table or json", param_hint="--format")
     app = bootstrap()
     with read_session(app.engine) as session:
         rows = pack_rows(session, plan)
+    if output is Format.JSON:
+        write_json([r.public() for r in rows])
+        return
     body = [
         [
             str(r.id),
             r.board,
             f"{r.meeting_date:%d %b %Y}",
             r.audience,
+            _version(r.version, r.supersedes, r.superseded_by),
             f"{r.built_for:%d %b %Y}",
+            _as_at(r.data_as_of, r.timezone),
             f"{r.built_at:%Y-%m-%d %H:%M}",
             f"{r.published_at:%Y-%m-%d %H:%M}" if r.published_at else "not sent",
             r.pdf or "-",
         ]
         for r in rows
     ]
-    console().print(
-        table(
-            "Board packs", ["Id", "Board", "Meeting", "Audience", "Pack date", "Built", "Sent", "PDF"], body
-        )
-    )
-    console().print(f"{len(rows)} pack{'s' * (len(rows) != 1)}.")
+    columns = ["Id", "Board", "Meeting", "Audience", "Version", "Pack date", "Data as at", "Built", "Sent"]
+    console().print(table("Board packs", [*columns, "PDF"], body))
+    console().print(plural(len(rows), "pack") + ".")
 
 
 @pack.command("show")
 def show(pack_id: int = record_id("The pack's id, from `lineofsight pack list`.")) -> None:
-    """One pack: what it was built from, its files with their SHA-256 (checked against the files on disk),
-    and its summary counts."""
+    """One pack: the moment its data is from, what it was built from, its version, its files with their
+    SHA-256 (checked against the files on disk), and its summary counts."""
     from models.board_packs import pack_detail
     from models.db import read_session
 
@@ -154,6 +233,14 @@ def show(pack_id: int = record_id("The pack's id, from `lineofsight pack list`."
     out.print(Text(f"Pack {d.id}: {d.board}, meeting of {d.meeting_date:%A %d %B %Y} ({d.audience})"))
     out.print(Text(f"Plan:          {d.plan}"))
     out.print(Text(f"Pack date:     {d.built_for:%A %d %B %Y}"))
+    chosen = " (chosen with --as-of)" if d.summary.get("as_of_chosen") else ""
+    out.print(Text(f"Data as at:    {_as_at(d.data_as_of, d.timezone)}{chosen}"))
+    version = f"Version:       {d.version}"
+    if d.supersedes is not None:
+        version += f", after pack {d.supersedes} (sent, kept as it was)"
+    if d.superseded_by is not None:
+        version += f"; pack {d.superseded_by} is a newer version"
+    out.print(Text(version))
     out.print(Text(f"Built at:      {d.built_at:%Y-%m-%d %H:%M:%S} UTC"))
     out.print(Text(f"Built from:    ledger {d.ledger_seq}:{d.ledger_hash}"))
     out.print(

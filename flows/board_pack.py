@@ -27,7 +27,13 @@ def artifact_markdown(built: BuiltPack) -> str:
         f"# {c.title} ({built.audience} pack)",
         "",
         f"Plan: {built.plan}. Pack date: {built.built_for:%d %B %Y}.",
+        f"Data as at {c.data_as_of or built.built_for}.",
         f"Built from ledger {c.head_seq}:{c.head_hash}.",
+        *(
+            [f"Version {built.version}, superseding pack {built.supersedes} (kept as sent)."]
+            if built.supersedes
+            else []
+        ),
         "",
         "| Red | Amber | Green | Complete | Exceptions |",
         "| --- | --- | --- | --- | --- |",
@@ -46,7 +52,9 @@ def build_plan_packs(plan: str, as_of: datetime, send: bool, actor: str) -> list
 
     app = bootstrap()
     day = local_date(as_of, app.settings.timezone)
-    built = build_due_packs(app.engine, app.policy, day, app.settings.packs_dir, plan_name=plan, actor=actor)
+    built = build_due_packs(
+        app.engine, app.policy, day, app.settings.packs_dir, plan_name=plan, actor=actor, now=as_of
+    )
     logger = get_run_logger()
     results = []
     for pack in built:

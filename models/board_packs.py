@@ -1,8 +1,9 @@
 """Board packs as built: which meeting and audience, when, from which ledger head, the files and their
 SHA-256, and a compact per-item summary that the next pack compares against (what changed, the trend).
 
-A pack is never edited in place without a trace: a rebuild replaces the row and records `PackBuilt` again,
-with the hashes before and after.
+A pack is never edited in place without a trace: rebuilding a pack not yet sent replaces its row and records
+`PackBuilt` again, with the hashes before and after. A sent pack is never touched: building again adds a new
+version (its own row and files) that names the pack it supersedes, and `PackSuperseded` records both.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from models.vocab import Audience
 
 
 class Pack(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("meeting_id", "audience"),)
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "audience", "version", name="uq_pack_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
@@ -35,6 +36,9 @@ class Pack(SQLModel, table=True):
     files: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     summary: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     published_at: datetime | None = None
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    supersedes_id: int | None = Field(default=None, foreign_key="pack.id")
+    data_as_of: datetime | None = None  # the moment the data speaks for (None: built before versions)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,29 @@ class PackRow:
     built_at: datetime
     published_at: datetime | None
     pdf: str | None
+    version: int = 1
+    supersedes: int | None = None  # the sent pack this version follows
+    superseded_by: int | None = None  # the next version, when there is one
+    data_as_of: datetime | None = None  # exclusive: the data is what had happened before it
+    timezone: str = "Europe/London"  # the plan's
+
+    def public(self) -> dict[str, Any]:
+        """The row as `pack list --format json` gives it."""
+        return {
+            "id": self.id,
+            "plan": self.plan,
+            "board": self.board,
+            "meeting": self.meeting_date.isoformat(),
+            "audience": self.audience,
+            "version": self.version,
+            "supersedes": self.supersedes,
+            "superseded_by": self.superseded_by,
+            "pack_date": self.built_for.isoformat(),
+            "data_as_of": self.data_as_of.isoformat() if self.data_as_of else None,
+            "built_at": self.built_at.isoformat(),
+            "sent_at": self.published_at.isoformat() if self.published_at else None,
+            "pdf": self.pdf,
+        }
 
 
 @dataclass(frozen=True)
@@ -64,6 +91,11 @@ class PackDetail:
     ledger_hash: str
     summary: dict[str, Any]
     files: tuple[tuple[dict[str, Any], str], ...]  # each file with "intact", "changed" or "missing"
+    version: int = 1
+    supersedes: int | None = None
+    superseded_by: int | None = None
+    data_as_of: datetime | None = None
+    timezone: str = "Europe/London"
 
 
 def _query(plan_name: str | None) -> Any:
@@ -74,15 +106,27 @@ def _query(plan_name: str | None) -> Any:
         select(Pack, Meeting, Board, Plan)
         .where(col(Pack.meeting_id) == col(Meeting.id), col(Meeting.board_id) == col(Board.id))
         .where(col(Pack.plan_id) == col(Plan.id))
-        .order_by(col(Meeting.date), col(Board.name), col(Pack.audience))
+        .order_by(col(Meeting.date), col(Board.name), col(Pack.audience), col(Pack.version))
     )
     if plan_name is not None:
         query = query.where(sa.func.lower(col(Plan.name)) == plan_name.strip().lower())
     return query
 
 
+def _successors(session: Session) -> dict[int, int]:
+    """Each superseded pack's id, with the id of the version that follows it."""
+    return {
+        old: new
+        for new, old in session.exec(
+            select(col(Pack.id), col(Pack.supersedes_id)).where(col(Pack.supersedes_id).is_not(None))
+        )
+        if old is not None and new is not None
+    }
+
+
 def pack_rows(session: Session, plan_name: str | None = None) -> list[PackRow]:
     rows = []
+    after = _successors(session)
     for pack, meeting, board, plan in session.exec(_query(plan_name)).all():
         pdf = next((f["path"] for f in pack.files if f["name"].endswith(".pdf")), None)
         rows.append(
@@ -96,6 +140,11 @@ def pack_rows(session: Session, plan_name: str | None = None) -> list[PackRow]:
                 pack.built_at,
                 pack.published_at,
                 pdf,
+                pack.version,
+                pack.supersedes_id,
+                after.get(key_of(pack)),
+                pack.data_as_of,
+                plan.timezone,
             )
         )
     return rows
@@ -120,6 +169,11 @@ def pack_detail(session: Session, pack_id: int) -> PackDetail:
         pack.ledger_hash,
         dict(pack.summary),
         tuple((f, _on_disk(f)) for f in pack.files),
+        pack.version,
+        pack.supersedes_id,
+        _successors(session).get(key_of(pack)),
+        pack.data_as_of,
+        plan.timezone,
     )
 
 

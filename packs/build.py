@@ -1,5 +1,7 @@
 """Building a pack: load (one read), decide the content (pure), render (no transaction open: WeasyPrint takes
-seconds), then store the files, the pack row and its `PackBuilt` event in one write transaction.
+seconds), then store the files, the pack row and its `PackBuilt` event in one write transaction. The data
+is the plan as it stood at the pack's moment (`packs.as_of`), so building later gives the same pack. A sent
+pack is never overwritten: a different build becomes a new version, and `PackSuperseded` records both.
 
 `due_packs` says which packs the daily run owes: every meeting whose pack date has come, up to the meeting
 itself, with no pack yet for its audience.
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from models.board_packs import Pack, on_disk
 from models.calendar import WorkingCalendar
 from models.columns import key_of, utcnow
 from models.db import read_session, unit_of_work
+from models.errors import BadInput
 from models.files import write_bytes
 from models.ledger import Event, record
 from models.meetings import Board, Meeting
@@ -29,6 +32,7 @@ from models.plan import Plan
 from models.sweep import calendar_for
 from models.vocab import Audience
 from packs import charts
+from packs.as_of import AsOf, default_as_of
 from packs.context import PackContext, build_pack_context
 from packs.loading import load_pack_data, load_previous_packs
 from packs.render import Charts, render_html, render_pdf
@@ -54,9 +58,12 @@ class BuiltPack:
     built_for: date
     files: tuple[dict[str, Any], ...]
     context: PackContext
-    state: str  # "built", "rebuilt" or "unchanged"
+    state: str  # "built", "rebuilt", "unchanged" or "new version" (the one before was sent)
     restored: tuple[str, ...] = ()  # files rewritten because the disk no longer held what was built
     copies: tuple[Path, ...] = ()  # an unchanged pack's files also written to the folder asked for
+    version: int = 1
+    supersedes: int | None = None  # the sent pack this version follows, kept as it was
+    as_of: AsOf | None = None
 
     def path(self, suffix: str) -> Path:
         return Path(next(f["path"] for f in self.files if f["name"].endswith(suffix)))
@@ -75,16 +82,53 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write(folder: Path, stem: str, rendered: Rendered) -> list[dict[str, Any]]:
+class PackFileExists(BadInput):
+    """Writing the pack would replace a file that is not this pack's own."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        shown = ", ".join(str(p) for p in paths)
+        super().__init__(
+            f"{shown} already exists and is not this pack's file, so nothing was built. Choose another "
+            "--out folder, or use --force to overwrite it."
+        )
+
+
+def _write(
+    folder: Path, stem: str, rendered: Rendered, *, own: set[str], force: bool
+) -> list[dict[str, Any]]:
+    """Write the pack's files, refusing (before writing any) to replace a file that is neither one of this
+    pack's own (`own`: their paths) nor already the very same bytes, unless `force`."""
     folder.mkdir(parents=True, exist_ok=True)
+    data = {".pdf": rendered.pdf, ".html": rendered.html.encode("utf-8")}
+    paths = {suffix: folder / f"{stem}{suffix}" for suffix in data}
+    taken = [
+        path
+        for suffix, path in paths.items()
+        # A symlink is replaced, never written through (models.files): no file of anyone's is overwritten.
+        if path.exists()
+        and not path.is_symlink()
+        and str(path.resolve()) not in own
+        and not (path.is_file() and _sha(path.read_bytes()) == _sha(data[suffix]))
+    ]
+    if taken and not force:
+        raise PackFileExists(taken)
     files = []
-    for suffix, data in ((".pdf", rendered.pdf), (".html", rendered.html.encode("utf-8"))):
-        path = folder / f"{stem}{suffix}"
-        write_bytes(path, data)  # a reader never sees half a pack
+    for suffix, path in paths.items():
+        write_bytes(path, data[suffix])  # a reader never sees half a pack
         files.append(
-            {"name": path.name, "path": str(path.resolve()), "sha256": _sha(data), "bytes": len(data)}
+            {
+                "name": path.name,
+                "path": str(path.resolve()),
+                "sha256": _sha(data[suffix]),
+                "bytes": len(data[suffix]),
+            }
         )
     return files
+
+
+def _stem(meeting: Meeting, board: Board, audience: Audience, version: int) -> str:
+    stem = f"{meeting.date.isoformat()}-{_slug(board.name)}-{audience.value}"
+    return stem if version == 1 else f"{stem}-v{version}"
 
 
 def build_pack(
@@ -97,52 +141,72 @@ def build_pack(
     *,
     actor: str = ACTOR,
     now: datetime | None = None,
+    data_as_of: AsOf | None = None,
+    into: bool = False,
+    force: bool = False,
 ) -> BuiltPack:
+    """Build the pack of a meeting for an audience on day `as_of` (at `now` when known): its data speaks as
+    of `data_as_of`, by default the end of its pack date (`packs.as_of`). Files go to a folder per plan
+    under `out_dir`, or into `out_dir` itself when `into`. An unsent pack is rebuilt in place; a sent one is
+    kept as it was and followed by a new version, unless the new build is byte for byte the same."""
     with read_session(engine) as session:
         meeting, board, plan = _meeting(session, meeting_id)
         plan_policy = policy.for_plan(plan.name)
         calendar = calendar_for(plan, plan_policy)
         day = pack_date(meeting.date, calendar, plan_policy.meetings.pack_days)
-        data = load_pack_data(session, plan, board, meeting, day)
+        moment = data_as_of or default_as_of(day, plan.timezone, as_of, now)
+        data = load_pack_data(session, plan, board, meeting, moment)
         previous = load_previous_packs(session, board, meeting, audience)
-    # A pack speaks as of its own date, however late it is built (a rebuild gives the same pack); built early,
-    # it is a preview as of the day it is built.
-    as_of = min(as_of, day)
-    context = build_pack_context(data, previous, plan_policy, calendar, as_of, day, audience)
+    context = build_pack_context(data, previous, plan_policy, calendar, moment.day, day, audience)
+    context = replace(context, data_as_of=moment)
     rendered = render(context, plan_policy.meetings.pack_days)
-    stem = f"{meeting.date.isoformat()}-{_slug(board.name)}-{audience.value}"
     wanted = {".pdf": _sha(rendered.pdf), ".html": _sha(rendered.html.encode("utf-8"))}
+    folder = out_dir if into else out_dir / _slug(plan.name)
     restored: tuple[str, ...] = ()
     copies: tuple[Path, ...] = ()
     with unit_of_work(engine) as session:
-        existing = session.exec(
-            select(Pack).where(Pack.meeting_id == meeting_id, Pack.audience == audience)
+        latest = session.exec(
+            select(Pack)
+            .where(Pack.meeting_id == meeting_id, Pack.audience == audience)
+            .order_by(col(Pack.version).desc())
         ).first()
-        if existing is not None and _hashes(existing.files) == wanted:
-            files, state, pack = existing.files, "unchanged", existing
-            restored = _restore(session, plan.name, existing, rendered, actor)
-            folder = out_dir / _slug(plan.name)
+        if latest is not None and _hashes(latest.files) == wanted:
+            files, state, pack = latest.files, "unchanged", latest
+            restored = _restore(session, plan.name, latest, rendered, actor)
             if folder.resolve() != Path(files[0]["path"]).parent.resolve():
-                copies = tuple(Path(f["path"]) for f in _write(folder, stem, rendered))
+                stem = _stem(meeting, board, audience, latest.version)
+                copies = tuple(
+                    Path(f["path"]) for f in _write(folder, stem, rendered, own=set(), force=force)
+                )
         else:
-            files = _write(out_dir / _slug(plan.name), stem, rendered)
-            state = "built" if existing is None else "rebuilt"
-            pack = existing or Pack(
-                plan_id=key_of(plan),
-                meeting_id=meeting_id,
-                audience=audience,
-                built_for=day,
-                ledger_seq=0,
-                ledger_hash="",
-            )
-            before = [dict(f) for f in existing.files] if existing else None
-            pack.built_at, pack.built_for = now or utcnow(), day
+            sent = latest is not None and latest.published_at is not None
+            if latest is None or sent:
+                pack = Pack(
+                    plan_id=key_of(plan),
+                    meeting_id=meeting_id,
+                    audience=audience,
+                    built_for=day,
+                    ledger_seq=0,
+                    ledger_hash="",
+                    version=latest.version + 1 if latest else 1,
+                    supersedes_id=latest.id if latest else None,
+                )
+                state, before, own = ("new version" if sent else "built"), None, set()
+            else:
+                pack, state = latest, "rebuilt"
+                before = [dict(f) for f in latest.files]
+                own = {f["path"] for f in latest.files}
+            stem = _stem(meeting, board, audience, pack.version)
+            files = _write(folder, stem, rendered, own=own, force=force)
+            pack.built_at, pack.built_for, pack.data_as_of = now or utcnow(), day, moment.until
             pack.ledger_seq, pack.ledger_hash = context.head_seq, context.head_hash
             pack.files, pack.summary = files, _summary(context)
             pack.published_at = None
             session.add(pack)
             session.flush()
             record(session, _event(plan.name, board.name, meeting.date, pack, context, before, actor))
+            if sent and latest is not None:
+                record(session, _superseded(plan.name, board.name, meeting.date, latest, pack, actor))
     return BuiltPack(
         key_of(pack),
         plan.name,
@@ -155,6 +219,9 @@ def build_pack(
         state,
         restored,
         copies,
+        pack.version,
+        pack.supersedes_id,
+        moment,
     )
 
 
@@ -183,6 +250,7 @@ def _summary(context: PackContext) -> dict[str, Any]:
         "exceptions": len(context.exceptions),
         "withheld": context.withheld,
         "title": context.title,
+        "as_of_chosen": bool(context.data_as_of and context.data_as_of.chosen),
     }
 
 
@@ -208,10 +276,31 @@ def _event(
         "counts": pack.summary["counts"],
         "exceptions": pack.summary["exceptions"],
         "withheld": context.withheld,
+        "version": pack.version,
+        "data_as_of": pack.data_as_of.isoformat() if pack.data_as_of else None,
+        "as_of_chosen": pack.summary.get("as_of_chosen", False),
     }
+    if pack.supersedes_id is not None:
+        data["supersedes"] = pack.supersedes_id
     if before is not None:
         data["before"] = [{k: f[k] for k in ("name", "sha256")} for f in before]
     return Event("PackBuilt", actor, plan, None, data)
+
+
+def _superseded(plan: str, board: str, meeting: date, old: Pack, new: Pack, actor: str) -> Event:
+    """The sent pack stays as it was (row, files, sent record); this says which version now follows it."""
+    data = {
+        "pack_id": old.id,
+        "version": old.version,
+        "by_pack_id": new.id,
+        "by_version": new.version,
+        "board": board,
+        "meeting": meeting.isoformat(),
+        "audience": old.audience.value,
+        "sent_at": old.published_at.isoformat() if old.published_at else None,
+        "files": [{k: f[k] for k in ("name", "sha256")} for f in old.files],
+    }
+    return Event("PackSuperseded", actor, plan, None, data)
 
 
 def _meeting(session: Session, meeting_id: int) -> tuple[Meeting, Board, Plan]:
@@ -265,6 +354,7 @@ def build_due_packs(
     *,
     plan_name: str | None = None,
     actor: str = ACTOR,
+    now: datetime | None = None,
 ) -> list[BuiltPack]:
     """Every pack owed today, for every plan (or one): nothing on a day that is not a working day of the
     plan's nation, since packs are issued on working days only."""
@@ -275,4 +365,7 @@ def build_due_packs(
         for plan in plans_named(session, plan_name):
             if calendar_for(plan, policy.for_plan(plan.name)).is_working_day(as_of):
                 owed += due_packs(session, plan, policy, as_of)
-    return [build_pack(engine, d.meeting_id, d.audience, policy, as_of, out_dir, actor=actor) for d in owed]
+    return [
+        build_pack(engine, d.meeting_id, d.audience, policy, as_of, out_dir, actor=actor, now=now)
+        for d in owed
+    ]

@@ -16,6 +16,7 @@ from models.calendar import WorkingCalendar
 from models.rules import derived_rag
 from models.snapshot import ItemView
 from models.vocab import Audience, ItemKind, Status
+from packs.as_of import AsOf
 from packs.briefing import Headline, executive_summary
 from packs.facts import ActionFact, EscalationFact, ItemSummary, MilestoneFact, PackData, PreviousPack
 from packs.policy_words import closure_in_words, escalation_in_words, rules_in_words
@@ -220,6 +221,7 @@ class PackContext:
     rules: tuple[tuple[str, str], ...]
     items: tuple[ItemSummary, ...]  # stored with the pack for the next one's comparisons
     headlines: tuple[Headline, ...] = ()  # the summary in words, page 1 after the cover
+    data_as_of: AsOf | None = None  # the moment the data speaks for (packs.as_of), stated on the cover
 
     def has(self, section: str) -> bool:
         return section in self.sections

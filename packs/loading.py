@@ -1,9 +1,11 @@
 """The shell around the pure context: reads what one pack needs from SQL, in a handful of queries (never
-one per item), as the plain values of `packs.facts`."""
+one per item), as the plain values of `packs.facts`, as they stood at the pack's moment (`packs.as_of`):
+today's rows, rolled back over the ledger events that came after it (`packs.history`)."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,11 +15,13 @@ from models.audit import AuditEvent
 from models.board_packs import Pack
 from models.calendar import local_date
 from models.escalations import Escalation
+from models.ledger import decode_data
 from models.meetings import Board, Meeting
-from models.outbox import Notice, NoticeStatus
+from models.outbox import Notice
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
 from models.vocab import RAG, Audience, Status
+from packs.as_of import AsOf, Recorded, Split, split
 from packs.facts import (
     ActionFact,
     AreaFact,
@@ -27,37 +31,72 @@ from packs.facts import (
     PackData,
     PreviousPack,
 )
-from packs.schedule import cutoff
+from packs.history import CHANGES, People, roll_back
 
 # A pack's own bookkeeping is not data it was built from: leaving these out of the head it records lets a
 # rebuild from unchanged data produce the very same pack.
-PACK_EVENTS = ("PackBuilt", "PackPublished", "PackFilesRestored")
+PACK_EVENTS = ("PackBuilt", "PackPublished", "PackFilesRestored", "PackSuperseded")
 TREND_PACKS = 6
+NOTICE_EVENTS = ("NoticeFailed", "NoticeRetried")  # a notice dead at the moment: the pack lists it
+PAGE = 5_000
+# Only these bodies are decoded: an event that may carry its own time, or one the roll-back reads.
+TIMED = (b'"as_of"', b'"reported_at"')
 
 
 def _c(table: type) -> Any:
     return table.__table__.c  # type: ignore[attr-defined]
 
 
-def data_head(session: Session) -> tuple[int, str]:
+def _ledger(session: Session, plan: str) -> Iterator[Recorded]:
+    """Every event but the packs' own, in order, a page at a time."""
     E = _c(AuditEvent)
-    row = session.execute(
-        sa.select(E.seq, E.hash).where(E.kind.not_in(PACK_EVENTS)).order_by(E.seq.desc()).limit(1)
-    ).first()
-    return (int(row[0]), str(row[1])) if row else (0, "")
+    after = 0
+    while True:
+        rows = session.execute(
+            sa.select(E.seq, E.hash, E.at, E.kind, E.plan, E.ref, E.body)
+            .where(E.seq > after, E.kind.not_in(PACK_EVENTS))
+            .order_by(E.seq)
+            .limit(PAGE)
+        ).all()
+        for r in rows:
+            body = bytes(r.body)
+            mine = r.plan == plan and (r.kind in CHANGES or r.kind in NOTICE_EVENTS)
+            data = decode_data(body) if mine or any(t in body for t in TIMED) else {}
+            at = datetime.fromisoformat(r.at.replace("Z", "+00:00"))
+            yield Recorded(r.seq, r.hash, at, r.kind, r.plan, r.ref, data)
+        if len(rows) < PAGE:
+            return
+        after = rows[-1].seq
 
 
-def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting, pack_day: date) -> PackData:
+def ledger_at(session: Session, plan: str, as_of: AsOf) -> tuple[Split, list[Recorded]]:
+    """The ledger cut at the moment (the head the pack is built from, and what came later), and the plan's
+    notice failures and retries on the way."""
+    notices: list[Recorded] = []
+
+    def noting(events: Iterator[Recorded]) -> Iterator[Recorded]:
+        for e in events:
+            if e.plan == plan and e.kind in NOTICE_EVENTS:
+                notices.append(e)
+            yield e
+
+    return split(noting(_ledger(session, plan)), as_of), notices
+
+
+def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting, as_of: AsOf) -> PackData:
     A, AR, P, U, M, D, E, MT, N = (
         _c(t)
         for t in (Action, Area, Person, Update, Milestone, MilestoneDependency, Escalation, Meeting, Notice)
     )
-    end = cutoff(pack_day, plan.timezone)
+    end, pack_day = as_of.until, as_of.day
+    ledger, notices = ledger_at(session, plan.name, as_of)
     areas = session.execute(
         sa.select(AR.id, AR.code, AR.name).where(AR.plan_id == plan.id).order_by(AR.code)
     ).all()
     code = {a.id: a.code for a in areas}
-    people = {p.id: (p.name, p.email) for p in session.execute(sa.select(P.id, P.name, P.email))}
+    people: dict[int, tuple[str, str]] = {
+        p.id: (p.name, p.email) for p in session.execute(sa.select(P.id, P.name, P.email))
+    }
     latest: dict[int, tuple[date, str | None, date | None]] = {}
     # In time order: the last row seen for an action is its latest update before the cut-off.
     for action_id, at, commentary in session.execute(
@@ -112,22 +151,24 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
         for m in session.execute(sa.select(M).where(M.plan_id == plan.id).order_by(M.due, M.ref))
     )
     escalations = tuple(
+        # A ladder closed after the day was still open on it.
         EscalationFact(e.item_ref, e.level, e.due, e.rule, e.reason, e.since, e.closed_on, e.closed_reason)
+        if e.closed_on is None or e.closed_on <= pack_day
+        else EscalationFact(e.item_ref, e.level, e.due, e.rule, e.reason, e.since)
         for e in session.execute(sa.select(E).where(E.plan_id == plan.id, E.since <= pack_day).order_by(E.id))
     )
+    errors = _dead_at(notices, ledger)
     dead = tuple(
-        DeadNoticeFact(n.kind, n.recipient, n.item_refs or "", n.last_error or "")
+        DeadNoticeFact(n.kind, n.recipient, n.item_refs or "", errors[n.id])
         for n in session.execute(
-            sa.select(N.kind, N.recipient, N.item_refs, N.last_error)
-            .where(N.plan == plan.name, N.status == NoticeStatus.DEAD.value)
-            .order_by(N.id)
+            sa.select(N.id, N.kind, N.recipient, N.item_refs).where(N.id.in_(list(errors))).order_by(N.id)
         )
     )
     next_meeting = session.execute(
         sa.select(sa.func.min(MT.date)).where(MT.board_id == board.id, MT.date > meeting.date)
     ).scalar()
-    seq, digest = data_head(session)
-    return PackData(
+    seq, digest = ledger.head_seq, ledger.head_hash
+    data = PackData(
         plan=plan.name,
         organisation=plan.organisation,
         board=board.name,
@@ -142,25 +183,45 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
         head_seq=seq,
         head_hash=digest,
     )
+    return roll_back(data, ledger.later, People(people))
+
+
+def _dead_at(notices: list[Recorded], ledger: Split) -> dict[int, str]:
+    """The notices dead at the moment, with their error: the last counted NoticeFailed said dead and no
+    NoticeRetried followed (the ledger, not today's status: a dead notice may be retried later)."""
+    later = {e.seq for e in ledger.later}
+    dead: dict[int, str] = {}
+    for e in notices:
+        if e.seq in later:
+            continue
+        if e.kind == "NoticeRetried":
+            dead.pop(int(e.data.get("notice_id", 0)), None)
+        elif e.data.get("dead"):
+            dead[int(e.data["notice_id"])] = str(e.data.get("error") or "")
+    return dead
 
 
 def load_previous_packs(
     session: Session, board: Board, meeting: Meeting, audience: Audience
 ) -> tuple[PreviousPack, ...]:
     """The board's earlier packs for the same audience, oldest first (a public pack compares only with
-    public packs, so an exempt item can never show up as a change)."""
+    public packs, so an exempt item can never show up as a change). Of a meeting's versions, the one the
+    board was sent (the latest sent, else the latest)."""
     K, MT = _c(Pack), _c(Meeting)
-    rows = session.execute(
-        sa.select(MT.date, K.built_for, K.summary)
+    query = (
+        sa.select(MT.date, K.built_for, K.summary, K.version, K.published_at)
         .where(
             K.meeting_id == MT.id,
             MT.board_id == board.id,
             K.audience == audience.value,
             MT.date < meeting.date,
         )
-        .order_by(MT.date.desc())
-        .limit(TREND_PACKS - 1)
-    ).all()
-    return tuple(
-        PreviousPack.from_json(r.date, r.built_for, audience, r.summary or {}) for r in reversed(rows)
+        .order_by(MT.date, K.version)
     )
+    chosen: dict[date, Any] = {}
+    for r in session.execute(query):
+        kept = chosen.get(r.date)
+        if kept is None or r.published_at is not None or kept.published_at is None:
+            chosen[r.date] = r
+    rows = [chosen[d] for d in sorted(chosen)][-(TREND_PACKS - 1) :]
+    return tuple(PreviousPack.from_json(r.date, r.built_for, audience, r.summary or {}) for r in rows)

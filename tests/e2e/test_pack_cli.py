@@ -3,6 +3,7 @@ sending, and clean errors with exit code 2 for bad input."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -120,3 +121,73 @@ def test_rebuild_restores_a_modified_file_and_copies_to_a_new_folder(cli, engine
     copies = sorted(elsewhere.rglob("*"))
     assert {p.suffix for p in copies if p.is_file()} == {".pdf", ".html"}
     assert next(elsewhere.rglob("*.pdf")).read_bytes() == pdf.read_bytes()
+
+
+def test_out_is_the_folder_itself_and_another_packs_file_needs_force(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    out = tmp_path / "here"
+    out.mkdir()
+    stranger = out / "2017-10-03-improvement-board-board.pdf"
+    stranger.write_bytes(b"another pack")
+    refused = cli(
+        "pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(out), expect=2
+    )
+    message = " ".join(refused.output.split())
+    assert "already exists and is not this pack's file" in message and "--force" in message
+    assert stranger.read_bytes() == b"another pack" and "0 packs." in cli("pack", "list").output
+    built = cli(
+        "pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(out), "--force"
+    )
+    assert "Pack 1 (built)" in built.output and "Building packs" not in built.output  # no bar off a terminal
+    assert {p.name for p in out.iterdir()} == {stranger.name, stranger.with_suffix(".html").name}
+    assert stranger.read_bytes()[:4] == b"%PDF"
+
+
+def test_a_sent_pack_built_again_is_a_new_version_shown_in_list_and_show(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    out = str(tmp_path / "packs")
+    cli("pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", out, "--send")
+    again = cli(
+        "pack",
+        "build",
+        "--meeting",
+        "2017-10-03",
+        "--audience",
+        "board",
+        "--out",
+        out,
+        "--as-of",
+        "2017-09-30",
+    ).output
+    assert "Pack 2 (version 2; pack 1, already sent, is kept as it was)" in again
+    assert "Data as at end of Saturday 30 September 2017 (chosen with --as-of)" in again
+    listed = json.loads(cli("pack", "list", "--format", "json").output)
+    assert [(p["id"], p["version"], p["supersedes"], p["superseded_by"]) for p in listed] == [
+        (1, 1, None, 2),
+        (2, 2, 1, None),
+    ]
+    assert listed[0]["sent_at"] and listed[1]["sent_at"] is None
+    assert listed[1]["data_as_of"].startswith("2017-09-30T23:00:00")
+    old, new = cli("pack", "show", "1").output, cli("pack", "show", "2").output
+    assert "pack 2 is a newer version" in old and "Sent:          20" in old
+    assert "Version:       2, after pack 1 (sent, kept as it was)" in new
+    assert "Data as at:    end of Saturday 30 September 2017 (chosen with --as-of)" in new
+
+
+def test_pack_list_plan_option_has_help(cli) -> None:
+    assert "Only this plan's packs" in " ".join(cli("pack", "list", "--help").output.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "someday"], "Invalid --as-of 'someday'"),
+        (["--as-of", "2098-01-01"], "is in the future"),
+        (["--out", "/no/such/folder/packs"], "the folder /no/such/folder does not exist"),
+    ],
+)
+def test_build_refuses_a_bad_moment_or_folder(cli, engine, args, message) -> None:
+    load_pack_plan(engine)
+    result = cli("pack", "build", "--meeting", "2017-10-03", *args, expect=2)
+    assert message in " ".join(result.output.split()) and "Traceback" not in result.output
+    assert "0 packs." in cli("pack", "list").output

@@ -1,0 +1,139 @@
+"""The moment a pack's data speaks for, and which recorded events had happened by then. Pure.
+
+By default a pack speaks as of the end of its pack date, however late it is built, so building it again
+next month gives the same figures; built before its date ends, it speaks as of the moment it is built.
+`pack build --as-of` chooses another moment, and the cover says so.
+
+Which events count at a moment: an event with a time of its own (an owner's update: when it was reported;
+a sweep's decision: 07:00 on the day swept) counts when that time is before the moment. An event without
+one (an import, a meeting added, a notice delivered) counts when it was written before the moment, or when
+an event that counts by its own time follows it in the ledger: the ledger is written in order, so what
+precedes the moment's past is past (the demo replays 2017 through events written today). A plan with no
+dated history before the moment counts what was written before the first event after it (a plan imported
+today, whose pack date was last week).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from models.words import day_in_words
+from packs.schedule import cutoff
+
+TICK = timedelta(microseconds=1)
+SWEEP_HOUR = time(7, 0)  # a sweep's decisions are owed from 07:00 on the day swept (models.sweep)
+
+
+@dataclass(frozen=True)
+class AsOf:
+    until: datetime  # exclusive: what happened before it counts
+    timezone: str = "Europe/London"
+    chosen: bool = False  # given with --as-of rather than following from the pack date
+
+    @property
+    def local(self) -> datetime:
+        return (self.until - TICK).astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def day(self) -> date:
+        """The day the pack's rules run on (working days to due, days on the exception list)."""
+        return self.local.date()
+
+    @property
+    def end_of_day(self) -> bool:
+        return self.until == cutoff(self.day, self.timezone)
+
+    @property
+    def words(self) -> str:
+        """ "end of Monday 27 November 2017" or "10:30 on Monday 27 November 2017"."""
+        if self.end_of_day:
+            return f"end of {day_in_words(self.day)}"
+        return f"{self.local:%H:%M} on {day_in_words(self.day)}"
+
+    def __str__(self) -> str:
+        return self.words + (" (chosen with --as-of)" if self.chosen else "")
+
+
+def end_of(day: date, timezone: str, *, chosen: bool = False) -> AsOf:
+    return AsOf(cutoff(day, timezone), timezone, chosen)
+
+
+def default_as_of(pack_day: date, timezone: str, today: date, now: datetime | None) -> AsOf:
+    """The end of the pack date; before that has come, the moment of building (`now`, or the end of `today`
+    when only a day is known)."""
+    until = cutoff(min(pack_day, today), timezone)
+    if now is not None:
+        aware = now if now.tzinfo else now.replace(tzinfo=ZoneInfo(timezone))  # naive: the plan's local time
+        until = min(until, aware + TICK)
+    return AsOf(until, timezone)
+
+
+def parse_as_of(text: str, timezone: str) -> AsOf:
+    """`--as-of`: a bare date means the end of that day (its updates included); a time means that moment."""
+    from models.calendar import parse_moment
+    from models.vocab import within_window
+
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        moment = parse_moment(text, timezone)
+        return AsOf(moment + TICK, timezone, chosen=True)
+    within_window(day, "--as-of", text)
+    return end_of(day, timezone, chosen=True)
+
+
+def own_time(data: dict[str, Any], timezone: str) -> datetime | None:
+    """An event's own time, when its facts carry one: `reported_at` (an update) or `as_of` (a sweep)."""
+    if isinstance(reported := data.get("reported_at"), str):
+        return datetime.fromisoformat(reported)
+    if isinstance(swept := data.get("as_of"), str):
+        parsed = datetime.fromisoformat(swept)
+        if len(swept) == 10:  # a day: the sweep of that morning
+            return datetime.combine(parsed.date(), SWEEP_HOUR, tzinfo=ZoneInfo(timezone))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(timezone))
+    return None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One ledger event as the roll-back reads it (`data` decoded only where it may matter)."""
+
+    seq: int
+    hash: str
+    at: datetime  # when it was written
+    kind: str
+    plan: str | None
+    ref: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Split:
+    head_seq: int  # the last event that counts: the pack is "built from" the ledger up to here
+    head_hash: str
+    later: tuple[Recorded, ...]  # events that had not happened by the moment, in ledger order
+
+
+def split(events: Iterable[Recorded], as_of: AsOf) -> Split:
+    """Cut the ledger (in seq order, without the packs' own bookkeeping) at the moment."""
+    timed = [(e, own_time(e.data, as_of.timezone)) for e in events]
+    past = [e.seq for e, own in timed if own is not None and own < as_of.until]
+    later_seqs = [e.seq for e, own in timed if own is not None and own >= as_of.until]
+    # Undated events up to here count: the last dated one in the past, or else the first in the future.
+    bound = past[-1] if past else (later_seqs[0] if later_seqs else None)
+    head_seq, head_hash = 0, ""
+    later: list[Recorded] = []
+    for e, own in timed:
+        if own is not None:
+            counts = own < as_of.until
+        else:
+            counts = e.at < as_of.until or bound is None or e.seq < bound
+        if counts:
+            head_seq, head_hash = e.seq, e.hash
+        else:
+            later.append(e)
+    return Split(head_seq, head_hash, tuple(later))
