@@ -104,7 +104,8 @@ def _send(app: App, pack_ids: list[int]) -> None:
         console().print(
             Text(f"Pack {pack_id}: {published.queued} new notices for {', '.join(published.recipients)}")
         )
-    result = dispatch(app.engine, app.transport, datetime.now(UTC), sender=app.settings.mail_from)
+    now = datetime.now(UTC)
+    result = dispatch(app.engine, app.transport, now, sender=app.settings.mail_from, policy=app.policy)
     console().print(
         Text(f"Delivered {result.sent} notices; {result.retrying} will be retried, {result.dead} dead.")
     )

@@ -104,15 +104,12 @@ def _deliver(app: App, outcomes: list[SweepOutcome], no_send: bool) -> None:
     if no_send:
         out.print(f"{sum(o.notices for o in outcomes)} new notices wait in the outbox (--no-send).")
         return
+    from cli.outbox_commands import report_delivery
     from notifications.dispatch import dispatch
 
-    result = dispatch(app.engine, app.transport, datetime.now(UTC), sender=app.settings.mail_from)
-    out.print(
-        Text(
-            f"Delivered {result.sent} notices in {result.digests} digests; "
-            f"{result.retrying} will be retried, {result.dead} dead."
-        )
-    )
+    now = datetime.now(UTC)
+    result = dispatch(app.engine, app.transport, now, sender=app.settings.mail_from, policy=app.policy)
+    report_delivery(result, app.settings.timezone)
 
 
 AS_OF_EXAMPLES = "a date or time such as 2017-10-02, 02/10/2017 (day first) or 2017-10-02T07:00"
