@@ -25,7 +25,8 @@ from notifications.messages import Digest, days_text
 # Adaptive Cards' TextBlock and FactSet read a small Markdown subset: **bold**, _italic_, [text](url) and
 # lists ("- ", "1. ") at the start of a line. Nothing else is markup there, so nothing else is escaped.
 _LIST_MARKER = re.compile(r"^([ \t]*)([-+*]|\d{1,9}(?=[.)]))(?=[.)]?(?:[ \t]|$))", re.MULTILINE)
-_ESCAPING_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~])")  # one a Markdown parser would read as an escape
+# A backslash a Markdown parser would read as an escape (or, before a line end, as a line break).
+_ESCAPING_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~\r\n])")
 
 # RFC 3834: a message sent by a program, so auto-responders (out-of-office) must not answer it; Microsoft's
 # Exchange reads its own header for the same request.
