@@ -111,3 +111,22 @@ def test_without_a_policy_nothing_waits(four_nations: Engine, tmp_path: Path) ->
     """A caller that passes no policy (the tests of delivery itself) delivers everything due."""
     dispatch(four_nations, FileSink(tmp_path / "outbox"), _at(date(2017, 11, 30)), sender=SENDER)
     assert set().union(*_by_plan(four_nations).values()) == {NoticeStatus.SENT}
+
+
+def test_the_dispatch_flow_holds_only_the_plan_at_rest(
+    prefect_harness, four_nations: Engine, db_url: str, monkeypatch, tmp_path: Path
+) -> None:
+    """The scheduled flow, which once asked a made-up English plan whether to send anything at all."""
+    from flows.dispatch import dispatch_flow
+
+    monkeypatch.setenv("LINEOFSIGHT_DATABASE_URL", db_url)
+    monkeypatch.setenv("LINEOFSIGHT_OUTBOX_DIR", str(tmp_path / "outbox"))
+    result = dispatch_flow(as_of=_at(date(2017, 11, 30)))
+    assert result["held"] == {"Scottish Plan": "Saint Andrew's Day"} and result["sent"] > 0
+    statuses = _by_plan(four_nations)
+    assert statuses["Scottish Plan"] == {NoticeStatus.PENDING} and statuses["English Plan"] == {
+        NoticeStatus.SENT
+    }
+    easter = dispatch_flow(as_of=_at(date(2018, 4, 2)))  # England, Wales and Northern Ireland rest
+    assert set(easter["held"]) == {"English Plan", "Welsh Plan", "Northern Irish Plan"}
+    assert _by_plan(four_nations)["Scottish Plan"] == {NoticeStatus.SENT}
