@@ -16,7 +16,7 @@ from models.words import day_in_words, plural
 
 if TYPE_CHECKING:
     from models.outbox import Notice
-    from notifications.dispatch import DispatchResult
+    from notifications.dispatch import DispatchResult, Failure
 
 outbox = typer.Typer(
     help="The outbox: every message owed, pending, sent, failed or dead.", invoke_without_command=True
@@ -57,7 +57,7 @@ def dispatch(
 def report_delivery(result: DispatchResult, timezone: str) -> bool:
     """What a run did and, when it sent nothing, why; then each delivery that failed. True if one did."""
     out = console()
-    out.print(Text(f"Delivered {plural(result.sent, 'notice')} in {plural(result.digests, 'digest')}."))
+    out.print(Text(f"Delivered {plural(result.sent, 'notice')} in {plural(result.delivered, 'digest')}."))
     for plan, rest in result.held.items():
         if result.held_notices.get(plan):
             out.print(Text(_held_line(plan, rest, result.held_notices[plan])))
@@ -66,9 +66,14 @@ def report_delivery(result: DispatchResult, timezone: str) -> bool:
             Text(f"{plural(result.still_due, 'notice')} still due (more than one run takes): dispatch again.")
         )
     if result.later and result.next_due is not None:
-        first = "it falls" if result.later == 1 else f"the earliest ({result.next_due_count}) fall"
-        if result.later > 1 and result.next_due_count == 1:
-            first = "the earliest falls"
+        if result.later == 1:
+            first = "it falls"
+        elif result.next_due_count == result.later:
+            first = "all fall"
+        else:
+            first = (
+                f"the earliest {'falls' if result.next_due_count == 1 else f'{result.next_due_count} fall'}"
+            )
         out.print(
             Text(
                 f"{plural(result.later, 'notice')} not due yet: {first} due on "
@@ -80,16 +85,22 @@ def report_delivery(result: DispatchResult, timezone: str) -> bool:
     if not result.failures:
         return False
     errors = err_console()
+    # One line per digest that failed (its notices share the recipient, channel and error).
+    groups: dict[tuple[str, str, str | None, bool], list[Failure]] = {}
     for failure in result.failures:
-        then = (
-            f"next attempt {_in_words(failure.retry_at, timezone)}"
-            if failure.retry_at is not None
-            else f"dead: see `lineofsight outbox retry {failure.notice_id}`"
-        )
+        key = (failure.recipient, failure.channel, failure.error, failure.retry_at is None)
+        groups.setdefault(key, []).append(failure)
+    for (recipient, channel, error, dead), failures in groups.items():
+        ids = ", ".join(str(f.notice_id) for f in failures)
+        if dead:
+            then = f"dead: see `lineofsight outbox retry {failures[0].notice_id}`"
+        else:
+            soonest = min(f.retry_at for f in failures if f.retry_at is not None)
+            then = f"next attempt {_in_words(soonest, timezone)}"
         errors.print(
             Text(
-                f"Not delivered: notice {failure.notice_id} to {failure.recipient} ({failure.channel}): "
-                f"{failure.error or 'no reason given'}; {then}."
+                f"Not delivered: {'notice' if len(failures) == 1 else 'notices'} {ids} to {recipient} "
+                f"({channel}): {error or 'no reason given'}; {then}."
             )
         )
     errors.print(
@@ -104,8 +115,8 @@ def report_delivery(result: DispatchResult, timezone: str) -> bool:
 
 def _held_line(plan: str, rest: Any, count: int) -> str:
     return (
-        f"{plural(count, 'notice')} of plan {plan} wait: {day_in_words(rest.day)} is not a working day there "
-        f"({rest})."
+        f"{plural(count, 'notice')} of plan {plan} {'waits' if count == 1 else 'wait'}: "
+        f"{day_in_words(rest.day)} is not a working day there ({rest})."
     )
 
 
@@ -212,7 +223,11 @@ def show(
                 n.last_error or "",
             ]
         )
-    console().print(table("Outbox", COLUMNS, body))
+    listing = table("Outbox", COLUMNS, body)
+    for column in listing.columns:
+        # Addresses, kinds and times whole, so they can be read and copied; the error wraps instead.
+        column.no_wrap = column.header in ("To", "Kind", "Due", "Next attempt")
+    console().print(listing)
     console().print(f"{plural(len(rows), 'notice')}.")
 
 

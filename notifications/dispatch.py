@@ -72,7 +72,8 @@ class Failure:
 @dataclass
 class DispatchResult:
     claimed: int = 0
-    digests: int = 0
+    digests: int = 0  # tried
+    delivered: int = 0  # of those, the digests that went
     sent: int = 0
     retrying: int = 0
     dead: int = 0
@@ -256,6 +257,7 @@ def _deliver(
                 # ahead on a helper thread; with one interpreter lock neither was faster.)
                 if delivery.ok:
                     result.sent += receipts.sent(digest, now, held.claims)
+                    result.delivered += 1
                 else:
                     _mark_failed(
                         engine, digest.notice_ids, digest.plan, digest.message_id, delivery, now, result
