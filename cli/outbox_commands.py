@@ -16,6 +16,7 @@ from models.words import day_in_words, plural
 
 if TYPE_CHECKING:
     from models.outbox import Notice
+    from notifications.delivery_days import RestDay
     from notifications.dispatch import DispatchResult, Failure
 
 outbox = typer.Typer(
@@ -35,8 +36,11 @@ def dispatch(
     now = datetime.now(UTC)
     if dry_run:
         held = resting_plans(app.engine, app.policy, now)
-        rows = _notices(app, None, None)
-        waiting = [n for n in rows if n.status in (NoticeStatus.PENDING, NoticeStatus.FAILED)]
+        waiting = [
+            n
+            for status in (NoticeStatus.PENDING, NoticeStatus.FAILED)
+            for n in _notices(app, status.value, None)
+        ]
         due = [n for n in waiting if n.not_before <= now and n.plan not in held]
         people = plural(len({n.recipient for n in due}), "person")
         console().print(
@@ -113,7 +117,7 @@ def report_delivery(result: DispatchResult, timezone: str) -> bool:
     return True
 
 
-def _held_line(plan: str, rest: Any, count: int) -> str:
+def _held_line(plan: str, rest: RestDay, count: int) -> str:
     return (
         f"{plural(count, 'notice')} of plan {plan} {'waits' if count == 1 else 'wait'}: "
         f"{day_in_words(rest.day)} is not a working day there ({rest})."

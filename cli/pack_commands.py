@@ -96,6 +96,7 @@ def build(
 
 
 def _send(app: App, pack_ids: list[int]) -> None:
+    from cli.outbox_commands import report_delivery
     from notifications.dispatch import dispatch
     from packs.publish import publish
 
@@ -106,9 +107,7 @@ def _send(app: App, pack_ids: list[int]) -> None:
         )
     now = datetime.now(UTC)
     result = dispatch(app.engine, app.transport, now, sender=app.settings.mail_from, policy=app.policy)
-    console().print(
-        Text(f"Delivered {result.sent} notices; {result.retrying} will be retried, {result.dead} dead.")
-    )
+    report_delivery(result, app.settings.timezone)
 
 
 @pack.command("list")
