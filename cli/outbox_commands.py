@@ -26,16 +26,21 @@ outbox = typer.Typer(
 
 def dispatch(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what is due for delivery; send nothing."),
+    any_day: bool = typer.Option(
+        False,
+        "--any-day",
+        help="Deliver today even to plans whose nation is not at work (a weekend, a bank holiday).",
+    ),
 ) -> None:
-    """Deliver what is due in the outbox: one digest per person and channel, most urgent first, on working
-    days of each plan's own nation. Exit 1 when a delivery failed (retried later, or dead)."""
+    """Deliver what is due in the outbox: one digest per person and channel, most urgent first, each
+    plan's notices on its own nation's working days. Exit 1 when a delivery failed (retried, or dead)."""
     from models.outbox import NoticeStatus
     from notifications.delivery_days import resting_plans
 
     app = bootstrap()
     now = datetime.now(UTC)
+    held = {} if any_day else resting_plans(app.engine, app.policy, now)
     if dry_run:
-        held = resting_plans(app.engine, app.policy, now)
         waiting = [
             n
             for status in (NoticeStatus.PENDING, NoticeStatus.FAILED)
@@ -53,7 +58,7 @@ def dispatch(
         return
     from notifications.dispatch import dispatch as deliver
 
-    result = deliver(app.engine, app.transport, now, sender=app.settings.mail_from, policy=app.policy)
+    result = deliver(app.engine, app.transport, now, sender=app.settings.mail_from, held=held)
     if report_delivery(result, app.settings.timezone):
         raise typer.Exit(1)
 
@@ -147,6 +152,7 @@ def _notices(app: App, status: str | None, recipient: str | None) -> list[Notice
 
 FIELDS = (
     "id",
+    "plan",
     "status",
     "recipient",
     "channel",
@@ -170,6 +176,7 @@ def _record(notice: Notice) -> dict[str, Any]:
     waiting = notice.status in (NoticeStatus.PENDING, NoticeStatus.FAILED)
     return {
         "id": notice.id,
+        "plan": notice.plan,
         "status": notice.status.value,
         "recipient": notice.recipient,
         "channel": notice.channel.value,

@@ -105,8 +105,7 @@ def _send(app: App, pack_ids: list[int]) -> None:
         console().print(
             Text(f"Pack {pack_id}: {published.queued} new notices for {', '.join(published.recipients)}")
         )
-    now = datetime.now(UTC)
-    result = dispatch(app.engine, app.transport, now, sender=app.settings.mail_from, policy=app.policy)
+    result = dispatch(app.engine, app.transport, datetime.now(UTC), sender=app.settings.mail_from)
     report_delivery(result, app.settings.timezone)
 
 

@@ -94,21 +94,22 @@ def sweep(
         )
     failed = [(o.plan, o.failure) for o in outcomes if o.failure is not None]
     if not dry_run:
-        _deliver(app, outcomes, no_send)
+        _deliver(app, outcomes, no_send, moment)
     if failed:
         raise PlansNotSwept(failed)
 
 
-def _deliver(app: App, outcomes: list[SweepOutcome], no_send: bool) -> None:
+def _deliver(app: App, outcomes: list[SweepOutcome], no_send: bool, moment: datetime) -> None:
     out = console()
     if no_send:
         out.print(f"{sum(o.notices for o in outcomes)} new notices wait in the outbox (--no-send).")
         return
     from cli.outbox_commands import report_delivery
+    from notifications.delivery_days import resting_plans
     from notifications.dispatch import dispatch
 
-    now = datetime.now(UTC)
-    result = dispatch(app.engine, app.transport, now, sender=app.settings.mail_from, policy=app.policy)
+    held = resting_plans(app.engine, app.policy, moment)  # delivered as on the day swept, plan by plan
+    result = dispatch(app.engine, app.transport, datetime.now(UTC), sender=app.settings.mail_from, held=held)
     report_delivery(result, app.settings.timezone)
 
 

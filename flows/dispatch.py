@@ -12,13 +12,15 @@ from prefect import flow, get_run_logger, task
 
 from flows.bootstrap import bootstrap
 from flows.sweep import transient_database_error
+from notifications.delivery_days import resting_plans
 from notifications.dispatch import dispatch
 
 
 @task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=transient_database_error)
 def deliver(moment: datetime) -> dict[str, Any]:
     app = bootstrap()
-    result = dispatch(app.engine, app.transport, moment, sender=app.settings.mail_from, policy=app.policy)
+    held = resting_plans(app.engine, app.policy, moment)
+    result = dispatch(app.engine, app.transport, moment, sender=app.settings.mail_from, held=held)
     logger = get_run_logger()
     for plan, rest in result.held.items():
         logger.info(

@@ -12,8 +12,8 @@ reason, fails alone: its notices are marked failed or dead with the reason and t
 whose claims keep ending in a crash (claimed again after the lease ran out, still `sending`) is dead after
 `MAX_CRASHES` of them, never looping.
 
-Given the policy, a run leaves alone the notices of every plan whose own nation is not at work today
-(`notifications.delivery_days`): they wait for its next working day, and no other plan's wait with them.
+A run leaves alone the notices of the plans it is told are at rest (`notifications.delivery_days`: a plan
+whose own nation is not at work today): they wait for its next working day, and no other plan's wait.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -31,14 +31,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from config.policy import Policy
 from models.board_packs import PackFileChanged
 from models.db import unit_of_work
 from models.ledger import Event, record_many
 from models.outbox import Channel, Notice, NoticeStatus
 from models.people import teams_urls
 from models.secrets import redact_text
-from notifications.delivery_days import RestDay, resting_plans
+from notifications.delivery_days import RestDay
 from notifications.messages import Digest, PendingNotice, build_digests, decode_payload
 from notifications.pack_mail import (
     PackDigest,
@@ -209,10 +208,10 @@ def dispatch(
     limit: int = 1_000,
     lease: timedelta = LEASE,
     max_crashes: int = MAX_CRASHES,
-    policy: Policy | None = None,
+    held: Mapping[str, RestDay] | None = None,
 ) -> DispatchResult:
-    """Deliver what is due at `now`. With `policy`, each plan's notices go only on its own working days."""
-    held = resting_plans(engine, policy, now) if policy is not None else {}
+    """Deliver what is due at `now`, except the notices of the `held` plans (see `resting_plans`)."""
+    held = dict(held or {})
     notices, claims = _claim(engine, now, limit, lease, max_crashes, held)
     result = DispatchResult(claimed=len(notices), held=held)
     if notices:

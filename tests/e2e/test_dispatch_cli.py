@@ -37,7 +37,7 @@ def test_dispatch_exits_1_naming_the_notices_to_retry_and_the_dead(cli, engine, 
     controller, server = start(Behaviour(refuse={SECRETARIAT}))
     monkeypatch.setenv("LINEOFSIGHT_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
     try:
-        result = cli("dispatch", expect=1)
+        result = cli("dispatch", "--any-day", expect=1)  # whatever day of the week the tests run
     finally:
         controller.stop()
     assert [r.recipients for r in server.received] == [[OWNER]]
@@ -56,7 +56,7 @@ def test_a_server_that_is_down_is_retried_and_dispatch_says_when(cli, engine, mo
     load_small_plan(engine)
     cli("sweep", "--as-of", "2017-10-16", "--no-send")
     monkeypatch.setenv("LINEOFSIGHT_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # nobody listens
-    result = cli("dispatch", expect=1)
+    result = cli("dispatch", "--any-day", expect=1)
     assert "Delivered 0 notices in 0 digests." in result.stdout
     assert result.stderr.count("; next attempt ") == 2 and "ConnectionRefusedError" in result.stderr
     assert re.search(
@@ -67,7 +67,9 @@ def test_a_server_that_is_down_is_retried_and_dispatch_says_when(cli, engine, mo
     assert failed["due"] == "2017-10-16T06:00:00+00:00"  # 07:00 in London, when it first fell due
     assert failed["next_attempt"] > datetime.now(UTC).isoformat() and failed["attempts"] == 1
     assert "Next attempt" in cli("outbox", "--format", "table").stdout
-    assert cli("outbox", "--format", "csv").stdout.startswith("id,status,recipient,channel,kind,items,due,")
+    assert cli("outbox", "--format", "csv").stdout.startswith(
+        "id,plan,status,recipient,channel,kind,items,due,"
+    )
 
 
 def test_a_plan_at_rest_is_named_with_its_holiday(capsys: pytest.CaptureFixture[str]) -> None:
@@ -105,3 +107,23 @@ def test_an_empty_outbox_says_so(cli, engine) -> None:
     load_small_plan(engine)
     assert "Nothing is waiting in the outbox." in cli("dispatch").stdout
     assert "0 notices due for delivery to 0 people" in cli("dispatch", "--dry-run").stdout
+
+
+def test_a_sweep_on_st_andrews_day_delivers_the_english_plan_and_names_the_scottish_one_waiting(
+    cli, engine
+) -> None:
+    from models.db import unit_of_work
+    from models.plan_import import import_plan
+    from tests.factories import small_plan
+
+    with unit_of_work(engine) as session:
+        import_plan(session, small_plan("English Plan", "ENG"), actor="test")
+        import_plan(session, small_plan("Scottish Plan", "SCT"), actor="test")
+    cli("sweep", "--as-of", "2017-11-29", "--no-send")  # a Wednesday: both plans owe notices
+    out = cli("sweep", "--as-of", "2017-11-30").stdout
+    assert "Scottish Plan: Thursday 30 November 2017 is not a working day (Saint Andrew's Day)" in out
+    assert "notices of plan Scottish Plan wait: Thursday 30 November 2017 is not a working day there " in out
+    assert "(Saint Andrew's Day in Scotland)." in out
+    pending = json.loads(cli("outbox", "--status", "pending", "--format", "json").stdout)
+    sent = json.loads(cli("outbox", "--status", "sent", "--format", "json").stdout)
+    assert {n["plan"] for n in pending} == {"Scottish Plan"} and {n["plan"] for n in sent} == {"English Plan"}

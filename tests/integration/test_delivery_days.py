@@ -19,7 +19,8 @@ from models.db import unit_of_work
 from models.outbox import Notice, NoticeStatus
 from models.plan_import import import_plan
 from models.sweep import sweep_plans
-from notifications.dispatch import dispatch
+from notifications.delivery_days import resting_plans
+from notifications.dispatch import DispatchResult, dispatch
 from notifications.transport import FileSink
 from tests.factories import small_plan
 
@@ -53,6 +54,12 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=LONDON)
 
 
+def _deliver(engine: Engine, folder: Path, day: date) -> DispatchResult:
+    """Delivery at 09:00 on `day`, as the flow and `lineofsight dispatch` run it."""
+    held = resting_plans(engine, POLICY, _at(day))
+    return dispatch(engine, FileSink(folder / "outbox"), _at(day), sender=SENDER, held=held)
+
+
 def _by_plan(engine: Engine) -> dict[str, set[NoticeStatus]]:
     with Session(engine) as session:
         out: dict[str, set[NoticeStatus]] = {}
@@ -65,7 +72,7 @@ def _by_plan(engine: Engine) -> dict[str, set[NoticeStatus]]:
 def test_each_plan_keeps_its_own_nations_working_days(
     four_nations: Engine, tmp_path: Path, day: date, resting: set[str], holiday: str
 ) -> None:
-    result = dispatch(four_nations, FileSink(tmp_path / "outbox"), _at(day), sender=SENDER, policy=POLICY)
+    result = _deliver(four_nations, tmp_path, day)
     statuses = _by_plan(four_nations)
     for nation, plan in PLANS.items():
         expected = {NoticeStatus.PENDING} if nation in resting else {NoticeStatus.SENT}
@@ -74,13 +81,7 @@ def test_each_plan_keeps_its_own_nations_working_days(
     assert {r.reason for r in result.held.values()} == {holiday}
     assert set(result.held_notices) == {PLANS[n] for n in resting} and result.sent > 0
     # The next working day everywhere, the plans that waited go too.
-    after = dispatch(
-        four_nations,
-        FileSink(tmp_path / "outbox"),
-        _at(_next_common_working_day(day)),
-        sender=SENDER,
-        policy=POLICY,
-    )
+    after = _deliver(four_nations, tmp_path, _next_common_working_day(day))
     assert after.sent == sum(result.held_notices.values()) and not after.held
     assert set().union(*_by_plan(four_nations).values()) == {NoticeStatus.SENT}
 
@@ -100,15 +101,14 @@ def _next_common_working_day(day: date) -> date:
 def test_a_plan_at_rest_holds_up_nobody_in_a_shared_digest(four_nations: Engine, tmp_path: Path) -> None:
     """The same people serve every plan here: on St Andrew's Day their digests carry the other plans'
     items and none of the Scottish plan's."""
-    sink = tmp_path / "outbox"
-    dispatch(four_nations, FileSink(sink), _at(date(2017, 11, 30)), sender=SENDER, policy=POLICY)
-    sent = " ".join(f.read_text(errors="replace") for f in sink.glob("*.eml"))
+    _deliver(four_nations, tmp_path, date(2017, 11, 30))
+    sent = " ".join(f.read_text(errors="replace") for f in (tmp_path / "outbox").glob("*.eml"))
     assert "English Plan" in sent and "Welsh Plan" in sent and "Northern Irish Plan" in sent
     assert "Scottish Plan" not in sent
 
 
-def test_without_a_policy_nothing_waits(four_nations: Engine, tmp_path: Path) -> None:
-    """A caller that passes no policy (the tests of delivery itself) delivers everything due."""
+def test_a_run_told_of_no_plan_at_rest_delivers_everything_due(four_nations: Engine, tmp_path: Path) -> None:
+    """`lineofsight dispatch --any-day`, and the tests of delivery itself."""
     dispatch(four_nations, FileSink(tmp_path / "outbox"), _at(date(2017, 11, 30)), sender=SENDER)
     assert set().union(*_by_plan(four_nations).values()) == {NoticeStatus.SENT}
 
