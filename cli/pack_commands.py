@@ -150,6 +150,7 @@ def _report(result: BuiltPack, out_dir: Path) -> None:
 
 
 def _send(app: App, pack_ids: list[int]) -> None:
+    from cli.outbox_commands import report_delivery
     from notifications.dispatch import dispatch
     from packs.publish import publish
 
@@ -159,9 +160,7 @@ def _send(app: App, pack_ids: list[int]) -> None:
             Text(f"Pack {pack_id}: {published.queued} new notices for {', '.join(published.recipients)}")
         )
     result = dispatch(app.engine, app.transport, datetime.now(UTC), sender=app.settings.mail_from)
-    console().print(
-        Text(f"Delivered {result.sent} notices; {result.retrying} will be retried, {result.dead} dead.")
-    )
+    report_delivery(result, app.settings.timezone)
 
 
 def _as_at(until: datetime | None, timezone: str) -> str:

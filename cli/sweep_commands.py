@@ -95,7 +95,7 @@ def sweep(
         out.print(Text(_counts(outcome, dry_run)))
     failed = [(o.plan, o.failure) for o in outcomes if o.failure is not None]
     if not dry_run:
-        _deliver(app, outcomes, no_send)
+        _deliver(app, outcomes, no_send, moment)
     if failed:
         raise PlansNotSwept(failed)
 
@@ -118,20 +118,18 @@ def _counts(outcome: SweepOutcome, dry_run: bool) -> str:
     )
 
 
-def _deliver(app: App, outcomes: list[SweepOutcome], no_send: bool) -> None:
+def _deliver(app: App, outcomes: list[SweepOutcome], no_send: bool, moment: datetime) -> None:
     out = console()
     if no_send:
         out.print(f"{sum(o.notices for o in outcomes)} new notices wait in the outbox (--no-send).")
         return
+    from cli.outbox_commands import report_delivery
+    from notifications.delivery_days import resting_plans
     from notifications.dispatch import dispatch
 
-    result = dispatch(app.engine, app.transport, datetime.now(UTC), sender=app.settings.mail_from)
-    out.print(
-        Text(
-            f"Delivered {result.sent} notices in {result.digests} digests; "
-            f"{result.retrying} will be retried, {result.dead} dead."
-        )
-    )
+    held = resting_plans(app.engine, app.policy, moment)  # delivered as on the day swept, plan by plan
+    result = dispatch(app.engine, app.transport, datetime.now(UTC), sender=app.settings.mail_from, held=held)
+    report_delivery(result, app.settings.timezone)
 
 
 AS_OF_EXAMPLES = "a date or time such as 2017-10-02, 02/10/2017 (day first) or 2017-10-02T07:00"

@@ -53,7 +53,8 @@ class Notice(SQLModel, table=True):
     payload: str = Field(sa_type=sa.Text)  # canonical JSON: what the message must say
     urgency: int = 0  # higher first in a digest
     created_at: datetime = Field(default_factory=utcnow)
-    not_before: datetime = Field(default_factory=utcnow)
+    not_before: datetime = Field(default_factory=utcnow)  # due from; after a failure, the next attempt
+    due_at: datetime | None = None  # when it first fell due, kept once a failure moves `not_before` on
     attempts: int = 0  # claims, whatever became of them
     # Claims that ended in a crash: taken again after the lease ran out while still `sending`.
     crashes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -112,6 +113,7 @@ def revive(session: Session, notice_id: int, actor: str, now: datetime) -> Notic
             f"Notice {notice_id} is {notice.status.value}: only dead or failed notices can be retried."
         )
     before = notice.status
+    notice.due_at = notice.due_at or notice.not_before
     notice.status, notice.not_before, notice.attempts, notice.crashes = NoticeStatus.PENDING, now, 0, 0
     session.add(notice)
     session.flush()

@@ -11,6 +11,9 @@ is still sending, however slow the server. One digest that cannot be built, rend
 reason, fails alone: its notices are marked failed or dead with the reason and the run goes on. A notice
 whose claims keep ending in a crash (claimed again after the lease ran out, still `sending`) is dead after
 `MAX_CRASHES` of them, never looping.
+
+A run leaves alone the notices of the plans it is told are at rest (`notifications.delivery_days`: a plan
+whose own nation is not at work today): they wait for its next working day, and no other plan's wait.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from __future__ import annotations
 import random
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, cast
@@ -33,6 +37,7 @@ from models.ledger import Event, record_many
 from models.outbox import Channel, Notice, NoticeStatus
 from models.people import teams_urls
 from models.secrets import redact_text
+from notifications.delivery_days import RestDay
 from notifications.messages import Digest, PendingNotice, build_digests, decode_payload
 from notifications.pack_mail import (
     PackDigest,
@@ -52,13 +57,35 @@ MAX_CRASHES = 3
 _CHUNK = 500  # ids per IN list
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A notice this run could not deliver: tried again at `retry_at`, or dead when that is None."""
+
+    notice_id: int
+    recipient: str
+    channel: str
+    error: str | None
+    retry_at: datetime | None
+
+
 @dataclass
 class DispatchResult:
     claimed: int = 0
-    digests: int = 0
+    digests: int = 0  # tried
+    delivered: int = 0  # of those, the digests that went
     sent: int = 0
     retrying: int = 0
     dead: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    # What still waits after the run, and why: the plans at rest today with their due notices held...
+    held: dict[str, RestDay] = field(default_factory=dict)
+    held_notices: dict[str, int] = field(default_factory=dict)
+    # ...the pending notices not due yet, with the earliest due time and how many fall due then...
+    later: int = 0
+    next_due: datetime | None = None
+    next_due_count: int = 0
+    # ...and those due but beyond this run's limit of recipients.
+    still_due: int = 0
 
 
 def _crashed(crashes: int) -> str:
@@ -75,13 +102,14 @@ def claim(
     *,
     lease: timedelta = LEASE,
     max_crashes: int = MAX_CRASHES,
+    held: Collection[str] = (),
 ) -> list[PendingNotice]:
-    """Take the due notices of up to `limit` recipients."""
-    return _claim(engine, now, limit, lease, max_crashes)[0]
+    """Take the due notices of up to `limit` recipients, leaving those of the `held` plans."""
+    return _claim(engine, now, limit, lease, max_crashes, held)[0]
 
 
 def _claim(
-    engine: Engine, now: datetime, limit: int, lease: timedelta, max_crashes: int
+    engine: Engine, now: datetime, limit: int, lease: timedelta, max_crashes: int, held: Collection[str] = ()
 ) -> tuple[list[PendingNotice], dict[int, int]]:
     """The notices claimed, and each one's claim number (its `attempts`), which says whether it is still ours.
     A notice found still `sending` after its lease is a claim that ended in a crash: counted, and the one
@@ -93,6 +121,8 @@ def _claim(
         ),
         sa.and_(col(Notice.status) == NoticeStatus.SENDING, col(Notice.claimed_at) < now - lease),
     )
+    if held:
+        due = sa.and_(due, col(Notice.plan).not_in(list(held)))
     # Whole recipients at a time, so that everything one person is owed goes in one digest.
     recipients = (
         select(Notice.recipient)
@@ -178,11 +208,28 @@ def dispatch(
     limit: int = 1_000,
     lease: timedelta = LEASE,
     max_crashes: int = MAX_CRASHES,
+    held: Mapping[str, RestDay] | None = None,
 ) -> DispatchResult:
-    notices, claims = _claim(engine, now, limit, lease, max_crashes)
-    result = DispatchResult(claimed=len(notices))
-    if not notices:
-        return result
+    """Deliver what is due at `now`, except the notices of the `held` plans (see `resting_plans`)."""
+    held = dict(held or {})
+    notices, claims = _claim(engine, now, limit, lease, max_crashes, held)
+    result = DispatchResult(claimed=len(notices), held=held)
+    if notices:
+        _deliver(engine, transport, now, sender, lease, notices, claims, result)
+    _count_waiting(engine, now, result)
+    return result
+
+
+def _deliver(
+    engine: Engine,
+    transport: Transport,
+    now: datetime,
+    sender: str,
+    lease: timedelta,
+    notices: list[PendingNotice],
+    claims: dict[int, int],
+    result: DispatchResult,
+) -> None:
     plan_of = {n.id: str(n.payload.pop("_plan")) for n in notices}
     domain = parseaddr(sender)[1].rpartition("@")[2] or "lineofsight.invalid"  # "Name <a@b>" too
     with Session(engine) as session:
@@ -209,6 +256,7 @@ def dispatch(
                 # ahead on a helper thread; with one interpreter lock neither was faster.)
                 if delivery.ok:
                     result.sent += receipts.sent(digest, now, held.claims)
+                    result.delivered += 1
                 else:
                     _mark_failed(
                         engine, digest.notice_ids, digest.plan, digest.message_id, delivery, now, result
@@ -218,7 +266,32 @@ def dispatch(
         close = getattr(transport, "close", None)
         if close is not None:
             close()
-    return result
+
+
+def _count_waiting(engine: Engine, now: datetime, result: DispatchResult) -> None:
+    """What the run left in the outbox, and why: "Delivered 0 notices" never stands without a reason."""
+    N = Notice.__table__.c  # type: ignore[attr-defined]
+    waiting = N.status.in_([NoticeStatus.PENDING.value, NoticeStatus.FAILED.value])
+    with Session(engine) as session:
+        due = session.execute(
+            sa.select(N.plan, sa.func.count()).where(waiting, N.not_before <= now).group_by(N.plan)
+        ).all()
+        pending_later = sa.and_(N.status == NoticeStatus.PENDING.value, N.not_before > now)
+        result.later = int(session.execute(sa.select(sa.func.count()).where(pending_later)).scalar_one())
+        if result.later:
+            first = session.execute(
+                sa.select(N.not_before, sa.func.count())
+                .where(pending_later)
+                .group_by(N.not_before)
+                .order_by(N.not_before)
+                .limit(1)
+            ).one()
+            result.next_due, result.next_due_count = first[0], int(first[1])
+    for plan, count in due:
+        if plan in result.held:
+            result.held_notices[plan] = int(count)
+        else:
+            result.still_due += int(count)
 
 
 def _digests(
@@ -420,11 +493,16 @@ def _mark_failed(
             notice.message_id = message_id if retry and delivery.unconfirmed else None
             retry_at = None
             if retry:
+                notice.due_at = notice.due_at or notice.not_before
                 notice.not_before = now + _backoff(notice.attempts)
                 retry_at = notice.not_before
                 result.retrying += 1
             else:
                 result.dead += 1
+            channel = Channel(notice.channel).value
+            result.failures.append(
+                Failure(notice.id or 0, notice.recipient, channel, delivery.error, retry_at)
+            )
             event = _failed_event(notice, delivery.error, message_id, not retry, retry_at)
             if delivery.unconfirmed:
                 event.data["unconfirmed"] = True  # the server may hold a copy: it goes again, same Message-ID

@@ -23,7 +23,7 @@ from models.meetings import Board
 from models.outbox import PACK_PUBLISHED
 from models.plan import Plan
 from notifications.messages import Digest, PendingNotice, message_id
-from notifications.rendering import _environment, _header, _part, _plain, adaptive_card
+from notifications.rendering import _environment, _header, _part, _plain, adaptive_card, mark_automatic
 
 RAGS = ("red", "amber", "green", "complete")
 
@@ -103,6 +103,7 @@ def render_pack_email(digest: PackDigest, sender: str, now: datetime) -> MIMEMul
     message["To"] = digest.recipient
     message["Date"] = format_datetime(now)
     message["Message-ID"] = digest.message_id
+    mark_automatic(message)
     message.attach(body)
     path = Path(str(digest.payload["pdf"]))
     # The very file built and recorded, or nothing: a PDF replaced on disk since never reaches the board.

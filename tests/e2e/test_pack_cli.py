@@ -45,6 +45,9 @@ def test_build_and_send(cli, engine, tmp_path) -> None:
     assert "4 new notices" in result.output and MEMBER in result.output
     emails = [p.read_bytes() for p in (tmp_path / "outbox").glob("*.eml")]
     assert len([e for e in emails if b"application/pdf" in e]) == 4
+    assert all(
+        b"\nAuto-Submitted: auto-generated\n" in e and b"X-Auto-Response-Suppress: All" in e for e in emails
+    )
 
 
 def test_meeting_add_then_its_pack(cli, engine, tmp_path) -> None:

@@ -57,6 +57,19 @@ def test_digests_arrive_with_both_parts_and_a_stable_message_id(swept: Engine) -
     assert {decode_data(e.body)["message_id"] for e in sent} >= {owner.message["Message-ID"]}
 
 
+def test_every_email_says_it_is_automatic_so_no_out_of_office_reply_comes_back(swept: Engine) -> None:
+    controller, server = start()
+    try:
+        transport = SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{controller.port}"))
+        dispatch(swept, transport, MORNING, sender=SENDER)
+    finally:
+        controller.stop()
+    assert len(server.received) == 2
+    for received in server.received:
+        assert received.message["Auto-Submitted"] == "auto-generated"  # RFC 3834
+        assert received.message["X-Auto-Response-Suppress"] == "All"  # Exchange's own
+
+
 def test_a_refused_recipient_is_dead_the_others_go(swept: Engine) -> None:
     controller, _server = start(Behaviour(refuse={SECRETARIAT}))
     try:

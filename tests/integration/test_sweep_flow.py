@@ -84,7 +84,9 @@ def test_sweep_flow_returns_early_on_a_bank_holiday(
         import_plan(session, small_plan(), actor="test")
     [result] = sweep_flow(as_of=datetime(2017, 12, 25, 7, 0, tzinfo=LONDON))
     assert result["holiday"] == "Christmas Day" and result["new"] == 0
-    assert dispatch_flow(as_of=datetime(2017, 12, 26, 9, 0, tzinfo=LONDON))["holiday"] == "Boxing Day"
+    assert dispatch_flow(as_of=datetime(2017, 12, 26, 9, 0, tzinfo=LONDON))["held"] == {
+        "Test Plan": "Boxing Day"
+    }
 
 
 def test_the_flow_sweeps_every_healthy_plan_then_ends_failed_naming_the_other(

@@ -4,8 +4,10 @@ the card's facts as the server received them, 429 retried, 400 dead, the URL's s
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -16,19 +18,24 @@ from models.db import unit_of_work
 from models.ledger import Event, record
 from models.outbox import Channel, Notice, NoticeStatus
 from models.people import Person
+from models.plan_import import import_plan
 from models.sweep import sweep_plans
 from notifications.dispatch import dispatch
 from notifications.teams import Channels, TeamsTransport
 from notifications.transport import FileSink
-from tests.factories import OWNER, load_small_plan
+from tests.factories import OWNER, small_plan
 from tests.https_server import workflows_endpoint
 
 POLICY = load_policy()
 MORNING = datetime(2017, 10, 16, 8, 0, tzinfo=UTC)
 
 
-def _with_teams(engine: Engine, url: str) -> None:
-    load_small_plan(engine)
+def _with_teams(engine: Engine, url: str, title: str | None = None) -> None:
+    spec = small_plan()
+    if title is not None:  # ACT-1, the overdue action, under another title
+        spec = replace(spec, actions=(replace(spec.actions[0], title=title), *spec.actions[1:]))
+    with unit_of_work(engine) as session:
+        import_plan(session, spec, actor="test")
     with unit_of_work(engine) as session:
         person = session.exec(select(Person).where(Person.email == OWNER)).one()
         person.teams_url = url
@@ -51,12 +58,35 @@ def test_card_arrives_with_the_facts(engine: Engine, tmp_path: Path) -> None:
     content = card["attachments"][0]["content"]
     assert content["type"] == "AdaptiveCard"
     text = str(content["body"])
-    assert "ACT\\\\-1" in text and "overdue" in text
+    assert "ACT-1" in text and "overdue" in text
     assert "sig=SECRETSIG" in endpoint.queries[0]  # the signature went where it belongs...
     with Session(engine) as session:
         ledger = " ".join(e.body.decode() for e in session.exec(select(AuditEvent)))
         errors = " ".join(n.last_error or "" for n in session.exec(select(Notice)))
     assert "SECRETSIG" not in ledger and "SECRETSIG" not in errors  # ...and nowhere else
+
+
+def _texts(card: dict[str, Any]) -> list[str]:
+    """Every Markdown string of the card as Teams received it: text blocks and fact values."""
+    out = []
+    for block in card["attachments"][0]["content"]["body"]:
+        out += [block["text"]] if "text" in block else [f["value"] for f in block.get("facts", [])]
+    return out
+
+
+def test_a_card_escapes_only_what_would_become_markup(engine: Engine, tmp_path: Path) -> None:
+    """Teams' mobile clients show a needless backslash as it is: refs, dates and full stops arrive clean,
+    while a title written as Markdown arrives escaped, to be shown as the words typed."""
+    with workflows_endpoint(tmp_path) as endpoint:
+        _with_teams(engine, endpoint.url(), title="**Audit** [cases](https://evil.example) now")
+        transport = Channels(FileSink(tmp_path / "mail"), TeamsTransport(verify=False))
+        dispatch(engine, transport, MORNING, sender="los@example.org")
+    [card] = endpoint.cards
+    texts = _texts(card)
+    assert "ACT-1: \\*\\*Audit\\*\\* \\[cases\\](https://evil.example) now" in texts
+    others = [t for t in texts if "Audit" not in t]
+    assert any("2017-10-02" in t or "2 October 2017" in t for t in others)  # the due date, as written
+    assert not [t for t in others if "\\" in t]  # no backslash anywhere else: not in refs, dates or stops
 
 
 def test_429_is_retried_then_delivered(engine: Engine, tmp_path: Path) -> None:
