@@ -99,8 +99,9 @@ class Digest:
 
     @property
     def short_greeting(self) -> str:
-        """ "Hello Alex" where a message is brief (a Teams card)."""
-        return f"Hello {self.recipient_name.split()[0]}" if self.recipient_name.strip() else "Hello"
+        """ "Hello Alex Smith" where a message is brief (a Teams card). The whole name: the People sheet may
+        hold a role ("Director of Children's Social Care"), whose first word is no name."""
+        return f"Hello {self.recipient_name.strip()}" if self.recipient_name.strip() else "Hello"
 
 
 def in_words(value: Any) -> str:

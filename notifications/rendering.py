@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from models.words import plural
-from notifications.messages import Digest, days_text
+from notifications.messages import Digest, DigestItem, days_text
 
 # Adaptive Cards' TextBlock and FactSet read a small Markdown subset: **bold**, _italic_, [text](url) and
 # lists ("- ", "1. ") at the start of a line. Nothing else is markup there, so nothing else is escaped.
@@ -123,6 +123,7 @@ def render_card(digest: Digest) -> dict[str, Any]:
             "text": _plain(digest.subject),
             "wrap": True,
         },
+        {"type": "TextBlock", "text": _plain(digest.short_greeting), "wrap": True},
     ]
     for item in digest.items:
         facts = [
@@ -132,6 +133,12 @@ def render_card(digest: Digest) -> dict[str, Any]:
             },
             {"title": "Due", "value": _plain(f"{item.due} {days_text(item)}".strip())},
             *([{"title": "You are told", "value": _plain(item.told_as)}] if item.told_as else []),
+            *([{"title": "Owner", "value": _plain(_owner(item))}] if item.owner else []),
+            *(
+                [{"title": "At risk from", "value": _plain(", ".join(item.at_risk_from))}]
+                if item.at_risk_from
+                else []
+            ),
             {"title": "Why", "value": _plain(item.reason)},
             {"title": "Last update", "value": _plain(item.last_update or "none yet")},
             {"title": "If nothing changes", "value": _plain(item.next_step or "-")},
@@ -146,6 +153,13 @@ def render_card(digest: Digest) -> dict[str, Any]:
         )
         body.append({"type": "FactSet", "facts": facts})
     return adaptive_card(body, digest.message_id)
+
+
+def _owner(item: DigestItem) -> str:
+    """The owner as a manager or the board reads them, with the deputy covering while they are away."""
+    if item.covering:
+        return f"{item.owner} (away; {item.covering} is covering as deputy)"
+    return item.owner
 
 
 def adaptive_card(body: list[dict[str, Any]], message_id: str) -> dict[str, Any]:

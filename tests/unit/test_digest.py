@@ -141,7 +141,8 @@ def test_people_are_greeted_by_name() -> None:
     digests = _digests()
     text, html = _render(digests[ALEX])
     assert text.startswith("Dear Alex Smith,\n") and "<p>Dear Alex Smith,</p>" in html
-    assert digests[ALEX].short_greeting == "Hello Alex"
+    assert digests[ALEX].short_greeting == "Hello Alex Smith"
+    assert render_card(digests[ALEX])["attachments"][0]["content"]["body"][1]["text"] == "Hello Alex Smith"
     assert Digest("x@example.org", "email", "P", "s", (), (), "<m@x>").greeting == "Hello,"
 
 
@@ -192,3 +193,11 @@ def test_the_owners_email_reads_as_written() -> None:
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(text)
     assert text == golden.read_text()
+
+
+def test_the_card_names_the_owner_and_what_a_milestone_is_at_risk_from() -> None:
+    digests = _digests()
+    card = json.dumps(render_card(digests[PAT]))
+    assert "At risk from" in card and "TAP-07 (5 working days overdue)" in card and "TAP-04" not in card
+    sam = json.dumps(render_card(digests[SAM]))
+    assert '"title": "Owner"' in sam and "Chris Green (away; Kim Lee is covering as deputy)" in sam
