@@ -39,10 +39,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Back to the name each database gave 0004's constraint, so upgrading again finds it.
+    postgres = op.get_bind().dialect.name == "postgresql"
     with op.batch_alter_table("pack", schema=None) as batch_op:
         batch_op.drop_constraint("uq_pack_version", type_="unique")
         batch_op.drop_constraint("fk_pack_supersedes_id_pack", type_="foreignkey")
         batch_op.drop_column("data_as_of")
         batch_op.drop_column("supersedes_id")
         batch_op.drop_column("version")
-        batch_op.create_unique_constraint(OLD_UNIQUE, ["meeting_id", "audience"])
+        batch_op.create_unique_constraint(
+            OLD_UNIQUE_PG if postgres else OLD_UNIQUE, ["meeting_id", "audience"]
+        )
