@@ -217,3 +217,30 @@ def test_pack_build_send_sends_the_pack_on_its_plans_rest_day_and_the_reminders_
     pending = json.loads(cli("outbox", "--status", "pending", "--format", "json").stdout)
     assert {n["plan"] for n in pending} == {"Test Plan", "Scottish Plan"}
     assert all(n["kind"] != "PackPublished" for n in pending)
+
+
+def test_pack_build_send_exits_1_when_a_delivery_failed(cli, engine, tmp_path, monkeypatch) -> None:
+    from tests.pack_fixtures import MEMBER, load_pack_plan
+
+    load_pack_plan(engine)
+    controller, server = start(Behaviour(refuse={MEMBER}))
+    monkeypatch.setenv("LINEOFSIGHT_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+    try:
+        result = cli(
+            "pack",
+            "build",
+            "--meeting",
+            "2017-10-03",
+            "--audience",
+            "board",
+            "--out",
+            str(tmp_path),
+            "--send",
+            expect=1,
+        )
+    finally:
+        controller.stop()
+    assert len(server.received) == 3 and "Delivered 3 notices in 3 digests." in result.stdout
+    assert f"to {MEMBER} (email): 550" in result.stderr
+    assert "Error: 1 notice not delivered: 0 will be retried, 1 dead." in result.stderr
+    assert "Traceback" not in result.output
