@@ -150,17 +150,25 @@ def _report(result: BuiltPack, out_dir: Path) -> None:
 
 
 def _send(app: App, pack_ids: list[int]) -> None:
+    """The packs go now, because the secretariat asks now, even on a day their plan's nation is not at work;
+    everything else due waits for its plan's next working day, as `dispatch` holds it. Exit 1 when a
+    delivery failed, as `dispatch`."""
     from cli.outbox_commands import report_delivery
+    from notifications.delivery_days import resting_plans
     from notifications.dispatch import dispatch
-    from packs.publish import publish
+    from packs.publish import pack_notices, publish
 
+    now = datetime.now(UTC)
     for pack_id in pack_ids:
-        published = publish(app.engine, pack_id)
+        published = publish(app.engine, pack_id, now=now)
         console().print(
             Text(f"Pack {pack_id}: {published.queued} new notices for {', '.join(published.recipients)}")
         )
-    result = dispatch(app.engine, app.transport, datetime.now(UTC), sender=app.settings.mail_from)
-    report_delivery(result, app.settings.timezone)
+    held = resting_plans(app.engine, app.policy, now)
+    asked = pack_notices(app.engine, pack_ids)
+    result = dispatch(app.engine, app.transport, now, sender=app.settings.mail_from, held=held, asked=asked)
+    if report_delivery(result, app.settings.timezone):
+        raise typer.Exit(1)
 
 
 def _as_at(until: datetime | None, timezone: str) -> str:

@@ -42,11 +42,18 @@ def sweep(
         "--force",
         help="Sweep a day after today for real (reminders and escalations before their time).",
     ),
+    any_day: bool = typer.Option(
+        False,
+        "--any-day",
+        help="Deliver today even to plans whose nation is not at work (a weekend, a bank holiday).",
+    ),
 ) -> None:
     """Check every open action and milestone: remind owners, climb the escalation ladder, chase updates
     before meetings. Each decision is recorded with its rule and reason; running it twice adds nothing.
     A plan whose sweep fails is rolled back, recorded and reported; the others are still swept, and the
-    command ends with exit code 1 naming the plans that failed."""
+    command ends with exit code 1 naming the plans that failed. The notices are then delivered as `dispatch`
+    delivers them, today: each plan's on its own nation's working days, whatever day was swept; exit 1 when a
+    delivery failed."""
     from models.calendar import local_date
     from models.db import read_session
     from models.lookup import plans_named
@@ -94,10 +101,11 @@ def sweep(
             out.print(table(title, ["Ref", "Rule", "Step", "To", "Reason"], rows))
         out.print(Text(_counts(outcome, dry_run)))
     failed = [(o.plan, o.failure) for o in outcomes if o.failure is not None]
-    if not dry_run:
-        _deliver(app, outcomes, no_send, moment)
+    undelivered = not dry_run and _deliver(app, outcomes, no_send, now, any_day)
     if failed:
         raise PlansNotSwept(failed)
+    if undelivered:
+        raise typer.Exit(1)  # as `dispatch`: a scheduler must notice a delivery that failed
 
 
 def _counts(outcome: SweepOutcome, dry_run: bool) -> str:
@@ -118,18 +126,23 @@ def _counts(outcome: SweepOutcome, dry_run: bool) -> str:
     )
 
 
-def _deliver(app: App, outcomes: list[SweepOutcome], no_send: bool, moment: datetime) -> None:
+def _deliver(app: App, outcomes: list[SweepOutcome], no_send: bool, now: datetime, any_day: bool) -> bool:
+    """Delivers as `dispatch` does, at `now` and not on the day swept: the mail goes today, so a plan whose
+    nation is not at work today waits, whatever day was swept. True when a delivery failed."""
     out = console()
     if no_send:
-        out.print(f"{sum(o.notices for o in outcomes)} new notices wait in the outbox (--no-send).")
-        return
+        count = sum(o.notices for o in outcomes)
+        out.print(
+            f"{plural(count, 'new notice')} {'waits' if count == 1 else 'wait'} in the outbox (--no-send)."
+        )
+        return False
     from cli.outbox_commands import report_delivery
     from notifications.delivery_days import resting_plans
     from notifications.dispatch import dispatch
 
-    held = resting_plans(app.engine, app.policy, moment)  # delivered as on the day swept, plan by plan
-    result = dispatch(app.engine, app.transport, datetime.now(UTC), sender=app.settings.mail_from, held=held)
-    report_delivery(result, app.settings.timezone)
+    held = {} if any_day else resting_plans(app.engine, app.policy, now)
+    result = dispatch(app.engine, app.transport, now, sender=app.settings.mail_from, held=held)
+    return report_delivery(result, app.settings.timezone)
 
 
 AS_OF_EXAMPLES = "a date or time such as 2017-10-02, 02/10/2017 (day first) or 2017-10-02T07:00"

@@ -13,7 +13,8 @@ whose claims keep ending in a crash (claimed again after the lease ran out, stil
 `MAX_CRASHES` of them, never looping.
 
 A run leaves alone the notices of the plans it is told are at rest (`notifications.delivery_days`: a plan
-whose own nation is not at work today): they wait for its next working day, and no other plan's wait.
+whose own nation is not at work today): they wait for its next working day, and no other plan's wait. The
+notices a person has just asked to send (`asked`: the pack `pack build --send` sends) go whatever the day.
 """
 
 from __future__ import annotations
@@ -103,13 +104,21 @@ def claim(
     lease: timedelta = LEASE,
     max_crashes: int = MAX_CRASHES,
     held: Collection[str] = (),
+    asked: Collection[int] = (),
 ) -> list[PendingNotice]:
-    """Take the due notices of up to `limit` recipients, leaving those of the `held` plans."""
-    return _claim(engine, now, limit, lease, max_crashes, held)[0]
+    """Take the due notices of up to `limit` recipients, leaving those of the `held` plans (but for the
+    `asked` notice ids)."""
+    return _claim(engine, now, limit, lease, max_crashes, held, asked)[0]
 
 
 def _claim(
-    engine: Engine, now: datetime, limit: int, lease: timedelta, max_crashes: int, held: Collection[str] = ()
+    engine: Engine,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    max_crashes: int,
+    held: Collection[str] = (),
+    asked: Collection[int] = (),
 ) -> tuple[list[PendingNotice], dict[int, int]]:
     """The notices claimed, and each one's claim number (its `attempts`), which says whether it is still ours.
     A notice found still `sending` after its lease is a claim that ended in a crash: counted, and the one
@@ -122,7 +131,8 @@ def _claim(
         sa.and_(col(Notice.status) == NoticeStatus.SENDING, col(Notice.claimed_at) < now - lease),
     )
     if held:
-        due = sa.and_(due, col(Notice.plan).not_in(list(held)))
+        at_work = col(Notice.plan).not_in(list(held))
+        due = sa.and_(due, sa.or_(at_work, col(Notice.id).in_(list(asked))) if asked else at_work)
     # Whole recipients at a time, so that everything one person is owed goes in one digest.
     recipients = (
         select(Notice.recipient)
@@ -209,10 +219,12 @@ def dispatch(
     lease: timedelta = LEASE,
     max_crashes: int = MAX_CRASHES,
     held: Mapping[str, RestDay] | None = None,
+    asked: Collection[int] = (),
 ) -> DispatchResult:
-    """Deliver what is due at `now`, except the notices of the `held` plans (see `resting_plans`)."""
+    """Deliver what is due at `now`, except the notices of the `held` plans (see `resting_plans`); the
+    `asked` notices (ids) go even when their plan is held."""
     held = dict(held or {})
-    notices, claims = _claim(engine, now, limit, lease, max_crashes, held)
+    notices, claims = _claim(engine, now, limit, lease, max_crashes, held, asked)
     result = DispatchResult(claimed=len(notices), held=held)
     if notices:
         _deliver(engine, transport, now, sender, lease, notices, claims, result)

@@ -126,3 +126,13 @@ def _payload(pack: Pack, board: Board, meeting: str, pdf: dict[str, Any]) -> dic
         "pdf_sha256": pdf["sha256"],
         "ledger": f"{pack.ledger_seq}:{pack.ledger_hash}",
     }
+
+
+def pack_notices(engine: Engine, pack_ids: list[int]) -> list[int]:
+    """The ids of the notices that send these packs (their dedupe keys start `pack|ID|`, as written above),
+    whatever their state: the dispatcher still delivers only those that are due."""
+    if not pack_ids:
+        return []
+    keys = [col(Notice.dedupe_key).startswith(f"pack|{pack_id}|") for pack_id in pack_ids]
+    with Session(engine) as session:
+        return [i for i in session.exec(select(Notice.id).where(sa.or_(*keys))) if i is not None]

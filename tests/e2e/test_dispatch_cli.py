@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from cli.outbox_commands import report_delivery
+from config.policy import DEFAULT_POLICY
 from notifications.delivery_days import RestDay
 from notifications.dispatch import DispatchResult, Failure
 from tests.factories import OWNER, SECRETARIAT, load_small_plan
@@ -109,8 +113,36 @@ def test_an_empty_outbox_says_so(cli, engine) -> None:
     assert "0 notices due for delivery to 0 people" in cli("dispatch", "--dry-run").stdout
 
 
-def test_a_sweep_on_st_andrews_day_delivers_the_english_plan_and_names_the_scottish_one_waiting(
-    cli, engine
+def _closed_today(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A policy that closes today and tomorrow (London days; tomorrow for a run across midnight): every plan
+    is at rest when the command delivers, whatever day the tests run on."""
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    days = json.dumps([today.isoformat(), (today + timedelta(days=1)).isoformat()])
+    policy = tmp_path / "policy.toml"
+    policy.write_text(DEFAULT_POLICY.read_text().replace("closures = []", f"closures = {days}", 1))
+    monkeypatch.setenv("LINEOFSIGHT_POLICY_FILE", str(policy))
+
+
+def _plans(cli) -> tuple[list[str], list[str]]:
+    """The plans of the pending notices and of the sent ones, one entry per notice."""
+    pending = json.loads(cli("outbox", "--status", "pending", "--format", "json").stdout)
+    sent = json.loads(cli("outbox", "--status", "sent", "--format", "json").stdout)
+    return sorted(n["plan"] for n in pending), sorted(n["plan"] for n in sent)
+
+
+def test_a_sweep_of_a_past_working_day_delivers_as_today_says(cli, engine, tmp_path, monkeypatch) -> None:
+    _closed_today(tmp_path, monkeypatch)
+    load_small_plan(engine)
+    out = cli("sweep", "--as-of", "2017-10-16").stdout  # a Monday at work in England, but the mail goes today
+    assert "Delivered 0 notices in 0 digests." in out
+    assert "3 notices of plan Test Plan wait: " in out and " is not a working day there (" in out
+    assert _plans(cli) == (["Test Plan"] * 3, [])
+    out = cli("sweep", "--as-of", "2017-10-16", "--any-day").stdout  # delivered by hand, whatever the day
+    assert "Delivered 3 notices in 2 digests." in out and _plans(cli) == ([], ["Test Plan"] * 3)
+
+
+def test_a_sweep_of_st_andrews_day_decides_nothing_for_scotland_and_delivers_as_today_says(
+    cli, engine, tmp_path, monkeypatch
 ) -> None:
     from models.db import unit_of_work
     from models.plan_import import import_plan
@@ -120,10 +152,95 @@ def test_a_sweep_on_st_andrews_day_delivers_the_english_plan_and_names_the_scott
         import_plan(session, small_plan("English Plan", "ENG"), actor="test")
         import_plan(session, small_plan("Scottish Plan", "SCT"), actor="test")
     cli("sweep", "--as-of", "2017-11-29", "--no-send")  # a Wednesday: both plans owe notices
+    _closed_today(tmp_path, monkeypatch)
     out = cli("sweep", "--as-of", "2017-11-30").stdout
     assert "Scottish Plan: Thursday 30 November 2017 is not a working day (Saint Andrew's Day)" in out
-    assert "notices of plan Scottish Plan wait: Thursday 30 November 2017 is not a working day there " in out
-    assert "(Saint Andrew's Day in Scotland)." in out
+    # England works on the day swept, but not today: its notices wait too, as Scotland's do.
+    assert "notices of plan English Plan wait: " in out and "notices of plan Scottish Plan wait: " in out
+    assert "30 November 2017 is not a working day there" not in out
+    pending, sent = _plans(cli)
+    assert set(pending) == {"English Plan", "Scottish Plan"} and sent == []
+
+
+def test_sweep_exits_1_when_a_delivery_failed_as_dispatch_does(cli, engine, monkeypatch) -> None:
+    load_small_plan(engine)
+    controller, server = start(Behaviour(refuse={SECRETARIAT}))
+    monkeypatch.setenv("LINEOFSIGHT_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+    try:
+        result = cli("sweep", "--as-of", "2017-10-16", "--any-day", expect=1)
+    finally:
+        controller.stop()
+    assert [r.recipients for r in server.received] == [[OWNER]]
+    assert "Delivered 2 notices in 1 digest." in result.stdout
+    assert f"to {SECRETARIAT} (email): 550" in result.stderr
+    assert "Error: 1 notice not delivered: 0 will be retried, 1 dead." in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_pack_build_send_sends_the_pack_on_its_plans_rest_day_and_the_reminders_wait(
+    cli, engine, tmp_path, monkeypatch
+) -> None:
+    from models.db import unit_of_work
+    from models.plan_import import import_plan
+    from tests.factories import small_plan
+    from tests.pack_fixtures import load_pack_plan
+
+    load_pack_plan(engine)  # "Test Plan", with a board of four
+    with unit_of_work(engine) as session:  # no meeting of its own: only the one pack is built
+        import_plan(session, replace(small_plan("Scottish Plan", "SCT"), meetings=()), actor="test")
+    cli("sweep", "--as-of", "2017-10-16", "--no-send")  # both plans owe reminders
+    _closed_today(tmp_path, monkeypatch)
+    controller, server = start(Behaviour())
+    monkeypatch.setenv("LINEOFSIGHT_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+    try:
+        out = cli(
+            "pack",
+            "build",
+            "--meeting",
+            "2017-10-03",
+            "--audience",
+            "board",
+            "--out",
+            str(tmp_path / "p"),
+            "--send",
+        ).stdout
+    finally:
+        controller.stop()
+    # The secretariat asked for the pack now: it goes, and nothing else does.
+    assert len(server.received) == 4
+    assert all(
+        any(part.get_content_type() == "application/pdf" for part in r.message.walk())
+        for r in server.received
+    )
+    assert "Delivered 4 notices in 4 digests." in out
+    assert "notices of plan Test Plan wait: " in out and "notices of plan Scottish Plan wait: " in out
     pending = json.loads(cli("outbox", "--status", "pending", "--format", "json").stdout)
-    sent = json.loads(cli("outbox", "--status", "sent", "--format", "json").stdout)
-    assert {n["plan"] for n in pending} == {"Scottish Plan"} and {n["plan"] for n in sent} == {"English Plan"}
+    assert {n["plan"] for n in pending} == {"Test Plan", "Scottish Plan"}
+    assert all(n["kind"] != "PackPublished" for n in pending)
+
+
+def test_pack_build_send_exits_1_when_a_delivery_failed(cli, engine, tmp_path, monkeypatch) -> None:
+    from tests.pack_fixtures import MEMBER, load_pack_plan
+
+    load_pack_plan(engine)
+    controller, server = start(Behaviour(refuse={MEMBER}))
+    monkeypatch.setenv("LINEOFSIGHT_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+    try:
+        result = cli(
+            "pack",
+            "build",
+            "--meeting",
+            "2017-10-03",
+            "--audience",
+            "board",
+            "--out",
+            str(tmp_path),
+            "--send",
+            expect=1,
+        )
+    finally:
+        controller.stop()
+    assert len(server.received) == 3 and "Delivered 3 notices in 3 digests." in result.stdout
+    assert f"to {MEMBER} (email): 550" in result.stderr
+    assert "Error: 1 notice not delivered: 0 will be retried, 1 dead." in result.stderr
+    assert "Traceback" not in result.output
