@@ -5,6 +5,7 @@ today's rows, rolled back over the ledger events that came after it (`packs.hist
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -39,8 +40,9 @@ PACK_EVENTS = ("PackBuilt", "PackPublished", "PackFilesRestored", "PackSupersede
 TREND_PACKS = 6
 NOTICE_EVENTS = ("NoticeFailed", "NoticeRetried")  # a notice dead at the moment: the pack lists it
 PAGE = 5_000
-# Only these bodies are decoded: an event that may carry its own time, or one the roll-back reads.
-TIMED = (b'"as_of"', b'"reported_at"')
+# Only these bodies are decoded: an event that may carry its own time, or one the roll-back reads (and an
+# import's summary, which says whether it created a plan: see `packs.as_of.split`).
+TIMED = (b'"as_of"', b'"reported_at"', b'"effective_at"')
 
 
 def _c(table: type) -> Any:
@@ -61,6 +63,7 @@ def _ledger(session: Session, plan: str) -> Iterator[Recorded]:
         for r in rows:
             body = bytes(r.body)
             mine = r.plan == plan and (r.kind in CHANGES or r.kind in NOTICE_EVENTS)
+            mine = mine or r.kind == "PlanImported"
             data = decode_data(body) if mine or any(t in body for t in TIMED) else {}
             at = datetime.fromisoformat(r.at.replace("Z", "+00:00"))
             yield Recorded(r.seq, r.hash, at, r.kind, r.plan, r.ref, data)
@@ -108,11 +111,10 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
         _, said, said_on = latest.get(action_id, (day, None, None))
         latest[action_id] = (day, commentary or said, day if commentary else said_on)
     actions = []
+    ids: dict[str, int] = {}
     for r in session.execute(sa.select(A).where(A.plan_id == plan.id).order_by(A.ref)):
-        updated, commentary, commentary_on = latest.get(r.id, (None, None, None))
-        # A date carried in from the workbook counts when it is not after the pack's own date.
-        carried = r.last_update_on if r.last_update_on and r.last_update_on <= pack_day else None
-        last = max((d for d in (updated, carried) if d), default=None)
+        ids[r.ref] = r.id
+        _, commentary, commentary_on = latest.get(r.id, (None, None, None))
         name, email = people[r.owner_id]
         actions.append(
             ActionFact(
@@ -129,7 +131,7 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
                 r.rebaseline_count,
                 bool(r.exempt),
                 r.start,
-                last,
+                r.last_update_on,  # today's: rolled back below, then checked against the updates
                 commentary,
                 commentary_on,
             )
@@ -183,7 +185,20 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
         head_seq=seq,
         head_hash=digest,
     )
-    return roll_back(data, ledger.later, People(people))
+    rolled = roll_back(data, ledger.later, People(people))
+    updated = {ref: latest[i][0] for ref, i in ids.items() if i in latest}
+    return replace(
+        rolled, actions=tuple(_last_update(a, updated.get(a.ref), pack_day) for a in rolled.actions)
+    )
+
+
+def _last_update(action: ActionFact, updated: date | None, pack_day: date) -> ActionFact:
+    """The item's last-update date at the moment: its own date rolled back (the workbook's, or an update's),
+    or the day of its latest update before the moment. A rolled-back date after the pack date comes from a
+    ledger older than the one that records it in each update's "before": not known then, so not shown."""
+    carried = action.last_update if action.last_update and action.last_update <= pack_day else None
+    last = max((d for d in (updated, carried) if d), default=None)
+    return action if last == action.last_update else replace(action, last_update=last)
 
 
 def _dead_at(notices: list[Recorded], ledger: Split) -> dict[int, str]:
