@@ -201,3 +201,27 @@ def test_escalations_and_milestones_stand_as_they_did_at_the_moment(engine: Engi
         data_as_of=parse_as_of("2017-09-27", "Europe/London"),
     )
     assert "MS-2" not in [e.ref for e in now.context.exceptions]
+
+
+def test_a_reimport_today_stays_out_of_an_old_pack_after_a_sweep_of_that_day(
+    engine: Engine, board_meeting: int, tmp_path: Path
+) -> None:
+    """Issue #14 review, finding 5: a re-import written today, then `sweep --as-of` the pack date (run
+    today, its decisions dated that morning): the pack of that day does not take in the re-import because
+    dated events follow it in the ledger."""
+    from models.sweep import sweep_plans
+
+    spec = pack_plan()
+    renamed = tuple(
+        dataclasses.replace(a, title="Renamed today") if a.ref == "MK-1" else a for a in spec.actions
+    )
+    with unit_of_work(engine) as session:
+        import_plan(session, dataclasses.replace(spec, actions=renamed), actor="test")
+    sweep_plans(engine, POLICY, PACK_DAY)
+    with Session(engine) as session:
+        swept = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())).first()
+    assert swept is not None and decode_data(swept.body).get("as_of") == PACK_DAY.isoformat()
+    built = build_pack(engine, board_meeting, Audience.BOARD, POLICY, date(2017, 11, 1), tmp_path)
+    titles = {a.ref: a.title for area in built.context.register for a in area.actions}
+    assert titles["MK-1"] == next(a.title for a in spec.actions if a.ref == "MK-1")
+    assert built.context.head_seq >= swept.seq  # the sweep of the day counts; the re-import does not
