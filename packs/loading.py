@@ -16,7 +16,7 @@ from models.audit import AuditEvent
 from models.board_packs import Pack
 from models.calendar import local_date
 from models.escalations import Escalation
-from models.ledger import decode_data
+from models.ledger import decode_data, format_at
 from models.meetings import Board, Meeting
 from models.outbox import Notice
 from models.people import Person
@@ -49,27 +49,66 @@ def _c(table: type) -> Any:
     return table.__table__.c  # type: ignore[attr-defined]
 
 
-def _ledger(session: Session, plan: str) -> Iterator[Recorded]:
-    """Every event but the packs' own, in order, a page at a time."""
+# Written before the moment, these may still not count (an update reported with a later time of its own);
+# and a plan's notice failures and retries are read from the whole ledger: the pack lists the dead ones.
+MAY_COUNT_LATER = ("ActionUpdated", "MilestoneUpdated")
+WALK = 100
+
+
+def _recorded(r: Any, plan: str) -> Recorded:
+    body = bytes(r.body)
+    mine = r.plan == plan and (r.kind in CHANGES or r.kind in NOTICE_EVENTS)
+    mine = mine or r.kind == "PlanImported"
+    data = decode_data(body) if mine or any(t in body for t in TIMED) else {}
+    at = datetime.fromisoformat(r.at.replace("Z", "+00:00"))
+    return Recorded(r.seq, r.hash, at, r.kind, r.plan, r.ref, data)
+
+
+def _ledger(session: Session, plan: str, as_of: AsOf) -> Iterator[Recorded]:
+    """The events the cut needs, in order, without reading the whole ledger: every event written from the
+    moment on (one may be backdated), and of those written before it (`at` is indexed; they count unless
+    their own time says later) only the plan's updates and notice events, anything written out of order,
+    and the last one that counts, which is the head when nothing later counts. Bounded by what came after
+    the moment, plus the plan's own updates and notice events."""
     E = _c(AuditEvent)
-    after = 0
-    while True:
+    columns = (E.seq, E.hash, E.at, E.kind, E.plan, E.ref, E.body)
+    until = format_at(as_of.until)
+    written = session.execute(sa.select(sa.func.max(E.seq)).where(E.at < until)).scalar() or 0
+    before = {
+        r.seq: _recorded(r, plan)
+        for r in session.execute(
+            sa.select(*columns).where(
+                E.seq <= written,
+                E.kind.not_in(PACK_EVENTS),
+                sa.or_(E.at >= until, sa.and_(E.plan == plan, E.kind.in_(MAY_COUNT_LATER + NOTICE_EVENTS))),
+            )
+        )
+    }
+    cursor = written
+    while cursor > 0:  # back from the moment to the first event that counts: usually the very first
         rows = session.execute(
-            sa.select(E.seq, E.hash, E.at, E.kind, E.plan, E.ref, E.body)
-            .where(E.seq > after, E.kind.not_in(PACK_EVENTS))
-            .order_by(E.seq)
-            .limit(PAGE)
+            sa.select(*columns)
+            .where(E.seq <= cursor, E.kind.not_in(PACK_EVENTS))
+            .order_by(E.seq.desc())
+            .limit(WALK)
         ).all()
-        for r in rows:
-            body = bytes(r.body)
-            mine = r.plan == plan and (r.kind in CHANGES or r.kind in NOTICE_EVENTS)
-            mine = mine or r.kind == "PlanImported"
-            data = decode_data(body) if mine or any(t in body for t in TIMED) else {}
-            at = datetime.fromisoformat(r.at.replace("Z", "+00:00"))
-            yield Recorded(r.seq, r.hash, at, r.kind, r.plan, r.ref, data)
-        if len(rows) < PAGE:
+        found = next(
+            (e for e in map(lambda r: _recorded(r, plan), rows) if split([e], as_of).later == ()), None
+        )
+        if found is not None:
+            before[found.seq] = found
+            break
+        cursor = rows[-1].seq - 1 if len(rows) == WALK else 0
+    yield from (before[seq] for seq in sorted(before))
+    after = written
+    while True:
+        page = session.execute(
+            sa.select(*columns).where(E.seq > after, E.kind.not_in(PACK_EVENTS)).order_by(E.seq).limit(PAGE)
+        ).all()
+        yield from (_recorded(r, plan) for r in page)
+        if len(page) < PAGE:
             return
-        after = rows[-1].seq
+        after = page[-1].seq
 
 
 def ledger_at(session: Session, plan: str, as_of: AsOf) -> tuple[Split, list[Recorded]]:
@@ -83,7 +122,7 @@ def ledger_at(session: Session, plan: str, as_of: AsOf) -> tuple[Split, list[Rec
                 notices.append(e)
             yield e
 
-    return split(noting(_ledger(session, plan)), as_of), notices
+    return split(noting(_ledger(session, plan, as_of)), as_of), notices
 
 
 def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting, as_of: AsOf) -> PackData:
