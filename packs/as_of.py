@@ -6,9 +6,10 @@ next month gives the same figures; built before its date ends, it speaks as of t
 
 Which events count at a moment: an event with a time of its own (an owner's update: when it was reported;
 a sweep's decision: 07:00 on the day swept; a backdated import or other change: its `effective_at`) counts
-when that time is before the moment. An event without one counts when it was written before the moment,
-with one exception: the import that created a plan always counts, since a plan has no earlier state to
-speak of (a plan imported today, whose pack date was last week). Nothing is inferred from the order of the
+when that time is before the moment. An event without one counts when it was written before the moment.
+The import that created a plan always counts, since a plan has no earlier state to speak of (a plan
+imported today, whose pack date was last week; the demo's plan, loaded as of the day it starts watching,
+for a meeting whose pack date came before). Nothing is inferred from the order of the
 ledger: a re-import written today never joins an old pack because a backdated event follows it.
 """
 
@@ -129,12 +130,14 @@ def split(events: Iterable[Recorded], as_of: AsOf) -> Split:
         if e.kind == "PlanCreated":
             created.add((e.plan, e.at))
         own = own_time(e.data, as_of.timezone)
-        if own is not None:
+        if (e.plan, e.at) in created or _creating(e):
+            # One import is one write: its events share their `at` with its PlanCreated (PlanImported,
+            # written first, says `created` itself). Whatever moment it speaks for, it counts.
+            counts = True
+        elif own is not None:
             counts = own < as_of.until
         else:
-            # One import is one write: its events share their `at` with its PlanCreated (PlanImported,
-            # written first, is matched below by the same moment).
-            counts = e.at < as_of.until or (e.plan, e.at) in created or _creating(e)
+            counts = e.at < as_of.until
         if counts:
             head_seq, head_hash = e.seq, e.hash
         else:

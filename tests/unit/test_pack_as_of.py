@@ -92,6 +92,14 @@ def test_the_import_that_created_a_plan_always_counts() -> None:
         event(3, "ActionAdded", ref="A-1", at=today),
     ]
     assert split(fresh, moment).later == () and split(fresh, moment).head_seq == 3
+    # Also when it says it speaks for a later moment (the demo's plan, for a pack date before its start).
+    effective = {"effective_at": "2017-12-01T06:00:00+00:00"}
+    backdated = [
+        event(1, "PlanImported", {"created": True, **effective}, at=today),
+        event(2, "PlanCreated", effective, at=today),
+        event(3, "ActionAdded", effective, ref="A-1", at=today),
+    ]
+    assert split(backdated, moment).later == ()
     then = [*fresh, event(4, "ReminderQueued", {"as_of": "2017-11-28"}), event(5, "ActionChanged")]
     assert [e.seq for e in split(then, moment).later] == [4, 5]
 
