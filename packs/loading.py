@@ -92,11 +92,9 @@ def _ledger(session: Session, plan: str, as_of: AsOf) -> Iterator[Recorded]:
             .order_by(E.seq.desc())
             .limit(WALK)
         ).all()
-        found = next(
-            (e for e in map(lambda r: _recorded(r, plan), rows) if split([e], as_of).later == ()), None
-        )
-        if found is not None:
-            before[found.seq] = found
+        walked = [_recorded(r, plan) for r in reversed(rows)]
+        before |= {e.seq: e for e in walked}  # the page as a whole, so an import's events go together
+        if split(walked, as_of).head_seq:
             break
         cursor = rows[-1].seq - 1 if len(rows) == WALK else 0
     yield from (before[seq] for seq in sorted(before))
