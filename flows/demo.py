@@ -75,7 +75,9 @@ def run_demo(directory: Path, *, prefect_run: bool = True, tick: Tick = _silent)
     )
     app = bootstrap(settings, check_schema=False)
     migrate(app.engine)
-    loaded = import_workbook(app.engine, demo_plan.WORKBOOK, actor=DEMO_ACTOR).report
+    # The plan is loaded on the morning the replay starts, not today: packs of the autumn count it by that.
+    loaded_at = datetime.combine(demo_plan.START, time(6, 0), tzinfo=ZoneInfo("Europe/London"))
+    loaded = import_workbook(app.engine, demo_plan.WORKBOOK, actor=DEMO_ACTOR, effective=loaded_at).report
     tick(1, f"Replaying {short_day(demo_plan.START)}")
     packs: list[BuiltPack] = []
     replayed = _replay(app, packs, until=demo_plan.AS_OF - timedelta(days=1), tick=tick)
@@ -136,8 +138,9 @@ def _replay(
             raise PlansNotSwept(failed)  # the demo plan must sweep cleanly: say so, never carry on
         swept += sum(1 for o in outcomes if o.working_day)
         issued = datetime.combine(day, time(7, 30), tzinfo=ZoneInfo("Europe/London"))
+        # Built at 07:30, as the pack flow would: the pack speaks as of then, not of the day's later updates.
         built = build_due_packs(
-            app.engine, app.policy, day, app.settings.packs_dir, actor="system:packs (demo)"
+            app.engine, app.policy, day, app.settings.packs_dir, actor="system:packs (demo)", now=issued
         )
         for pack in built:
             publish(app.engine, pack.pack_id, actor="system:packs (demo)", now=issued)

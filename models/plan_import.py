@@ -157,7 +157,10 @@ def import_plan(
     reasons: dict[str, str] | None = None,
     prune: bool = False,
     source: str | None = None,
+    effective: datetime | None = None,
 ) -> ImportReport:
+    """`effective`: the moment the import speaks for, when not the moment it is written (the demo replays
+    2017 today); recorded in every event as `effective_at`, so a pack of an earlier day leaves it out."""
     job = _Importer(session, spec, actor, reasons or {})
     plan = session.exec(select(Plan).where(Plan.name == spec.name)).first()
     if plan is None:
@@ -207,6 +210,9 @@ def import_plan(
     # An import that changes nothing and keeps no newer update leaves no trace, not even a new ledger head.
     if job.events:
         job.events.insert(0, Event("PlanImported", actor, spec.name, None, summary))
+        if effective is not None:
+            for event in job.events:
+                event.data["effective_at"] = effective.isoformat()
         record_many(session, job.events)
     return r
 

@@ -13,7 +13,7 @@ Every door (the command line, the web form) calls `apply_update`, so two rules h
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -156,6 +156,10 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Status | RAG) else value
 
 
+def _plain_day(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
 def apply_update(session: Session, spec: UpdateSpec, *, plan_name: str | None = None) -> Update:
     spec = checked(spec)
     plan, item = find_item(session, spec.ref, plan_name)
@@ -174,7 +178,12 @@ def apply_update(session: Session, spec: UpdateSpec, *, plan_name: str | None = 
         if value is not None and getattr(item, name) != value:
             before[name], after[name] = _plain(getattr(item, name)), _plain(value)
             setattr(item, name, value)
-    item.last_update_on = local_date(at, plan.timezone)
+    # The date it replaces goes in "before" (a pack rebuilt as of an earlier moment puts it back); its new
+    # value is the update's own day, so "after" lists only what the owner reported.
+    day = local_date(at, plan.timezone)
+    if item.last_update_on != day:
+        before["last_update_on"] = _plain_day(item.last_update_on)
+    item.last_update_on = day
     if isinstance(item, Action) and spec.rag is not None:
         item.consecutive_reds = item.consecutive_reds + 1 if spec.rag is RAG.RED else 0
 

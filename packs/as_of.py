@@ -5,12 +5,12 @@ next month gives the same figures; built before its date ends, it speaks as of t
 `pack build --as-of` chooses another moment, and the cover says so.
 
 Which events count at a moment: an event with a time of its own (an owner's update: when it was reported;
-a sweep's decision: 07:00 on the day swept) counts when that time is before the moment. An event without
-one (an import, a meeting added, a notice delivered) counts when it was written before the moment, or when
-an event that counts by its own time follows it in the ledger: the ledger is written in order, so what
-precedes the moment's past is past (the demo replays 2017 through events written today). A plan with no
-dated history before the moment counts what was written before the first event after it (a plan imported
-today, whose pack date was last week).
+a sweep's decision: 07:00 on the day swept; a backdated import or other change: its `effective_at`) counts
+when that time is before the moment. An event without one counts when it was written before the moment.
+The import that created a plan always counts, since a plan has no earlier state to speak of (a plan
+imported today, whose pack date was last week; the demo's plan, loaded as of the day it starts watching,
+for a meeting whose pack date came before). Nothing is inferred from the order of the
+ledger: a re-import written today never joins an old pack because a backdated event follows it.
 """
 
 from __future__ import annotations
@@ -87,9 +87,12 @@ def parse_as_of(text: str, timezone: str) -> AsOf:
 
 
 def own_time(data: dict[str, Any], timezone: str) -> datetime | None:
-    """An event's own time, when its facts carry one: `reported_at` (an update) or `as_of` (a sweep)."""
-    if isinstance(reported := data.get("reported_at"), str):
-        return datetime.fromisoformat(reported)
+    """An event's own time, when its facts carry one: `reported_at` (an update), `effective_at` (a change
+    recorded as of an earlier moment, such as the demo's import) or `as_of` (a sweep)."""
+    for key in ("reported_at", "effective_at"):
+        if isinstance(moment := data.get(key), str):
+            parsed = datetime.fromisoformat(moment)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(timezone))
     if isinstance(swept := data.get("as_of"), str):
         parsed = datetime.fromisoformat(swept)
         if len(swept) == 10:  # a day: the sweep of that morning
@@ -120,20 +123,28 @@ class Split:
 
 def split(events: Iterable[Recorded], as_of: AsOf) -> Split:
     """Cut the ledger (in seq order, without the packs' own bookkeeping) at the moment."""
-    timed = [(e, own_time(e.data, as_of.timezone)) for e in events]
-    past = [e.seq for e, own in timed if own is not None and own < as_of.until]
-    later_seqs = [e.seq for e, own in timed if own is not None and own >= as_of.until]
-    # Undated events up to here count: the last dated one in the past, or else the first in the future.
-    bound = past[-1] if past else (later_seqs[0] if later_seqs else None)
     head_seq, head_hash = 0, ""
     later: list[Recorded] = []
-    for e, own in timed:
-        if own is not None:
+    created: set[tuple[str | None, datetime]] = set()  # (plan, when written) of each plan's creating import
+    for e in events:
+        if e.kind == "PlanCreated":
+            created.add((e.plan, e.at))
+        own = own_time(e.data, as_of.timezone)
+        if (e.plan, e.at) in created or _creating(e):
+            # One import is one write: its events share their `at` with its PlanCreated (PlanImported,
+            # written first, says `created` itself). Whatever moment it speaks for, it counts.
+            counts = True
+        elif own is not None:
             counts = own < as_of.until
         else:
-            counts = e.at < as_of.until or bound is None or e.seq < bound
+            counts = e.at < as_of.until
         if counts:
             head_seq, head_hash = e.seq, e.hash
         else:
             later.append(e)
     return Split(head_seq, head_hash, tuple(later))
+
+
+def _creating(e: Recorded) -> bool:
+    """The PlanImported event that heads a plan's creating import (its summary says `created`)."""
+    return e.kind == "PlanImported" and e.data.get("created") is True

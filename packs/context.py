@@ -16,6 +16,7 @@ from models.calendar import WorkingCalendar
 from models.rules import derived_rag
 from models.snapshot import ItemView
 from models.vocab import Audience, ItemKind, Status
+from models.words import day_in_words
 from packs.as_of import AsOf
 from packs.briefing import Headline, executive_summary
 from packs.facts import ActionFact, EscalationFact, ItemSummary, MilestoneFact, PackData, PreviousPack
@@ -460,13 +461,22 @@ def _exceptions(
                 )
             )
         elif milestone is not None and milestone.due == e.due:
+            missed = milestone.due < as_of
+            # Its ladder row stays as it climbed (at risk, before the date): once the date has passed
+            # unmet, the line says so in the words of the sweep's MilestoneMissed notice.
+            reason = (
+                f"milestone {e.ref} was due on {day_in_words(milestone.due)} and was not met: reported to "
+                f"{data.board}"
+                if missed
+                else e.reason
+            )
             out.append(
                 ExceptionLine(
                     e.ref,
                     "milestone",
                     milestone.title,
                     milestone.owner,
-                    e.reason,
+                    reason,
                     milestone.due,
                     milestone.due,
                     0,
@@ -474,7 +484,7 @@ def _exceptions(
                     None,
                     e.since,
                     calendar.count_between(e.since, as_of),
-                    "missed" if milestone.due < as_of else "at risk",
+                    "missed" if missed else "at risk",
                 )
             )
     return tuple(sorted(out, key=lambda x: (x.on_list_since, x.ref)))

@@ -59,6 +59,7 @@ ACTION_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "owner_email": ("owner_email", str),
     "area": ("area", str),
     "due": ("current_due", _day),
+    "last_update_on": ("last_update", _day_or_none),  # as the workbook or an update set it
 }
 MILESTONE_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "title": ("title", str),

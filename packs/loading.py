@@ -5,6 +5,7 @@ today's rows, rolled back over the ledger events that came after it (`packs.hist
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from models.audit import AuditEvent
 from models.board_packs import Pack
 from models.calendar import local_date
 from models.escalations import Escalation
-from models.ledger import decode_data
+from models.ledger import decode_data, format_at
 from models.meetings import Board, Meeting
 from models.outbox import Notice
 from models.people import Person
@@ -39,34 +40,73 @@ PACK_EVENTS = ("PackBuilt", "PackPublished", "PackFilesRestored", "PackSupersede
 TREND_PACKS = 6
 NOTICE_EVENTS = ("NoticeFailed", "NoticeRetried")  # a notice dead at the moment: the pack lists it
 PAGE = 5_000
-# Only these bodies are decoded: an event that may carry its own time, or one the roll-back reads.
-TIMED = (b'"as_of"', b'"reported_at"')
+# Only these bodies are decoded: an event that may carry its own time, or one the roll-back reads (and an
+# import's summary, which says whether it created a plan: see `packs.as_of.split`).
+TIMED = (b'"as_of"', b'"reported_at"', b'"effective_at"')
 
 
 def _c(table: type) -> Any:
     return table.__table__.c  # type: ignore[attr-defined]
 
 
-def _ledger(session: Session, plan: str) -> Iterator[Recorded]:
-    """Every event but the packs' own, in order, a page at a time."""
+# Written before the moment, these may still not count (an update reported with a later time of its own);
+# and a plan's notice failures and retries are read from the whole ledger: the pack lists the dead ones.
+MAY_COUNT_LATER = ("ActionUpdated", "MilestoneUpdated")
+WALK = 100
+
+
+def _recorded(r: Any, plan: str) -> Recorded:
+    body = bytes(r.body)
+    mine = r.plan == plan and (r.kind in CHANGES or r.kind in NOTICE_EVENTS)
+    mine = mine or r.kind == "PlanImported"
+    data = decode_data(body) if mine or any(t in body for t in TIMED) else {}
+    at = datetime.fromisoformat(r.at.replace("Z", "+00:00"))
+    return Recorded(r.seq, r.hash, at, r.kind, r.plan, r.ref, data)
+
+
+def _ledger(session: Session, plan: str, as_of: AsOf) -> Iterator[Recorded]:
+    """The events the cut needs, in order, without reading the whole ledger: every event written from the
+    moment on (one may be backdated), and of those written before it (`at` is indexed; they count unless
+    their own time says later) only the plan's updates and notice events, anything written out of order,
+    and the last one that counts, which is the head when nothing later counts. Bounded by what came after
+    the moment, plus the plan's own updates and notice events."""
     E = _c(AuditEvent)
-    after = 0
-    while True:
+    columns = (E.seq, E.hash, E.at, E.kind, E.plan, E.ref, E.body)
+    until = format_at(as_of.until)
+    written = session.execute(sa.select(sa.func.max(E.seq)).where(E.at < until)).scalar() or 0
+    before = {
+        r.seq: _recorded(r, plan)
+        for r in session.execute(
+            sa.select(*columns).where(
+                E.seq <= written,
+                E.kind.not_in(PACK_EVENTS),
+                sa.or_(E.at >= until, sa.and_(E.plan == plan, E.kind.in_(MAY_COUNT_LATER + NOTICE_EVENTS))),
+            )
+        )
+    }
+    cursor = written
+    while cursor > 0:  # back from the moment to the first event that counts: usually the very first
         rows = session.execute(
-            sa.select(E.seq, E.hash, E.at, E.kind, E.plan, E.ref, E.body)
-            .where(E.seq > after, E.kind.not_in(PACK_EVENTS))
-            .order_by(E.seq)
-            .limit(PAGE)
+            sa.select(*columns)
+            .where(E.seq <= cursor, E.kind.not_in(PACK_EVENTS))
+            .order_by(E.seq.desc())
+            .limit(WALK)
         ).all()
-        for r in rows:
-            body = bytes(r.body)
-            mine = r.plan == plan and (r.kind in CHANGES or r.kind in NOTICE_EVENTS)
-            data = decode_data(body) if mine or any(t in body for t in TIMED) else {}
-            at = datetime.fromisoformat(r.at.replace("Z", "+00:00"))
-            yield Recorded(r.seq, r.hash, at, r.kind, r.plan, r.ref, data)
-        if len(rows) < PAGE:
+        walked = [_recorded(r, plan) for r in reversed(rows)]
+        before |= {e.seq: e for e in walked}  # the page as a whole, so an import's events go together
+        if split(walked, as_of).head_seq:
+            break
+        cursor = rows[-1].seq - 1 if len(rows) == WALK else 0
+    yield from (before[seq] for seq in sorted(before))
+    after = written
+    while True:
+        page = session.execute(
+            sa.select(*columns).where(E.seq > after, E.kind.not_in(PACK_EVENTS)).order_by(E.seq).limit(PAGE)
+        ).all()
+        yield from (_recorded(r, plan) for r in page)
+        if len(page) < PAGE:
             return
-        after = rows[-1].seq
+        after = page[-1].seq
 
 
 def ledger_at(session: Session, plan: str, as_of: AsOf) -> tuple[Split, list[Recorded]]:
@@ -80,7 +120,7 @@ def ledger_at(session: Session, plan: str, as_of: AsOf) -> tuple[Split, list[Rec
                 notices.append(e)
             yield e
 
-    return split(noting(_ledger(session, plan)), as_of), notices
+    return split(noting(_ledger(session, plan, as_of)), as_of), notices
 
 
 def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting, as_of: AsOf) -> PackData:
@@ -108,11 +148,10 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
         _, said, said_on = latest.get(action_id, (day, None, None))
         latest[action_id] = (day, commentary or said, day if commentary else said_on)
     actions = []
+    ids: dict[str, int] = {}
     for r in session.execute(sa.select(A).where(A.plan_id == plan.id).order_by(A.ref)):
-        updated, commentary, commentary_on = latest.get(r.id, (None, None, None))
-        # A date carried in from the workbook counts when it is not after the pack's own date.
-        carried = r.last_update_on if r.last_update_on and r.last_update_on <= pack_day else None
-        last = max((d for d in (updated, carried) if d), default=None)
+        ids[r.ref] = r.id
+        _, commentary, commentary_on = latest.get(r.id, (None, None, None))
         name, email = people[r.owner_id]
         actions.append(
             ActionFact(
@@ -129,7 +168,7 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
                 r.rebaseline_count,
                 bool(r.exempt),
                 r.start,
-                last,
+                r.last_update_on,  # today's: rolled back below, then checked against the updates
                 commentary,
                 commentary_on,
             )
@@ -183,7 +222,20 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
         head_seq=seq,
         head_hash=digest,
     )
-    return roll_back(data, ledger.later, People(people))
+    rolled = roll_back(data, ledger.later, People(people))
+    updated = {ref: latest[i][0] for ref, i in ids.items() if i in latest}
+    return replace(
+        rolled, actions=tuple(_last_update(a, updated.get(a.ref), pack_day) for a in rolled.actions)
+    )
+
+
+def _last_update(action: ActionFact, updated: date | None, pack_day: date) -> ActionFact:
+    """The item's last-update date at the moment: its own date rolled back (the workbook's, or an update's),
+    or the day of its latest update before the moment. A rolled-back date after the pack date comes from a
+    ledger older than the one that records it in each update's "before": not known then, so not shown."""
+    carried = action.last_update if action.last_update and action.last_update <= pack_day else None
+    last = max((d for d in (updated, carried) if d), default=None)
+    return action if last == action.last_update else replace(action, last_update=last)
 
 
 def _dead_at(notices: list[Recorded], ledger: Split) -> dict[int, str]:

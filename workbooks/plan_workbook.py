@@ -62,6 +62,7 @@ def import_workbook(
     dry_run: bool = False,
     prune: bool = False,
     say: Say = _quiet,
+    effective: datetime | None = None,
 ) -> ImportOutcome:
     with Session(engine) as session:
 
@@ -87,6 +88,7 @@ def import_workbook(
             reasons=valid.rebaseline_reasons,
             prune=prune,
             source=str(source),
+            effective=effective,
         )
     return ImportOutcome(report, valid.warnings + report.warnings, dry_run)
 

@@ -201,3 +201,79 @@ def test_escalations_and_milestones_stand_as_they_did_at_the_moment(engine: Engi
         data_as_of=parse_as_of("2017-09-27", "Europe/London"),
     )
     assert "MS-2" not in [e.ref for e in now.context.exceptions]
+
+
+def test_a_reimport_today_stays_out_of_an_old_pack_after_a_sweep_of_that_day(
+    engine: Engine, board_meeting: int, tmp_path: Path
+) -> None:
+    """Issue #14 review, finding 5: a re-import written today, then `sweep --as-of` the pack date (run
+    today, its decisions dated that morning): the pack of that day does not take in the re-import because
+    dated events follow it in the ledger."""
+    from models.sweep import sweep_plans
+
+    spec = pack_plan()
+    renamed = tuple(
+        dataclasses.replace(a, title="Renamed today") if a.ref == "MK-1" else a for a in spec.actions
+    )
+    with unit_of_work(engine) as session:
+        import_plan(session, dataclasses.replace(spec, actions=renamed), actor="test")
+    sweep_plans(engine, POLICY, PACK_DAY)
+    with Session(engine) as session:
+        swept = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())).first()
+    assert swept is not None and decode_data(swept.body).get("as_of") == PACK_DAY.isoformat()
+    built = build_pack(engine, board_meeting, Audience.BOARD, POLICY, date(2017, 11, 1), tmp_path)
+    titles = {a.ref: a.title for area in built.context.register for a in area.actions}
+    assert titles["MK-1"] == next(a.title for a in spec.actions if a.ref == "MK-1")
+    assert built.context.head_seq >= swept.seq  # the sweep of the day counts; the re-import does not
+
+
+def test_the_bounded_ledger_read_cuts_as_a_read_of_the_whole_ledger_would(
+    engine: Engine, board_meeting: int
+) -> None:
+    """Issue #14 review, finding 10: a pack reads the ledger from its moment on (plus the plan's updates
+    and notice events before it), not every event of every plan. At every moment of a history written over
+    time (each event's write time, and the pack dates), it cuts exactly as the pure cut of the whole."""
+    from datetime import timedelta
+
+    from models.plan import Plan
+    from models.sweep import sweep_plans
+    from packs.as_of import AsOf, Recorded, end_of, split
+    from packs.history import CHANGES
+    from packs.loading import NOTICE_EVENTS, PACK_EVENTS, ledger_at
+
+    sweep_plans(engine, POLICY, PACK_DAY)
+    _later_history(engine)
+    sweep_plans(engine, POLICY, date(2017, 9, 28))
+    with Session(engine) as session:
+        plan = session.exec(select(Plan)).one()
+        rows = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))).all()
+        whole = [
+            Recorded(
+                r.seq,
+                r.hash,
+                datetime.fromisoformat(r.at.replace("Z", "+00:00")),
+                r.kind,
+                r.plan,
+                r.ref,
+                decode_data(r.body),
+            )
+            for r in rows
+            if r.kind not in PACK_EVENTS
+        ]
+        writes = sorted({e.at for e in whole})
+        moments = [
+            AsOf(at + d, plan.timezone) for at in writes for d in (timedelta(0), timedelta(microseconds=1))
+        ]
+        moments += [end_of(PACK_DAY + timedelta(days=n), plan.timezone) for n in (-30, 0, 2, 3, 400)]
+        assert (
+            len(writes) >= 3
+        )  # the plan, the sweeps, the update and the re-import: written at different times
+        for moment in moments:
+            expected = split(whole, moment)
+            cut, _ = ledger_at(session, plan.name, moment)
+            assert (cut.head_seq, cut.head_hash) == (expected.head_seq, expected.head_hash), moment
+
+            def undone(events: tuple[Recorded, ...]) -> set[int]:  # what the roll-back and dead notices read
+                return {e.seq for e in events if e.plan == plan.name and e.kind in (*CHANGES, *NOTICE_EVENTS)}
+
+            assert undone(cut.later) == undone(expected.later), moment

@@ -57,7 +57,8 @@ def test_update_applies_and_is_recorded(engine: Engine) -> None:
     assert _counts(engine) == (1, events_before + 1)
     assert (event.kind, event.actor, event.ref) == ("ActionUpdated", OWNER, "ACT-1")
     data = decode_data(event.body)
-    assert data["before"] == {"rag": "amber", "percent": 40}
+    # The last-update date it replaced too (a pack rebuilt as of before it puts it back).
+    assert data["before"] == {"rag": "amber", "percent": 40, "last_update_on": None}
     assert data["after"] == {"rag": "red", "percent": 55}
     assert data["commentary"] == "Auditors off sick"
 

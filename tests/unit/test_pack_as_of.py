@@ -47,12 +47,13 @@ def test_as_of_a_date_means_its_end_and_a_time_that_moment() -> None:
         parse_as_of("last week", LONDON)
 
 
-def test_events_with_their_own_time_count_by_it_and_the_rest_by_their_place() -> None:
+def test_events_with_their_own_time_count_by_it_and_the_rest_by_when_they_were_written() -> None:
     moment = end_of(PACK_DAY, LONDON)
+    backdated = {"effective_at": "2017-09-01T06:00:00+01:00"}
     events = [
-        event(1, "ActionAdded", ref="A-1"),  # written today, but the story's past follows it: counts
+        event(1, "ActionAdded", backdated, ref="A-1"),  # written today as of September (the demo): counts
         event(2, "ReminderQueued", {"as_of": "2017-11-27"}),  # the sweep of the pack date: counts
-        event(3, "NoticeSent"),  # written today, before a backdated update of the pack date: counts
+        event(3, "NoticeSent"),  # written today, no time of its own: later
         event(4, "ReminderQueued", {"as_of": "2017-11-28"}),  # the next morning's sweep: later
         event(5, "ActionUpdated", {"reported_at": "2017-11-27T16:00:00+00:00"}, "A-1"),  # backdated: counts
         event(6, "ActionUpdated", {"reported_at": "2017-11-28T09:00:00+00:00"}, "A-1"),
@@ -61,21 +62,56 @@ def test_events_with_their_own_time_count_by_it_and_the_rest_by_their_place() ->
     ]
     cut = split(events, moment)
     assert (cut.head_seq, cut.head_hash) == (8, "h8")
-    assert [e.seq for e in cut.later] == [4, 6, 7]
+    assert [e.seq for e in cut.later] == [3, 4, 6, 7]
 
 
-def test_a_plan_with_no_dated_history_counts_what_came_before_the_first_later_event() -> None:
+def test_a_reimport_stays_out_of_an_old_pack_whatever_is_swept_after_it() -> None:
+    """Issue #14 review, finding 5: a re-import written today, then `sweep --as-of` a past day (its
+    events dated then): the import no longer counts for that day's pack by following them in the ledger."""
     moment = end_of(PACK_DAY, LONDON)
-    fresh = [event(1, "PlanImported"), event(2, "ActionAdded", ref="A-1")]  # imported today, pack date past
-    assert split(fresh, moment).later == ()
-    then_swept = [*fresh, event(3, "ReminderQueued", {"as_of": "2017-11-28"}), event(4, "ActionChanged")]
-    assert [e.seq for e in split(then_swept, moment).later] == [3, 4]
+    events = [
+        event(1, "PlanImported", {"created": True}, at=datetime(2017, 9, 1, tzinfo=UTC)),
+        event(2, "ActionAdded", ref="A-1", at=datetime(2017, 9, 1, tzinfo=UTC)),
+        event(3, "PlanImported", {"created": False}),  # today
+        event(4, "ActionChanged", {"before": {"title": "Old"}}, ref="A-1"),  # today
+        event(5, "ReminderQueued", {"as_of": "2017-11-27"}),  # a sweep of the pack date, run today
+        event(6, "ActionUpdated", {"reported_at": "2017-11-27T10:00:00+00:00"}, "A-1"),
+    ]
+    cut = split(events, moment)
+    assert [e.seq for e in cut.later] == [3, 4] and cut.head_seq == 6
+
+
+def test_the_import_that_created_a_plan_always_counts() -> None:
+    """A plan imported today, whose pack date was last week: its first import is the earliest state there
+    is, so the pack shows it; what came after (a later import today, a sweep tomorrow) does not count."""
+    moment = end_of(PACK_DAY, LONDON)
+    today = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    fresh = [
+        event(1, "PlanImported", {"created": True}, at=today),
+        event(2, "PlanCreated", at=today),
+        event(3, "ActionAdded", ref="A-1", at=today),
+    ]
+    assert split(fresh, moment).later == () and split(fresh, moment).head_seq == 3
+    # Also when it says it speaks for a later moment (the demo's plan, for a pack date before its start).
+    effective = {"effective_at": "2017-12-01T06:00:00+00:00"}
+    backdated = [
+        event(1, "PlanImported", {"created": True, **effective}, at=today),
+        event(2, "PlanCreated", effective, at=today),
+        event(3, "ActionAdded", effective, ref="A-1", at=today),
+    ]
+    assert split(backdated, moment).later == ()
+    then = [*fresh, event(4, "ReminderQueued", {"as_of": "2017-11-28"}), event(5, "ActionChanged")]
+    assert [e.seq for e in split(then, moment).later] == [4, 5]
 
 
 def test_a_moment_before_the_days_sweep_leaves_it_out() -> None:
     before_sweep = AsOf(datetime(2017, 11, 27, 6, 0, tzinfo=ZoneInfo(LONDON)), LONDON)
     cut = split(
-        [event(1, "PlanImported"), event(2, "OverdueNoticeQueued", {"as_of": "2017-11-27"})], before_sweep
+        [
+            event(1, "PlanImported", {"created": True}),
+            event(2, "OverdueNoticeQueued", {"as_of": "2017-11-27"}),
+        ],
+        before_sweep,
     )
     assert cut.head_seq == 1 and [e.seq for e in cut.later] == [2]
 

@@ -314,6 +314,34 @@ def test_a_milestone_whose_date_passed_unmet_is_marked_missed() -> None:
     assert on_list["MS-0"].kind == "milestone" and on_list["MS-0"].rag == "missed"
 
 
+def test_a_milestone_at_the_board_as_at_risk_reads_missed_once_its_date_has_passed() -> None:
+    """Issue #14 review, finding 8: its ladder row is the one from when it was at risk (it climbs no
+    higher), but the exceptions line no longer says it "is due in 3 working days"."""
+    at_risk = EscalationFact(
+        "MS-0",
+        3,
+        date(2017, 10, 25),
+        "milestone_at_risk",
+        "milestone MS-0 is due in 3 working days and at risk from ACT-1",
+        date(2017, 10, 20),
+    )
+    data = fixture_data()
+    data = dataclasses.replace(
+        data, escalations=tuple(at_risk if e.ref == "MS-0" else e for e in data.escalations)
+    )
+    c = build_pack_context(data, (previous_pack(),), POLICY, CALENDAR, PACK_DAY, PACK_DAY, Audience.BOARD)
+    line = next(e for e in c.exceptions if e.ref == "MS-0")
+    assert line.rag == "missed"
+    assert line.why == (
+        "milestone MS-0 was due on Wednesday 25 October 2017 and was not met: reported to Improvement Board"
+    )
+    # Before its date, the at-risk words stand.
+    early = build_pack_context(
+        data, (previous_pack(),), POLICY, CALENDAR, date(2017, 10, 23), date(2017, 10, 23), Audience.BOARD
+    )
+    assert next(e for e in early.exceptions if e.ref == "MS-0").why == at_risk.reason
+
+
 def test_a_closed_action_shows_complete_not_its_owners_last_rag() -> None:
     c = build(Audience.BOARD)
     act3 = next(x for area in c.register for x in area.actions if x.ref == "ACT-3")
