@@ -221,7 +221,17 @@ def list_packs(
         ]
         for r in rows
     ]
-    columns = ["Id", "Board", "Meeting", "Audience", "Version", "Pack date", "Data as at", "Built", "Sent"]
+    columns = [
+        "Id",
+        "Board",
+        "Meeting",
+        "Audience",
+        "Version",
+        "Pack date",
+        "Data as at",
+        "Built (UTC)",
+        "Sent (UTC)",
+    ]
     console().print(table("Board packs", [*columns, "PDF"], body))
     console().print(plural(len(rows), "pack") + ".")
 

@@ -154,7 +154,8 @@ def build_pack(
         plan_policy = policy.for_plan(plan.name)
         calendar = calendar_for(plan, plan_policy)
         day = pack_date(meeting.date, calendar, plan_policy.meetings.pack_days)
-        moment = data_as_of or default_as_of(day, plan.timezone, as_of, now)
+        moment = data_as_of or _issued_moment(session, meeting_id, audience, plan.timezone)
+        moment = moment or default_as_of(day, plan.timezone, as_of, now)
         data = load_pack_data(session, plan, board, meeting, moment)
         previous = load_previous_packs(session, board, meeting, audience)
     context = build_pack_context(data, previous, plan_policy, calendar, moment.day, day, audience)
@@ -301,6 +302,23 @@ def _superseded(plan: str, board: str, meeting: date, old: Pack, new: Pack, acto
         "files": [{k: f[k] for k in ("name", "sha256")} for f in old.files],
     }
     return Event("PackSuperseded", actor, plan, None, data)
+
+
+def _issued_moment(session: Session, meeting_id: int, audience: Audience, timezone: str) -> AsOf | None:
+    """Building a SENT pack again speaks for the moment the sent version spoke for (the pack flow builds and
+    sends it on the morning of the pack date, before that day ends), so a rebuild from the same record is the
+    same pack, and a new version only when the record of that moment changed; `--as-of` chooses another
+    moment. A draft not yet sent follows the pack date's rule; a moment chosen by hand is no default."""
+    latest = session.exec(
+        select(Pack)
+        .where(Pack.meeting_id == meeting_id, Pack.audience == audience)
+        .order_by(col(Pack.version).desc())
+    ).first()
+    if latest is None or latest.published_at is None or latest.data_as_of is None:
+        return None
+    if latest.summary.get("as_of_chosen"):
+        return None
+    return AsOf(latest.data_as_of, timezone)
 
 
 def _meeting(session: Session, meeting_id: int) -> tuple[Meeting, Board, Plan]:

@@ -28,7 +28,7 @@ from models.plan_spec import ActionSpec, UpdateSpec
 from models.updates import apply_update
 from models.verification import verify_database
 from models.vocab import RAG, Audience, Status
-from packs.as_of import parse_as_of
+from packs.as_of import end_of, parse_as_of
 from packs.build import PackFileExists, build_pack
 from packs.publish import publish
 from tests.factories import OWNER
@@ -95,7 +95,15 @@ def test_a_sent_pack_is_never_changed_and_a_later_build_is_a_new_version(
     )
 
     _later_history(engine)
-    again = build_pack(engine, board_meeting, Audience.BOARD, POLICY, date(2017, 11, 1), tmp_path)
+    # Built again later as `pack build --meeting` does: it speaks for the sent pack's moment, so the same.
+    same = build_pack(engine, board_meeting, Audience.BOARD, POLICY, date(2017, 11, 1), tmp_path)
+    assert (same.state, same.pack_id) == ("unchanged", sent.pack_id)
+    # Built again as of the end of the pack date: the day's later hours hold nothing new, but the cover's
+    # moment differs, so a new version; the sent one is kept.
+    end_of_day = end_of(PACK_DAY, "Europe/London", chosen=True)
+    again = build_pack(
+        engine, board_meeting, Audience.BOARD, POLICY, date(2017, 11, 1), tmp_path, data_as_of=end_of_day
+    )
 
     # The sent pack: its row, files, hashes and sent record as they were.
     with Session(engine) as session:
@@ -121,7 +129,10 @@ def test_a_sent_pack_is_never_changed_and_a_later_build_is_a_new_version(
     assert "NEW-1" not in new.summary["items"] and new.summary["items"]["ACT-1"]["status"] == "in progress"
     assert new.summary["items"]["MK-1"]["due"] == "2017-11-30"
     assert (new.ledger_seq, new.ledger_hash) == (old.ledger_seq, old.ledger_hash)
-    assert again.as_of is not None and str(again.as_of) == "end of Monday 25 September 2017"
+    assert (
+        again.as_of is not None
+        and str(again.as_of) == "end of Monday 25 September 2017 (chosen with --as-of)"
+    )
     assert {f["path"] for f in new.files}.isdisjoint({f["path"] for f in old.files})
     assert events["PackSuperseded"]["pack_id"] == sent.pack_id
     assert events["PackSuperseded"]["by_pack_id"] == again.pack_id
@@ -129,9 +140,9 @@ def test_a_sent_pack_is_never_changed_and_a_later_build_is_a_new_version(
     assert verify_database(engine).ok
 
     # Building again changes nothing; a chosen later moment rebuilds the unsent version in place.
-    assert build_pack(engine, board_meeting, Audience.BOARD, POLICY, date(2017, 12, 1), tmp_path).state == (
-        "unchanged"
-    )
+    assert build_pack(
+        engine, board_meeting, Audience.BOARD, POLICY, date(2017, 12, 1), tmp_path, data_as_of=end_of_day
+    ).state == ("unchanged")
     later = build_pack(
         engine,
         board_meeting,
