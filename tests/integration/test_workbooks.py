@@ -480,7 +480,8 @@ def test_export_adds_derived_rag_escalation_level_and_overdue_that_the_import_ig
     from models.sweep import sweep_plans
 
     sheets = _owners_plan(tmp_path)
-    sheets["Actions"][2][column(sheets["Actions"], "status")] = "complete"
+    for name, value in (("status", "complete"), ("rag", "green"), ("percent", 100)):  # agreeing
+        sheets["Actions"][2][column(sheets["Actions"], name)] = value
     import_workbook(engine, write_xlsx(tmp_path / "plan.xlsx", sheets), actor="x")
     sweep_plans(engine, load_policy(), date(2017, 10, 9))  # NS-01, due 29 September, climbs the ladder
     with Session(engine) as session:
