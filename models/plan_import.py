@@ -484,6 +484,7 @@ def _milestones(
             }
             job.added("milestones", spec.ref, "MilestoneAdded", spec.ref, shown)
             continue
+        # No last_update column for milestones: after the first update, only updates change the status.
         job.keep_progress(milestone, fields, None)
         job.apply("milestones", spec.ref, milestone, fields, "MilestoneChanged", spec.ref)
         current = links[key_of(milestone)]
