@@ -156,7 +156,7 @@ def import_plan(
     actor: str,
     reasons: dict[str, str] | None = None,
     prune: bool = False,
-    source: str | None = None,
+    source: dict[str, str] | None = None,
 ) -> ImportReport:
     job = _Importer(session, spec, actor, reasons or {})
     plan = session.exec(select(Plan).where(Plan.name == spec.name)).first()

@@ -28,6 +28,8 @@ from packs.build import build_pack
 from packs.publish import publish
 from tests.factories import OWNER
 from tests.pack_fixtures import PACK_DAY, load_pack_plan, pack_plan
+from workbooks.plan_workbook import import_workbook
+from workbooks.writer import write_template
 
 POLICY = load_policy()
 LONDON = ZoneInfo("Europe/London")
@@ -38,6 +40,8 @@ def _demo_like_ledger(engine: Engine, folder: Path) -> None:
     load_pack_plan(engine)
     with Session(engine) as session:
         meeting = session.exec(select(Meeting).where(Meeting.audience == Audience.BOARD)).one().id or 0
+    write_template(folder / "template.xlsx")  # a second plan, through the workbook door as the demo's
+    import_workbook(engine, folder / "template.xlsx", actor="secretariat@example.org")
     sweep_plans(engine, POLICY, date(2017, 9, 20))
     morning = datetime(2017, 9, 25, 8, 0, tzinfo=LONDON)
     sent = build_pack(engine, meeting, Audience.BOARD, POLICY, PACK_DAY, folder, now=morning)
@@ -74,5 +78,7 @@ def test_every_event_reads_as_words(engine: Engine, tmp_path: Path) -> None:
     assert built[0].startswith("pack 1 version 1 for ") and "built from ledger seq" in built[0]
     assert "supersedes pack 1" in built[1]
     assert "rebuilt, replacing " in built[-1] and ".pdf" in built[-1]
+    imported = [_summary(e) for e in events if e.kind == "PlanImported"]
+    assert any("source: file template.xlsx, sha256 " in text for text in imported), imported
     superseded = next(_summary(e) for e in events if e.kind == "PackSuperseded")
     assert "is followed by pack 2 version 2" in superseded and "sent 2017-09-25" in superseded
