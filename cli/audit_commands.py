@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +161,17 @@ def _names(files: Any) -> str:
     return ", ".join(str(f.get("name")) for f in files or () if isinstance(f, dict)) or "no files"
 
 
+def _moment(iso: str) -> str:
+    """A pack's data moment as its cover says it: midnight is the end of the day before."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.time() == time(0):
+        return f"the end of {moment.date() - timedelta(days=1)}"
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
 def _pack_built(data: dict[str, Any]) -> str:
     counts = data.get("counts") or {}
     figures = ", ".join(f"{counts[k]} {k}" for k in ("red", "amber", "green", "complete") if k in counts)
@@ -172,7 +183,7 @@ def _pack_built(data: dict[str, Any]) -> str:
         f"on {data.get('meeting')} ({data.get('audience')})"
     )
     if data.get("data_as_of"):
-        text += f", data as of {str(data['data_as_of'])[:16].replace('T', ' ')}"
+        text += f", data as of {_moment(str(data['data_as_of']))}"
     text += f": {figures}" if figures else ""
     built_from = data.get("built_from") or {}
     if built_from.get("seq") is not None:

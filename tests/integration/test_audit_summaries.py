@@ -76,7 +76,7 @@ def test_every_event_reads_as_words(engine: Engine, tmp_path: Path) -> None:
 
     built = [_summary(e) for e in events if e.kind == "PackBuilt"]
     assert built[0].startswith("pack 1 version 1 for ") and "built from ledger seq" in built[0]
-    assert "supersedes pack 1" in built[1]
+    assert "supersedes pack 1" in built[1] and "data as of the end of 2017-09-25" in built[1]
     assert "rebuilt, replacing " in built[-1] and ".pdf" in built[-1]
     imported = [_summary(e) for e in events if e.kind == "PlanImported"]
     assert any("source: file template.xlsx, sha256 " in text for text in imported), imported
