@@ -2,9 +2,10 @@
 workbook row): one pure rule, so the workbook never accepts what `update` refuses.
 
 A report says a status, and maybe a RAG and a percent (None: not said). What follows from it is applied
-with it (`settled`): completing without a percent makes it 100%, and a percent below 100 reported on an item
-not started yet starts it. It contradicts itself (`contradictions`) when it is complete (or closed) but below
-100% or rated other than green, or not started yet some of it is done.
+with it (`settled`, `rag_left`): completing without a percent makes it 100% and leaves no risk (green),
+and a percent below 100 reported on an item not started yet starts it. It contradicts itself
+(`contradictions`) when it is complete (or closed) but below 100% or rated other than green, or not
+started yet some of it is done.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ def settled(
     if status is None and was is Status.NOT_STARTED and percent and percent < 100:
         return Status.IN_PROGRESS, percent  # work reported on is work started
     return status or was, percent
+
+
+def rag_left(status: Status, rag: RAG | None, *, was_rag: RAG | None) -> RAG | None:
+    """Completing leaves no risk to rate: the amber or red an item carried becomes green unless the report
+    rates it (so no door leaves a complete item amber, which the workbook would then refuse)."""
+    if status.is_done and rag is None and was_rag not in (None, RAG.GREEN):
+        return RAG.GREEN
+    return rag
 
 
 def contradictions(status: Status, rag: RAG | None, percent: int | None) -> list[Contradiction]:

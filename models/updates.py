@@ -7,7 +7,8 @@ Every door (the command line, the web form) calls `apply_update`, so two rules h
   the board secretariat, under their own address).
 - What an update may say: nothing that contradicts itself or the item (complete but red, complete at 10%,
   not started at 40%, 100% while not started). What follows from it is applied with it: completing without
-  a percent makes it 100%, and a percent reported on an item not started yet starts it.
+  a percent makes it 100% (and an amber or red item green), and a percent reported on an item not started
+  yet starts it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from models.meetings import Board
 from models.people import Person
 from models.plan import Action, Area, Milestone, Plan, Update
 from models.plan_spec import UpdateSpec
-from models.progress_rules import contradictions, settled
+from models.progress_rules import contradictions, rag_left, settled
 from models.text_rules import code, email_address, free_text, token
 from models.vocab import RAG, Status, within_window
 
@@ -100,8 +101,9 @@ def _consistent(spec: UpdateSpec, item: Action | Milestone) -> UpdateSpec:
         raise BadInput(
             f"Contradictory update of {item.ref}: {said}, but {shown}: {wrong.why} ({hint}){reopen}."
         )
+    rag = rag_left(status, spec.rag, was_rag=item.rag) if given else spec.rag
     return replace(
-        spec, status=spec.status or (status if status is not item.status else None), percent=percent
+        spec, status=spec.status or (status if status is not item.status else None), rag=rag, percent=percent
     )
 
 

@@ -127,3 +127,23 @@ def test_the_workbook_says_where_and_why(tmp_path: Path) -> None:
         "found 100, expected 0 (the status is empty, so not started: an item that has not started is "
         "0% complete)"
     )
+
+
+def test_completing_an_amber_item_leaves_it_green_and_the_round_trip_unchanged(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """ACT-1 is amber at 40%: `update --status complete` makes it complete, 100% and green (no risk is
+    left to rate), so its export imports again as it is rather than as a contradiction."""
+    from datetime import date
+
+    from workbooks.plan_workbook import export_workbook, import_workbook
+
+    load_small_plan(engine)
+    with unit_of_work(engine) as session:
+        apply_update(session, UpdateSpec("ACT-1", OWNER, status=Status.COMPLETE, note="All audited"))
+    with Session(engine) as session:
+        action = session.exec(select(Action).where(Action.ref == "ACT-1")).one()
+        assert (action.status, action.rag, action.percent) == (Status.COMPLETE, RAG.GREEN, 100)
+    exported = tmp_path / "export.xlsx"
+    export_workbook(engine, exported, None, as_of=date(2017, 10, 9))
+    assert import_workbook(engine, exported, actor="x").report.changes == 0
