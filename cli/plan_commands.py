@@ -132,7 +132,12 @@ STORY_FIELDS = (
 def show(
     ref: str = typer.Argument(..., help="The action or milestone reference, e.g. TAP-07."),
     plan: str | None = PLAN_OPTION,
-    as_of: str | None = AS_OF_OPTION,
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="The item as it stood at the end of this day (its updates by then, the status, RAG and % they "
+        "left, working days counted from it): 2017-12-11 or 11/12/2017 (default: today).",
+    ),
     output: Format = typer.Option(
         Format.TABLE,
         "--format",
@@ -140,7 +145,7 @@ def show(
         "per update, told apart by the `record` column) for programs.",
     ),
 ) -> None:
-    """One action or milestone in full, with its whole update history."""
+    """One action or milestone in full, with its update history, as it stood at the end of --as-of."""
     from models.item_story import load_item_story
 
     ref = code(ref, "ref")
@@ -222,6 +227,8 @@ def print_story(story: ItemStory) -> None:
         ),
     ]
     out.print(table(None, ["", ""], [[k, v] for k, v in facts if v is not None], show_header=False, box=None))
+    if story.progress_note:
+        out.print(Text(story.progress_note))
     rows = [
         [
             f"{u.at:%Y-%m-%d %H:%M} UTC",
@@ -237,7 +244,7 @@ def print_story(story: ItemStory) -> None:
     if rows:
         out.print(table("Updates", ["When", "By", "Status", "RAG", "%", "Commentary", "Evidence"], rows))
     else:
-        out.print("No updates yet.")
+        out.print(f"No updates by {short_day(story.as_of)}." if story.later_updates else "No updates yet.")
 
 
 def update(

@@ -32,7 +32,8 @@ from models.verification import Problem, StoredEvent, Verdict, check_chain
 
 # Every kind of event the product writes, so a filter on a kind that has not happened yet (a monitor
 # asking for SweepFailed) is an empty list, while a typing slip is refused with the list. A kind written
-# later by a newer version is accepted as soon as the ledger holds one.
+# later by a newer version is accepted as soon as the ledger holds one. tests/unit/test_event_kinds.py
+# reads every kind the code writes and fails when one is missing here.
 KINDS = frozenset(
     [
         "ActionAdded",
@@ -53,6 +54,7 @@ KINDS = frozenset(
         "MilestoneAdded",
         "MilestoneCancelled",
         "MilestoneChanged",
+        "MilestoneMissed",
         "MilestoneUpdated",
         "NoticeFailed",
         "NoticeRetried",
@@ -61,11 +63,13 @@ KINDS = frozenset(
         "PackBuilt",
         "PackFilesRestored",
         "PackPublished",
+        "PackSuperseded",
         "PersonAdded",
         "PersonChanged",
         "PlanChanged",
         "PlanCreated",
         "PlanImported",
+        "ProgressKept",
         "ReminderQueued",
         "SchemaMigrated",
         "SweepFailed",

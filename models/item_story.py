@@ -1,19 +1,27 @@
-"""One item in full: its fields and every update its owners posted, oldest first; its working days to due
-counted from a given day (a past day reads an old plan as it read then, not thousands of days overdue)."""
+"""One item in full as it stood at the end of a given day: its fields, the updates its owners had reported by
+then (oldest first), its status, RAG and % as those updates left them, and its working days to due counted
+from that day (a past day reads an old plan as it read then, not thousands of days overdue).
+
+Progress as of a day is today's with each later update undone, by the values its ledger event recorded
+before it. Structure (title, owner, due dates) is today's: `progress_note` says so whenever they differ.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from models.calendar import WorkingCalendar
+from models.audit import AuditEvent
+from models.calendar import WorkingCalendar, local_date
+from models.ledger import decode_data
 from models.lookup import find_item
 from models.people import Person
-from models.plan import Action, Area, Milestone, MilestoneDependency, Update
+from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
 from models.vocab import RAG, ItemKind, Status
+from models.words import day_in_words, plural
 
 
 @dataclass(frozen=True)
@@ -47,8 +55,57 @@ class ItemStory:
     last_update_on: date | None
     working_days_to_due: int  # counted from `as_of` (negative when past due)
     depends_on: tuple[str, ...]
-    updates: tuple[UpdateLine, ...]
+    updates: tuple[UpdateLine, ...]  # those reported by the end of `as_of`
     as_of: date
+    later_updates: int = 0  # reported after `as_of`: left out, their changes undone
+    progress_note: str | None = None  # which parts follow `as_of`, when any later update is left out
+
+
+@dataclass(frozen=True)
+class _Progress:
+    status: Status
+    rag: RAG | None
+    percent: int | None
+    last_update_on: date | None
+    note: str | None
+
+
+def _as_it_stood(
+    session: Session, plan: Plan, item: Action | Milestone, updates: list[Update], as_of: date
+) -> _Progress:
+    """Status, RAG and % at the end of `as_of`: today's, with every later update undone newest first."""
+    rag, percent = (item.rag, item.percent) if isinstance(item, Action) else (None, None)
+    today = _Progress(item.status, rag, percent, item.last_update_on, None)
+    later = [u for u in updates if local_date(u.at, plan.timezone) > as_of]
+    if not later:
+        return today
+    kinds = ("ActionUpdated", "MilestoneUpdated")
+    events = session.exec(
+        select(AuditEvent).where(
+            col(AuditEvent.kind).in_(kinds), AuditEvent.plan == plan.name, AuditEvent.ref == item.ref
+        )
+    )
+    before = {
+        data.get("update_id"): data.get("before") or {} for data in map(decode_data, (e.body for e in events))
+    }
+    day = day_in_words(as_of)
+    left_out = plural(len(later), "later update")
+    status = item.status
+    for update in reversed(later):
+        if update.id not in before:  # no record of what it changed: say plainly what is shown
+            note = f"Updates up to {day} only ({left_out} left out); status, RAG and % are today's."
+            return replace(today, note=note)
+        was = before[update.id]
+        status = Status(was["status"]) if "status" in was else status
+        rag = (RAG(was["rag"]) if was["rag"] else None) if "rag" in was else rag
+        percent = was.get("percent", percent)
+    earlier = updates[: len(updates) - len(later)]  # oldest first: the later ones are the tail
+    last = local_date(earlier[-1].at, plan.timezone) if earlier else None
+    note = (
+        f"As it stood at the end of {day}: updates up to then, status, RAG and % as they left it "
+        f"({left_out} left out); title, owner and due dates are today's."
+    )
+    return _Progress(status, rag, percent, last, note)
 
 
 def load_item_story(session: Session, ref: str, plan_name: str | None, as_of: date) -> ItemStory:
@@ -64,10 +121,13 @@ def load_item_story(session: Session, ref: str, plan_name: str | None, as_of: da
         .where(column == item.id)
         .order_by(Update.at, Update.id)  # type: ignore[arg-type]
     ).all()
+    progress = _as_it_stood(session, plan, item, [u for u, _ in updates], as_of)
     lines = tuple(
         UpdateLine(u.at, email, u.status, u.rag, u.percent, u.commentary, u.evidence_url)
         for u, email in updates
+        if local_date(u.at, plan.timezone) <= as_of
     )
+    later = len(updates) - len(lines)
     calendar = WorkingCalendar(plan.nation)
     if isinstance(item, Action):
         area = session.get(Area, item.area_id)
@@ -83,15 +143,17 @@ def load_item_story(session: Session, ref: str, plan_name: str | None, as_of: da
             item.original_due,
             item.current_due,
             item.rebaseline_count,
-            item.status,
-            item.rag,
-            item.percent,
+            progress.status,
+            progress.rag,
+            progress.percent,
             item.exempt,
-            item.last_update_on,
+            progress.last_update_on,
             calendar.working_days_to_due(as_of, item.current_due),
             (),
             lines,
             as_of,
+            later,
+            progress.note,
         )
     milestone: Milestone = item
     depends = tuple(
@@ -114,13 +176,15 @@ def load_item_story(session: Session, ref: str, plan_name: str | None, as_of: da
         milestone.due,
         milestone.due,
         0,
-        milestone.status,
+        progress.status,
         None,
         None,
         False,
-        milestone.last_update_on,
+        progress.last_update_on,
         calendar.working_days_to_due(as_of, milestone.due),
         depends,
         lines,
         as_of,
+        later,
+        progress.note,
     )

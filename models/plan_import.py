@@ -156,7 +156,7 @@ def import_plan(
     actor: str,
     reasons: dict[str, str] | None = None,
     prune: bool = False,
-    source: str | None = None,
+    source: dict[str, str] | None = None,
     effective: datetime | None = None,
 ) -> ImportReport:
     """`effective`: the moment the import speaks for, when not the moment it is written (the demo replays
@@ -490,6 +490,7 @@ def _milestones(
             }
             job.added("milestones", spec.ref, "MilestoneAdded", spec.ref, shown)
             continue
+        # No last_update column for milestones: after the first update, only updates change the status.
         job.keep_progress(milestone, fields, None)
         job.apply("milestones", spec.ref, milestone, fields, "MilestoneChanged", spec.ref)
         current = links[key_of(milestone)]

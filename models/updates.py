@@ -7,7 +7,8 @@ Every door (the command line, the web form) calls `apply_update`, so two rules h
   the board secretariat, under their own address).
 - What an update may say: nothing that contradicts itself or the item (complete but red, complete at 10%,
   not started at 40%, 100% while not started). What follows from it is applied with it: completing without
-  a percent makes it 100%, and a percent reported on an item not started yet starts it.
+  a percent makes it 100% (and an amber or red item green), and a percent reported on an item not started
+  yet starts it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from models.meetings import Board
 from models.people import Person
 from models.plan import Action, Area, Milestone, Plan, Update
 from models.plan_spec import UpdateSpec
+from models.progress_rules import contradictions, rag_left, settled
 from models.text_rules import code, email_address, free_text, token
 from models.vocab import RAG, Status, within_window
 
@@ -70,44 +72,39 @@ def _check(spec: UpdateSpec, item: Action | Milestone) -> None:
 
 
 def _consistent(spec: UpdateSpec, item: Action | Milestone) -> UpdateSpec:
-    """The update, refused when it contradicts itself or the item it would leave behind. Only what the
-    update says is judged (an item that arrived inconsistent from a workbook can still take a note)."""
+    """The update, refused when it contradicts itself or the item it would leave behind, by the rules
+    every door applies (models.progress_rules). Only what the update says is judged (an item that arrived
+    inconsistent can still take a note); a status said with no percent is judged with the item's."""
     if not isinstance(item, Action):
         return spec
-    status = spec.status or item.status
     given = spec.status is not None
+    status, percent = settled(spec.status, spec.percent, was=item.status, was_percent=item.percent)
     said = f"--status {status.value}" if given else f"{item.ref} is {status.value}"
-    reopen = "; if the work is not finished, say so with --status in progress"
-    if status.is_done:
-        if spec.percent is not None and spec.percent < 100:
-            raise BadInput(
-                f"Contradictory update of {item.ref}: {said}, but --percent {spec.percent}: a complete "
-                f"item is 100% complete (leave --percent out, or give 100){reopen}."
+    if not given and status is Status.NOT_STARTED and percent == 100:
+        # finishing is a claim of its own, with its consequences: say it
+        raise BadInput(
+            f"Contradictory update of {item.ref}: {said}, but --percent 100: an item 100% done is "
+            "complete (give --status complete, which also makes it 100%)."
+        )
+    judged = percent if percent is not None or not given else item.percent
+    for wrong in contradictions(status, spec.rag, judged):
+        if wrong.field == "rag":
+            shown, hint = f"--rag {wrong.value}", "give green, or leave --rag out"
+        elif status.is_done:
+            shown, hint = f"--percent {wrong.value}", "leave --percent out, or give 100"
+        else:
+            shown = (
+                f"--percent {wrong.value}" if spec.percent is not None else f"it is {wrong.value}% complete"
             )
-        if spec.rag is not None and spec.rag is not RAG.GREEN:
-            raise BadInput(
-                f"Contradictory update of {item.ref}: {said}, but --rag {spec.rag.value}: a RAG rates "
-                f"the risk to an open item, and a complete one has none left (give green, or leave --rag "
-                f"out){reopen}."
-            )
-        if given and spec.percent is None and item.percent != 100:
-            return replace(spec, percent=100)  # complete means all of it
-    if status is Status.NOT_STARTED and given:
-        percent = item.percent if spec.percent is None else spec.percent
-        if percent > 0:
-            shown = f"--percent {percent}" if spec.percent is not None else f"it is {percent}% complete"
-            raise BadInput(
-                f"Contradictory update of {item.ref}: {said}, but {shown}: an item that has not started is "
-                "0% complete (give --status in progress, or --percent 0)."
-            )
-    elif status is Status.NOT_STARTED and spec.percent:
-        if spec.percent == 100:  # finishing is a claim of its own, with its consequences: say it
-            raise BadInput(
-                f"Contradictory update of {item.ref}: {said}, but --percent 100: an item 100% done is "
-                "complete (give --status complete, which also makes it 100%)."
-            )
-        return replace(spec, status=Status.IN_PROGRESS)  # work reported on is work started
-    return spec
+            hint = "give --status in progress, or --percent 0"
+        reopen = "; if the work is not finished, say so with --status in progress" if status.is_done else ""
+        raise BadInput(
+            f"Contradictory update of {item.ref}: {said}, but {shown}: {wrong.why} ({hint}){reopen}."
+        )
+    rag = rag_left(status, spec.rag, was_rag=item.rag) if given else spec.rag
+    return replace(
+        spec, status=spec.status or (status if status is not item.status else None), rag=rag, percent=percent
+    )
 
 
 def entitled_people(session: Session, plan: Plan, item: Action | Milestone) -> dict[str, list[str]]:

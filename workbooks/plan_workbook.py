@@ -87,7 +87,7 @@ def import_workbook(
             actor=actor,
             reasons=valid.rebaseline_reasons,
             prune=prune,
-            source=str(source),
+            source=source,  # a mapping in the ledger, never its Python repr
             effective=effective,
         )
     return ImportOutcome(report, valid.warnings + report.warnings, dry_run)

@@ -17,9 +17,11 @@ from models import text_rules
 from models.calendar import parse_nation
 from models.errors import InvalidValue
 from models.plan_spec import ActionSpec, AreaSpec, BoardSpec, MeetingSpec, MilestoneSpec, PersonSpec, PlanSpec
+from models.progress_rules import contradictions, settled
 from models.secrets import STORED
 from models.vocab import (
     Audience,
+    Status,
     parse_audience,
     parse_day,
     parse_percent,
@@ -300,6 +302,8 @@ def validate(
                 v["due"],
                 f"a date on or after the start ({v['start']:%d/%m/%Y})",
             )
+    for number, cells, v in action_rows:
+        _agreeing_progress(rows[ACTIONS.name], number, cells, v)
     _no_manager_cycles(rows[PEOPLE.name], people_rows)
     _unique_meetings(rows[MEETINGS.name], meeting_rows)
 
@@ -351,6 +355,25 @@ def _unique(
         else:
             seen[key] = number
     return set(seen)
+
+
+def _agreeing_progress(sheet: _Rows, number: int, cells: dict[str, Cell], v: dict[str, Any]) -> None:
+    """A row's progress by the rules every door applies (models.progress_rules), so the workbook never
+    accepts what `update` refuses; what follows from it (complete means 100%, a percent means started) is
+    applied to `v` as the update applies it."""
+    names = ("status", "rag", "percent")
+    if any(v[n] is None and cells.get(n) and cells[n].value not in (None, "") for n in names):
+        return  # a value that could not be read is reported already
+    status, percent = settled(v["status"], v["percent"], was=Status.NOT_STARTED, was_percent=0)
+    found = contradictions(status, v["rag"], percent)
+    said = status.value if v["status"] is not None else "empty, so not started"
+    for wrong in found:
+        cell = cells.get(wrong.field)
+        typed = cell.value if cell is not None and cell.value not in (None, "") else wrong.value
+        expected = f"{wrong.expected} (the status is {said}: {wrong.why})"
+        sheet.problem(number, cell, ACTIONS[wrong.field], typed, expected)
+    if not found:
+        v["status"], v["percent"] = status, percent
 
 
 def _nobody_their_own(sheet: _Rows, people: list[tuple[int, dict[str, Cell], dict[str, Any]]]) -> None:

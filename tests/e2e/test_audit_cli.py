@@ -202,3 +202,13 @@ def test_an_unknown_plan_is_an_error_not_an_empty_ledger(cli, engine, args: tupl
     _prepared(cli, engine)
     refused = cli("audit", *args, expect=2).output
     assert "Nosuch Plan" in refused and "Unexpected" not in refused
+
+
+def test_every_kind_the_code_writes_is_accepted(cli, engine) -> None:
+    from models.audit_trail import KINDS
+    from tests.unit.test_event_kinds import written_kinds
+
+    load_small_plan(engine)
+    for kind in sorted(written_kinds() | {"MilestoneMissed", "PackSuperseded", "ProgressKept"}):
+        assert kind in KINDS
+        cli("audit", "log", "--kind", kind, "--format", "json")  # exit 0, not "No kind of event"

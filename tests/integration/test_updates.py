@@ -104,7 +104,8 @@ def test_completing_without_a_percent_makes_it_100(engine: Engine) -> None:
     with Session(engine) as session:
         event = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())).first()
     assert event is not None
-    assert decode_data(event.body)["after"] == {"status": "complete", "percent": 100}
+    # ACT-1 was amber: a complete item has no risk left to rate
+    assert decode_data(event.body)["after"] == {"status": "complete", "percent": 100, "rag": "green"}
 
 
 def test_a_percent_on_an_item_not_started_starts_it(engine: Engine) -> None:

@@ -480,7 +480,8 @@ def test_export_adds_derived_rag_escalation_level_and_overdue_that_the_import_ig
     from models.sweep import sweep_plans
 
     sheets = _owners_plan(tmp_path)
-    sheets["Actions"][2][column(sheets["Actions"], "status")] = "complete"
+    for name, value in (("status", "complete"), ("rag", "green"), ("percent", 100)):  # agreeing
+        sheets["Actions"][2][column(sheets["Actions"], name)] = value
     import_workbook(engine, write_xlsx(tmp_path / "plan.xlsx", sheets), actor="x")
     sweep_plans(engine, load_policy(), date(2017, 10, 9))  # NS-01, due 29 September, climbs the ladder
     with Session(engine) as session:
@@ -519,3 +520,37 @@ def test_a_milestones_status_from_its_owner_survives_a_reimport(engine: Engine, 
     ]
     with Session(engine) as session:
         assert session.exec(select(Milestone)).one().status is Status.COMPLETE
+
+
+def test_a_milestones_status_changes_through_the_workbook_only_until_its_first_update(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue #14 fix 11: with no last_update column for milestones, the workbook's status applies until the
+    first update; afterwards only updates change it, on every import (and the README says so)."""
+    sheets = _owners_plan(tmp_path)
+    status = column(sheets["Milestones"], "status")
+
+    def imported(value: str) -> list[object]:
+        sheets["Milestones"][1][status] = value
+        path = write_xlsx(tmp_path / f"plan-{value.replace(' ', '-')}.xlsx", sheets)
+        report = import_workbook(engine, path, actor="x").report
+        return [(c.ref, c.kept, c.workbook) for c in report.conflicts]
+
+    def stored() -> Status:
+        with Session(engine) as session:
+            return session.exec(select(Milestone)).one().status
+
+    assert imported("not started") == [] and stored() is Status.NOT_STARTED
+    assert imported("in progress") == [] and stored() is Status.IN_PROGRESS  # nobody has reported yet
+    from models.db import unit_of_work
+    from models.plan_spec import UpdateSpec
+    from models.updates import apply_update
+
+    with unit_of_work(engine) as session:
+        at = datetime(2017, 12, 8, 9, tzinfo=UTC)
+        apply_update(session, UpdateSpec("EX-MS-01", "director@example.org", status=Status.COMPLETE, at=at))
+    for value in ("in progress", "deferred", "in progress"):
+        assert imported(value) == [("EX-MS-01", {"status": "complete"}, {"status": value})]
+        assert stored() is Status.COMPLETE
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8").split())
+    assert "a milestone's status changes through the workbook only until its first update" in readme
