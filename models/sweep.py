@@ -361,20 +361,7 @@ def _persist(
             raised.setdefault((d.ref, d.level), d)
         if not d.recipient:
             continue
-        payload = json.dumps(
-            {
-                "reason": d.reason,
-                "rule": d.rule,
-                "level": d.level,
-                "ref": d.ref,
-                "on_behalf_of": d.on_behalf_of,
-                "roles": list(d.roles),
-                "told_as": d.told_as,
-                **d.facts,
-            },
-            sort_keys=True,
-            default=str,
-        )
+        payload = notice_payload(d)
         person = snapshot.people.get(d.recipient)
         channels = [Channel.EMAIL] + ([Channel.TEAMS] if person and person.has_teams else [])
         for channel in channels:
@@ -420,3 +407,22 @@ def _persist(
     session.flush()
     record_many(session, events)
     return len(notices)
+
+
+def notice_payload(d: Decision) -> str:
+    """What a notice carries for the digest that will tell its recipient: the decision's reason, rule and
+    facts, as JSON (the one format the dispatcher and the tests read)."""
+    return json.dumps(
+        {
+            "reason": d.reason,
+            "rule": d.rule,
+            "level": d.level,
+            "ref": d.ref,
+            "on_behalf_of": d.on_behalf_of,
+            "roles": list(d.roles),
+            "told_as": d.told_as,
+            **d.facts,
+        },
+        sort_keys=True,
+        default=str,
+    )

@@ -48,7 +48,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
         print("\nERROR: no PostgreSQL test passed, but the PostgreSQL leg is mandatory here.")
     elif POSTGRES_URL:
-        print(f"\nPostgreSQL leg: {_postgres_passed} tests passed against PostgreSQL.")
+        tests = "test" if _postgres_passed == 1 else "tests"
+        print(f"\nPostgreSQL leg: {_postgres_passed} {tests} passed against PostgreSQL.")
 
 
 def _postgres_schema_url(base: str) -> str:

@@ -56,7 +56,12 @@ def _demo_like_ledger(engine: Engine, folder: Path) -> None:
     with unit_of_work(engine) as session:
         apply_update(session, UpdateSpec("NEW-1", OWNER, rag=RAG.RED, percent=10, at=at))
     sweep_plans(engine, POLICY, date(2017, 10, 16))
-    build_pack(engine, meeting, Audience.BOARD, POLICY, date(2017, 11, 1), folder)  # a new version
+    # Built again as of the end of the pack date rather than the sent pack's morning: a new version.
+    end_of_day = parse_as_of(PACK_DAY.isoformat(), "Europe/London")
+    later = build_pack(
+        engine, meeting, Audience.BOARD, POLICY, date(2017, 11, 1), folder, data_as_of=end_of_day
+    )
+    assert later.state == "new version"
     chosen = parse_as_of("2017-09-28", "Europe/London")
     day = date(2017, 12, 1)
     rebuilt = build_pack(engine, meeting, Audience.BOARD, POLICY, day, folder, data_as_of=chosen)

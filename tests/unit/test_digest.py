@@ -17,6 +17,7 @@ from config.policy import load_policy
 from models.calendar import WorkingCalendar
 from models.rules import Decision, decide
 from models.snapshot import ItemView, PersonView, Snapshot
+from models.sweep import notice_payload
 from models.vocab import ItemKind, Status
 from notifications.messages import Digest, PendingNotice, build_digests
 from notifications.rendering import render_card, render_email
@@ -53,17 +54,7 @@ def _notices(decisions: list[Decision]) -> list[PendingNotice]:
     """As the sweep writes them (models.sweep._persist), through JSON."""
     out = []
     for i, d in enumerate(decisions):
-        payload = {
-            "reason": d.reason,
-            "rule": d.rule,
-            "level": d.level,
-            "ref": d.ref,
-            "on_behalf_of": d.on_behalf_of,
-            "roles": list(d.roles),
-            "told_as": d.told_as,
-            **d.facts,
-        }
-        payload = json.loads(json.dumps(payload, default=str))
+        payload = json.loads(notice_payload(d))
         out.append(PendingNotice(i, d.dedupe_key, d.recipient, "email", d.kind, d.urgency, payload))
     return out
 
