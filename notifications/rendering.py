@@ -131,7 +131,7 @@ def render_card(digest: Digest) -> dict[str, Any]:
                 "title": "What",
                 "value": _plain(item.label + (f" (for {item.on_behalf_of})" if item.on_behalf_of else "")),
             },
-            {"title": "Due", "value": _plain(f"{item.due} {days_text(item)}".strip())},
+            {"title": "Due", "value": _plain(", ".join(t for t in (item.due, days_text(item)) if t))},
             *([{"title": "You are told", "value": _plain(item.told_as)}] if item.told_as else []),
             *([{"title": "Owner", "value": _plain(_owner(item))}] if item.owner else []),
             *(

@@ -192,3 +192,8 @@ def test_the_card_names_the_owner_and_what_a_milestone_is_at_risk_from() -> None
     assert "At risk from" in card and "TAP-07 (5 working days overdue)" in card and "TAP-04" not in card
     sam = json.dumps(render_card(digests[SAM]))
     assert '"title": "Owner"' in sam and "Chris Green (away; Kim Lee is covering as deputy)" in sam
+
+
+def test_the_cards_due_line_reads_as_the_emails() -> None:
+    card = json.dumps(render_card(_digests()[ALEX]))
+    assert "Friday 8 December 2017, due in 3 working days" in card
