@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from cli.edge import CLOSED_PIPE, EdgeGroup, silence_stdout
 from cli.output import console
 from flows.bootstrap import bootstrap
 from models.calendar import local_date
+from models.words import day_in_words, plural
 
 app = typer.Typer(
     cls=EdgeGroup,
@@ -61,6 +63,18 @@ def _root(
 def today(timezone: str) -> date:
     """The shell reads the clock; everything below takes the date as a value."""
     return local_date(datetime.now(UTC), timezone)
+
+
+def flow_run_line(run: Mapping[str, object]) -> str:
+    """The sweep flow's summary of one plan, in words (never the dict the flow returns)."""
+    decisions, notices = int(str(run.get("decisions") or 0)), int(str(run.get("notices") or 0))
+    line = f"{run.get('plan')}: {plural(decisions, 'decision')}, {run.get('new') or 0} new, "
+    line += f"{plural(notices, 'notice')} queued"
+    if run.get("holiday"):
+        line += f"; a holiday ({run['holiday']}), nothing decided"
+    if run.get("failed"):
+        line += f"; not swept: {run['failed']}"
+    return line
 
 
 @app.command()
@@ -121,7 +135,9 @@ def demo(
         f"up to {result.as_of:%d %B %Y}."
     )
     if result.flow_run is not None:
-        out.print(f"The sweep of {result.as_of:%d %B %Y} ran as a Prefect flow run: {result.flow_run}")
+        out.print(Text(f"The sweep of {day_in_words(result.as_of)} ran as a Prefect flow run:"))
+        for run in result.flow_run:
+            out.print(Text(f"  {flow_run_line(run)}"))
     verdict = result.ledger
     state = "verified intact" if verdict.ok else f"FAILED verification at {verdict.problem}"
     out.print(f"Audit ledger: {verdict.count} events, {state}, head {verdict.head}")

@@ -56,3 +56,12 @@ def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path) -> None:
     (tmp_path / "afile").write_text("mine")
     refused = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path / "afile"), "--no-prefect"])
     assert refused.exit_code == 2 and (tmp_path / "afile").read_text() == "mine"
+
+
+def test_the_flow_runs_summary_is_said_in_words() -> None:
+    from cli.app import flow_run_line
+
+    run = {"plan": "P", "as_of": "2017-12-11", "holiday": None, "decisions": 1, "new": 1, "notices": 2}
+    assert flow_run_line(run) == "P: 1 decision, 1 new, 2 notices queued"
+    held = flow_run_line({**run, "holiday": "Boxing Day", "decisions": 0, "new": 0, "notices": 0})
+    assert held == "P: 0 decisions, 0 new, 0 notices queued; a holiday (Boxing Day), nothing decided"
