@@ -557,6 +557,10 @@ def _milestone_missed(fact: Facts, context: _Context) -> list[Decision]:
         (context.snapshot.board_secretariat, SECRETARIAT_ROLE),
         (item.owner, _owner_role(item)),
     ):
+        if not who:
+            # No secretariat to tell: a decision without a recipient has no notice to dedupe it by, and
+            # would be decided again, with its ledger event, on every sweep.
+            continue
         # Step "3" as the missed milestone's escalation always had: a notice made before is not made again.
         out += _decision(
             context,

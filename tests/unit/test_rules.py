@@ -3,6 +3,7 @@ clock changes. No database, no clock (freezegun only shows the rules never read 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -531,3 +532,15 @@ def test_decisions_already_made_are_left_out() -> None:
     rest = decide(snap, POLICY, ENG, D("2017-10-16"), made)
     assert [d.dedupe_key for d in rest] == [d.dedupe_key for d in everything[1:]]
     assert decide(snap, POLICY, ENG, D("2017-10-16"), {d.dedupe_key for d in everything}) == []
+
+
+def test_a_plan_without_a_secretariat_is_told_of_a_missed_milestone_once() -> None:
+    # With no board secretariat the owner alone is told; nothing without a recipient is decided, which no
+    # notice could dedupe and so every sweep would decide (and record) again.
+    at_board = {"MS-07": LadderView(3, D("2017-11-30"), D("2017-11-20"))}
+    snap = dataclasses.replace(
+        snapshot(milestone("2017-11-30", depends_on=("TAP-01",)), ladders=at_board), board_secretariat=None
+    )
+    decisions = run(snap, "2017-12-01")
+    assert missed_notices(decisions) == {("MilestoneMissed", LEAD)}
+    assert all(d.recipient for d in decisions if d.kind == "MilestoneMissed")
