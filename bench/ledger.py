@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from bench.common import best_of, fresh_database, timed
 from models.db import unit_of_work
-from models.ledger import Event, record_many
-from models.verification import verify_database
+from models.ledger.chain import Event, record_many
+from models.ledger.verification import verify_database
 
 
 def _events(start: int, n: int) -> list[Event]:

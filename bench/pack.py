@@ -19,8 +19,8 @@ from bench.common import fresh_database, peak_rss_mb, timed
 from config.policy import load_policy
 from models.db import unit_of_work
 from models.meetings import Meeting
-from models.plan_import import import_plan
-from models.plan_spec import (
+from models.plans.importer import import_plan
+from models.plans.spec import (
     ActionSpec,
     AreaSpec,
     BoardSpec,
@@ -30,8 +30,8 @@ from models.plan_spec import (
     PlanSpec,
     UpdateSpec,
 )
-from models.sweep import sweep_plans
-from models.updates import apply_update
+from models.plans.updates import apply_update
+from models.sweep.run import sweep_plans
 from models.vocab import RAG, Audience, Status
 
 MEETING = date(2017, 11, 7)

@@ -24,8 +24,8 @@ from bench.common import fresh_database
 from bench.sweep import AS_OF
 from config.policy import load_policy
 from models.db import make_engine
-from models.sweep import sweep_plans
-from models.verification import verify_database
+from models.ledger.verification import verify_database
+from models.sweep.run import sweep_plans
 
 
 def sweep_share(url: str, names: list[str]) -> tuple[int, int]:

@@ -22,12 +22,12 @@ import sqlalchemy as sa
 
 from bench.common import fresh_database, peak_rss_mb, timed
 from config.policy import Policy, load_policy
-from models import sweep
 from models.db import make_engine, read_session, unit_of_work
-from models.lookup import plans_named
-from models.plan_import import import_plan
-from models.plan_spec import ActionSpec, AreaSpec, MilestoneSpec, PersonSpec, PlanSpec
-from models.sweep import calendar_for, sweep_plans
+from models.plans.importer import import_plan
+from models.plans.lookup import plans_named
+from models.plans.spec import ActionSpec, AreaSpec, MilestoneSpec, PersonSpec, PlanSpec
+from models.sweep import run as sweep
+from models.sweep.run import calendar_for, sweep_plans
 from models.vocab import RAG, Status
 
 AS_OF = date(2017, 11, 15)

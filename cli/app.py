@@ -28,7 +28,7 @@ from cli.edge import CLOSED_PIPE, EdgeGroup, silence_stdout
 from cli.output import console
 from flows.bootstrap import bootstrap
 from models.calendar import local_date
-from models.words import day_in_words, plural
+from models.vocab import day_in_words, plural
 
 app = typer.Typer(
     cls=EdgeGroup,
@@ -113,9 +113,9 @@ def demo(
     from cli.sweep_commands import print_escalations
     from flows.demo import STEPS, run_demo
     from models.db import read_session
-    from models.ladder_report import open_escalations
-    from models.lookup import plans_named
-    from models.register import load_register
+    from models.plans.lookup import plans_named
+    from models.reports.ladder import open_escalations
+    from models.reports.register import load_register
 
     with progress("Loading the demo plan", total=STEPS) as step:
         result = run_demo(directory, prefect_run=prefect, tick=lambda n, what: step(n, description=what))

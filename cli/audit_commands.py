@@ -13,11 +13,10 @@ from rich.text import Text
 from cli.output import Format, console, err_console, table, write_csv, write_json
 from cli.params import force_option, input_file, output_file
 from flows.bootstrap import App, bootstrap
-from models.audit_trail import LogFilter, LoggedEvent, export_ledger, item_history, read_log, verify_export
 from models.db import read_session
-from models.verification import Verdict, parse_head, verify_database
-from models.vocab import parse_day
-from models.words import plural
+from models.ledger.trail import LogFilter, LoggedEvent, export_ledger, item_history, read_log, verify_export
+from models.ledger.verification import Verdict, parse_head, verify_database
+from models.vocab import parse_day, plural
 
 audit = typer.Typer(
     help="The audit ledger: read it, follow one item's story, verify it, export it for auditors.",
@@ -116,7 +115,7 @@ def _known_plan(app: App, plan: str | None) -> str | None:
     typo is an error rather than an empty ledger."""
     if plan is None:
         return None
-    from models.lookup import find_plan
+    from models.plans.lookup import find_plan
 
     with read_session(app.engine) as session:
         return find_plan(session, plan).name

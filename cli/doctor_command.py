@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.output import console
-from models.words import plural
+from models.vocab import plural
 
 
 def doctor() -> None:

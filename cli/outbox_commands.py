@@ -12,7 +12,7 @@ from rich.text import Text
 from cli.output import Format, console, err_console, table, write_csv, write_json
 from cli.params import actor_option, record_id
 from flows.bootstrap import App, bootstrap
-from models.words import day_in_words, plural
+from models.vocab import day_in_words, plural
 
 if TYPE_CHECKING:
     from models.outbox import Notice
@@ -244,7 +244,7 @@ def show(
 
 def _short(moment: datetime, timezone: str) -> str:
     """ "Fri 8 Dec 2017 07:00", in the configured zone: short enough for a table cell."""
-    from models.words import short_day
+    from models.vocab import short_day
 
     local = moment.astimezone(ZoneInfo(timezone))
     return f"{short_day(local.date())} {local:%H:%M}"

@@ -16,7 +16,7 @@ from cli.output import Format, console, err_console, table, write_json
 from cli.params import record_id
 from cli.progress import progress
 from flows.bootstrap import bootstrap
-from models.words import plural
+from models.vocab import plural
 
 if TYPE_CHECKING:
     from flows.bootstrap import App
@@ -61,9 +61,9 @@ def build(
     was built from. The data speaks as of the end of the pack date, however late it is built. Building again
     from unchanged data gives the same pack and rewrites any file that differs from the one built; a pack
     not yet sent is rebuilt in place, while a sent pack is never changed: a new version follows it."""
-    from models.board_meetings import find_meetings
     from models.calendar import local_date
     from models.db import read_session
+    from models.plans.meetings import find_meetings
     from models.vocab import Audience, parse_audience, parse_day
     from packs.as_of import parse_as_of
     from packs.build import build_pack
@@ -291,12 +291,11 @@ def add(
     plan: str | None = PLAN_OPTION,
 ) -> None:
     """Add a meeting: its pack is built N clear working days before it (the policy's meetings.pack_days)."""
-    from models.board_meetings import add_meeting
     from models.calendar import local_date
     from models.db import unit_of_work
-    from models.sweep import calendar_for
-    from models.vocab import parse_audience, parse_day
-    from models.words import day_in_words
+    from models.plans.meetings import add_meeting
+    from models.sweep.run import calendar_for
+    from models.vocab import day_in_words, parse_audience, parse_day
     from packs.schedule import pack_date
 
     app = bootstrap()

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from models.errors import InvalidValue
-from models.text_rules import email_address, name, token
+from models.plans.text_rules import email_address, name, token
 
 # Ids are INTEGER columns: 32 bits on PostgreSQL. A larger number is no id at all ("integer out of range"
 # from the database, an OverflowError from SQLite's driver past 64 bits).

@@ -13,15 +13,23 @@ from rich.text import Text
 from cli.output import Format, console, rag_text, table, write_csv, write_json
 from flows.bootstrap import bootstrap
 from models.db import read_session, unit_of_work
-from models.lookup import find_area, find_owner, plans_named
-from models.plan_spec import UpdateSpec
-from models.register import RegisterRow, load_register, summarise
-from models.text_rules import code, email_address
-from models.vocab import ItemKind, parse_day, parse_percent, parse_rag, parse_status
-from models.words import day_in_words, plural, short_day
+from models.plans.lookup import find_area, find_owner, plans_named
+from models.plans.spec import UpdateSpec
+from models.plans.text_rules import code, email_address
+from models.reports.register import RegisterRow, load_register, summarise
+from models.vocab import (
+    ItemKind,
+    day_in_words,
+    parse_day,
+    parse_percent,
+    parse_rag,
+    parse_status,
+    plural,
+    short_day,
+)
 
 if TYPE_CHECKING:
-    from models.item_story import ItemStory
+    from models.reports.item_story import ItemStory
 
 PLAN_OPTION = typer.Option(None, "--plan", help="The plan's name (needed only when several are loaded).")
 AS_OF_OPTION = typer.Option(
@@ -146,7 +154,7 @@ def show(
     ),
 ) -> None:
     """One action or milestone in full, with its update history, as it stood at the end of --as-of."""
-    from models.item_story import load_item_story
+    from models.reports.item_story import load_item_story
 
     ref = code(ref, "ref")
     app = bootstrap()
@@ -268,7 +276,7 @@ def update(
     An update that contradicts itself or the item (complete but red, complete at 10%, not started at 40%) is
     refused with the reason; completing without --percent makes it 100%, and a percent on an item not
     started yet starts it."""
-    from models.updates import apply_update
+    from models.plans.updates import apply_update
 
     spec = UpdateSpec(
         ref=ref,

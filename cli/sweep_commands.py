@@ -13,12 +13,12 @@ from cli.output import Format, console, table, write_csv, write_json
 from cli.progress import progress
 from flows.bootstrap import App, bootstrap
 from models.errors import BadInput, InvalidValue
-from models.words import day_in_words, plural
+from models.vocab import day_in_words, plural
 
 if TYPE_CHECKING:
-    from models.ladder_report import Standing
-    from models.rules import Decision
-    from models.sweep import SweepOutcome
+    from models.reports.ladder import Standing
+    from models.sweep.rules import Decision
+    from models.sweep.run import SweepOutcome
 
 PLAN_OPTION = typer.Option(None, "--plan", help="Only this plan (default: every plan).")
 
@@ -56,9 +56,9 @@ def sweep(
     delivery failed."""
     from models.calendar import local_date
     from models.db import read_session
-    from models.lookup import plans_named
-    from models.sweep import sweep_plans
-    from models.sweep_failures import PlansNotSwept
+    from models.plans.lookup import plans_named
+    from models.sweep.failures import PlansNotSwept
+    from models.sweep.run import sweep_plans
 
     app = bootstrap()
     zone = app.settings.timezone
@@ -181,8 +181,8 @@ def escalations(
 ) -> None:
     """What stands at which level of the escalation ladder, since when, and why."""
     from models.db import read_session
-    from models.ladder_report import open_escalations
-    from models.lookup import plans_named
+    from models.plans.lookup import plans_named
+    from models.reports.ladder import open_escalations
 
     app = bootstrap()
     with read_session(app.engine) as session:
@@ -199,7 +199,7 @@ ESCALATION_FIELDS = ("plan", "ref", "kind", "level", "level_name", "since", "due
 
 
 def _standing(s: Standing) -> dict[str, object]:
-    from models.rules import LEVEL_NAMES
+    from models.sweep.rules import LEVEL_NAMES
 
     return {
         "plan": s.plan,
@@ -215,7 +215,7 @@ def _standing(s: Standing) -> dict[str, object]:
 
 
 def print_escalations(rows: list[Standing], title: str) -> None:
-    from models.rules import LEVEL_NAMES
+    from models.sweep.rules import LEVEL_NAMES
 
     body = [[s.ref, f"{s.level}: {LEVEL_NAMES[s.level]}", f"{s.since:%d %b %Y}", s.reason] for s in rows]
     console().print(table(title, ["Ref", "Level", "Since", "Why"], body))

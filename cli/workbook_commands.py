@@ -11,8 +11,8 @@ from cli.output import console, table
 from cli.params import actor_option, force_option, input_file, output_file
 from cli.progress import progress
 from flows.bootstrap import bootstrap
-from models.plan_import import ImportReport
-from models.words import plural
+from models.plans.importer import ImportReport
+from models.vocab import plural
 
 XLSX = (".xlsx",)
 KINDS = ["people", "areas", "actions", "milestones", "boards", "meetings"]

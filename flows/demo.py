@@ -18,14 +18,14 @@ from flows import demo_plan
 from flows.bootstrap import App, bootstrap
 from models.db import migrate, unit_of_work
 from models.errors import BadInput
-from models.files import write_text
-from models.plan_import import ImportReport
-from models.plan_spec import UpdateSpec
-from models.sweep import sweep_plans
-from models.sweep_failures import PlansNotSwept
-from models.updates import apply_update
-from models.verification import Verdict, verify_database
-from models.words import short_day
+from models.ledger.verification import Verdict, verify_database
+from models.output.files import write_text
+from models.plans.importer import ImportReport
+from models.plans.spec import UpdateSpec
+from models.plans.updates import apply_update
+from models.sweep.failures import PlansNotSwept
+from models.sweep.run import sweep_plans
+from models.vocab import short_day
 from notifications.dispatch import dispatch
 from packs.build import BuiltPack, build_due_packs
 from packs.publish import publish

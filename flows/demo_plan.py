@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from models.plan_spec import PlanSpec, UpdateSpec
+from models.plans.spec import PlanSpec, UpdateSpec
 from models.vocab import RAG, Status
 
 PLAN_NAME = "Children's Services Improvement Plan"

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from config.settings import Settings
 from models.db import SCHEMA_HEAD, current_revision, make_engine, safe_url
 from models.errors import ConfigurationError, LineOfSightError
-from models.words import plural
+from models.vocab import plural
 
 
 class State(StrEnum):
@@ -99,7 +99,7 @@ def _database(engine: Engine, settings: Settings) -> Check:
 
 
 def _ledger(engine: Engine) -> Check:
-    from models.verification import verify_database
+    from models.ledger.verification import verify_database
 
     def check() -> Check:
         verdict = verify_database(engine)
@@ -233,7 +233,7 @@ def _teams_urls(engine: Engine) -> Check:
 
 
 def _sweeps(engine: Engine) -> Check:
-    from models.sweep_failures import failing_plans
+    from models.sweep.failures import failing_plans
 
     def check() -> Check:
         with engine.connect() as connection:

@@ -1,7 +1,7 @@
 """The daily sweep as a Prefect flow: one task lists the plans, one task per plan sweeps it.
 
 The number of task runs grows with the number of plans, never with the number of actions: each task hands
-a whole plan to the same plain functions the CLI uses (`models.sweep`). The flow takes `as_of` as a
+a whole plan to the same plain functions the CLI uses (`models.sweep.run`). The flow takes `as_of` as a
 parameter (never freeze time around a flow run); without it, it uses the time the run starts. A plan whose
 sweep fails does not stop the others: the run sweeps and delivers every healthy plan, then ends Failed.
 """
@@ -17,8 +17,8 @@ from prefect.runtime import flow_run, task_run
 from flows.bootstrap import bootstrap
 from models.calendar import local_date
 from models.db import read_session
-from models.lookup import plans_named
-from models.sweep import sweep_plans
+from models.plans.lookup import plans_named
+from models.sweep.run import sweep_plans
 
 
 def transient_database_error(_task: Any, _run: Any, state: Any) -> bool:
@@ -87,7 +87,7 @@ def sweep_flow(
 ) -> list[dict[str, Any]]:
     """Every plan is swept, whichever fails; what was decided is delivered; then the run ends Failed if any
     plan failed, naming them."""
-    from models.sweep_failures import PlansNotSwept, one_line
+    from models.sweep.failures import PlansNotSwept, one_line
 
     moment = as_of or datetime.now(UTC)
     actor = f"system:sweep flow-run:{flow_run.id}" if flow_run.id else "system:sweep"

@@ -88,7 +88,7 @@ def unit_of_work(engine: Engine, *, bookkeeping: bool = False, rollback: bool = 
     is for the outbox's own lease (claiming notices to send), which changes no plan and decides nothing;
     what the dispatcher then does (sent, failed) is recorded. `rollback=True` runs the work and undoes it
     (a dry run that exercises every check a real run makes)."""
-    from models.ledger import GuardedSession, guard
+    from models.ledger.chain import GuardedSession, guard
 
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     with GuardedSession(writer, expire_on_commit=False) as session:
@@ -149,7 +149,7 @@ def migrate(engine: Engine, *, actor: str = "system:init") -> tuple[str | None, 
     Returns (revision before, revision after); a change of schema is recorded in the ledger."""
     from alembic import command
 
-    from models.ledger import Event, record
+    from models.ledger.chain import Event, record
 
     _reachable(engine)
     before = current_revision(engine)

@@ -15,7 +15,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.columns import enum_type, utcnow
 from models.errors import BadInput, UnknownItem
-from models.ledger import Event, record
+from models.ledger.chain import Event, record
 
 # A pack's notice is never folded into a digest: it goes alone, with the PDF attached.
 PACK_PUBLISHED = "PackPublished"

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from config.policy import Policy
 from models.calendar import local_date
 from models.plan import Plan
-from models.sweep import calendar_for
+from models.sweep.run import calendar_for
 
 NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
 

@@ -34,10 +34,10 @@ from sqlmodel import Session, col, select
 
 from models.board_packs import PackFileChanged
 from models.db import unit_of_work
-from models.ledger import Event, record_many
+from models.ledger.chain import Event, record_many
 from models.outbox import Channel, Notice, NoticeStatus
+from models.output.secrets import redact_text
 from models.people import teams_urls
-from models.secrets import redact_text
 from notifications.delivery_days import RestDay
 from notifications.messages import Digest, PendingNotice, build_digests, decode_payload
 from notifications.pack_mail import (
@@ -437,7 +437,7 @@ def _refused_address(digest: Digest) -> str | None:
     if digest.channel != Channel.EMAIL.value or _PLAIN_ADDRESS.fullmatch(address):
         return None
     from models.errors import InvalidValue
-    from models.text_rules import email_address
+    from models.plans.text_rules import email_address
 
     try:
         email_address(address, "recipient address")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from models.rules import told_as
-from models.words import day_in_words
+from models.sweep.rules import told_as
+from models.vocab import day_in_words
 
 KIND_LABELS = {
     "MilestoneMissed": "missed",

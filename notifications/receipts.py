@@ -19,7 +19,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from models.ledger import HEAD_SQL, LOCK_SQL, Event, Row, chain, inserts, placeholder, prepare
+from models.ledger.chain import HEAD_SQL, LOCK_SQL, Event, Row, chain, inserts, placeholder, prepare
 from models.outbox import Channel, Notice, NoticeStatus
 from notifications.messages import Digest
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from models.words import plural
+from models.vocab import plural
 from notifications.messages import Digest, DigestItem, days_text
 
 # Adaptive Cards' TextBlock and FactSet read a small Markdown subset: **bold**, _italic_, [text](url) and

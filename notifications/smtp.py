@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from models.errors import ConfigurationError
-from models.secrets import ambiguous_userinfo, redact_text
+from models.output.secrets import ambiguous_userinfo, redact_text
 from notifications.transport import Delivery
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}

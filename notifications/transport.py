@@ -10,7 +10,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any, Protocol
 
-from models.files import write_bytes, write_text
+from models.output.files import write_bytes, write_text
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from models.words import day_in_words
+from models.vocab import day_in_words
 from packs.schedule import cutoff
 
 TICK = timedelta(microseconds=1)
-SWEEP_HOUR = time(7, 0)  # a sweep's decisions are owed from 07:00 on the day swept (models.sweep)
+SWEEP_HOUR = time(7, 0)  # a sweep's decisions are owed from 07:00 on the day swept (models.sweep.run)
 
 
 @dataclass(frozen=True)

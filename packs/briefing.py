@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from models.words import day_in_words, plural
+from models.vocab import day_in_words, plural
 
 if TYPE_CHECKING:
     from packs.context import Counts, ExceptionLine, PackContext

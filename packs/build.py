@@ -25,11 +25,11 @@ from models.calendar import WorkingCalendar
 from models.columns import key_of, utcnow
 from models.db import read_session, unit_of_work
 from models.errors import BadInput
-from models.files import write_bytes
-from models.ledger import Event, record
+from models.ledger.chain import Event, record
 from models.meetings import Board, Meeting
+from models.output.files import write_bytes
 from models.plan import Plan
-from models.sweep import calendar_for
+from models.sweep.run import calendar_for
 from models.vocab import Audience
 from packs import charts
 from packs.as_of import AsOf, default_as_of
@@ -104,7 +104,7 @@ def _write(
     taken = [
         path
         for suffix, path in paths.items()
-        # A symlink is replaced, never written through (models.files): no file of anyone's is overwritten.
+        # A symlink is replaced, never written through (models.output.files): no stranger's file is lost.
         if path.exists()
         and not path.is_symlink()
         and str(path.resolve()) not in own
@@ -376,7 +376,7 @@ def build_due_packs(
 ) -> list[BuiltPack]:
     """Every pack owed today, for every plan (or one): nothing on a day that is not a working day of the
     plan's nation, since packs are issued on working days only."""
-    from models.lookup import plans_named
+    from models.plans.lookup import plans_named
 
     with read_session(engine) as session:
         owed = []

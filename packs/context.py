@@ -13,10 +13,9 @@ from datetime import date
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
-from models.rules import derived_rag
-from models.snapshot import ItemView
-from models.vocab import Audience, ItemKind, Status
-from models.words import day_in_words
+from models.sweep.rules import derived_rag
+from models.sweep.snapshot import ItemView
+from models.vocab import Audience, ItemKind, Status, day_in_words
 from packs.as_of import AsOf
 from packs.briefing import Headline, executive_summary
 from packs.facts import ActionFact, EscalationFact, ItemSummary, MilestoneFact, PackData, PreviousPack

@@ -16,7 +16,7 @@ from models.audit import AuditEvent
 from models.board_packs import Pack
 from models.calendar import local_date
 from models.escalations import Escalation
-from models.ledger import decode_data, format_at
+from models.ledger.chain import decode_data, format_at
 from models.meetings import Board, Meeting
 from models.outbox import Notice
 from models.people import Person

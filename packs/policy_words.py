@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from config.policy import Policy
-from models.words import day_in_words
+from models.vocab import day_in_words
 
 NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
 

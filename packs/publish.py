@@ -22,7 +22,7 @@ from models.board_packs import Pack
 from models.columns import utcnow
 from models.db import unit_of_work
 from models.errors import UnknownItem
-from models.ledger import Event, record
+from models.ledger.chain import Event, record
 from models.meetings import Board, BoardMember, Meeting
 from models.outbox import PACK_PUBLISHED, Channel, Notice, existing_keys
 from models.people import Person

@@ -18,8 +18,8 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from models.rules import LEVEL_NAMES
-from models.words import day_in_words, short_day
+from models.sweep.rules import LEVEL_NAMES
+from models.vocab import day_in_words, short_day
 from packs.context import PackContext
 
 TITLES = {

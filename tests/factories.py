@@ -7,8 +7,16 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 
 from models.db import unit_of_work
-from models.plan_import import import_plan
-from models.plan_spec import ActionSpec, AreaSpec, BoardSpec, MeetingSpec, MilestoneSpec, PersonSpec, PlanSpec
+from models.plans.importer import import_plan
+from models.plans.spec import (
+    ActionSpec,
+    AreaSpec,
+    BoardSpec,
+    MeetingSpec,
+    MilestoneSpec,
+    PersonSpec,
+    PlanSpec,
+)
 from models.vocab import RAG, Status
 
 OWNER = "owner@example.org"
@@ -74,7 +82,7 @@ def queue_notices(engine: Engine, count: int, recipients: int, at: datetime) -> 
 
     import sqlalchemy as sa
 
-    from models.ledger import Event, record
+    from models.ledger.chain import Event, record
     from models.outbox import Notice
 
     rows = [

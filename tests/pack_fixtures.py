@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy.engine import Engine
 
 from models.db import unit_of_work
-from models.plan_import import import_plan
-from models.plan_spec import ActionSpec, BoardSpec, MeetingSpec, MilestoneSpec, PersonSpec, UpdateSpec
-from models.updates import apply_update
+from models.plans.importer import import_plan
+from models.plans.spec import ActionSpec, BoardSpec, MeetingSpec, MilestoneSpec, PersonSpec, UpdateSpec
+from models.plans.updates import apply_update
 from models.vocab import RAG, Audience, Status
 from tests.factories import LEAD, MANAGER, OWNER, SECRETARIAT, small_plan
 

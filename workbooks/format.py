@@ -11,7 +11,7 @@ from models.vocab import DAY_WINDOW
 
 class Kind(StrEnum):
     TEXT = "text"
-    CODE = "code"  # refs and area codes: plain ASCII after NFKC (models.text_rules.code)
+    CODE = "code"  # refs and area codes: plain ASCII after NFKC (models.plans.text_rules.code)
     NAME = "name"  # people, plans, boards, areas: any script, one per word, nothing hidden
     EMAIL = "email"
     EMAILS = "emails"
@@ -50,7 +50,7 @@ class Column:
         return f"{self.help} {rule}" if rule else self.help
 
 
-# The rules of models.text_rules and models.vocab, in the words the Read me sheet uses.
+# The rules of models.plans.text_rules and models.vocab, in the words the Read me sheet uses.
 KIND_RULES = {
     Kind.DATE: f"A date {DAY_WINDOW}, as 11/12/2017 (day first) or 2017-12-11.",
     Kind.CODE: "Letters A-Z, digits and punctuation only (full-width characters become plain ones).",

@@ -16,17 +16,16 @@ from models.calendar import WorkingCalendar, local_date
 from models.columns import key_of
 from models.db import unit_of_work
 from models.escalations import Escalation
-from models.ledger import Head, format_at, head
-from models.lookup import find_plan
+from models.ledger.chain import Head, format_at, head
 from models.meetings import Board, BoardMember, Meeting
+from models.output.secrets import STORED
 from models.people import Person, organisation_key
 from models.plan import Action, Area, Milestone, MilestoneDependency, Update
-from models.plan_import import ImportReport, import_plan
-from models.rules import derived_rag
-from models.secrets import STORED
-from models.snapshot import ItemView
-from models.vocab import ItemKind, Status
-from models.words import plural
+from models.plans.importer import ImportReport, import_plan
+from models.plans.lookup import find_plan
+from models.sweep.rules import derived_rag
+from models.sweep.snapshot import ItemView
+from models.vocab import ItemKind, Status, plural
 from workbooks.reader import read_workbook
 from workbooks.validate import validate
 
@@ -284,7 +283,7 @@ def _open_levels(session: Session, plan_id: int) -> dict[tuple[str, str, date], 
 
 
 def _derived_rag(a: Action, calendar: WorkingCalendar, as_of: date, policy: Policy) -> str:
-    """The RAG a pack would print for the action on `as_of` (models.rules.derived_rag)."""
+    """The RAG a pack would print for the action on `as_of` (models.sweep.rules.derived_rag)."""
     if a.status in SET_ASIDE:
         return a.status.value
     view = ItemView(

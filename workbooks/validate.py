@@ -13,12 +13,20 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models import text_rules
 from models.calendar import parse_nation
 from models.errors import InvalidValue
-from models.plan_spec import ActionSpec, AreaSpec, BoardSpec, MeetingSpec, MilestoneSpec, PersonSpec, PlanSpec
-from models.progress_rules import contradictions, settled
-from models.secrets import STORED
+from models.output.secrets import STORED
+from models.plans import text_rules
+from models.plans.progress_rules import contradictions, settled
+from models.plans.spec import (
+    ActionSpec,
+    AreaSpec,
+    BoardSpec,
+    MeetingSpec,
+    MilestoneSpec,
+    PersonSpec,
+    PlanSpec,
+)
 from models.vocab import (
     Audience,
     Status,
@@ -358,7 +366,7 @@ def _unique(
 
 
 def _agreeing_progress(sheet: _Rows, number: int, cells: dict[str, Cell], v: dict[str, Any]) -> None:
-    """A row's progress by the rules every door applies (models.progress_rules), so the workbook never
+    """A row's progress by the rules every door applies (models.plans.progress_rules), so the workbook never
     accepts what `update` refuses; what follows from it (complete means 100%, a percent means started) is
     applied to `v` as the update applies it."""
     names = ("status", "rag", "percent")

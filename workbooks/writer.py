@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.calendar import NATIONS
-from models.files import replacing
+from models.output.files import replacing
 from models.vocab import RAG, Audience, Status
 from workbooks.cells import looks_like_formula
 from workbooks.format import README_SHEET, SHEETS, UPDATES_SHEET, Column, Kind, Sheet

@@ -29,7 +29,7 @@ depends_on: str | Sequence[str] | None = None
 
 GENESIS = "0" * 64  # models.audit.GENESIS_HASH, written out: a migration never changes with the code
 REFUSED = "audit_event: a new row must continue the chain"
-# The header of the hashed body, from the row's own columns (models.ledger.header): fields joined by the
+# The header of the hashed body, from the row's own columns (models.ledger.chain.header): fields joined by the
 # unit separator, then a new line.
 HEADER_PG = (
     "concat(n.seq, E'\\x1f', n.at, E'\\x1f', n.actor, E'\\x1f', n.kind, E'\\x1f', "

@@ -205,7 +205,7 @@ def test_an_unknown_plan_is_an_error_not_an_empty_ledger(cli, engine, args: tupl
 
 
 def test_every_kind_the_code_writes_is_accepted(cli, engine) -> None:
-    from models.audit_trail import KINDS
+    from models.ledger.trail import KINDS
     from tests.unit.test_event_kinds import written_kinds
 
     load_small_plan(engine)

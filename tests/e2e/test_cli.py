@@ -392,7 +392,7 @@ def _all_commands(group: Any = None, path: tuple[str, ...] = ()) -> Iterator[tup
 
 
 def test_close_matches_by_the_whole_or_by_a_word() -> None:
-    from models.lookup import close_matches
+    from models.plans.lookup import close_matches
 
     refs = ["TAP-01", "TAP-10", "TAP-11", "TAP-16", "MS-01"]
     assert close_matches("TAP-1", refs)[0] == "TAP-01"

@@ -145,7 +145,7 @@ def test_a_sweep_of_st_andrews_day_decides_nothing_for_scotland_and_delivers_as_
     cli, engine, tmp_path, monkeypatch
 ) -> None:
     from models.db import unit_of_work
-    from models.plan_import import import_plan
+    from models.plans.importer import import_plan
     from tests.factories import small_plan
 
     with unit_of_work(engine) as session:
@@ -181,7 +181,7 @@ def test_pack_build_send_sends_the_pack_on_its_plans_rest_day_and_the_reminders_
     cli, engine, tmp_path, monkeypatch
 ) -> None:
     from models.db import unit_of_work
-    from models.plan_import import import_plan
+    from models.plans.importer import import_plan
     from tests.factories import small_plan
     from tests.pack_fixtures import load_pack_plan
 

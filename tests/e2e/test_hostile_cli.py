@@ -17,7 +17,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from cli.app import app
-from models.verification import verify_database
+from models.ledger.verification import verify_database
 from tests.e2e.conftest import Cli
 from tests.factories import load_small_plan
 

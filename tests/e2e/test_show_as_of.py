@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from models.db import unit_of_work
-from models.plan_spec import UpdateSpec
-from models.updates import apply_update
+from models.plans.spec import UpdateSpec
+from models.plans.updates import apply_update
 from models.vocab import RAG, Status
 from tests.factories import OWNER, load_small_plan
 

@@ -15,13 +15,13 @@ from sqlmodel import Session, select
 
 from cli.audit_commands import _summary
 from config.policy import load_policy
-from models.audit_trail import LogFilter, read_log
 from models.db import unit_of_work
+from models.ledger.trail import LogFilter, read_log
 from models.meetings import Meeting
-from models.plan_import import import_plan
-from models.plan_spec import ActionSpec, UpdateSpec
-from models.sweep import sweep_plans
-from models.updates import apply_update
+from models.plans.importer import import_plan
+from models.plans.spec import ActionSpec, UpdateSpec
+from models.plans.updates import apply_update
+from models.sweep.run import sweep_plans
 from models.vocab import RAG, Audience, Status
 from packs.as_of import parse_as_of
 from packs.build import build_pack

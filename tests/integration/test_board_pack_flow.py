@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from models.board_meetings import add_meeting
 from models.board_packs import Pack
 from models.db import unit_of_work
 from models.outbox import Notice
+from models.plans.meetings import add_meeting
 from models.vocab import Audience
 from tests.pack_fixtures import load_pack_plan
 

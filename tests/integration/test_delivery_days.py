@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 from config.policy import load_policy
 from models.db import unit_of_work
 from models.outbox import Notice, NoticeStatus
-from models.plan_import import import_plan
-from models.sweep import sweep_plans
+from models.plans.importer import import_plan
+from models.sweep.run import sweep_plans
 from notifications.delivery_days import resting_plans
 from notifications.dispatch import DispatchResult, dispatch
 from notifications.transport import FileSink

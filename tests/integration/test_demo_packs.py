@@ -16,8 +16,8 @@ from models.board_packs import Pack
 from models.db import unit_of_work
 from models.people import Person
 from models.plan import Action
-from models.plan_spec import UpdateSpec
-from models.updates import apply_update
+from models.plans.spec import UpdateSpec
+from models.plans.updates import apply_update
 from models.vocab import RAG, Status
 from packs.as_of import AsOf
 from packs.build import BuiltPack, build_pack

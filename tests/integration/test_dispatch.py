@@ -17,11 +17,11 @@ from sqlmodel import Session, col, select
 from config.policy import load_policy
 from models.audit import AuditEvent
 from models.db import unit_of_work
+from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus, revive
-from models.plan_import import import_plan
-from models.plan_spec import ActionSpec
-from models.sweep import sweep_plans
-from models.verification import verify_database
+from models.plans.importer import import_plan
+from models.plans.spec import ActionSpec
+from models.sweep.run import sweep_plans
 from notifications.dispatch import MAX_ATTEMPTS, claim, dispatch
 from notifications.transport import Delivery, FileSink
 from tests.factories import OWNER, load_small_plan, small_plan
@@ -167,7 +167,7 @@ def test_teams_card_for_people_with_a_workflows_url(engine: Engine, tmp_path: Pa
         person.teams_url = (
             "https://prod-00.uksouth.logic.azure.com/workflows/x/triggers/manual/run?sig=SECRET"
         )
-        from models.ledger import Event, record
+        from models.ledger.chain import Event, record
 
         record(session, Event("PersonChanged", "test", None, None, {"teams_url": "(redacted)"}))
     sweep_plans(engine, POLICY, date(2017, 10, 16))

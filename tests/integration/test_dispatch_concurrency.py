@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from models.audit import AuditEvent
 from models.db import make_engine
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
 from models.outbox import Notice
 from notifications.dispatch import dispatch
 from notifications.transport import FileSink

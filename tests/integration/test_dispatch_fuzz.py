@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus
-from models.verification import verify_database
 from notifications.dispatch import dispatch
 from notifications.smtp import SmtpTransport, parse_smtp_url
 from tests.integration.test_dispatch_isolation import queue

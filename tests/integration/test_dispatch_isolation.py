@@ -16,10 +16,10 @@ from sqlmodel import Session, select
 
 from models.audit import AuditEvent
 from models.db import unit_of_work
-from models.ledger import Event, decode_data, record
+from models.ledger.chain import Event, decode_data, record
+from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus
 from models.people import Person
-from models.verification import verify_database
 from notifications.dispatch import dispatch
 from notifications.smtp import SmtpTransport, parse_smtp_url
 from notifications.teams import Channels, TeamsTransport

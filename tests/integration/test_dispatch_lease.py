@@ -18,9 +18,9 @@ from config.settings import Settings
 from flows.doctor import State, diagnose
 from models.audit import AuditEvent
 from models.db import unit_of_work
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus, revive
-from models.verification import verify_database
 from notifications.dispatch import claim
 from tests.factories import queue_notices
 from tests.integration.test_dispatch_isolation import refs_in

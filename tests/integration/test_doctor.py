@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine
 from config.settings import Settings
 from flows.doctor import State, diagnose
 from models.db import make_engine, unit_of_work
-from models.ledger import Event, record
+from models.ledger.chain import Event, record
 from models.outbox import Notice, NoticeStatus
-from models.plan_import import import_plan
+from models.plans.importer import import_plan
 from tests.factories import load_small_plan, queue_notices, small_plan
 from tests.smtp_server import free_port, self_signed, start
 

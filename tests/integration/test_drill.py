@@ -31,17 +31,17 @@ from cli.app import app
 from config.settings import Settings
 from flows.doctor import State, diagnose
 from models.audit import AuditEvent
-from models.audit_trail import item_history
 from models.calendar import WorkingCalendar
 from models.db import unit_of_work
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.trail import item_history
+from models.ledger.verification import verify_database
 from models.meetings import Meeting
 from models.outbox import Channel, Notice, NoticeStatus
 from models.plan import Action
-from models.plan_import import import_plan
-from models.plan_spec import ActionSpec, BoardSpec, MeetingSpec, PersonSpec, UpdateSpec
-from models.updates import apply_update
-from models.verification import verify_database
+from models.plans.importer import import_plan
+from models.plans.spec import ActionSpec, BoardSpec, MeetingSpec, PersonSpec, UpdateSpec
+from models.plans.updates import apply_update
 from models.vocab import RAG, Audience, Status
 from packs.schedule import pack_date
 from tests.conftest import BACKENDS

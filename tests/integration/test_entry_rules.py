@@ -1,4 +1,4 @@
-"""The doors other than the workbook apply the same rules (models.text_rules, the date window): an update,
+"""The doors other than the workbook apply the same rules (plans.text_rules, the date window): an update,
 a meeting. And the export never crashes on text stored before those rules existed."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models.audit import AuditEvent
-from models.board_meetings import add_meeting
 from models.db import unit_of_work
 from models.errors import InvalidValue
 from models.meetings import Meeting
 from models.people import Person
 from models.plan import Action, Update
-from models.plan_spec import UpdateSpec
-from models.updates import apply_update
+from models.plans.meetings import add_meeting
+from models.plans.spec import UpdateSpec
+from models.plans.updates import apply_update
 from models.vocab import Audience
 from tests.factories import OWNER, load_small_plan
 from workbooks.plan_workbook import export_workbook

@@ -27,13 +27,13 @@ from config.settings import Settings
 from flows.doctor import State, diagnose
 from models.audit import GENESIS_HASH
 from models.db import unit_of_work
-from models.ledger import HEAD_SQL, Event, chain, inserts, placeholder, prepare
+from models.ledger.chain import HEAD_SQL, Event, chain, inserts, placeholder, prepare
+from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus
 from models.people import Person, organisation_key
-from models.plan_import import import_plan
-from models.plan_spec import PersonSpec
-from models.sweep import sweep_plans
-from models.verification import verify_database
+from models.plans.importer import import_plan
+from models.plans.spec import PersonSpec
+from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
 from notifications.smtp import SmtpTransport, parse_smtp_url
 from tests.factories import MANAGER, OWNER, SECRETARIAT, small_plan

@@ -15,11 +15,11 @@ from sqlmodel import Session, select
 from flows import demo_plan
 from models.audit import AuditEvent
 from models.db import make_engine, unit_of_work
-from models.ledger import Event, Head, UnrecordedChange, encode, record, record_many
+from models.ledger.chain import Event, Head, UnrecordedChange, encode, record, record_many
+from models.ledger.verification import verify_database
 from models.people import Person
-from models.plan_import import import_plan
-from models.updates import apply_update
-from models.verification import verify_database
+from models.plans.importer import import_plan
+from models.plans.updates import apply_update
 from tests.integration.ledger_tamper import behind_the_triggers, put, row
 
 

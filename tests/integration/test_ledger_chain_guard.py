@@ -13,8 +13,17 @@ from sqlalchemy.exc import DBAPIError
 
 from models.audit import GENESIS_HASH
 from models.db import unit_of_work
-from models.ledger import HEAD_SQL, SMALL_BATCH, Event, chain, inserts, placeholder, prepare, record_many
-from models.verification import verify_database
+from models.ledger.chain import (
+    HEAD_SQL,
+    SMALL_BATCH,
+    Event,
+    chain,
+    inserts,
+    placeholder,
+    prepare,
+    record_many,
+)
+from models.ledger.verification import verify_database
 
 
 def _append(engine: Engine, count: int) -> None:

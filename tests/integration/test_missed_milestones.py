@@ -15,10 +15,10 @@ from sqlmodel import Session, col, select
 from config.policy import load_policy
 from models.audit import AuditEvent
 from models.escalations import Escalation
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.verification import verify_database
 from models.outbox import Notice
-from models.sweep import sweep_plans
-from models.verification import verify_database
+from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
 from notifications.transport import FileSink
 from tests.factories import LEAD, SECRETARIAT, load_small_plan

@@ -21,12 +21,12 @@ from models.audit import AuditEvent
 from models.board_packs import Pack, pack_detail
 from models.db import unit_of_work
 from models.escalations import Escalation
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.verification import verify_database
 from models.meetings import Meeting
-from models.plan_import import import_plan
-from models.plan_spec import ActionSpec, UpdateSpec
-from models.updates import apply_update
-from models.verification import verify_database
+from models.plans.importer import import_plan
+from models.plans.spec import ActionSpec, UpdateSpec
+from models.plans.updates import apply_update
 from models.vocab import RAG, Audience, Status
 from packs.as_of import end_of, parse_as_of
 from packs.build import PackFileExists, build_pack
@@ -179,8 +179,8 @@ def test_pack_files_never_replace_another_packs_without_force(
 def test_escalations_and_milestones_stand_as_they_did_at_the_moment(engine: Engine, tmp_path: Path) -> None:
     """A milestone at risk on the pack date is on the exceptions list; completed and its ladder closed by the
     sweep two days later, it is still on the list of a pack built afterwards as of the pack date."""
-    from models.plan_spec import MilestoneSpec
-    from models.sweep import sweep_plans
+    from models.plans.spec import MilestoneSpec
+    from models.sweep.run import sweep_plans
     from tests.factories import LEAD
 
     at_risk = MilestoneSpec("MS-2", "Monitoring visit", date(2017, 10, 13), LEAD, ("EX-7",))  # EX-7 is red
@@ -220,7 +220,7 @@ def test_a_reimport_today_stays_out_of_an_old_pack_after_a_sweep_of_that_day(
     """Issue #14 review, finding 5: a re-import written today, then `sweep --as-of` the pack date (run
     today, its decisions dated that morning): the pack of that day does not take in the re-import because
     dated events follow it in the ledger."""
-    from models.sweep import sweep_plans
+    from models.sweep.run import sweep_plans
 
     spec = pack_plan()
     renamed = tuple(
@@ -247,7 +247,7 @@ def test_the_bounded_ledger_read_cuts_as_a_read_of_the_whole_ledger_would(
     from datetime import timedelta
 
     from models.plan import Plan
-    from models.sweep import sweep_plans
+    from models.sweep.run import sweep_plans
     from packs.as_of import AsOf, Recorded, end_of, split
     from packs.history import CHANGES
     from packs.loading import NOTICE_EVENTS, PACK_EVENTS, ledger_at

@@ -16,11 +16,11 @@ from sqlmodel import Session, select
 
 from config.policy import load_policy
 from models.audit import AuditEvent
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.verification import verify_database
 from models.meetings import Meeting
 from models.outbox import Notice, NoticeStatus
-from models.sweep import sweep_plans
-from models.verification import verify_database
+from models.sweep.run import sweep_plans
 from models.vocab import Audience
 from notifications.dispatch import dispatch
 from notifications.transport import FileSink

@@ -19,11 +19,11 @@ from config.policy import load_policy
 from models.audit import AuditEvent
 from models.board_packs import Pack, pack_detail
 from models.escalations import Escalation
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.verification import verify_database
 from models.meetings import Meeting
 from models.outbox import Notice, NoticeStatus
 from models.plan import Plan
-from models.verification import verify_database
 from models.vocab import Audience
 from notifications.dispatch import dispatch
 from notifications.smtp import SmtpTransport, parse_smtp_url
@@ -143,8 +143,8 @@ def test_the_public_pack_holds_no_trace_of_exempt_items(planned: Engine, tmp_pat
 def test_no_string_in_the_public_pack_names_an_exempt_item(engine: Engine, tmp_path: Path) -> None:
     """A milestone that depends on the exempt action goes on the exceptions list; the sweep's reason for it
     names the exempt action, and the public pack must say why from the public data alone."""
-    from models.plan_spec import MilestoneSpec
-    from models.sweep import sweep_plans
+    from models.plans.spec import MilestoneSpec
+    from models.sweep.run import sweep_plans
 
     at_risk = MilestoneSpec("MS-2", "Monitoring visit", date(2017, 10, 13), LEAD, ("ACT-2", EXEMPT_REF))
     load_pack_plan(engine, (at_risk,))

@@ -19,15 +19,15 @@ from config.policy import load_policy
 from models.audit import AuditEvent
 from models.db import migrate, unit_of_work
 from models.errors import BadInput
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.verification import verify_database
 from models.outbox import Notice
 from models.people import Person
 from models.plan import Update
-from models.plan_import import import_plan
-from models.plan_spec import PersonSpec, PlanSpec, UpdateSpec
-from models.sweep import sweep_plans
-from models.updates import apply_update
-from models.verification import verify_database
+from models.plans.importer import import_plan
+from models.plans.spec import PersonSpec, PlanSpec, UpdateSpec
+from models.plans.updates import apply_update
+from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
 from notifications.transport import Delivery
 from tests.factories import LEAD, MANAGER, OWNER, SECRETARIAT, small_plan

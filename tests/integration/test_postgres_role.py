@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from models.db import make_engine, unit_of_work
-from models.ledger import Event, record
-from models.verification import verify_database
+from models.ledger.chain import Event, record
+from models.ledger.verification import verify_database
 from tests.conftest import POSTGRES_URL
 
 SCRIPT = Path(__file__).parents[2] / "docs" / "postgres-app-role.sql"
@@ -75,7 +75,7 @@ def test_app_role_cannot_change_the_ledger(app_engine: Engine, statement: str) -
 
 def test_app_role_cannot_insert_a_row_that_breaks_the_chain(app_engine: Engine) -> None:
     """A junk row (seq 0), or a next row with a made-up prev_hash, would break verification for ever."""
-    from models.ledger import HEAD_SQL, chain, inserts, placeholder, prepare
+    from models.ledger.chain import HEAD_SQL, chain, inserts, placeholder, prepare
 
     with unit_of_work(app_engine) as session:
         record(session, Event("Appended", "system:test"))

@@ -1,5 +1,5 @@
 """Issue #14 point 18, at every door: the same progress report is refused by `update` and by the workbook
-import, or accepted by both with the same result (models.progress_rules). The workbook names the sheet,
+import, or accepted by both with the same result (models.plans.progress_rules). The workbook names the sheet,
 row, column and value of each contradiction; the update says why, and changes nothing."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 from models.db import unit_of_work
 from models.errors import BadInput
 from models.plan import Action
-from models.plan_spec import UpdateSpec
-from models.updates import apply_update
+from models.plans.spec import UpdateSpec
+from models.plans.updates import apply_update
 from models.vocab import RAG, Status
 from tests.factories import OWNER, load_small_plan
 from tests.workbook_helpers import column, template_rows, write_xlsx

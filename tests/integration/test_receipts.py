@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
 from models.db import make_engine
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus
-from models.verification import verify_database
 from notifications.dispatch import claim
 from notifications.messages import Digest, build_digests
 from notifications.receipts import Receipts

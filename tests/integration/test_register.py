@@ -7,9 +7,9 @@ from sqlmodel import Session
 
 from flows import demo_plan
 from models.db import unit_of_work
-from models.lookup import plans_named
-from models.plan_import import import_plan
-from models.register import load_register, summarise
+from models.plans.importer import import_plan
+from models.plans.lookup import plans_named
+from models.reports.register import load_register, summarise
 from tests.factories import load_small_plan
 
 

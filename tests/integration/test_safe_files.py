@@ -1,4 +1,4 @@
-"""Every writer goes through `models.files.replacing`: a symlink planted at the old `.partial` name, at the
+"""Every writer goes through `output.files.replacing`: a symlink planted at the old `.partial` name, at the
 target's own name or anywhere else in the folder never leads a write to another file, and a failed write
 leaves no temporary file behind."""
 
@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from config.policy import load_policy
-from models.audit_trail import export_ledger
-from models.files import replacing, write_bytes
+from models.ledger.trail import export_ledger
+from models.output.files import replacing, write_bytes
 from notifications.transport import FileSink
 from packs.build import build_due_packs
 from tests.factories import load_small_plan

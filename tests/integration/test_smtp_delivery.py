@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 
 from config.policy import load_policy
 from models.audit import AuditEvent
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
 from models.outbox import Notice, NoticeStatus
-from models.sweep import sweep_plans
+from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
 from notifications.smtp import SmtpTransport, parse_smtp_url
 from tests.factories import OWNER, SECRETARIAT, load_small_plan

@@ -19,8 +19,8 @@ from flows.doctor import State, diagnose
 from models.audit import AuditEvent
 from models.errors import ConfigurationError
 from models.outbox import Notice
-from models.secrets import redact_url
-from models.sweep import sweep_plans
+from models.output.secrets import redact_url
+from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
 from notifications.smtp import SmtpTransport, parse_smtp_url
 from tests.factories import load_small_plan
@@ -117,8 +117,8 @@ def test_a_percent_encoded_password_signs_in_and_failures_keep_the_user_informat
 def test_no_message_the_service_writes_repeats_a_password_in_an_error() -> None:
     """An exception quoting the ambiguous URL (a transport's, a driver's): `last_error`, the ledger and the
     sweep-failure reason all pass it through one redactor, which keeps nothing of the URL but its scheme."""
-    from models.secrets import redact_text
-    from models.sweep_failures import one_line
+    from models.output.secrets import redact_text
+    from models.sweep.failures import one_line
     from notifications.dispatch import _reason
 
     url = "smtp+starttls://alice:2024/Winter!@mail.example.org:587"

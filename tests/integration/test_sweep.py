@@ -18,10 +18,11 @@ from config.policy import load_policy
 from models.audit import AuditEvent
 from models.db import unit_of_work
 from models.escalations import Escalation
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus
-from models.plan_import import import_plan
-from models.plan_spec import (
+from models.plans.importer import import_plan
+from models.plans.spec import (
     ActionSpec,
     AreaSpec,
     BoardSpec,
@@ -31,9 +32,8 @@ from models.plan_spec import (
     PlanSpec,
     UpdateSpec,
 )
-from models.sweep import sweep_plans
-from models.updates import apply_update
-from models.verification import verify_database
+from models.plans.updates import apply_update
+from models.sweep.run import sweep_plans
 from models.vocab import RAG, Audience
 from tests.factories import MANAGER, OWNER, SECRETARIAT, load_small_plan, small_plan
 from tests.workbook_helpers import column, template_rows, write_xlsx

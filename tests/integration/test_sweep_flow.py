@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from models.db import unit_of_work
 from models.outbox import Notice
-from models.plan_import import import_plan
-from models.plan_spec import ActionSpec
+from models.plans.importer import import_plan
+from models.plans.spec import ActionSpec
 from tests.factories import OWNER, small_plan
 
 LONDON = ZoneInfo("Europe/London")

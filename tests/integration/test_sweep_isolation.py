@@ -16,11 +16,11 @@ from config.settings import Settings
 from flows.doctor import State, diagnose
 from models.audit import AuditEvent
 from models.escalations import Escalation
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus
 from models.plan import Plan
-from models.sweep import sweep_plans
-from models.verification import verify_database
+from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
 from notifications.smtp import SmtpTransport, parse_smtp_url
 from tests.factories import SECRETARIAT, load_small_plan

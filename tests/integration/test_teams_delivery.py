@@ -15,11 +15,11 @@ from sqlmodel import Session, select
 from config.policy import load_policy
 from models.audit import AuditEvent
 from models.db import unit_of_work
-from models.ledger import Event, record
+from models.ledger.chain import Event, record
 from models.outbox import Channel, Notice, NoticeStatus
 from models.people import Person
-from models.plan_import import import_plan
-from models.sweep import sweep_plans
+from models.plans.importer import import_plan
+from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
 from notifications.teams import Channels, TeamsTransport
 from notifications.transport import FileSink

@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 from models.audit import AuditEvent
 from models.db import unit_of_work
 from models.errors import BadInput, InvalidValue, UnknownItem
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
 from models.plan import Action, Milestone, Update
-from models.plan_import import import_plan
-from models.plan_spec import PersonSpec, UpdateSpec
-from models.updates import apply_update
+from models.plans.importer import import_plan
+from models.plans.spec import PersonSpec, UpdateSpec
+from models.plans.updates import apply_update
 from models.vocab import RAG, Status
 from tests.factories import LEAD, MANAGER, OWNER, SECRETARIAT, load_small_plan, small_plan
 

@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
-from models.ledger import decode_data
+from models.ledger.chain import decode_data
+from models.ledger.verification import verify_database
 from models.plan import Action, Milestone
-from models.verification import verify_database
 from models.vocab import Status
 from tests.workbook_helpers import column, template_rows, write_csv_folder, write_xlsx
 from workbooks.plan_workbook import export_workbook, import_workbook
@@ -218,8 +218,8 @@ def test_text_that_looks_like_a_formula_is_written_as_text_and_round_trips(
     import openpyxl
 
     from models.db import unit_of_work
-    from models.plan_spec import UpdateSpec
-    from models.updates import apply_update
+    from models.plans.spec import UpdateSpec
+    from models.plans.updates import apply_update
 
     sheets = template_rows(tmp_path)
     sheets["Actions"][1][column(sheets["Actions"], "title")] = FORMULA
@@ -267,8 +267,8 @@ def _owners_plan(tmp_path: Path) -> dict[str, list[list[object]]]:
 
 def _update(engine: Engine, ref: str, at: datetime, **fields: object) -> None:
     from models.db import unit_of_work
-    from models.plan_spec import UpdateSpec
-    from models.updates import apply_update
+    from models.plans.spec import UpdateSpec
+    from models.plans.updates import apply_update
 
     with unit_of_work(engine) as session:
         apply_update(session, UpdateSpec(ref, by="owner@example.org", at=at, **fields))  # type: ignore[arg-type]
@@ -477,7 +477,7 @@ def test_export_adds_derived_rag_escalation_level_and_overdue_that_the_import_ig
 
     from config.policy import load_policy
     from models.escalations import Escalation
-    from models.sweep import sweep_plans
+    from models.sweep.run import sweep_plans
 
     sheets = _owners_plan(tmp_path)
     for name, value in (("status", "complete"), ("rag", "green"), ("percent", 100)):  # agreeing
@@ -508,8 +508,8 @@ def test_a_milestones_status_from_its_owner_survives_a_reimport(engine: Engine, 
     original = write_xlsx(tmp_path / "plan.xlsx", sheets)
     import_workbook(engine, original, actor="x")
     from models.db import unit_of_work
-    from models.plan_spec import UpdateSpec
-    from models.updates import apply_update
+    from models.plans.spec import UpdateSpec
+    from models.plans.updates import apply_update
 
     with unit_of_work(engine) as session:
         spec = UpdateSpec("EX-MS-01", by="director@example.org", status=Status.COMPLETE, note="Sent")
@@ -543,8 +543,8 @@ def test_a_milestones_status_changes_through_the_workbook_only_until_its_first_u
     assert imported("not started") == [] and stored() is Status.NOT_STARTED
     assert imported("in progress") == [] and stored() is Status.IN_PROGRESS  # nobody has reported yet
     from models.db import unit_of_work
-    from models.plan_spec import UpdateSpec
-    from models.updates import apply_update
+    from models.plans.spec import UpdateSpec
+    from models.plans.updates import apply_update
 
     with unit_of_work(engine) as session:
         at = datetime(2017, 12, 8, 9, tzinfo=UTC)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from config.policy import load_policy
 from models.calendar import WorkingCalendar
-from models.rules import Decision, decide
-from models.snapshot import ItemView, PersonView, Snapshot
-from models.sweep import notice_payload
+from models.sweep.rules import Decision, decide
+from models.sweep.run import notice_payload
+from models.sweep.snapshot import ItemView, PersonView, Snapshot
 from models.vocab import ItemKind, Status
 from notifications.messages import Digest, PendingNotice, build_digests
 from notifications.rendering import render_card, render_email
@@ -51,7 +51,7 @@ def _snapshot() -> Snapshot:
 
 
 def _notices(decisions: list[Decision]) -> list[PendingNotice]:
-    """As the sweep writes them (models.sweep._persist), through JSON."""
+    """As the sweep writes them (models.sweep.run._persist), through JSON."""
     out = []
     for i, d in enumerate(decisions):
         payload = json.loads(notice_payload(d))

@@ -11,7 +11,7 @@ import ast
 import re
 from pathlib import Path
 
-from models.audit_trail import KINDS
+from models.ledger.trail import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("cli", "config", "flows", "models", "notifications", "packs", "web", "workbooks")
@@ -44,4 +44,4 @@ def test_the_scan_finds_kinds_from_every_door() -> None:
 
 def test_every_kind_the_code_writes_is_a_known_kind() -> None:
     missing = written_kinds() - KINDS
-    assert not missing, f"add to models.audit_trail.KINDS (or to NOT_KINDS here): {sorted(missing)}"
+    assert not missing, f"add to models.ledger.trail.KINDS (or to NOT_KINDS here): {sorted(missing)}"

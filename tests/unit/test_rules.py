@@ -13,10 +13,9 @@ from hypothesis import strategies as st
 
 from config.policy import Policy, load_policy
 from models.calendar import WorkingCalendar, local_date
-from models.rules import Decision, decide, derived_rag
-from models.snapshot import ItemView, LadderView, MeetingView, PersonView, Snapshot
-from models.vocab import RAG, Audience, ItemKind, Status
-from models.words import day_in_words
+from models.sweep.rules import Decision, decide, derived_rag
+from models.sweep.snapshot import ItemView, LadderView, MeetingView, PersonView, Snapshot
+from models.vocab import RAG, Audience, ItemKind, Status, day_in_words
 
 D = date.fromisoformat
 POLICY = load_policy()

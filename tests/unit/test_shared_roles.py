@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from config.policy import load_policy
 from models.calendar import WorkingCalendar
-from models.rules import Decision, decide, sweep_failed_notice, told_as
-from models.snapshot import ItemView, LadderView, MeetingView, PersonView, Snapshot
-from models.sweep_failures import one_line
+from models.sweep.failures import one_line
+from models.sweep.rules import Decision, decide, sweep_failed_notice, told_as
+from models.sweep.snapshot import ItemView, LadderView, MeetingView, PersonView, Snapshot
 from models.vocab import RAG, Audience, ItemKind, Status
 
 POLICY = load_policy()

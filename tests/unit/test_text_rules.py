@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.errors import InvalidValue
-from models.text_rules import code, email_address, free_text, name
+from models.plans.text_rules import code, email_address, free_text, name
 
 
 @pytest.mark.parametrize("value", ["A-01\u200b", "A-\u202e10", "\u0410-01", "A-01\ufeff", "A\t01", ""])

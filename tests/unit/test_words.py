@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from models.words import day_in_words, plural, short_day
+from models.vocab import day_in_words, plural, short_day
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The workbook import applies the rules of models.text_rules and the date window: hidden and lookalike
+"""The workbook import applies the rules of models.plans.text_rules and the date window: hidden and lookalike
 identifiers, addresses no mail server takes, far dates and self-deputies are refused with the sheet, row,
 column and value, in an .xlsx workbook and in a CSV folder alike. Pure: files in, problems out."""
 

@@ -2,7 +2,7 @@
 notices, escalation state and ledger events, all in one transaction per plan.
 
 The Prefect flow and the CLI both call `sweep_plans`; nothing here reads the clock. Each plan is swept in its
-own failure domain: a plan whose sweep raises is rolled back and recorded (`models.sweep_failures`), and
+own failure domain: a plan whose sweep raises is rolled back and recorded (`models.sweep.failures`), and
 every other plan is still swept; the caller reads `SweepOutcome.failure` and ends in failure, naming them.
 """
 
@@ -29,13 +29,13 @@ from models.calendar import WorkingCalendar
 from models.columns import key_of
 from models.db import read_session, unit_of_work
 from models.escalations import Escalation
-from models.ledger import Event, decode_data, record_many
-from models.lookup import plans_named
+from models.ledger.chain import Event, decode_data, record_many
 from models.outbox import Channel, Notice, existing_keys, recent_keys
 from models.plan import Plan
-from models.rules import Decision, decide
-from models.snapshot import People, Snapshot, load_people, load_snapshots
-from models.sweep_failures import failing_plans, one_line, record_failure, record_recovery
+from models.plans.lookup import plans_named
+from models.sweep.failures import failing_plans, one_line, record_failure, record_recovery
+from models.sweep.rules import Decision, decide
+from models.sweep.snapshot import People, Snapshot, load_people, load_snapshots
 
 
 @dataclass

@@ -21,11 +21,11 @@ from sqlmodel import Session
 from models.audit import AuditEvent
 from models.db import unit_of_work
 from models.errors import LineOfSightError
-from models.ledger import Event, decode_data, record
+from models.ledger.chain import Event, decode_data, record
 from models.outbox import Channel, Notice, existing_keys
-from models.rules import sweep_failed_notice
-from models.secrets import redact_text
-from models.snapshot import board_secretariat
+from models.output.secrets import redact_text
+from models.sweep.rules import sweep_failed_notice
+from models.sweep.snapshot import board_secretariat
 
 SWEEP_FAILED = "SweepFailed"
 SWEEP_RECOVERED = "SweepRecovered"

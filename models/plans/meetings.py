@@ -8,12 +8,12 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from models import text_rules
 from models.errors import BadInput, UnknownItem
-from models.ledger import Event, record
-from models.lookup import plans_named, unknown
+from models.ledger.chain import Event, record
 from models.meetings import Board, Meeting
 from models.plan import Area, Plan
+from models.plans import text_rules
+from models.plans.lookup import plans_named, unknown
 from models.vocab import Audience, within_window
 
 

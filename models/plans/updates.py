@@ -23,21 +23,21 @@ from sqlmodel import Session, col, select
 from models.calendar import local_date
 from models.columns import utcnow
 from models.errors import BadInput, InvalidValue, UnknownItem
-from models.ledger import Event, record
-from models.lookup import find_item, find_person
+from models.ledger.chain import Event, record
 from models.meetings import Board
 from models.people import Person
 from models.plan import Action, Area, Milestone, Plan, Update
-from models.plan_spec import UpdateSpec
-from models.progress_rules import contradictions, rag_left, settled
-from models.text_rules import code, email_address, free_text, token
+from models.plans.lookup import find_item, find_person
+from models.plans.progress_rules import contradictions, rag_left, settled
+from models.plans.spec import UpdateSpec
+from models.plans.text_rules import code, email_address, free_text, token
 from models.vocab import RAG, Status, within_window
 
 MAX_NOTE = 10_000
 
 
 def checked(spec: UpdateSpec) -> UpdateSpec:
-    """The update as it will be stored, by the rules every door applies (models.text_rules): whatever
+    """The update as it will be stored, by the rules every door applies (models.plans.text_rules): whatever
     the workbook import refuses in a note, an update refuses too, so no export ever meets it."""
     evidence = spec.evidence_url
     if evidence is not None:
@@ -73,7 +73,7 @@ def _check(spec: UpdateSpec, item: Action | Milestone) -> None:
 
 def _consistent(spec: UpdateSpec, item: Action | Milestone) -> UpdateSpec:
     """The update, refused when it contradicts itself or the item it would leave behind, by the rules
-    every door applies (models.progress_rules). Only what the update says is judged (an item that arrived
+    every door applies (plans.progress_rules). Only what the update says is judged (an item that arrived
     inconsistent can still take a note); a status said with no percent is judged with the item's."""
     if not isinstance(item, Action):
         return spec

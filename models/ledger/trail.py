@@ -25,10 +25,10 @@ from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
 from models.errors import BadInput
-from models.files import replacing
-from models.ledger import Head, decode_data, format_at, head
-from models.lookup import close_matches
-from models.verification import Problem, StoredEvent, Verdict, check_chain
+from models.ledger.chain import Head, decode_data, format_at, head
+from models.ledger.verification import Problem, StoredEvent, Verdict, check_chain
+from models.output.files import replacing
+from models.plans.lookup import close_matches
 
 # Every kind of event the product writes, so a filter on a kind that has not happened yet (a monitor
 # asking for SweepFailed) is an empty list, while a typing slip is refused with the list. A kind written

@@ -1,6 +1,6 @@
 """A plan as plain data: what a workbook (or the demo) says, before it touches the database.
 
-Parsers build a PlanSpec; `models.plan_import` applies one. Keeping the two apart lets the import validate
+Parsers build a PlanSpec; `models.plans.importer` applies one. Keeping the two apart lets the import validate
 everything before anything changes.
 """
 

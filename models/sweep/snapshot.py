@@ -1,6 +1,6 @@
 """What the sweep looks at: a plan's open items, people and meetings, as plain frozen values.
 
-`load_snapshot` reads one plan in a handful of queries (never one per item); `models.rules.decide` then
+`load_snapshot` reads one plan in a handful of queries (never one per item); `models.sweep.rules.decide` then
 works on the snapshot alone, with no session, clock or network.
 """
 

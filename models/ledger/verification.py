@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from models.audit import GENESIS_HASH
 from models.errors import InvalidValue
-from models.ledger import SEP, Head
+from models.ledger.chain import SEP, Head
 
 HEADER_FIELDS = ("seq", "at", "actor", "kind", "plan", "ref", "prev_hash")
 

@@ -16,12 +16,11 @@ from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
 from models.calendar import WorkingCalendar, local_date
-from models.ledger import decode_data
-from models.lookup import find_item
+from models.ledger.chain import decode_data
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
-from models.vocab import RAG, ItemKind, Status
-from models.words import day_in_words, plural
+from models.plans.lookup import find_item
+from models.vocab import RAG, ItemKind, Status, day_in_words, plural
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,13 @@ from sqlmodel import Session, col, select
 from models.calendar import local_date
 from models.columns import key_of
 from models.errors import BadInput
-from models.ledger import Event, record_many
+from models.ledger.chain import Event, record_many
 from models.meetings import Board, BoardMember, Meeting
 from models.outbox import cancel_pending
+from models.output.secrets import STORED, redact_url
 from models.people import Person, organisation_key
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
-from models.plan_spec import PlanSpec
-from models.secrets import STORED, redact_url
+from models.plans.spec import PlanSpec
 from models.vocab import Status
 
 SECRET_FIELDS = {"teams_url"}

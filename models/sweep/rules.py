@@ -19,9 +19,8 @@ from typing import Any, NamedTuple
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
-from models.snapshot import ItemView, MeetingView, Snapshot
-from models.vocab import RAG, Audience, ItemKind, Status
-from models.words import day_in_words, plural
+from models.sweep.snapshot import ItemView, MeetingView, Snapshot
+from models.vocab import RAG, Audience, ItemKind, Status, day_in_words, plural
 
 _OPEN = frozenset(s for s in Status if s.is_open)
 LEVEL_NAMES = {1: "the owner", 2: "the owner's manager", 3: "the Improvement Board"}
