@@ -26,6 +26,18 @@ class Channel(StrEnum):
     TEAMS = "teams"
 
 
+def channels_for(*, email: bool = True, teams: bool) -> tuple[Channel, ...]:
+    """The channels a recipient is told on: email, the record of what was said, unless the recipient has no
+    mailbox (a board's own Teams channel); Teams as well when they have a Workflows URL. The sweep and pack
+    publishing both ask here, so a new channel is added in one place."""
+    return tuple(c for c, on in ((Channel.EMAIL, email), (Channel.TEAMS, teams)) if on)
+
+
+def channel_key(dedupe_key: str, channel: Channel) -> str:
+    """One decision, one notice per channel: email keeps the decision's own key, the others add their name."""
+    return dedupe_key if channel is Channel.EMAIL else f"{dedupe_key}|{channel.value}"
+
+
 class NoticeStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

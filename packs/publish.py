@@ -24,7 +24,7 @@ from models.db import unit_of_work
 from models.errors import UnknownItem
 from models.ledger.chain import Event, record
 from models.meetings import Board, BoardMember, Meeting
-from models.outbox import PACK_PUBLISHED, Channel, Notice, existing_keys
+from models.outbox import PACK_PUBLISHED, Channel, Notice, channels_for, existing_keys
 from models.people import Person
 from models.plan import Plan
 
@@ -58,9 +58,9 @@ def publish(engine: Engine, pack_id: int, *, actor: str = ACTOR, now: datetime |
         pdf = next(f for f in pack.files if f["name"].endswith(".pdf"))
         payload = json.dumps(_payload(pack, board, meeting.date.isoformat(), pdf), sort_keys=True)
         people = recipients(session, board)
-        rows = [(email, Channel.EMAIL) for email in people]
-        if board.teams_url:
-            rows.append((board.name, Channel.TEAMS))  # the board's channel, not a person
+        rows = [(email, channel) for email in people for channel in channels_for(teams=False)]
+        # The board's own channel, not a person: no mailbox, Teams when it has a Workflows URL.
+        rows += [(board.name, channel) for channel in channels_for(email=False, teams=bool(board.teams_url))]
         keys = {r: f"pack|{pack_id}|{pdf['sha256'][:16]}|{r[0]}|{r[1].value}" for r in rows}
         already = existing_keys(session, list(keys.values()))
         new = [r for r in rows if keys[r] not in already]

@@ -30,7 +30,7 @@ from models.columns import key_of
 from models.db import read_session, unit_of_work
 from models.escalations import Escalation
 from models.ledger.chain import Event, decode_data, record_many
-from models.outbox import Channel, Notice, existing_keys, recent_keys
+from models.outbox import Notice, channel_key, channels_for, existing_keys, recent_keys
 from models.plan import Plan
 from models.plans.lookup import plans_named
 from models.sweep.failures import failing_plans, one_line, record_failure, record_recovery
@@ -363,9 +363,8 @@ def _persist(
             continue
         payload = notice_payload(d)
         person = snapshot.people.get(d.recipient)
-        channels = [Channel.EMAIL] + ([Channel.TEAMS] if person and person.has_teams else [])
-        for channel in channels:
-            key = d.dedupe_key if channel is Channel.EMAIL else f"{d.dedupe_key}|teams"
+        for channel in channels_for(teams=bool(person and person.has_teams)):
+            key = channel_key(d.dedupe_key, channel)
             notices.append(
                 {
                     "dedupe_key": key,

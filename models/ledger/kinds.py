@@ -1,0 +1,48 @@
+"""Every kind of event the ledger holds, named once: writers pass `EventKind.X`, readers filter on them.
+Past tense, as the event is a fact (cosmicpython's habit): `ReminderQueued`, `EscalatedToBoard`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    ACTION_ADDED = "ActionAdded"
+    ACTION_CANCELLED = "ActionCancelled"
+    ACTION_CHANGED = "ActionChanged"
+    ACTION_UPDATED = "ActionUpdated"
+    AREA_ADDED = "AreaAdded"
+    AREA_CHANGED = "AreaChanged"
+    BOARD_ADDED = "BoardAdded"
+    BOARD_CHANGED = "BoardChanged"
+    DEAD_NOTICES_REPORTED = "DeadNoticesReported"
+    DUE_DATE_REBASELINED = "DueDateRebaselined"
+    ESCALATED_TO_BOARD = "EscalatedToBoard"
+    ESCALATED_TO_LEAD = "EscalatedToLead"
+    ESCALATION_CLOSED = "EscalationClosed"
+    MEETING_ADDED = "MeetingAdded"
+    MEETING_CHANGED = "MeetingChanged"
+    MILESTONE_ADDED = "MilestoneAdded"
+    MILESTONE_CANCELLED = "MilestoneCancelled"
+    MILESTONE_CHANGED = "MilestoneChanged"
+    MILESTONE_MISSED = "MilestoneMissed"
+    MILESTONE_UPDATED = "MilestoneUpdated"
+    NOTICE_FAILED = "NoticeFailed"
+    NOTICE_RETRIED = "NoticeRetried"
+    NOTICE_SENT = "NoticeSent"
+    OVERDUE_NOTICE_QUEUED = "OverdueNoticeQueued"
+    PACK_BUILT = "PackBuilt"
+    PACK_FILES_RESTORED = "PackFilesRestored"
+    PACK_PUBLISHED = "PackPublished"
+    PACK_SUPERSEDED = "PackSuperseded"
+    PERSON_ADDED = "PersonAdded"
+    PERSON_CHANGED = "PersonChanged"
+    PLAN_CHANGED = "PlanChanged"
+    PLAN_CREATED = "PlanCreated"
+    PLAN_IMPORTED = "PlanImported"
+    PROGRESS_KEPT = "ProgressKept"
+    REMINDER_QUEUED = "ReminderQueued"
+    SCHEMA_MIGRATED = "SchemaMigrated"
+    SWEEP_FAILED = "SweepFailed"
+    SWEEP_RECOVERED = "SweepRecovered"
+    UPDATE_REQUESTED = "UpdateRequested"
