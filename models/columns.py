@@ -30,3 +30,8 @@ def key_of(row: Any) -> int:
     if row.id is None:
         raise RuntimeError(f"{type(row).__name__} has no id yet: flush the session first")
     return int(row.id)
+
+
+def columns_of(table: type) -> Any:
+    """A table's core columns, for the hot paths that select plain tuples instead of building objects."""
+    return table.__table__.c  # type: ignore[attr-defined]

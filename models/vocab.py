@@ -36,6 +36,10 @@ class RAG(StrEnum):
     GREEN = "green"
 
 
+# The four ways an item stands in a pack (derived RAG, done items apart), in the order they are counted.
+RAG_COUNTS = ("red", "amber", "green", "complete")
+
+
 class Audience(StrEnum):
     BOARD = "board"
     SCRUTINY = "scrutiny"

@@ -22,10 +22,9 @@ from models.board_packs import verified_bytes
 from models.meetings import Board
 from models.outbox import PACK_PUBLISHED
 from models.plan import Plan
+from models.vocab import RAG_COUNTS
 from notifications.messages import Digest, PendingNotice, message_id
 from notifications.rendering import _environment, _header, _part, _plain, adaptive_card, mark_automatic
-
-RAGS = ("red", "amber", "green", "complete")
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ def _day(iso: Any) -> str:
 
 def _context(digest: PackDigest) -> dict[str, Any]:
     p = digest.payload
-    counts = {r: p.get("counts", {}).get(r, 0) for r in RAGS}
+    counts = {r: p.get("counts", {}).get(r, 0) for r in RAG_COUNTS}
     return {
         "p": p,
         "subject": digest.subject,
@@ -118,7 +117,7 @@ def render_pack_card(digest: PackDigest) -> dict[str, Any]:
     verified_bytes(Path(str(digest.payload["pdf"])), str(digest.payload["pdf_sha256"]))
     context = _context(digest)
     p, counts = context["p"], context["counts"]
-    facts = [{"title": r.capitalize(), "value": str(counts[r])} for r in RAGS]
+    facts = [{"title": r.capitalize(), "value": str(counts[r])} for r in RAG_COUNTS]
     facts.append({"title": "Exceptions", "value": str(p.get("exceptions", 0))})
     if p.get("withheld"):
         facts.append({"title": "Exempt items withheld", "value": str(p["withheld"])})

@@ -15,13 +15,12 @@ from config.policy import Policy
 from models.calendar import WorkingCalendar
 from models.sweep.rules import derived_rag
 from models.sweep.snapshot import ItemView
-from models.vocab import Audience, ItemKind, Status, day_in_words
+from models.vocab import RAG_COUNTS, Audience, ItemKind, Status, day_in_words
 from packs.as_of import AsOf
 from packs.briefing import Headline, executive_summary
 from packs.facts import ActionFact, EscalationFact, ItemSummary, MilestoneFact, PackData, PreviousPack
 from packs.policy_words import closure_in_words, escalation_in_words, rules_in_words
 
-RAGS = ("red", "amber", "green", "complete")
 TREND_PACKS = 6
 SECTIONS = {
     Audience.BOARD: (
@@ -63,12 +62,12 @@ class Counts:
         return self.red + self.amber + self.green + self.complete
 
     def minus(self, other: Counts) -> Counts:
-        return Counts(*(getattr(self, r) - getattr(other, r) for r in RAGS))
+        return Counts(*(getattr(self, r) - getattr(other, r) for r in RAG_COUNTS))
 
     @staticmethod
     def of(rags: list[str]) -> Counts:
         found = Counter(rags)
-        return Counts(*(found[r] for r in RAGS))
+        return Counts(*(found[r] for r in RAG_COUNTS))
 
 
 @dataclass(frozen=True)
@@ -281,7 +280,7 @@ def build_pack_context(
     lines = tuple(_line(a, levels, policy, calendar, as_of) for a in data.actions)
     by_ref = {line.ref: line for line in lines}
     last = previous[-1] if previous else None
-    counted = [line for line in lines if line.rag in RAGS]
+    counted = [line for line in lines if line.rag in RAG_COUNTS]
     total = Counts.of([line.rag for line in counted])
     items = tuple(
         ItemSummary(line.ref, line.area, line.rag, line.status, line.current_due.isoformat(), line.level)

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from models.audit import AuditEvent
 from models.board_packs import Pack
 from models.calendar import local_date
+from models.columns import columns_of
 from models.escalations import Escalation
 from models.ledger.chain import decode_data, format_at
 from models.meetings import Board, Meeting
@@ -45,10 +46,6 @@ PAGE = 5_000
 TIMED = (b'"as_of"', b'"reported_at"', b'"effective_at"')
 
 
-def _c(table: type) -> Any:
-    return table.__table__.c  # type: ignore[attr-defined]
-
-
 # Written before the moment, these may still not count (an update reported with a later time of its own);
 # and a plan's notice failures and retries are read from the whole ledger: the pack lists the dead ones.
 MAY_COUNT_LATER = ("ActionUpdated", "MilestoneUpdated")
@@ -70,7 +67,7 @@ def _ledger(session: Session, plan: str, as_of: AsOf) -> Iterator[Recorded]:
     their own time says later) only the plan's updates and notice events, anything written out of order,
     and the last one that counts, which is the head when nothing later counts. Bounded by what came after
     the moment, plus the plan's own updates and notice events."""
-    E = _c(AuditEvent)
+    E = columns_of(AuditEvent)
     columns = (E.seq, E.hash, E.at, E.kind, E.plan, E.ref, E.body)
     until = format_at(as_of.until)
     written = session.execute(sa.select(sa.func.max(E.seq)).where(E.at < until)).scalar() or 0
@@ -125,7 +122,7 @@ def ledger_at(session: Session, plan: str, as_of: AsOf) -> tuple[Split, list[Rec
 
 def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting, as_of: AsOf) -> PackData:
     A, AR, P, U, M, D, E, MT, N = (
-        _c(t)
+        columns_of(t)
         for t in (Action, Area, Person, Update, Milestone, MilestoneDependency, Escalation, Meeting, Notice)
     )
     end, pack_day = as_of.until, as_of.day
@@ -259,7 +256,7 @@ def load_previous_packs(
     """The board's earlier packs for the same audience, oldest first (a public pack compares only with
     public packs, so an exempt item can never show up as a change). Of a meeting's versions, the one the
     board was sent (the latest sent, else the latest)."""
-    K, MT = _c(Pack), _c(Meeting)
+    K, MT = columns_of(Pack), columns_of(Meeting)
     query = (
         sa.select(MT.date, K.built_for, K.summary, K.version, K.published_at)
         .where(

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from models.columns import key_of
+from models.columns import columns_of, key_of
 from models.meetings import Board, Meeting
 from models.outbox import Notice, NoticeStatus
 from models.people import Person, organisation_key
@@ -129,7 +129,7 @@ def _main_board(boards: Sequence[str], board_meetings: Sequence[str]) -> str | N
 def board_secretariat(session: Session, plan_id: int) -> str | None:
     """The address of the secretariat of the plan's Improvement Board, read on its own: when the plan's
     sweep has failed, its snapshot may be the very thing that cannot be read."""
-    B, MT, P = (_columns(t) for t in (Board, Meeting, Person))
+    B, MT, P = (columns_of(t) for t in (Board, Meeting, Person))
     secretariats = dict(
         session.execute(
             sa.select(B.name, P.email).where(B.plan_id == plan_id, P.id == B.secretariat_id)
@@ -140,10 +140,6 @@ def board_secretariat(session: Session, plan_id: int) -> str | None:
     ).scalars()
     board = _main_board(list(secretariats), list(held))
     return secretariats[board] if board else None
-
-
-def _columns(table: type) -> Any:
-    return table.__table__.c  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -159,7 +155,7 @@ class People:
 
 
 def load_people(session: Session) -> People:
-    P = _columns(Person)
+    P = columns_of(Person)
     rows = session.execute(
         sa.select(
             P.id,
@@ -195,7 +191,7 @@ def load_snapshot(session: Session, plan: Plan, people: People | None = None) ->
 def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> dict[int, Snapshot]:
     """The snapshots of several plans in seven queries in all, whatever the number of plans or items: the
     sweep's reading costs about what a bare scan of the same columns costs."""
-    AR, B, MT, N = (_columns(t) for t in (Area, Board, Meeting, Notice))
+    AR, B, MT, N = (columns_of(t) for t in (Area, Board, Meeting, Notice))
     ids = [key_of(plan) for plan in plans]
     email = people.email_by_id
     areas: dict[int, tuple[str, int | None]] = {}
