@@ -14,7 +14,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from packs.context import RAGS, Counts, PackContext
+from models.vocab import RAG_COUNTS
+from packs.context import Counts, PackContext
 
 COLOURS = {"red": "#b3261e", "amber": "#f0b429", "green": "#2e7d32", "complete": "#8fa9c4"}
 TEXT_ON = {"red": "white", "amber": "black", "green": "white", "complete": "black"}
@@ -45,7 +46,7 @@ def _svg(figure: Any) -> str:
 def _stacked(axes: Any, labels: Sequence[str], rows: Sequence[Counts], horizontal: bool) -> None:
     positions = list(range(len(labels)))
     base = [0] * len(rows)
-    for rag in RAGS:
+    for rag in RAG_COUNTS:
         values = [getattr(c, rag) for c in rows]
         draw = axes.barh if horizontal else axes.bar
         bars = draw(
