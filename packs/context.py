@@ -14,8 +14,7 @@ from datetime import date
 from config.policy import Policy
 from models.calendar import WorkingCalendar
 from models.sweep.rules import derived_rag
-from models.sweep.snapshot import ItemView
-from models.vocab import RAG_COUNTS, Audience, ItemKind, Status, day_in_words
+from models.vocab import RAG_COUNTS, Audience, Status, day_in_words
 from packs.as_of import AsOf
 from packs.briefing import Headline, executive_summary
 from packs.facts import ActionFact, EscalationFact, ItemSummary, MilestoneFact, PackData, PreviousPack
@@ -393,24 +392,9 @@ def _line(
 def _rag(a: ActionFact, policy: Policy, calendar: WorkingCalendar, as_of: date) -> str:
     if a.status in (Status.DEFERRED, Status.CANCELLED):
         return a.status.value  # not counted: no longer being delivered as planned
-    view = ItemView(
-        ItemKind.ACTION,
-        a.ref,
-        a.title,
-        a.owner_email,
-        a.current_due,
-        a.status,
-        a.area,
-        a.original_due,
-        a.rebaseline_count,
-        a.rag,
-        a.percent,
-        a.last_update,
-        a.start,
-    )
     last = a.last_update or a.start
     since = calendar.count_between(last, as_of) if last and last <= as_of else None
-    return derived_rag(view, calendar.working_days_to_due(as_of, a.current_due), since, policy)
+    return derived_rag(a, calendar.working_days_to_due(as_of, a.current_due), since, policy)
 
 
 def _previous_counts(pack: PreviousPack | None, area: str | None) -> Counts:

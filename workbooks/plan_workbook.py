@@ -24,7 +24,6 @@ from models.plan import Action, Area, Milestone, MilestoneDependency, Update
 from models.plans.importer import ImportReport, import_plan
 from models.plans.lookup import find_plan
 from models.sweep.rules import derived_rag
-from models.sweep.snapshot import ItemView
 from models.vocab import ItemKind, Status, plural
 from workbooks.reader import read_workbook
 from workbooks.validate import validate
@@ -286,23 +285,9 @@ def _derived_rag(a: Action, calendar: WorkingCalendar, as_of: date, policy: Poli
     """The RAG a pack would print for the action on `as_of` (models.sweep.rules.derived_rag)."""
     if a.status in SET_ASIDE:
         return a.status.value
-    view = ItemView(
-        ItemKind.ACTION,
-        a.ref,
-        a.title,
-        "",
-        a.current_due,
-        a.status,
-        original_due=a.original_due,
-        rebaseline_count=a.rebaseline_count,
-        rag=a.rag,
-        percent=a.percent,
-        last_update=a.last_update_on,
-        start=a.start,
-    )
     last = a.last_update_on or a.start
     since = calendar.count_between(last, as_of) if last and last <= as_of else None
-    return derived_rag(view, calendar.working_days_to_due(as_of, a.current_due), since, policy)
+    return derived_rag(a, calendar.working_days_to_due(as_of, a.current_due), since, policy)
 
 
 def _people_of(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Container, Mapping, Sequence
 from datetime import date
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
@@ -167,7 +167,20 @@ def slipping_dependencies(item: ItemView, facts: Mapping[str, Facts]) -> list[st
     return named
 
 
-def derived_rag(item: ItemView, to_due: int, since_update: int | None, policy: Policy) -> str:
+class Progress(Protocol):
+    """What the derived RAG reads of an item: the sweep's view, a pack's fact and a table row all have it."""
+
+    @property
+    def status(self) -> Status: ...
+    @property
+    def rag(self) -> RAG | None: ...
+    @property
+    def percent(self) -> int: ...
+    @property
+    def rebaseline_count(self) -> int: ...
+
+
+def derived_rag(item: Progress, to_due: int, since_update: int | None, policy: Policy) -> str:
     """Kept beside the owner's own RAG and printed in packs."""
     if item.status.is_done:
         return "complete"
