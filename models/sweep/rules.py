@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, Protocol
 from config.policy import Policy
 from models.calendar import WorkingCalendar
 from models.sweep.snapshot import ItemView, MeetingView, Snapshot
+from models.sweep.words import told_as
 from models.vocab import RAG, Audience, ItemKind, Status, day_in_words, plural
 
 _OPEN = frozenset(s for s in Status if s.is_open)
@@ -57,11 +58,6 @@ class Decision(NamedTuple):
     def facts(self) -> dict[str, Any]:
         details = self.details
         return details() if callable(details) else dict(details)
-
-
-def told_as(roles: Sequence[str]) -> str:
-    phrases = [f"as {role}" for role in roles]
-    return " and ".join([", ".join(phrases[:-1]), phrases[-1]] if len(phrases) > 2 else phrases)
 
 
 SECRETARIAT_ROLE = "the board secretariat"
