@@ -22,13 +22,11 @@ from models.audit import AuditEvent
 from models.db import unit_of_work
 from models.errors import LineOfSightError
 from models.ledger.chain import Event, decode_data, record
+from models.ledger.kinds import EventKind
 from models.outbox import Channel, Notice, existing_keys
 from models.output.secrets import redact_text
 from models.sweep.rules import sweep_failed_notice
 from models.sweep.snapshot import board_secretariat
-
-SWEEP_FAILED = "SweepFailed"
-SWEEP_RECOVERED = "SweepRecovered"
 
 
 def one_line(exc: BaseException) -> str:
@@ -88,12 +86,12 @@ def record_failure(
             "secretariat": secretariat,
             "notice_queued": queued,  # False: told earlier today, or no board secretariat to tell
         }
-        record(session, Event(SWEEP_FAILED, actor, plan, None, data))
+        record(session, Event(EventKind.SWEEP_FAILED, actor, plan, None, data))
 
 
 def record_recovery(engine: Engine, plan: str, as_of: date, actor: str) -> None:
     with unit_of_work(engine) as session:
-        record(session, Event(SWEEP_RECOVERED, actor, plan, None, {"as_of": as_of.isoformat()}))
+        record(session, Event(EventKind.SWEEP_RECOVERED, actor, plan, None, {"as_of": as_of.isoformat()}))
 
 
 @dataclass(frozen=True)
@@ -110,12 +108,12 @@ def failing_plans(connection: Connection | Session) -> dict[str, Failing]:
     A = AuditEvent.__table__.c  # type: ignore[attr-defined]
     rows = connection.execute(
         sa.select(A.seq, A.at, A.kind, A.plan)
-        .where(A.kind.in_([SWEEP_FAILED, SWEEP_RECOVERED]))
+        .where(A.kind.in_([EventKind.SWEEP_FAILED, EventKind.SWEEP_RECOVERED]))
         .order_by(A.seq)
     ).all()
     streaks: dict[str, list[tuple[int, str]]] = {}
     for seq, at, kind, plan in rows:
-        if kind == SWEEP_RECOVERED:
+        if kind == EventKind.SWEEP_RECOVERED:
             streaks.pop(plan, None)
         else:
             streaks.setdefault(plan, []).append((seq, at))

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, Protocol
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
+from models.ledger.kinds import EventKind
 from models.sweep.snapshot import ItemView, MeetingView, Snapshot
 from models.sweep.words import told_as
 from models.vocab import RAG, Audience, ItemKind, Status, day_in_words, plural
@@ -258,7 +259,7 @@ def _dead_notice_alert(snapshot: Snapshot, today: date) -> list[Decision]:
             "(outbox)",
             "dead_notices",
             today.isoformat(),
-            "DeadNoticesReported",
+            EventKind.DEAD_NOTICES_REPORTED,
             snapshot.board_secretariat,
             reason,
             today,
@@ -284,7 +285,7 @@ def sweep_failed_notice(plan: str, secretariat: str, failure: str, today: date) 
         "(sweep)",
         "sweep_failed",
         today.isoformat(),
-        "SweepFailed",
+        EventKind.SWEEP_FAILED,
         secretariat,
         f"the daily sweep of {plan} failed on {_day(today)} ({failure}); every other plan was swept",
         today,
@@ -319,7 +320,7 @@ def _resets(snapshot: Snapshot, facts: dict[str, Facts]) -> list[Decision]:
                 ref,
                 "ladder_reset",
                 f"{ladder.level}@{ladder.since.isoformat()}",
-                "EscalationClosed",
+                EventKind.ESCALATION_CLOSED,
                 "",
                 f"{ref}: escalation closed, {why}",
                 ladder.due,
@@ -482,7 +483,7 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[D
                 fact,
                 "due_soon",
                 step,
-                "ReminderQueued",
+                EventKind.REMINDER_QUEUED,
                 item.owner,
                 _owner_role(item),
                 lambda: f"{item.ref} is due {_in_days(to_due)}: reminder to the owner",
@@ -496,7 +497,7 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[D
             fact,
             "overdue",
             step,
-            "OverdueNoticeQueued",
+            EventKind.OVERDUE_NOTICE_QUEUED,
             item.owner,
             _owner_role(item),
             lambda: f"{item.ref} is {overdue} working day{'s' * (overdue != 1)} overdue: notice to the owner",
@@ -510,7 +511,7 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[D
             fact,
             "stale_update",
             step,
-            "UpdateRequested",
+            EventKind.UPDATE_REQUESTED,
             item.owner,
             _owner_role(item),
             lambda: f"{item.ref} has had no update for {plural(since, 'working day')}: update requested",
@@ -575,7 +576,7 @@ def _milestone_missed(fact: Facts, context: _Context) -> list[Decision]:
             fact,
             "milestone_missed",
             3,
-            "MilestoneMissed",
+            EventKind.MILESTONE_MISSED,
             who,
             role,
             lambda: reason,
@@ -602,7 +603,16 @@ def _ladder(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Dec
         reason = f"{why}: escalated to {'their manager' if is_manager else 'the area lead'}"
         role = "the owner's manager" if is_manager else "the area lead"
         out += _decision(
-            context, fact, rule, 2, "EscalatedToLead", lead, role, lambda: reason, level=2, urgency=4
+            context,
+            fact,
+            rule,
+            2,
+            EventKind.ESCALATED_TO_LEAD,
+            lead,
+            role,
+            lambda: reason,
+            level=2,
+            urgency=4,
         )
     else:
         board = snapshot.board or "the Improvement Board"
@@ -612,7 +622,7 @@ def _ladder(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Dec
             fact,
             rule,
             3,
-            "EscalatedToBoard",
+            EventKind.ESCALATED_TO_BOARD,
             snapshot.board_secretariat,
             SECRETARIAT_ROLE,
             lambda: reason,
@@ -626,7 +636,7 @@ def _ladder(fact: Facts, facts: dict[str, Facts], context: _Context) -> list[Dec
                 fact,
                 rule,
                 3,
-                "EscalatedToBoard",
+                EventKind.ESCALATED_TO_BOARD,
                 item.owner,
                 _owner_role(item),
                 lambda: reason,
@@ -672,7 +682,7 @@ def _meeting_chase(context: _Context, facts: dict[str, Facts]) -> list[Decision]
                 fact,
                 f"meeting_chase:{meeting.date.isoformat()}",
                 step,
-                "UpdateRequested",
+                EventKind.UPDATE_REQUESTED,
                 fact.item.owner,
                 _owner_role(fact.item),
                 reason,

@@ -30,6 +30,7 @@ from models.columns import key_of
 from models.db import read_session, unit_of_work
 from models.escalations import Escalation
 from models.ledger.chain import Event, decode_data, record_many
+from models.ledger.kinds import EventKind
 from models.outbox import Notice, channel_key, channels_for, existing_keys, recent_keys
 from models.plan import Plan
 from models.plans.lookup import plans_named
@@ -282,7 +283,7 @@ class _Seen:
 
 # Decisions the rules make once: raising an escalation (the item then stands at that level, so the ladder
 # does not decide it again) and closing one.
-ONCE_KINDS = ("EscalatedToLead", "EscalatedToBoard", "EscalationClosed")
+ONCE_KINDS = (EventKind.ESCALATED_TO_LEAD, EventKind.ESCALATED_TO_BOARD, EventKind.ESCALATION_CLOSED)
 
 
 def _made_once_earlier(session: Session, plan_id: int, snapshot: Snapshot, as_of: date) -> int:
@@ -354,7 +355,7 @@ def _persist(
             "dedupe_key": d.dedupe_key,
         }
         events.append(Event(d.kind, actor, d.plan, d.ref, data))
-        if d.kind == "EscalationClosed":
+        if d.kind == EventKind.ESCALATION_CLOSED:
             continue
         ladder = snapshot.ladders.get(d.ref)  # a missed milestone already at the board climbs no higher
         if d.level > 1 and not (ladder and ladder.due == d.due and ladder.level >= d.level):
@@ -379,12 +380,12 @@ def _persist(
                     "urgency": d.urgency,
                 }
             )
-    closing = {(d.ref, d.due) for d in new if d.kind == "EscalationClosed"}
+    closing = {(d.ref, d.due) for d in new if d.kind == EventKind.ESCALATION_CLOSED}
     if closing:
         open_rows = session.exec(
             select(Escalation).where(Escalation.plan_id == plan_id, col(Escalation.closed_on).is_(None))
         ).all()
-        reasons = {(d.ref, d.due): d.reason for d in new if d.kind == "EscalationClosed"}
+        reasons = {(d.ref, d.due): d.reason for d in new if d.kind == EventKind.ESCALATION_CLOSED}
         for row in open_rows:
             if (row.item_ref, row.due) in closing:
                 row.closed_on, row.closed_reason = as_of, reasons[(row.item_ref, row.due)][:200]
