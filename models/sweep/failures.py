@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.audit import AuditEvent
 from models.db import unit_of_work
 from models.errors import LineOfSightError
@@ -53,16 +54,24 @@ class PlansNotSwept(LineOfSightError):
 
 
 def record_failure(
-    engine: Engine, plan: str, plan_id: int, exc: BaseException, as_of: date, actor: str
+    engine: Engine,
+    plan: str,
+    plan_id: int,
+    exc: BaseException,
+    as_of: date,
+    actor: str,
+    *,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> None:
-    """The `SweepFailed` event, and the secretariat's notice unless they were told today already."""
+    """The `SweepFailed` event, and the secretariat's notice unless they were told today already (owed
+    from 07:00 on the day swept, in the plan's `timezone`, as the sweep's own notices are)."""
     reason = one_line(exc)
     with unit_of_work(engine) as session:
         secretariat = board_secretariat(session, plan_id)
         notice = sweep_failed_notice(plan, secretariat, reason, as_of) if secretariat else None
         queued = False
         if notice is not None and not existing_keys(session, [notice.dedupe_key]):
-            due_from = datetime.combine(as_of, time(7, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+            due_from = datetime.combine(as_of, time(7, 0), tzinfo=_zone(timezone)).astimezone(UTC)
             payload = {"reason": notice.reason, "rule": notice.rule, "level": 1, "ref": notice.ref}
             payload |= {"told_as": notice.told_as, "roles": list(notice.roles), **notice.facts}
             session.add(
@@ -87,6 +96,13 @@ def record_failure(
             "notice_queued": queued,  # False: told earlier today, or no board secretariat to tell
         }
         record(session, Event(EventKind.SWEEP_FAILED, actor, plan, None, data))
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ValueError, OSError, LookupError):  # the failure being recorded may be the plan's zone itself
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def record_recovery(engine: Engine, plan: str, as_of: date, actor: str) -> None:

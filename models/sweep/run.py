@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from config.policy import Policy
+from config.timezone import DEFAULT_TIMEZONE
 from models.audit import AuditEvent
 from models.calendar import WorkingCalendar
 from models.columns import key_of
@@ -139,6 +140,7 @@ def _sweep_plans(
             outcome = SweepOutcome(plan.name, as_of, None)
             outcomes.append(outcome)
             with _failure_domain(engine, plan, outcome, dry_run, actor, retrying):
+                ZoneInfo(plan.timezone)  # a zone that cannot be read fails its own plan, here, not the rest
                 plan_policy = policy.for_plan(plan.name)
                 calendar = calendar_for(plan, plan_policy)
                 outcome.holiday = _not_working(calendar, as_of)
@@ -151,7 +153,11 @@ def _sweep_plans(
         people = load_people(session)
         recent = recent_keys(
             session,
-            decided_since([(plan_policy, calendar) for _, plan_policy, calendar, _ in working], as_of),
+            decided_since(
+                [(plan_policy, calendar) for _, plan_policy, calendar, _ in working],
+                as_of,
+                timezones={plan.timezone for plan, *_ in working},
+            ),
             plans[0].name if plan_name is not None else None,
         )
         failing = set(failing_plans(session))
@@ -191,7 +197,7 @@ def _failure_domain(
         if dry_run or (retrying and isinstance(exc, OperationalError)):
             return
         try:
-            record_failure(engine, plan.name, key_of(plan), exc, outcome.as_of, actor)
+            record_failure(engine, plan.name, key_of(plan), exc, outcome.as_of, actor, timezone=plan.timezone)
         except Exception as again:  # the database itself is failing: say so, and still go on
             outcome.failure += f" (not recorded: {one_line(again)})"
 
@@ -249,7 +255,7 @@ def _sweep_plan(
         outcome.queued = len(new)
         if new:
             outcome.notices = _persist(
-                session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of
+                session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of, plan.timezone
             )
 
 
@@ -314,16 +320,22 @@ def _unmade(session: Session, decisions: list[Decision]) -> list[Decision]:
     return [d for d in decisions if d.dedupe_key not in made]
 
 
-def decided_since(rules: Iterable[tuple[Policy, WorkingCalendar]], as_of: date) -> datetime:
+def decided_since(
+    rules: Iterable[tuple[Policy, WorkingCalendar]],
+    as_of: date,
+    timezones: Iterable[str] = (DEFAULT_TIMEZONE,),
+) -> datetime:
     """How far back a decision that still applies today can have been made: a step stays the latest one
-    for at most the longest gap between two steps of a cadence. Only speed depends on this window; every
-    decision outside it is still checked against the whole outbox."""
+    for at most the longest gap between two steps of a cadence, counted from the earliest midnight among
+    the plans' `timezones`. Only speed depends on this window; every decision outside it is still checked
+    against the whole outbox."""
     since = as_of
     for plan_policy, calendar in rules:
         reminders, stale, chase = plan_policy.reminders, plan_policy.stale, plan_policy.meetings.chase_days
         longest = max(reminders.overdue_repeat_days, stale.repeat_days, *reminders.due_soon_days, *chase)
         since = min(since, calendar.add_working_days(as_of, -(longest + 2)))
-    return datetime.combine(since, time(0, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+    zones = list(timezones) or [DEFAULT_TIMEZONE]
+    return min(datetime.combine(since, time(0, 0), tzinfo=ZoneInfo(zone)) for zone in zones).astimezone(UTC)
 
 
 def _persist(
@@ -334,10 +346,12 @@ def _persist(
     policy_version: str,
     actor: str,
     as_of: date,
+    timezone: str,
 ) -> int:
     notices: list[dict[str, Any]] = []
-    # Owed from the sweep's own morning (07:00 UK time on the day swept), whatever the wall clock says.
-    due_from = datetime.combine(as_of, time(7, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+    # Owed from the sweep's own morning (07:00 on the day swept, in the plan's time zone), whatever the
+    # wall clock says.
+    due_from = datetime.combine(as_of, time(7, 0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
     raised: dict[tuple[str, int], Decision] = {}
     events = []
     for d in new:
