@@ -1,13 +1,5 @@
 """The rules of the sweep, pure: `decide(snapshot, policy, calendar, as_of)` returns what the service must
-do today and why. No session, no clock, no network: every rule is tested with plain values.
-
-Each Decision names the rule that fired, its step, one recipient, the facts it used and a one-line reason.
-Its dedupe key is unique for (plan, item, due date, rule, step, recipient): a second sweep on the same day,
-or any later day, can never decide the same thing twice, and a re-baseline (a new due date) starts afresh.
-One person may hold several roles (a milestone's owner who is also the board secretariat): what one recipient
-is told about one item under one key is one decision carrying every role and reason, never two.
-A missed day is caught up by taking only the latest step that applies, never a burst of stale reminders.
-"""
+do today and why, with no session, clock or network, so every rule is tested with plain values."""
 
 from __future__ import annotations
 
@@ -53,6 +45,8 @@ class Decision(NamedTuple):
 
     @property
     def dedupe_key(self) -> str:
+        """Unique for (plan, item, due date, rule, step, recipient): no sweep decides the same thing twice,
+        and a re-baseline (a new due date) starts afresh."""
         return f"{self.plan}|{self.ref}|{self.due.isoformat()}|{self.rule}|{self.step}|{self.recipient}"
 
     @property
@@ -197,9 +191,8 @@ def decide(
     as_of: date,
     known: Container[str] = frozenset(),
 ) -> list[Decision]:
-    """What applies today, less the decisions whose dedupe keys are in `known` (made on an earlier run).
-    Leaving them out here, before their reasons and facts are written, is what lets a sweep of 100,000
-    items that finds nothing new cost little more than reading them."""
+    """What applies today, less the decisions whose dedupe keys are in `known` (made on an earlier run),
+    left out before their reasons and facts are written so a sweep that finds nothing new costs little."""
     if not calendar.is_working_day(as_of):
         return []  # nothing is decided or sent on a weekend, a bank holiday or a closure day
     decisions: list[Decision] = []
@@ -255,24 +248,22 @@ def _dead_notice_alert(snapshot: Snapshot, today: date) -> list[Decision]:
     )
     return [
         Decision(
-            snapshot.plan,
-            "(outbox)",
-            "dead_notices",
-            today.isoformat(),
-            EventKind.DEAD_NOTICES_REPORTED,
-            snapshot.board_secretariat,
-            reason,
-            today,
-            1,
-            None,
-            4,
-            {
+            plan=snapshot.plan,
+            ref="(outbox)",
+            rule="dead_notices",
+            step=today.isoformat(),
+            kind=EventKind.DEAD_NOTICES_REPORTED,
+            recipient=snapshot.board_secretariat,
+            reason=reason,
+            due=today,
+            urgency=4,
+            details={
                 "kind": "outbox",
                 "title": "Messages that could not be delivered",
                 "due": today.isoformat(),
                 "undelivered": lines[:50],
             },
-            (SECRETARIAT_ROLE,),
+            roles=(SECRETARIAT_ROLE,),
         )
     ]
 
@@ -281,18 +272,16 @@ def sweep_failed_notice(plan: str, secretariat: str, failure: str, today: date) 
     """What the board secretariat is told, once a day, when their plan's sweep fails: until it is fixed,
     nobody in that plan is reminded or escalated."""
     return Decision(
-        plan,
-        "(sweep)",
-        "sweep_failed",
-        today.isoformat(),
-        EventKind.SWEEP_FAILED,
-        secretariat,
-        f"the daily sweep of {plan} failed on {_day(today)} ({failure}); every other plan was swept",
-        today,
-        1,
-        None,
-        5,
-        {
+        plan=plan,
+        ref="(sweep)",
+        rule="sweep_failed",
+        step=today.isoformat(),
+        kind=EventKind.SWEEP_FAILED,
+        recipient=secretariat,
+        reason=f"the daily sweep of {plan} failed on {_day(today)} ({failure}); every other plan was swept",
+        due=today,
+        urgency=5,
+        details={
             "kind": "sweep",
             "title": f"The daily sweep of {plan} failed",
             "due": today.isoformat(),
@@ -302,7 +291,7 @@ def sweep_failed_notice(plan: str, secretariat: str, failure: str, today: date) 
                 "data or report it"
             ),
         },
-        (SECRETARIAT_ROLE,),
+        roles=(SECRETARIAT_ROLE,),
     )
 
 
@@ -316,15 +305,15 @@ def _resets(snapshot: Snapshot, facts: dict[str, Facts]) -> list[Decision]:
         why = "the item is no longer open" if fact is None else f"re-baselined to {_day(fact.item.due)}"
         out.append(
             Decision(
-                snapshot.plan,
-                ref,
-                "ladder_reset",
-                f"{ladder.level}@{ladder.since.isoformat()}",
-                EventKind.ESCALATION_CLOSED,
-                "",
-                f"{ref}: escalation closed, {why}",
-                ladder.due,
-                ladder.level,
+                plan=snapshot.plan,
+                ref=ref,
+                rule="ladder_reset",
+                step=f"{ladder.level}@{ladder.since.isoformat()}",
+                kind=EventKind.ESCALATION_CLOSED,
+                recipient="",
+                reason=f"{ref}: escalation closed, {why}",
+                due=ladder.due,
+                level=ladder.level,
                 details={"level": ladder.level, "since": ladder.since.isoformat()},
             )
         )
@@ -388,19 +377,19 @@ def _decision(
         return []  # made on an earlier run (the same key as Decision.dedupe_key)
     return [
         Decision(
-            snapshot.plan,
-            item.ref,
-            rule,
-            step,
-            kind,
-            recipient,
-            reason(),
-            item.due,
-            level,
-            on_behalf,
-            urgency,
-            lambda: _details(context, fact, recipient, max(level, fact.level), extra),
-            (f"deputy for {on_behalf}, {role}" if on_behalf else role,),
+            plan=snapshot.plan,
+            ref=item.ref,
+            rule=rule,
+            step=step,
+            kind=kind,
+            recipient=recipient,
+            reason=reason(),
+            due=item.due,
+            level=level,
+            on_behalf_of=on_behalf,
+            urgency=urgency,
+            details=lambda: _details(context, fact, recipient, max(level, fact.level), extra),
+            roles=(f"deputy for {on_behalf}, {role}" if on_behalf else role,),
         )
     ]
 

@@ -1,10 +1,5 @@
-"""The daily sweep, as plain functions: load a plan, decide (pure), persist the decisions as outbox
-notices, escalation state and ledger events, all in one transaction per plan.
-
-The Prefect flow and the CLI both call `sweep_plans`; nothing here reads the clock. Each plan is swept in its
-own failure domain: a plan whose sweep raises is rolled back and recorded (`models.sweep.failures`), and
-every other plan is still swept; the caller reads `SweepOutcome.failure` and ends in failure, naming them.
-"""
+"""The daily sweep as plain functions (the flow and the CLI call `sweep_plans`): load, decide (pure), and
+persist notices, escalations and ledger events in one transaction per plan, each plan failing alone."""
 
 from __future__ import annotations
 
@@ -94,7 +89,7 @@ PLANS_PER_READ = 50
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """A sweep builds hundreds of thousands of small tuples that form no reference cycles; left running,
-    the cyclic garbage collector rescans the growing heap again and again (measured: 40% of the read)."""
+    the cyclic garbage collector would rescan the growing heap again and again."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -1,8 +1,5 @@
-"""What the sweep looks at: a plan's open items, people and meetings, as plain frozen values.
-
-`load_snapshot` reads one plan in a handful of queries (never one per item); `models.sweep.rules.decide` then
-works on the snapshot alone, with no session, clock or network.
-"""
+"""What the sweep looks at: a plan's open items, people and meetings as plain frozen values, read in a
+handful of queries (never one per item) so that `models.sweep.rules.decide` needs no session."""
 
 from __future__ import annotations
 
@@ -35,9 +32,8 @@ def _ints(values: Sequence[int]) -> str:
 
 
 def _raw_rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
-    """Plain tuples straight from the driver's cursor, for the queries whose rows number in the hundreds of
-    thousands (SQLAlchemy's typed result rows cost more than the read itself). Only integers and our own
-    constants are ever written into `sql`, never a user's text."""
+    """Plain tuples straight from the driver's cursor for the biggest reads (typed rows cost more than the
+    read itself). Only integers and our own constants are ever written into `sql`, never a user's text."""
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(sql)
@@ -48,7 +44,7 @@ def _raw_rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
 
 class _Dates(dict[Any, Any]):
     """Dates from raw column values (strings on SQLite, dates on PostgreSQL), each converted once: a lookup
-    that hits costs no Python call, which matters at 400,000 lookups a sweep."""
+    that hits costs no Python call."""
 
     def __init__(self) -> None:
         super().__init__({None: None})
@@ -190,7 +186,7 @@ def load_snapshot(session: Session, plan: Plan, people: People | None = None) ->
 
 def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> dict[int, Snapshot]:
     """The snapshots of several plans in seven queries in all, whatever the number of plans or items: the
-    sweep's reading costs about what a bare scan of the same columns costs."""
+    sweep's reading should cost about what a bare scan of the same columns costs."""
     AR, B, MT, N = (columns_of(t) for t in (Area, Board, Meeting, Notice))
     ids = [key_of(plan) for plan in plans]
     email = people.email_by_id
@@ -203,9 +199,10 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
         if lead is not None:
             leads[plan_id][code] = email[lead]
     items: dict[int, list[ItemView]] = {plan_id: [] for plan_id in ids}
-    action_kind, day = ItemKind.ACTION, _Dates()
+    action_kind, day, make_item = ItemKind.ACTION, _Dates(), ItemView._make
     # Untyped rows converted here through small caches: this loop runs once per open action of every plan,
-    # and the few hundred distinct dates and handful of statuses need converting only once each.
+    # and the few hundred distinct dates and handful of statuses need converting only once each. Each view
+    # is made from a tuple in ItemView's field order (`_make`): keyword arguments cost three times as much.
     rows = _raw_rows(
         session,
         "SELECT plan_id, ref, title, owner_id, current_due, status, area_id, original_due, rebaseline_count, "
@@ -230,23 +227,25 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
         exempt,
     ) in rows:
         items[plan_id].append(
-            ItemView(
-                action_kind,
-                ref,
-                title,
-                email[owner],
-                day[due],
-                _STATUS[status],
-                areas[area][0],
-                day[original],
-                rebaselines,
-                _RAG[rag],
-                percent,
-                day[last],
-                day[start],
-                reds,
-                (),
-                bool(exempt),
+            make_item(
+                (
+                    action_kind,
+                    ref,
+                    title,
+                    email[owner],
+                    day[due],
+                    _STATUS[status],
+                    areas[area][0],
+                    day[original],
+                    rebaselines,
+                    _RAG[rag],
+                    percent,
+                    day[last],
+                    day[start],
+                    reds,
+                    (),
+                    bool(exempt),
+                )
             )
         )
     in_plans = f"plan_id IN {_ints(ids)} AND status IN {_OPEN_SQL}"
@@ -268,21 +267,15 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
         due = day[due]
         items[plan_id].append(
             ItemView(
-                milestone_kind,
-                ref,
-                title,
-                email[owner],
-                due,
-                _STATUS[status],
-                None,
-                due,
-                0,
-                None,
-                0,
-                day[last],
-                None,
-                0,
-                tuple(sorted(depends.get(milestone_id, ()))),
+                kind=milestone_kind,
+                ref=ref,
+                title=title,
+                owner=email[owner],
+                due=due,
+                status=_STATUS[status],
+                original_due=due,
+                last_update=day[last],
+                depends_on=tuple(sorted(depends.get(milestone_id, ()))),
             )
         )
     ladders: dict[int, dict[str, LadderView]] = {plan_id: {} for plan_id in ids}
