@@ -4,33 +4,26 @@ persist notices, escalations and ledger events in one transaction per plan, each
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, col, select
 
 from config.policy import Policy
 from config.timezone import DEFAULT_TIMEZONE
-from models.audit import AuditEvent
 from models.calendar import WorkingCalendar
 from models.columns import key_of
 from models.db import read_session, unit_of_work
-from models.escalations import Escalation
-from models.ledger.chain import Event, decode_data, record_many
-from models.ledger.kinds import EventKind
-from models.outbox import Notice, channel_key, channels_for, existing_keys, recent_keys
+from models.outbox import recent_keys
 from models.plan import Plan
 from models.plans.lookup import plans_named
 from models.sweep.failures import failing_plans, one_line, record_failure, record_recovery
+from models.sweep.persist import lock_plan, made_once_earlier, persist, unmade
 from models.sweep.rules import Decision, decide
 from models.sweep.snapshot import People, Snapshot, load_people, load_snapshots
 
@@ -235,36 +228,23 @@ def _sweep_plan(
     seen = _Seen(recent)
     candidates = decide(snapshot, plan_policy, calendar, as_of, seen)
     with read_session(engine) as session:
-        once = _made_once_earlier(session, key_of(plan), snapshot, as_of)
+        once = made_once_earlier(session, key_of(plan), snapshot, as_of)
     outcome.items, outcome.decided = len(snapshot.items), len(candidates) + len(seen.found) + once
     if not candidates:
         return
     if dry_run:
         with read_session(engine) as session:
-            outcome.new = _unmade(session, candidates)
+            outcome.new = unmade(session, candidates)
         outcome.queued = len(outcome.new)
         return
     with unit_of_work(engine) as session:
-        _lock_plan(session, key_of(plan))
-        new = _unmade(session, candidates)
+        lock_plan(session, key_of(plan))
+        new = unmade(session, candidates)
         outcome.queued = len(new)
         if new:
-            outcome.notices = _persist(
+            outcome.notices = persist(
                 session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of, plan.timezone
             )
-
-
-# Names this product's per-plan sweep locks among PostgreSQL's advisory locks (the ledger has its own).
-SWEEP_LOCK_CLASS = 0x535750  # "SWP"
-
-
-def _lock_plan(session: Session, plan_id: int) -> None:
-    """Two sweeps of one plan never write at once: the second waits here, then finds the first's notices
-    and adds nothing. On SQLite the writing transaction's BEGIN IMMEDIATE already serialises writers."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:k, :plan)"), {"k": SWEEP_LOCK_CLASS, "plan": plan_id}
-        )
 
 
 class _Seen:
@@ -280,39 +260,6 @@ class _Seen:
             self.found.add(key)
             return True
         return False
-
-
-# Decisions the rules make once: raising an escalation (the item then stands at that level, so the ladder
-# does not decide it again) and closing one.
-ONCE_KINDS = (EventKind.ESCALATED_TO_LEAD, EventKind.ESCALATED_TO_BOARD, EventKind.ESCALATION_CLOSED)
-
-
-def _made_once_earlier(session: Session, plan_id: int, snapshot: Snapshot, as_of: date) -> int:
-    """How many escalations an earlier run raised or closed on this very day: they are today's decisions
-    too, so a rerun counts them as already made instead of forgetting them ("4 new", then "0 new" out of 2
-    fewer). Read from the ledger, where each decision is one event carrying its day."""
-    refs = {ref for ref, ladder in snapshot.ladders.items() if ladder.since == as_of}
-    refs.update(
-        session.exec(
-            select(Escalation.item_ref).where(Escalation.plan_id == plan_id, Escalation.closed_on == as_of)
-        )
-    )
-    if not refs:
-        return 0
-    bodies = session.exec(
-        select(AuditEvent.body).where(
-            AuditEvent.plan == snapshot.plan,
-            col(AuditEvent.ref).in_(sorted(refs)),
-            col(AuditEvent.kind).in_(ONCE_KINDS),
-        )
-    )
-    day = as_of.isoformat()
-    return sum(1 for body in bodies if decode_data(body).get("as_of") == day)
-
-
-def _unmade(session: Session, decisions: list[Decision]) -> list[Decision]:
-    made = existing_keys(session, [d.dedupe_key for d in decisions if d.recipient])
-    return [d for d in decisions if d.dedupe_key not in made]
 
 
 def decided_since(
@@ -331,107 +278,3 @@ def decided_since(
         since = min(since, calendar.add_working_days(as_of, -(longest + 2)))
     zones = list(timezones) or [DEFAULT_TIMEZONE]
     return min(datetime.combine(since, time(0, 0), tzinfo=ZoneInfo(zone)) for zone in zones).astimezone(UTC)
-
-
-def _persist(
-    session: Session,
-    plan_id: int,
-    snapshot: Snapshot,
-    new: list[Decision],
-    policy_version: str,
-    actor: str,
-    as_of: date,
-    timezone: str,
-) -> int:
-    notices: list[dict[str, Any]] = []
-    # Owed from the sweep's own morning (07:00 on the day swept, in the plan's time zone), whatever the
-    # wall clock says.
-    due_from = datetime.combine(as_of, time(7, 0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-    raised: dict[tuple[str, int], Decision] = {}
-    events = []
-    for d in new:
-        data = {
-            "rule": d.rule,
-            "step": d.step,
-            "recipient": d.recipient or None,
-            "on_behalf_of": d.on_behalf_of,
-            "level": d.level,
-            "reason": d.reason,
-            "roles": list(d.roles),
-            "policy": policy_version,
-            "as_of": as_of.isoformat(),
-            "facts": d.facts,
-            "dedupe_key": d.dedupe_key,
-        }
-        events.append(Event(d.kind, actor, d.plan, d.ref, data))
-        if d.kind == EventKind.ESCALATION_CLOSED:
-            continue
-        ladder = snapshot.ladders.get(d.ref)  # a missed milestone already at the board climbs no higher
-        if d.level > 1 and not (ladder and ladder.due == d.due and ladder.level >= d.level):
-            raised.setdefault((d.ref, d.level), d)
-        if not d.recipient:
-            continue
-        payload = notice_payload(d)
-        person = snapshot.people.get(d.recipient)
-        for channel in channels_for(teams=bool(person and person.has_teams)):
-            key = channel_key(d.dedupe_key, channel)
-            notices.append(
-                {
-                    "dedupe_key": key,
-                    "plan": d.plan,
-                    "recipient": d.recipient,
-                    "on_behalf_of": d.on_behalf_of,
-                    "channel": channel,
-                    "kind": d.kind,
-                    "item_refs": d.ref,
-                    "payload": payload,
-                    "not_before": due_from,
-                    "urgency": d.urgency,
-                }
-            )
-    closing = {(d.ref, d.due) for d in new if d.kind == EventKind.ESCALATION_CLOSED}
-    if closing:
-        open_rows = session.exec(
-            select(Escalation).where(Escalation.plan_id == plan_id, col(Escalation.closed_on).is_(None))
-        ).all()
-        reasons = {(d.ref, d.due): d.reason for d in new if d.kind == EventKind.ESCALATION_CLOSED}
-        for row in open_rows:
-            if (row.item_ref, row.due) in closing:
-                row.closed_on, row.closed_reason = as_of, reasons[(row.item_ref, row.due)][:200]
-    for (ref, level), d in raised.items():
-        session.add(
-            Escalation(
-                plan_id=plan_id,
-                item_kind=str(d.facts.get("kind", "action")),
-                item_ref=ref,
-                due=d.due,
-                level=level,
-                rule=d.rule,
-                reason=d.reason[:1000],
-                since=as_of,
-            )
-        )
-    if notices:
-        session.execute(sa.insert(Notice.__table__), notices)  # type: ignore[attr-defined]
-    session.flush()
-    record_many(session, events)
-    return len(notices)
-
-
-def notice_payload(d: Decision) -> str:
-    """What a notice carries for the digest that will tell its recipient: the decision's reason, rule and
-    facts, as JSON (the one format the dispatcher and the tests read)."""
-    return json.dumps(
-        {
-            "reason": d.reason,
-            "rule": d.rule,
-            "level": d.level,
-            "ref": d.ref,
-            "on_behalf_of": d.on_behalf_of,
-            "roles": list(d.roles),
-            "told_as": d.told_as,
-            **d.facts,
-        },
-        sort_keys=True,
-        default=str,
-    )

@@ -1,13 +1,13 @@
-"""What the sweep looks at: a plan's open items, people and meetings as plain frozen values, read in a
-handful of queries (never one per item) so that `models.sweep.rules.decide` needs no session."""
+"""Loading what the sweep looks at (`models.sweep.views`): every plan's open items, people, ladders and
+meetings in a handful of queries (never one per item), so that the rules then need no session."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -17,7 +17,22 @@ from models.meetings import Board, Meeting
 from models.outbox import Notice, NoticeStatus
 from models.people import Person, organisation_key
 from models.plan import Area, Plan
+from models.sweep.views import ItemView, LadderView, MeetingView, PersonView, Snapshot
 from models.vocab import RAG, Audience, ItemKind, Status
+
+# The views live in `views.py`, beside the rules, which import no database code; older imports read them here.
+__all__ = [
+    "ItemView",
+    "LadderView",
+    "MeetingView",
+    "People",
+    "PersonView",
+    "Snapshot",
+    "board_secretariat",
+    "load_people",
+    "load_snapshot",
+    "load_snapshots",
+]
 
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 _STATUS = {s.value: s for s in Status}
@@ -52,68 +67,6 @@ class _Dates(dict[Any, Any]):
     def __missing__(self, value: Any) -> date:
         found = self[value] = value if isinstance(value, date) else date.fromisoformat(value)
         return found
-
-
-class PersonView(NamedTuple):
-    email: str
-    name: str
-    manager: str | None = None
-    deputy: str | None = None
-    away_from: date | None = None
-    away_to: date | None = None
-    has_teams: bool = False
-
-    def is_away(self, day: date) -> bool:
-        return bool(self.away_from and self.away_to and self.away_from <= day <= self.away_to)
-
-
-class ItemView(NamedTuple):
-    kind: ItemKind
-    ref: str
-    title: str
-    owner: str
-    due: date
-    status: Status
-    area: str | None = None
-    original_due: date | None = None
-    rebaseline_count: int = 0
-    rag: RAG | None = None
-    percent: int = 0
-    last_update: date | None = None
-    start: date | None = None
-    consecutive_reds: int = 0
-    depends_on: tuple[str, ...] = ()
-    exempt: bool = False
-
-
-class LadderView(NamedTuple):
-    """The open escalation of an item: the level reached for its current due date."""
-
-    level: int
-    due: date
-    since: date
-
-
-@dataclass(frozen=True)
-class MeetingView:
-    board: str
-    date: date
-    audience: Audience
-    theme_area: str | None
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    plan: str
-    nation: str
-    items: tuple[ItemView, ...]
-    people: dict[str, PersonView] = field(default_factory=dict)
-    area_leads: dict[str, str] = field(default_factory=dict)
-    ladders: dict[str, LadderView] = field(default_factory=dict)
-    meetings: tuple[MeetingView, ...] = ()
-    board: str | None = None  # the Improvement Board: where level 3 goes
-    board_secretariat: str | None = None
-    dead_notices: tuple[tuple[str, str, str], ...] = ()  # (item refs, recipient, last error): undeliverable
 
 
 def _main_board(boards: Sequence[str], board_meetings: Sequence[str]) -> str | None:
