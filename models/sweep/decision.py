@@ -12,8 +12,6 @@ from typing import Any, NamedTuple
 from models.sweep.words import told_as
 
 LEVEL_NAMES = {1: "the owner", 2: "the owner's manager", 3: "the Improvement Board"}
-
-
 SECRETARIAT_ROLE = "the board secretariat"
 
 
@@ -25,7 +23,7 @@ class Decision(NamedTuple):
     ref: str
     rule: str
     step: str
-    kind: str  # the ledger event, past tense
+    kind: str  # an EventKind: the ledger event, past tense
     recipient: str
     reason: str
     due: date

@@ -61,6 +61,8 @@ class Context(NamedTuple):
 
 
 class IsoDates(dict[date, str]):
+    """Dates as the dedupe keys write them, each formatted once per sweep of a plan."""
+
     def __missing__(self, day: date) -> str:
         text = self[day] = day.isoformat()
         return text
@@ -89,6 +91,8 @@ def decision_for(
     urgency: int = 0,
     **extra: Any,
 ) -> list[Decision]:
+    """One rule's finding about one item as the decision for whoever receives it today (`who`, or their
+    deputy), or nothing when it was made on an earlier run; `extra` joins the facts its reader sees."""
     snapshot = context.snapshot
     target = _to(snapshot, who, context.today)
     if target is None:

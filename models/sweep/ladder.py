@@ -84,7 +84,8 @@ def escalations(fact: Facts, facts: dict[str, Facts], context: Context) -> list[
 
 
 def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple[int, str, str]:
-    """The level the item should stand at today, the rule that puts it there, and why."""
+    """The level the item should stand at today, the rule that puts it there, and why. A new rule here
+    gets its words for a pack's appendix in `words.escalation_in_words`."""
     item, ladder = fact.item, policy.ladder
     if item.kind is ItemKind.MILESTONE:
         if fact.overdue >= 1:
