@@ -1,6 +1,5 @@
-"""What a person is told: their pending notices grouped into one digest per recipient and channel, most
-urgent first, with a subject that says what and how urgent. Each item appears once, with every reason it is
-there; dates read as people write them ("Friday 8 December 2017"). Pure: no database, no clock, no network."""
+"""What a person is told, pure: their pending notices as one digest per recipient and channel, each item
+once with every reason, most urgent first; labels and their order are the rules' (`models.sweep.words`)."""
 
 from __future__ import annotations
 
@@ -12,31 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from models.sweep.rules import told_as
+from models.sweep.words import LABEL_ORDER, LABELS, told_as
 from models.vocab import day_in_words
-
-KIND_LABELS = {
-    "MilestoneMissed": "missed",
-    "OverdueNoticeQueued": "overdue",
-    "ReminderQueued": "due soon",
-    "UpdateRequested": "update requested",
-    "EscalatedToLead": "escalated to you",
-    "EscalatedToBoard": "escalated to the board",
-    "DeadNoticesReported": "not delivered",
-    "SweepFailed": "not swept",
-}
-
-# Most pressing first: the order of a subject's counts and of an item's labels.
-LABEL_ORDER = (
-    "not swept",
-    "missed",
-    "escalated to the board",
-    "escalated to you",
-    "overdue",
-    "due soon",
-    "update requested",
-    "not delivered",
-)
 
 
 @dataclass(frozen=True)
@@ -118,8 +94,8 @@ def _item(notices: list[PendingNotice]) -> DigestItem:
     first = notices[0]
     p = first.payload
     # Labels and their reasons in the same order, the most pressing first.
-    ordered = sorted(notices, key=lambda n: _rank(KIND_LABELS.get(n.kind, n.kind)))
-    labels = tuple(dict.fromkeys(KIND_LABELS.get(n.kind, n.kind) for n in ordered))
+    ordered = sorted(notices, key=lambda n: _rank(LABELS.get(n.kind, n.kind)))
+    labels = tuple(dict.fromkeys(LABELS.get(n.kind, n.kind) for n in ordered))
     reasons = tuple(dict.fromkeys(str(n.payload["reason"]) for n in ordered if n.payload.get("reason")))
     roles = list(dict.fromkeys(r for n in notices for r in n.payload.get("roles") or ()))
     owner_email = p.get("owner")
@@ -184,10 +160,9 @@ def subject(items: Iterable[DigestItem], plan: str) -> str:
     counts: dict[str, int] = defaultdict(int)
     for item in items:
         counts[item.labels[0] if item.labels else item.label] += 1  # each item once, by its most pressing
-    order = LABEL_ORDER
     parts = [
         f"{counts[label]} {'item' if counts[label] == 1 else 'items'} {label}"
-        for label in order
+        for label in LABEL_ORDER
         if counts[label]
     ]
     meeting = next((i.next_meeting for i in items if i.next_meeting), None)

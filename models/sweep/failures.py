@@ -18,17 +18,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.audit import AuditEvent
 from models.db import unit_of_work
 from models.errors import LineOfSightError
 from models.ledger.chain import Event, decode_data, record
+from models.ledger.kinds import EventKind
 from models.outbox import Channel, Notice, existing_keys
 from models.output.secrets import redact_text
 from models.sweep.rules import sweep_failed_notice
 from models.sweep.snapshot import board_secretariat
-
-SWEEP_FAILED = "SweepFailed"
-SWEEP_RECOVERED = "SweepRecovered"
 
 
 def one_line(exc: BaseException) -> str:
@@ -55,16 +54,24 @@ class PlansNotSwept(LineOfSightError):
 
 
 def record_failure(
-    engine: Engine, plan: str, plan_id: int, exc: BaseException, as_of: date, actor: str
+    engine: Engine,
+    plan: str,
+    plan_id: int,
+    exc: BaseException,
+    as_of: date,
+    actor: str,
+    *,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> None:
-    """The `SweepFailed` event, and the secretariat's notice unless they were told today already."""
+    """The `SweepFailed` event, and the secretariat's notice unless they were told today already (owed
+    from 07:00 on the day swept, in the plan's `timezone`, as the sweep's own notices are)."""
     reason = one_line(exc)
     with unit_of_work(engine) as session:
         secretariat = board_secretariat(session, plan_id)
         notice = sweep_failed_notice(plan, secretariat, reason, as_of) if secretariat else None
         queued = False
         if notice is not None and not existing_keys(session, [notice.dedupe_key]):
-            due_from = datetime.combine(as_of, time(7, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+            due_from = datetime.combine(as_of, time(7, 0), tzinfo=_zone(timezone)).astimezone(UTC)
             payload = {"reason": notice.reason, "rule": notice.rule, "level": 1, "ref": notice.ref}
             payload |= {"told_as": notice.told_as, "roles": list(notice.roles), **notice.facts}
             session.add(
@@ -88,12 +95,19 @@ def record_failure(
             "secretariat": secretariat,
             "notice_queued": queued,  # False: told earlier today, or no board secretariat to tell
         }
-        record(session, Event(SWEEP_FAILED, actor, plan, None, data))
+        record(session, Event(EventKind.SWEEP_FAILED, actor, plan, None, data))
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ValueError, OSError, LookupError):  # the failure being recorded may be the plan's zone itself
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def record_recovery(engine: Engine, plan: str, as_of: date, actor: str) -> None:
     with unit_of_work(engine) as session:
-        record(session, Event(SWEEP_RECOVERED, actor, plan, None, {"as_of": as_of.isoformat()}))
+        record(session, Event(EventKind.SWEEP_RECOVERED, actor, plan, None, {"as_of": as_of.isoformat()}))
 
 
 @dataclass(frozen=True)
@@ -110,12 +124,12 @@ def failing_plans(connection: Connection | Session) -> dict[str, Failing]:
     A = AuditEvent.__table__.c  # type: ignore[attr-defined]
     rows = connection.execute(
         sa.select(A.seq, A.at, A.kind, A.plan)
-        .where(A.kind.in_([SWEEP_FAILED, SWEEP_RECOVERED]))
+        .where(A.kind.in_([EventKind.SWEEP_FAILED, EventKind.SWEEP_RECOVERED]))
         .order_by(A.seq)
     ).all()
     streaks: dict[str, list[tuple[int, str]]] = {}
     for seq, at, kind, plan in rows:
-        if kind == SWEEP_RECOVERED:
+        if kind == EventKind.SWEEP_RECOVERED:
             streaks.pop(plan, None)
         else:
             streaks.setdefault(plan, []).append((seq, at))

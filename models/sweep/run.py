@@ -1,39 +1,29 @@
-"""The daily sweep, as plain functions: load a plan, decide (pure), persist the decisions as outbox
-notices, escalation state and ledger events, all in one transaction per plan.
-
-The Prefect flow and the CLI both call `sweep_plans`; nothing here reads the clock. Each plan is swept in its
-own failure domain: a plan whose sweep raises is rolled back and recorded (`models.sweep.failures`), and
-every other plan is still swept; the caller reads `SweepOutcome.failure` and ends in failure, naming them.
-"""
+"""The daily sweep as plain functions (the flow and the CLI call `sweep_plans`): load, decide (pure), and
+persist notices, escalations and ledger events in one transaction per plan, each plan failing alone."""
 
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, col, select
 
 from config.policy import Policy
-from models.audit import AuditEvent
+from config.timezone import DEFAULT_TIMEZONE
 from models.calendar import WorkingCalendar
 from models.columns import key_of
 from models.db import read_session, unit_of_work
-from models.escalations import Escalation
-from models.ledger.chain import Event, decode_data, record_many
-from models.outbox import Notice, channel_key, channels_for, existing_keys, recent_keys
+from models.outbox import recent_keys
 from models.plan import Plan
 from models.plans.lookup import plans_named
 from models.sweep.failures import failing_plans, one_line, record_failure, record_recovery
+from models.sweep.persist import lock_plan, made_once_earlier, persist, unmade
 from models.sweep.rules import Decision, decide
 from models.sweep.snapshot import People, Snapshot, load_people, load_snapshots
 
@@ -92,7 +82,7 @@ PLANS_PER_READ = 50
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """A sweep builds hundreds of thousands of small tuples that form no reference cycles; left running,
-    the cyclic garbage collector rescans the growing heap again and again (measured: 40% of the read)."""
+    the cyclic garbage collector would rescan the growing heap again and again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -138,6 +128,7 @@ def _sweep_plans(
             outcome = SweepOutcome(plan.name, as_of, None)
             outcomes.append(outcome)
             with _failure_domain(engine, plan, outcome, dry_run, actor, retrying):
+                ZoneInfo(plan.timezone)  # a zone that cannot be read fails its own plan, here, not the rest
                 plan_policy = policy.for_plan(plan.name)
                 calendar = calendar_for(plan, plan_policy)
                 outcome.holiday = _not_working(calendar, as_of)
@@ -150,7 +141,11 @@ def _sweep_plans(
         people = load_people(session)
         recent = recent_keys(
             session,
-            decided_since([(plan_policy, calendar) for _, plan_policy, calendar, _ in working], as_of),
+            decided_since(
+                [(plan_policy, calendar) for _, plan_policy, calendar, _ in working],
+                as_of,
+                timezones={plan.timezone for plan, *_ in working},
+            ),
             plans[0].name if plan_name is not None else None,
         )
         failing = set(failing_plans(session))
@@ -190,7 +185,7 @@ def _failure_domain(
         if dry_run or (retrying and isinstance(exc, OperationalError)):
             return
         try:
-            record_failure(engine, plan.name, key_of(plan), exc, outcome.as_of, actor)
+            record_failure(engine, plan.name, key_of(plan), exc, outcome.as_of, actor, timezone=plan.timezone)
         except Exception as again:  # the database itself is failing: say so, and still go on
             outcome.failure += f" (not recorded: {one_line(again)})"
 
@@ -233,36 +228,23 @@ def _sweep_plan(
     seen = _Seen(recent)
     candidates = decide(snapshot, plan_policy, calendar, as_of, seen)
     with read_session(engine) as session:
-        once = _made_once_earlier(session, key_of(plan), snapshot, as_of)
+        once = made_once_earlier(session, key_of(plan), snapshot, as_of)
     outcome.items, outcome.decided = len(snapshot.items), len(candidates) + len(seen.found) + once
     if not candidates:
         return
     if dry_run:
         with read_session(engine) as session:
-            outcome.new = _unmade(session, candidates)
+            outcome.new = unmade(session, candidates)
         outcome.queued = len(outcome.new)
         return
     with unit_of_work(engine) as session:
-        _lock_plan(session, key_of(plan))
-        new = _unmade(session, candidates)
+        lock_plan(session, key_of(plan))
+        new = unmade(session, candidates)
         outcome.queued = len(new)
         if new:
-            outcome.notices = _persist(
-                session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of
+            outcome.notices = persist(
+                session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of, plan.timezone
             )
-
-
-# Names this product's per-plan sweep locks among PostgreSQL's advisory locks (the ledger has its own).
-SWEEP_LOCK_CLASS = 0x535750  # "SWP"
-
-
-def _lock_plan(session: Session, plan_id: int) -> None:
-    """Two sweeps of one plan never write at once: the second waits here, then finds the first's notices
-    and adds nothing. On SQLite the writing transaction's BEGIN IMMEDIATE already serialises writers."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:k, :plan)"), {"k": SWEEP_LOCK_CLASS, "plan": plan_id}
-        )
 
 
 class _Seen:
@@ -280,148 +262,19 @@ class _Seen:
         return False
 
 
-# Decisions the rules make once: raising an escalation (the item then stands at that level, so the ladder
-# does not decide it again) and closing one.
-ONCE_KINDS = ("EscalatedToLead", "EscalatedToBoard", "EscalationClosed")
-
-
-def _made_once_earlier(session: Session, plan_id: int, snapshot: Snapshot, as_of: date) -> int:
-    """How many escalations an earlier run raised or closed on this very day: they are today's decisions
-    too, so a rerun counts them as already made instead of forgetting them ("4 new", then "0 new" out of 2
-    fewer). Read from the ledger, where each decision is one event carrying its day."""
-    refs = {ref for ref, ladder in snapshot.ladders.items() if ladder.since == as_of}
-    refs.update(
-        session.exec(
-            select(Escalation.item_ref).where(Escalation.plan_id == plan_id, Escalation.closed_on == as_of)
-        )
-    )
-    if not refs:
-        return 0
-    bodies = session.exec(
-        select(AuditEvent.body).where(
-            AuditEvent.plan == snapshot.plan,
-            col(AuditEvent.ref).in_(sorted(refs)),
-            col(AuditEvent.kind).in_(ONCE_KINDS),
-        )
-    )
-    day = as_of.isoformat()
-    return sum(1 for body in bodies if decode_data(body).get("as_of") == day)
-
-
-def _unmade(session: Session, decisions: list[Decision]) -> list[Decision]:
-    made = existing_keys(session, [d.dedupe_key for d in decisions if d.recipient])
-    return [d for d in decisions if d.dedupe_key not in made]
-
-
-def decided_since(rules: Iterable[tuple[Policy, WorkingCalendar]], as_of: date) -> datetime:
+def decided_since(
+    rules: Iterable[tuple[Policy, WorkingCalendar]],
+    as_of: date,
+    timezones: Iterable[str] = (DEFAULT_TIMEZONE,),
+) -> datetime:
     """How far back a decision that still applies today can have been made: a step stays the latest one
-    for at most the longest gap between two steps of a cadence. Only speed depends on this window; every
-    decision outside it is still checked against the whole outbox."""
+    for at most the longest gap between two steps of a cadence, counted from the earliest midnight among
+    the plans' `timezones`. Only speed depends on this window; every decision outside it is still checked
+    against the whole outbox."""
     since = as_of
     for plan_policy, calendar in rules:
         reminders, stale, chase = plan_policy.reminders, plan_policy.stale, plan_policy.meetings.chase_days
         longest = max(reminders.overdue_repeat_days, stale.repeat_days, *reminders.due_soon_days, *chase)
         since = min(since, calendar.add_working_days(as_of, -(longest + 2)))
-    return datetime.combine(since, time(0, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
-
-
-def _persist(
-    session: Session,
-    plan_id: int,
-    snapshot: Snapshot,
-    new: list[Decision],
-    policy_version: str,
-    actor: str,
-    as_of: date,
-) -> int:
-    notices: list[dict[str, Any]] = []
-    # Owed from the sweep's own morning (07:00 UK time on the day swept), whatever the wall clock says.
-    due_from = datetime.combine(as_of, time(7, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
-    raised: dict[tuple[str, int], Decision] = {}
-    events = []
-    for d in new:
-        data = {
-            "rule": d.rule,
-            "step": d.step,
-            "recipient": d.recipient or None,
-            "on_behalf_of": d.on_behalf_of,
-            "level": d.level,
-            "reason": d.reason,
-            "roles": list(d.roles),
-            "policy": policy_version,
-            "as_of": as_of.isoformat(),
-            "facts": d.facts,
-            "dedupe_key": d.dedupe_key,
-        }
-        events.append(Event(d.kind, actor, d.plan, d.ref, data))
-        if d.kind == "EscalationClosed":
-            continue
-        ladder = snapshot.ladders.get(d.ref)  # a missed milestone already at the board climbs no higher
-        if d.level > 1 and not (ladder and ladder.due == d.due and ladder.level >= d.level):
-            raised.setdefault((d.ref, d.level), d)
-        if not d.recipient:
-            continue
-        payload = notice_payload(d)
-        person = snapshot.people.get(d.recipient)
-        for channel in channels_for(teams=bool(person and person.has_teams)):
-            key = channel_key(d.dedupe_key, channel)
-            notices.append(
-                {
-                    "dedupe_key": key,
-                    "plan": d.plan,
-                    "recipient": d.recipient,
-                    "on_behalf_of": d.on_behalf_of,
-                    "channel": channel,
-                    "kind": d.kind,
-                    "item_refs": d.ref,
-                    "payload": payload,
-                    "not_before": due_from,
-                    "urgency": d.urgency,
-                }
-            )
-    closing = {(d.ref, d.due) for d in new if d.kind == "EscalationClosed"}
-    if closing:
-        open_rows = session.exec(
-            select(Escalation).where(Escalation.plan_id == plan_id, col(Escalation.closed_on).is_(None))
-        ).all()
-        reasons = {(d.ref, d.due): d.reason for d in new if d.kind == "EscalationClosed"}
-        for row in open_rows:
-            if (row.item_ref, row.due) in closing:
-                row.closed_on, row.closed_reason = as_of, reasons[(row.item_ref, row.due)][:200]
-    for (ref, level), d in raised.items():
-        session.add(
-            Escalation(
-                plan_id=plan_id,
-                item_kind=str(d.facts.get("kind", "action")),
-                item_ref=ref,
-                due=d.due,
-                level=level,
-                rule=d.rule,
-                reason=d.reason[:1000],
-                since=as_of,
-            )
-        )
-    if notices:
-        session.execute(sa.insert(Notice.__table__), notices)  # type: ignore[attr-defined]
-    session.flush()
-    record_many(session, events)
-    return len(notices)
-
-
-def notice_payload(d: Decision) -> str:
-    """What a notice carries for the digest that will tell its recipient: the decision's reason, rule and
-    facts, as JSON (the one format the dispatcher and the tests read)."""
-    return json.dumps(
-        {
-            "reason": d.reason,
-            "rule": d.rule,
-            "level": d.level,
-            "ref": d.ref,
-            "on_behalf_of": d.on_behalf_of,
-            "roles": list(d.roles),
-            "told_as": d.told_as,
-            **d.facts,
-        },
-        sort_keys=True,
-        default=str,
-    )
+    zones = list(timezones) or [DEFAULT_TIMEZONE]
+    return min(datetime.combine(since, time(0, 0), tzinfo=ZoneInfo(zone)) for zone in zones).astimezone(UTC)

@@ -1,16 +1,13 @@
-"""What the sweep looks at: a plan's open items, people and meetings, as plain frozen values.
-
-`load_snapshot` reads one plan in a handful of queries (never one per item); `models.sweep.rules.decide` then
-works on the snapshot alone, with no session, clock or network.
-"""
+"""Loading what the sweep looks at (`models.sweep.views`): every plan's open items, people, ladders and
+meetings in a handful of queries (never one per item), so that the rules then need no session."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -20,7 +17,22 @@ from models.meetings import Board, Meeting
 from models.outbox import Notice, NoticeStatus
 from models.people import Person, organisation_key
 from models.plan import Area, Plan
+from models.sweep.views import ItemView, LadderView, MeetingView, PersonView, Snapshot
 from models.vocab import RAG, Audience, ItemKind, Status
+
+# The views live in `views.py`, beside the rules, which import no database code; older imports read them here.
+__all__ = [
+    "ItemView",
+    "LadderView",
+    "MeetingView",
+    "People",
+    "PersonView",
+    "Snapshot",
+    "board_secretariat",
+    "load_people",
+    "load_snapshot",
+    "load_snapshots",
+]
 
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 _STATUS = {s.value: s for s in Status}
@@ -35,9 +47,8 @@ def _ints(values: Sequence[int]) -> str:
 
 
 def _raw_rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
-    """Plain tuples straight from the driver's cursor, for the queries whose rows number in the hundreds of
-    thousands (SQLAlchemy's typed result rows cost more than the read itself). Only integers and our own
-    constants are ever written into `sql`, never a user's text."""
+    """Plain tuples straight from the driver's cursor for the biggest reads (typed rows cost more than the
+    read itself). Only integers and our own constants are ever written into `sql`, never a user's text."""
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(sql)
@@ -48,7 +59,7 @@ def _raw_rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
 
 class _Dates(dict[Any, Any]):
     """Dates from raw column values (strings on SQLite, dates on PostgreSQL), each converted once: a lookup
-    that hits costs no Python call, which matters at 400,000 lookups a sweep."""
+    that hits costs no Python call."""
 
     def __init__(self) -> None:
         super().__init__({None: None})
@@ -56,68 +67,6 @@ class _Dates(dict[Any, Any]):
     def __missing__(self, value: Any) -> date:
         found = self[value] = value if isinstance(value, date) else date.fromisoformat(value)
         return found
-
-
-class PersonView(NamedTuple):
-    email: str
-    name: str
-    manager: str | None = None
-    deputy: str | None = None
-    away_from: date | None = None
-    away_to: date | None = None
-    has_teams: bool = False
-
-    def is_away(self, day: date) -> bool:
-        return bool(self.away_from and self.away_to and self.away_from <= day <= self.away_to)
-
-
-class ItemView(NamedTuple):
-    kind: ItemKind
-    ref: str
-    title: str
-    owner: str
-    due: date
-    status: Status
-    area: str | None = None
-    original_due: date | None = None
-    rebaseline_count: int = 0
-    rag: RAG | None = None
-    percent: int = 0
-    last_update: date | None = None
-    start: date | None = None
-    consecutive_reds: int = 0
-    depends_on: tuple[str, ...] = ()
-    exempt: bool = False
-
-
-class LadderView(NamedTuple):
-    """The open escalation of an item: the level reached for its current due date."""
-
-    level: int
-    due: date
-    since: date
-
-
-@dataclass(frozen=True)
-class MeetingView:
-    board: str
-    date: date
-    audience: Audience
-    theme_area: str | None
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    plan: str
-    nation: str
-    items: tuple[ItemView, ...]
-    people: dict[str, PersonView] = field(default_factory=dict)
-    area_leads: dict[str, str] = field(default_factory=dict)
-    ladders: dict[str, LadderView] = field(default_factory=dict)
-    meetings: tuple[MeetingView, ...] = ()
-    board: str | None = None  # the Improvement Board: where level 3 goes
-    board_secretariat: str | None = None
-    dead_notices: tuple[tuple[str, str, str], ...] = ()  # (item refs, recipient, last error): undeliverable
 
 
 def _main_board(boards: Sequence[str], board_meetings: Sequence[str]) -> str | None:
@@ -190,7 +139,7 @@ def load_snapshot(session: Session, plan: Plan, people: People | None = None) ->
 
 def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> dict[int, Snapshot]:
     """The snapshots of several plans in seven queries in all, whatever the number of plans or items: the
-    sweep's reading costs about what a bare scan of the same columns costs."""
+    sweep's reading should cost about what a bare scan of the same columns costs."""
     AR, B, MT, N = (columns_of(t) for t in (Area, Board, Meeting, Notice))
     ids = [key_of(plan) for plan in plans]
     email = people.email_by_id
@@ -203,9 +152,10 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
         if lead is not None:
             leads[plan_id][code] = email[lead]
     items: dict[int, list[ItemView]] = {plan_id: [] for plan_id in ids}
-    action_kind, day = ItemKind.ACTION, _Dates()
+    action_kind, day, make_item = ItemKind.ACTION, _Dates(), ItemView._make
     # Untyped rows converted here through small caches: this loop runs once per open action of every plan,
-    # and the few hundred distinct dates and handful of statuses need converting only once each.
+    # and the few hundred distinct dates and handful of statuses need converting only once each. Each view
+    # is made from a tuple in ItemView's field order (`_make`): keyword arguments cost three times as much.
     rows = _raw_rows(
         session,
         "SELECT plan_id, ref, title, owner_id, current_due, status, area_id, original_due, rebaseline_count, "
@@ -230,23 +180,25 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
         exempt,
     ) in rows:
         items[plan_id].append(
-            ItemView(
-                action_kind,
-                ref,
-                title,
-                email[owner],
-                day[due],
-                _STATUS[status],
-                areas[area][0],
-                day[original],
-                rebaselines,
-                _RAG[rag],
-                percent,
-                day[last],
-                day[start],
-                reds,
-                (),
-                bool(exempt),
+            make_item(
+                (
+                    action_kind,
+                    ref,
+                    title,
+                    email[owner],
+                    day[due],
+                    _STATUS[status],
+                    areas[area][0],
+                    day[original],
+                    rebaselines,
+                    _RAG[rag],
+                    percent,
+                    day[last],
+                    day[start],
+                    reds,
+                    (),
+                    bool(exempt),
+                )
             )
         )
     in_plans = f"plan_id IN {_ints(ids)} AND status IN {_OPEN_SQL}"
@@ -268,21 +220,15 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
         due = day[due]
         items[plan_id].append(
             ItemView(
-                milestone_kind,
-                ref,
-                title,
-                email[owner],
-                due,
-                _STATUS[status],
-                None,
-                due,
-                0,
-                None,
-                0,
-                day[last],
-                None,
-                0,
-                tuple(sorted(depends.get(milestone_id, ()))),
+                kind=milestone_kind,
+                ref=ref,
+                title=title,
+                owner=email[owner],
+                due=due,
+                status=_STATUS[status],
+                original_due=due,
+                last_update=day[last],
+                depends_on=tuple(sorted(depends.get(milestone_id, ()))),
             )
         )
     ladders: dict[int, dict[str, LadderView]] = {plan_id: {} for plan_id in ids}

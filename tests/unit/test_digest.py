@@ -15,8 +15,8 @@ from pathlib import Path
 
 from config.policy import load_policy
 from models.calendar import WorkingCalendar
+from models.sweep.persist import notice_payload
 from models.sweep.rules import Decision, decide
-from models.sweep.run import notice_payload
 from models.sweep.snapshot import ItemView, PersonView, Snapshot
 from models.vocab import ItemKind, Status
 from notifications.messages import Digest, PendingNotice, build_digests

@@ -1,14 +1,36 @@
-"""The RAG rules and the escalation policy in force, in plain words, written from the policy itself: board
-members can read why an item is red, and the words can never drift from the rules that were applied."""
+"""The rules' words, beside the rules: each decision kind's label (in a subject line's order) and each
+rule's wording in the pack's appendix, written from the policy itself so the words never drift from it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from config.policy import Policy
+from models.ledger.kinds import EventKind
 from models.vocab import day_in_words
 
+# What a reader is told each kind of decision means, most pressing first: the order of a digest subject's
+# counts and of an item's labels. A new kind of decision gets its label here.
+LABELS: dict[str, str] = {
+    EventKind.SWEEP_FAILED: "not swept",
+    EventKind.MILESTONE_MISSED: "missed",
+    EventKind.ESCALATED_TO_BOARD: "escalated to the board",
+    EventKind.ESCALATED_TO_LEAD: "escalated to you",
+    EventKind.OVERDUE_NOTICE_QUEUED: "overdue",
+    EventKind.REMINDER_QUEUED: "due soon",
+    EventKind.UPDATE_REQUESTED: "update requested",
+    EventKind.DEAD_NOTICES_REPORTED: "not delivered",
+}
+LABEL_ORDER = tuple(LABELS.values())
+
 NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
+
+
+def told_as(roles: Sequence[str]) -> str:
+    """Why this person hears of it: "as the milestone's owner and as the board secretariat"."""
+    phrases = [f"as {role}" for role in roles]
+    return " and ".join([", ".join(phrases[:-1]), phrases[-1]] if len(phrases) > 2 else phrases)
 
 
 def _days(n: int) -> str:

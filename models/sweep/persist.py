@@ -1,0 +1,169 @@
+"""Persisting one plan's decisions: outbox notices, escalation rows and ledger events, written in the
+sweep's one transaction per plan, after checking which decisions an earlier run already made."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models.audit import AuditEvent
+from models.escalations import Escalation
+from models.ledger.chain import Event, decode_data, record_many
+from models.ledger.kinds import EventKind
+from models.outbox import Notice, channel_key, channels_for, existing_keys
+from models.sweep.rules import Decision
+from models.sweep.snapshot import Snapshot
+
+# Names this product's per-plan sweep locks among PostgreSQL's advisory locks (the ledger has its own).
+SWEEP_LOCK_CLASS = 0x535750  # "SWP"
+
+
+def lock_plan(session: Session, plan_id: int) -> None:
+    """Two sweeps of one plan never write at once: the second waits here, then finds the first's notices
+    and adds nothing. On SQLite the writing transaction's BEGIN IMMEDIATE already serialises writers."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:k, :plan)"), {"k": SWEEP_LOCK_CLASS, "plan": plan_id}
+        )
+
+
+# Decisions the rules make once: raising an escalation (the item then stands at that level, so the ladder
+# does not decide it again) and closing one.
+ONCE_KINDS = (EventKind.ESCALATED_TO_LEAD, EventKind.ESCALATED_TO_BOARD, EventKind.ESCALATION_CLOSED)
+
+
+def made_once_earlier(session: Session, plan_id: int, snapshot: Snapshot, as_of: date) -> int:
+    """How many escalations an earlier run raised or closed on this very day: they are today's decisions
+    too, so a rerun counts them as already made instead of forgetting them ("4 new", then "0 new" out of 2
+    fewer). Read from the ledger, where each decision is one event carrying its day."""
+    refs = {ref for ref, ladder in snapshot.ladders.items() if ladder.since == as_of}
+    refs.update(
+        session.exec(
+            select(Escalation.item_ref).where(Escalation.plan_id == plan_id, Escalation.closed_on == as_of)
+        )
+    )
+    if not refs:
+        return 0
+    bodies = session.exec(
+        select(AuditEvent.body).where(
+            AuditEvent.plan == snapshot.plan,
+            col(AuditEvent.ref).in_(sorted(refs)),
+            col(AuditEvent.kind).in_(ONCE_KINDS),
+        )
+    )
+    day = as_of.isoformat()
+    return sum(1 for body in bodies if decode_data(body).get("as_of") == day)
+
+
+def unmade(session: Session, decisions: list[Decision]) -> list[Decision]:
+    made = existing_keys(session, [d.dedupe_key for d in decisions if d.recipient])
+    return [d for d in decisions if d.dedupe_key not in made]
+
+
+def persist(
+    session: Session,
+    plan_id: int,
+    snapshot: Snapshot,
+    new: list[Decision],
+    policy_version: str,
+    actor: str,
+    as_of: date,
+    timezone: str,
+) -> int:
+    notices: list[dict[str, Any]] = []
+    # Owed from the sweep's own morning (07:00 on the day swept, in the plan's time zone), whatever the
+    # wall clock says.
+    due_from = datetime.combine(as_of, time(7, 0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    raised: dict[tuple[str, int], Decision] = {}
+    events = []
+    for d in new:
+        data = {
+            "rule": d.rule,
+            "step": d.step,
+            "recipient": d.recipient or None,
+            "on_behalf_of": d.on_behalf_of,
+            "level": d.level,
+            "reason": d.reason,
+            "roles": list(d.roles),
+            "policy": policy_version,
+            "as_of": as_of.isoformat(),
+            "facts": d.facts,
+            "dedupe_key": d.dedupe_key,
+        }
+        events.append(Event(d.kind, actor, d.plan, d.ref, data))
+        if d.kind == EventKind.ESCALATION_CLOSED:
+            continue
+        ladder = snapshot.ladders.get(d.ref)  # a missed milestone already at the board climbs no higher
+        if d.level > 1 and not (ladder and ladder.due == d.due and ladder.level >= d.level):
+            raised.setdefault((d.ref, d.level), d)
+        if not d.recipient:
+            continue
+        payload = notice_payload(d)
+        person = snapshot.people.get(d.recipient)
+        for channel in channels_for(teams=bool(person and person.has_teams)):
+            key = channel_key(d.dedupe_key, channel)
+            notices.append(
+                {
+                    "dedupe_key": key,
+                    "plan": d.plan,
+                    "recipient": d.recipient,
+                    "on_behalf_of": d.on_behalf_of,
+                    "channel": channel,
+                    "kind": d.kind,
+                    "item_refs": d.ref,
+                    "payload": payload,
+                    "not_before": due_from,
+                    "urgency": d.urgency,
+                }
+            )
+    closing = {(d.ref, d.due) for d in new if d.kind == EventKind.ESCALATION_CLOSED}
+    if closing:
+        open_rows = session.exec(
+            select(Escalation).where(Escalation.plan_id == plan_id, col(Escalation.closed_on).is_(None))
+        ).all()
+        reasons = {(d.ref, d.due): d.reason for d in new if d.kind == EventKind.ESCALATION_CLOSED}
+        for row in open_rows:
+            if (row.item_ref, row.due) in closing:
+                row.closed_on, row.closed_reason = as_of, reasons[(row.item_ref, row.due)][:200]
+    for (ref, level), d in raised.items():
+        session.add(
+            Escalation(
+                plan_id=plan_id,
+                item_kind=str(d.facts.get("kind", "action")),
+                item_ref=ref,
+                due=d.due,
+                level=level,
+                rule=d.rule,
+                reason=d.reason[:1000],
+                since=as_of,
+            )
+        )
+    if notices:
+        session.execute(sa.insert(Notice.__table__), notices)  # type: ignore[attr-defined]
+    session.flush()
+    record_many(session, events)
+    return len(notices)
+
+
+def notice_payload(d: Decision) -> str:
+    """What a notice carries for the digest that will tell its recipient: the decision's reason, rule and
+    facts, as JSON (the one format the dispatcher and the tests read)."""
+    return json.dumps(
+        {
+            "reason": d.reason,
+            "rule": d.rule,
+            "level": d.level,
+            "ref": d.ref,
+            "on_behalf_of": d.on_behalf_of,
+            "roles": list(d.roles),
+            "told_as": d.told_as,
+            **d.facts,
+        },
+        sort_keys=True,
+        default=str,
+    )
