@@ -4,6 +4,7 @@ agrees with itself, no manager loops, one meeting per board, date and audience. 
 from __future__ import annotations
 
 from datetime import date
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from models.plans.progress_rules import contradictions, settled
@@ -115,27 +116,60 @@ def nobody_their_own(sheet: SheetRows, people: list[ReadRow]) -> None:
 
 
 def no_manager_cycles(sheet: SheetRows, people: list[ReadRow]) -> None:
+    """No loop of managers through others (the ladder would climb for ever); graphlib finds each loop, which
+    is reported once, at the row where the walk up from its group's first row enters it."""
     # Being one's own manager is reported by nobody_their_own; here only loops through others.
     manager = {v["email"]: v["manager_email"] for _, _, v in people if v["email"]}
     manager = {person: boss for person, boss in manager.items() if boss != person}
+    if _loop(manager) is None:
+        return  # the usual case, checked in one pass
     rows = {v["email"]: (n, c) for n, c, v in people if v["email"]}
-    reported: set[str] = set()
-    for start in manager:
-        chain, person = [start], manager.get(start)
-        while person is not None and person not in chain and person in manager:
-            chain.append(person)
-            person = manager.get(person)
-        if person is not None and person in chain and not reported & set(chain):
-            loop = [*chain[chain.index(person) :], person]
-            number, cells = rows[person]
-            sheet.problem(
-                number,
-                cells.get("manager_email"),
-                PEOPLE["manager_email"],
-                manager[person],
-                "a manager chain without a loop (" + " -> ".join(loop) + ")",
-            )
-            reported |= set(loop)
+    # Everyone has at most one manager, so a group of people linked by managers holds at most one loop.
+    for group in _linked(manager):
+        found = _loop({person: manager[person] for person in group})
+        if found is None:
+            continue
+        entry, members = group[0], set(found)
+        while entry not in members:
+            entry = manager[entry]
+        at = found.index(entry)
+        loop = [*found[at:], *found[:at], entry]
+        number, cells = rows[entry]
+        sheet.problem(
+            number,
+            cells.get("manager_email"),
+            PEOPLE["manager_email"],
+            manager[entry],
+            "a manager chain without a loop (" + " -> ".join(loop) + ")",
+        )
+
+
+def _loop(manager: dict[str, str | None]) -> list[str] | None:
+    """A loop among these people, each followed by their manager, or None (graphlib's CycleError)."""
+    try:
+        TopologicalSorter({p: () if boss is None else (boss,) for p, boss in manager.items()}).prepare()
+    except CycleError as exc:
+        return exc.args[1][:0:-1]  # graphlib lists a manager before their report, the first one twice
+    return None
+
+
+def _linked(manager: dict[str, str | None]) -> list[list[str]]:
+    """The people linked to each other through managers, each group in row order, groups by first row."""
+    parent: dict[str, str] = {}
+
+    def top(person: str) -> str:
+        while parent.get(person, person) != person:
+            parent[person] = parent.get(parent[person], parent[person])  # halve the path: stays shallow
+            person = parent[person]
+        return person
+
+    for person, boss in manager.items():
+        if boss is not None and top(person) != top(boss):
+            parent[top(person)] = top(boss)
+    groups: dict[str, list[str]] = {}
+    for person in manager:
+        groups.setdefault(top(person), []).append(person)
+    return list(groups.values())
 
 
 def unique_meetings(sheet: SheetRows, meetings: list[ReadRow]) -> None:
