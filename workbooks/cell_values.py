@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.calendar import parse_nation
 from models.errors import InvalidValue
 from models.output.secrets import STORED
@@ -153,7 +154,7 @@ def _timezone(text: str) -> str:
     try:
         ZoneInfo(text.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("a time zone such as Europe/London") from None
+        raise ValueError(f"a time zone such as {DEFAULT_TIMEZONE}") from None
     return text.strip()
 
 

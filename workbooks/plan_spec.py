@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.plans.spec import (
     ActionSpec,
     AreaSpec,
@@ -35,7 +36,7 @@ def plan_spec(
         name=plan["name"],
         organisation=plan.get("organisation"),
         nation=plan.get("nation") or "ENG",
-        timezone=plan.get("timezone") or "Europe/London",
+        timezone=plan.get("timezone") or DEFAULT_TIMEZONE,
         people=tuple(
             PersonSpec(
                 v["email"],

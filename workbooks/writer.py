@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.calendar import NATIONS
 from models.output.files import replacing
 from models.vocab import RAG, Audience, Status
@@ -44,7 +45,7 @@ MAX_VALIDATED_ROW = 20_000
 # template unedited, even into a database holding other plans, adds the example and changes nothing else.
 EXAMPLE_PLAN = "Example Improvement Plan"
 EXAMPLE: dict[str, list[Any]] = {
-    "Plan": [EXAMPLE_PLAN, "Example Council Children's Services", "ENG", "Europe/London"],
+    "Plan": [EXAMPLE_PLAN, "Example Council Children's Services", "ENG", DEFAULT_TIMEZONE],
     "People": [
         "owner@example.org",
         "Head of Quality Assurance",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from models.columns import key_of
+from models.ledger.kinds import EventKind
 from models.meetings import Board, BoardMember, Meeting
 from models.output.secrets import STORED
 from models.people import Person
@@ -40,7 +41,7 @@ def import_boards(job: ImportJob, plan_id: int, people: dict[str, Person]) -> di
             job.added(
                 "boards",
                 spec.name,
-                "BoardAdded",
+                EventKind.BOARD_ADDED,
                 None,
                 {
                     "secretariat_email": spec.secretariat_email,
@@ -50,7 +51,7 @@ def import_boards(job: ImportJob, plan_id: int, people: dict[str, Person]) -> di
                 },
             )
         else:
-            job.apply("boards", spec.name, board, fields, "BoardChanged", None)
+            job.apply("boards", spec.name, board, fields, EventKind.BOARD_CHANGED, None)
         wanted = {key_of(people[e.lower()]) for e in spec.members}
         current = {
             m.person_id for m in session.exec(select(BoardMember).where(BoardMember.board_id == board.id))
@@ -59,7 +60,7 @@ def import_boards(job: ImportJob, plan_id: int, people: dict[str, Person]) -> di
             emails = addresses(session, people, current)
             if current or spec.name not in job.report.added["boards"]:
                 job.event(
-                    "BoardChanged",
+                    EventKind.BOARD_CHANGED,
                     None,
                     {
                         "key": spec.name,
@@ -96,10 +97,10 @@ def import_meetings(job: ImportJob, boards: dict[str, Board], areas: dict[str, A
             job.added(
                 "meetings",
                 label,
-                "MeetingAdded",
+                EventKind.MEETING_ADDED,
                 None,
                 {"board": spec.board, "date": spec.date, "audience": spec.audience, "theme": spec.theme_area},
             )
         else:
-            job.apply("meetings", label, meeting, {"theme_area_id": theme}, "MeetingChanged", None)
+            job.apply("meetings", label, meeting, {"theme_area_id": theme}, EventKind.MEETING_CHANGED, None)
     session.flush()

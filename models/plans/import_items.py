@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.columns import key_of
+from models.ledger.kinds import EventKind
 from models.outbox import cancel_pending
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency
@@ -75,13 +76,13 @@ def import_actions(
             )
             shown = {**fields, "area": spec.area, "owner_email": spec.owner_email, "due": spec.due}
             shown.pop("area_id"), shown.pop("owner_id")
-            job.added("actions", spec.ref, "ActionAdded", spec.ref, shown)
+            job.added("actions", spec.ref, EventKind.ACTION_ADDED, spec.ref, shown)
             continue
         job.keep_progress(action, fields, spec.last_update)
         if action.current_due != spec.due:
             _rebaseline(job, action, spec.due)
         before_ids = {"area_id": action.area_id, "owner_id": action.owner_id}
-        if job.apply("actions", spec.ref, action, fields, "ActionChanged", spec.ref):
+        if job.apply("actions", spec.ref, action, fields, EventKind.ACTION_CHANGED, spec.ref):
             _name_ids(job.events[-1].data, before_ids, fields, emails, codes)
             if emails[before_ids["owner_id"]] != emails[fields["owner_id"]]:
                 # The old owner is no longer told about it: what was queued for them is withdrawn. (The same
@@ -90,7 +91,7 @@ def import_actions(
                 job.events[-1].data["notices_withdrawn"] = withdrawn
     for key, action in existing.items():
         if key not in seen:
-            _missing(job, "actions", action, prune, "ActionCancelled")
+            _missing(job, "actions", action, prune, EventKind.ACTION_CANCELLED)
     session.flush()
     return {key: key_of(action) for key, action in existing.items()} | _insert(session, Action, new)
 
@@ -112,7 +113,7 @@ def _rebaseline(job: ImportJob, item: Action, due: date) -> None:
     item.rebaseline_count += 1
     job.report.rebaselined.append(item.ref)
     job.event(
-        "DueDateRebaselined",
+        EventKind.DUE_DATE_REBASELINED,
         item.ref,
         {
             "before": {"due": before.isoformat()},
@@ -124,7 +125,7 @@ def _rebaseline(job: ImportJob, item: Action, due: date) -> None:
     )
 
 
-def _missing(job: ImportJob, what: str, item: Action | Milestone, prune: bool, kind: str) -> None:
+def _missing(job: ImportJob, what: str, item: Action | Milestone, prune: bool, kind: EventKind) -> None:
     job.report.missing[what].append(item.ref)
     if prune and item.status is not Status.CANCELLED:
         before = item.status
@@ -174,16 +175,16 @@ def import_milestones(
                 "status": spec.status,
                 "depends_on": spec.depends_on,
             }
-            job.added("milestones", spec.ref, "MilestoneAdded", spec.ref, shown)
+            job.added("milestones", spec.ref, EventKind.MILESTONE_ADDED, spec.ref, shown)
             continue
         # No last_update column for milestones: after the first update, only updates change the status.
         job.keep_progress(milestone, fields, None)
-        job.apply("milestones", spec.ref, milestone, fields, "MilestoneChanged", spec.ref)
+        job.apply("milestones", spec.ref, milestone, fields, EventKind.MILESTONE_CHANGED, spec.ref)
         current = links[key_of(milestone)]
         if current != wanted[key]:
             refs = {action_id: ref for ref, action_id in actions.items()}
             job.event(
-                "MilestoneChanged",
+                EventKind.MILESTONE_CHANGED,
                 spec.ref,
                 {
                     "key": spec.ref,
@@ -202,7 +203,7 @@ def import_milestones(
             )
     for key, milestone in existing.items():
         if key not in wanted:
-            _missing(job, "milestones", milestone, prune, "MilestoneCancelled")
+            _missing(job, "milestones", milestone, prune, EventKind.MILESTONE_CANCELLED)
     session.flush()
     ids_by_ref = {key: key_of(m) for key, m in existing.items()} | _insert(session, Milestone, new)
     added = [

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from models.columns import key_of
 from models.ledger.chain import Event
+from models.ledger.kinds import EventKind
 from models.output.secrets import STORED, redact_url
 from models.plan import Action, Milestone
 from models.plans.spec import PlanSpec
@@ -87,11 +88,11 @@ class ImportJob:
         self.report = ImportReport(spec.name, created=False)
         self.latest: dict[tuple[str, int], date] = {}  # ("a" or "m", item id) -> day of its latest update
 
-    def event(self, kind: str, ref: str | None, data: dict[str, Any]) -> None:
+    def event(self, kind: EventKind, ref: str | None, data: dict[str, Any]) -> None:
         self.events.append(Event(kind, self.actor, self.spec.name, ref, data))
 
     def apply(
-        self, what: str, key: str, row: Any, wanted: dict[str, Any], kind: str, ref: str | None
+        self, what: str, key: str, row: Any, wanted: dict[str, Any], kind: EventKind, ref: str | None
     ) -> bool:
         """Set the fields that differ; one event with before and after. Returns whether anything changed."""
         before, after = {}, {}
@@ -134,8 +135,8 @@ class ImportJob:
                 "reason": f"the owner's update of {latest.isoformat()} is newer than the workbook: "
                 f"kept {differences}",
             }
-            self.event("ProgressKept", item.ref, data)
+            self.event(EventKind.PROGRESS_KEPT, item.ref, data)
 
-    def added(self, what: str, key: str, kind: str, ref: str | None, fields: dict[str, Any]) -> None:
+    def added(self, what: str, key: str, kind: EventKind, ref: str | None, fields: dict[str, Any]) -> None:
         self.report.added[what].append(key)
         self.event(kind, ref, {"key": key, **{k: shown(k, v) for k, v in fields.items()}})

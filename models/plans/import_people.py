@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from models.columns import key_of
 from models.errors import BadInput
+from models.ledger.kinds import EventKind
 from models.output.secrets import STORED
 from models.people import Person, organisation_key
 from models.plan import Area
@@ -63,7 +64,7 @@ def import_people(job: ImportJob) -> dict[str, Person]:
             existing[email] = Person(organisation=scope, email=email, **fields)
             session.add(existing[email])
             new[email] = {"email": email, **whose, **fields}
-        elif job.apply("people", email, person, fields, "PersonChanged", None):
+        elif job.apply("people", email, person, fields, EventKind.PERSON_CHANGED, None):
             job.events[-1].data.update(whose)
     session.flush()
     emails = {p.id: p.email for p in existing.values()}
@@ -85,9 +86,9 @@ def import_people(job: ImportJob) -> dict[str, Person]:
                 job.report.changed["people"].append(person.email)
                 job.report.unchanged["people"] -= 1
             data = {"key": person.email, **whose, "before": before, "after": after}
-            job.event("PersonChanged", None, data)
+            job.event(EventKind.PERSON_CHANGED, None, data)
     for email, fields in new.items():
-        job.added("people", email, "PersonAdded", None, fields)
+        job.added("people", email, EventKind.PERSON_ADDED, None, fields)
     return existing
 
 
@@ -113,8 +114,9 @@ def import_areas(job: ImportJob, plan_id: int, people: dict[str, Person]) -> dic
             area = Area(plan_id=plan_id, **fields)
             session.add(area)
             existing[spec.code.upper()] = area
-            job.added("areas", spec.code, "AreaAdded", None, {**fields, "lead_email": spec.lead_email})
+            shown = {**fields, "lead_email": spec.lead_email}
+            job.added("areas", spec.code, EventKind.AREA_ADDED, None, shown)
         else:
-            job.apply("areas", spec.code, area, fields, "AreaChanged", None)
+            job.apply("areas", spec.code, area, fields, EventKind.AREA_CHANGED, None)
     session.flush()
     return existing

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from models.calendar import local_date
 from models.columns import key_of
 from models.ledger.chain import Event, record_many
+from models.ledger.kinds import EventKind
 from models.plan import Plan, Update
 from models.plans.import_boards import import_boards, import_meetings
 from models.plans.import_items import import_actions, import_milestones
@@ -49,7 +50,7 @@ def import_plan(
         job.added(
             "plan",
             spec.name,
-            "PlanCreated",
+            EventKind.PLAN_CREATED,
             None,
             {"organisation": spec.organisation, "nation": spec.nation, "timezone": spec.timezone},
         )
@@ -59,7 +60,7 @@ def import_plan(
             spec.name,
             plan,
             {"organisation": spec.organisation, "nation": spec.nation, "timezone": spec.timezone},
-            "PlanChanged",
+            EventKind.PLAN_CHANGED,
             None,
         )
     plan_id = key_of(plan)
@@ -85,7 +86,7 @@ def import_plan(
     }
     # An import that changes nothing and keeps no newer update leaves no trace, not even a new ledger head.
     if job.events:
-        job.events.insert(0, Event("PlanImported", actor, spec.name, None, summary))
+        job.events.insert(0, Event(EventKind.PLAN_IMPORTED, actor, spec.name, None, summary))
         if effective is not None:
             for event in job.events:
                 event.data["effective_at"] = effective.isoformat()

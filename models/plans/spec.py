@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.vocab import RAG, Audience, Status
 
 
@@ -81,7 +82,7 @@ class PlanSpec:
     name: str
     organisation: str | None = None
     nation: str = "ENG"
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     people: tuple[PersonSpec, ...] = ()
     areas: tuple[AreaSpec, ...] = ()
     actions: tuple[ActionSpec, ...] = ()

@@ -24,6 +24,7 @@ from models.calendar import local_date
 from models.columns import utcnow
 from models.errors import BadInput, InvalidValue, UnknownItem
 from models.ledger.chain import Event, record
+from models.ledger.kinds import EventKind
 from models.meetings import Board
 from models.people import Person
 from models.plan import Action, Area, Milestone, Plan, Update
@@ -199,7 +200,7 @@ def apply_update(session: Session, spec: UpdateSpec, *, plan_name: str | None = 
     session.add(item)
     session.add(update)
     session.flush()
-    kind = "ActionUpdated" if isinstance(item, Action) else "MilestoneUpdated"
+    kind = EventKind.ACTION_UPDATED if isinstance(item, Action) else EventKind.MILESTONE_UPDATED
     record(
         session,
         Event(
