@@ -18,20 +18,23 @@ from models.plans.spec import (
     PlanSpec,
 )
 from models.vocab import Audience, Status
+from workbooks.cell_values import ReadRow
 
 
 def plan_spec(
     plan: dict[str, Any],
-    people: list,
-    areas: list,
-    actions: list,
-    milestones: list,
-    boards: list,
-    meetings: list,
-    codes_by_upper: dict[str, str],
-    refs_by_upper: dict[str, str],
-    boards_by_upper: dict[str, str],
+    *,
+    people: list[ReadRow],
+    areas: list[ReadRow],
+    actions: list[ReadRow],
+    milestones: list[ReadRow],
+    boards: list[ReadRow],
+    meetings: list[ReadRow],
 ) -> PlanSpec:
+    # A reference may differ in case from what it names: the spec spells it as the definition does.
+    code_of = {c.upper(): c for _, _, v in areas for c in [v["code"]] if c}
+    ref_of = {r.upper(): r for _, _, v in actions for r in [v["ref"]] if r}
+    board_of = {b.upper(): b for _, _, v in boards for b in [v["name"]] if b}
     return PlanSpec(
         name=plan["name"],
         organisation=plan.get("organisation"),
@@ -39,23 +42,26 @@ def plan_spec(
         timezone=plan.get("timezone") or DEFAULT_TIMEZONE,
         people=tuple(
             PersonSpec(
-                v["email"],
-                v["name"],
-                v["role"],
-                v["manager_email"],
-                v["deputy_email"],
-                v["away_from"],
-                v["away_to"],
-                v["teams_url"],
+                email=v["email"],
+                name=v["name"],
+                role=v["role"],
+                manager_email=v["manager_email"],
+                deputy_email=v["deputy_email"],
+                away_from=v["away_from"],
+                away_to=v["away_to"],
+                teams_url=v["teams_url"],
             )
             for _, _, v in people
         ),
-        areas=tuple(AreaSpec(v["code"], v["name"], v["theme"], v["lead_email"]) for _, _, v in areas),
+        areas=tuple(
+            AreaSpec(code=v["code"], name=v["name"], theme=v["theme"], lead_email=v["lead_email"])
+            for _, _, v in areas
+        ),
         actions=tuple(
             ActionSpec(
                 ref=v["ref"],
                 title=v["title"],
-                area=codes_by_upper[v["area"].upper()],
+                area=code_of[v["area"].upper()],
                 owner_email=v["owner_email"],
                 due=v["due"],
                 start=v["start"],
@@ -71,31 +77,31 @@ def plan_spec(
         ),
         milestones=tuple(
             MilestoneSpec(
-                v["ref"],
-                v["title"],
-                v["due"],
-                v["owner_email"],
-                tuple(dict.fromkeys(refs_by_upper[r.upper()] for r in v["depends_on"] or ())),
-                v["status"] or Status.NOT_STARTED,
+                ref=v["ref"],
+                title=v["title"],
+                due=v["due"],
+                owner_email=v["owner_email"],
+                depends_on=tuple(dict.fromkeys(ref_of[r.upper()] for r in v["depends_on"] or ())),
+                status=v["status"] or Status.NOT_STARTED,
             )
             for _, _, v in milestones
         ),
         boards=tuple(
             BoardSpec(
-                v["name"],
-                v["secretariat_email"],
-                v["chair_email"],
-                tuple(dict.fromkeys(v["members"] or ())),
-                v["teams_url"],
+                name=v["name"],
+                secretariat_email=v["secretariat_email"],
+                chair_email=v["chair_email"],
+                members=tuple(dict.fromkeys(v["members"] or ())),
+                teams_url=v["teams_url"],
             )
             for _, _, v in boards
         ),
         meetings=tuple(
             MeetingSpec(
-                boards_by_upper[v["board"].upper()],
-                v["date"],
-                codes_by_upper[v["theme_area"].upper()] if v["theme_area"] else None,
-                v["audience"] or Audience.BOARD,
+                board=board_of[v["board"].upper()],
+                date=v["date"],
+                theme_area=code_of[v["theme_area"].upper()] if v["theme_area"] else None,
+                audience=v["audience"] or Audience.BOARD,
             )
             for _, _, v in meetings
         ),

@@ -104,15 +104,12 @@ def validate(
         raise ImportRejected(problems)
     spec = plan_spec(
         plan_values,
-        people_rows,
-        area_rows,
-        action_rows,
-        milestone_rows,
-        board_rows,
-        meeting_rows,
-        codes_by_upper={c.upper(): c for _, _, v in area_rows for c in [v["code"]] if c},
-        refs_by_upper={r.upper(): r for _, _, v in action_rows for r in [v["ref"]] if r},
-        boards_by_upper={b.upper(): b for _, _, v in board_rows for b in [v["name"]] if b},
+        people=people_rows,
+        areas=area_rows,
+        actions=action_rows,
+        milestones=milestone_rows,
+        boards=board_rows,
+        meetings=meeting_rows,
     )
     reasons = {v["ref"]: v["rebaseline_reason"] for _, _, v in action_rows if v.get("rebaseline_reason")}
     return Validated(spec, list(book.warnings), reasons)
