@@ -1,7 +1,5 @@
-"""One sheet's cells -> typed values by their column's kind, every bad cell a Problem, none raised.
-
-Pure: what a cell may hold is for the column's kind (workbooks.format) and the text rules (models.plans).
-"""
+"""One sheet's cells -> typed values by their column's kind, every bad cell a Problem, none raised, so one
+pass lists them all. Pure: the kinds are workbooks.format's, the text rules models.plans'."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
 """A stored plan -> the rows of the workbook's sheets, in the import's columns plus the export-only ones.
-
-Loading is one session's queries (`load_plan`); the rows (`plan_sheets`, `update_rows`) are plain data.
-"""
+Loading is one session's queries (`load_plan`), so the rows are built from one consistent read."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Validated rows -> a PlanSpec: references spelled as their first definition spells them, defaults filled.
-
-Run only when no problem was found, so every reference here resolves.
-"""
+"""Validated rows -> a PlanSpec, references spelled as their definition spells them, defaults filled. Run
+only when no problem was found, so every reference here resolves."""
 
 from __future__ import annotations
 

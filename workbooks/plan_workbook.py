@@ -93,10 +93,8 @@ def export_workbook(
     as_of: date | None = None,
     policy: Policy | None = None,
 ) -> Head | None:
-    """The plan in the import format (importing it back changes nothing), plus an Updates sheet. Secret
-    URLs are written as "(stored)": the import keeps what is stored. The export-only columns (derived RAG,
-    escalation level, working days overdue) are as of `as_of` (default: today in the plan's zone), by
-    `policy` (default: the policy file's)."""
+    """The plan in the import format plus an Updates sheet, so importing it back changes nothing; secret URLs
+    are written as "(stored)". Export-only columns are as of `as_of` (default: today), by `policy`."""
     from workbooks.writer import write_export
 
     with Session(engine) as session:

@@ -1,8 +1,5 @@
-"""Reading a workbook (.xlsx) or a folder of CSV files into raw rows, each cell remembering where it was.
-
-No interpretation happens here beyond finding the sheets and their headers: `workbooks.validate` turns the
-raw rows into a plan, or into the list of everything that is wrong with them.
-"""
+"""Reading a workbook (.xlsx) or a folder of CSV files into raw rows, each cell remembering where it was, so
+every problem can point at it; nothing is interpreted here (`workbooks.validate` does that)."""
 
 from __future__ import annotations
 

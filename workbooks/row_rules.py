@@ -88,8 +88,7 @@ def due_after_start(sheet: SheetRows, actions: list[ReadRow]) -> None:
 
 def agreeing_progress(sheet: SheetRows, number: int, cells: dict[str, Cell], v: dict[str, Any]) -> None:
     """A row's progress by the rules every door applies (models.plans.progress_rules), so the workbook never
-    accepts what `update` refuses; what follows from it (complete means 100%, a percent means started) is
-    applied to `v` as the update applies it."""
+    accepts what `update` refuses; what follows (complete means 100%, ...) is applied to `v` as there."""
     names = ("status", "rag", "percent")
     if any(v[n] is None and cells.get(n) and cells[n].value not in (None, "") for n in names):
         return  # a value that could not be read is reported already

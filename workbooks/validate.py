@@ -1,8 +1,5 @@
-"""Raw workbook rows -> a PlanSpec, or every problem with them. Pure: no database, no files.
-
-Each problem names the sheet, row, column, the value found and what was expected; validation never stops
-at the first one, so a secretariat can fix a whole workbook in one pass.
-"""
+"""Raw workbook rows -> a PlanSpec, or every problem with them (sheet, row, column, value, expected). Pure;
+it never stops at the first problem, so a secretariat can fix a whole workbook in one pass."""
 
 from __future__ import annotations
 
@@ -28,9 +25,8 @@ class Validated:
 def validate(
     book: RawWorkbook, known_emails: Iterable[str] | Callable[[str, str | None], Iterable[str]] = ()
 ) -> Validated:
-    """Everything the import checks before it changes anything. `known_emails` are people a workbook may
-    name without a People row; given as a function of the plan's name and organisation, only those of the
-    organisation the workbook names."""
+    """Everything the import checks before it changes anything. `known_emails`: people it may name without a
+    People row (a function of the plan's name and organisation gives only that organisation's)."""
     problems = list(book.problems)
     rows = {
         name: SheetRows(book.file, book.sheets.get(name), problems)

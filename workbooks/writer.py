@@ -1,8 +1,5 @@
-"""Writing workbooks: the blank template a secretariat fills in, and the export of a plan as it stands.
-
-Both come from `workbooks.format`, so the columns, the drop-downs and the `Read me` sheet never drift
-from what the import accepts.
-"""
+"""Writing workbooks: the blank template a secretariat fills in, and the export of a plan as it stands. Both
+come from `workbooks.format`, so the columns, drop-downs and `Read me` sheet never drift from the import."""
 
 from __future__ import annotations
 
@@ -125,9 +122,10 @@ def _columns(sheet: Sheet, export: bool) -> list[Any]:
 
 
 def _choices(column: Column) -> DataValidation | None:
-    """A drop-down for the column: a fixed vocabulary, or the values of another sheet's column (owners from
-    People, areas from Areas, boards from Boards), growing as rows are added there. Another sheet's values
-    are offered, not enforced: the import checks them, and may know people the sheet does not list."""
+    """A drop-down for the column: a fixed vocabulary, or another sheet's column (owners from People, ...),
+    growing as rows are added there."""
+    # Another sheet's values are offered, not enforced: the import checks them, and may know people the sheet
+    # does not list.
     if column.kind in LISTS:
         return DataValidation(
             type="list",

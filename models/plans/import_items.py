@@ -1,8 +1,5 @@
-"""The import's actions and milestones: matched by ref, inserted in bulk, re-baselined, cancelled if pruned.
-
-A new due date is a re-baseline (the original kept, the count up, the reason recorded); an item missing from
-the workbook is listed, and with `prune` cancelled, never deleted.
-"""
+"""The import's actions and milestones: matched by ref, inserted in bulk, re-baselined (the original due date
+kept, the reason recorded), and when missing listed, or with `prune` cancelled, never deleted."""
 
 from __future__ import annotations
 
@@ -28,7 +25,7 @@ def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> dict[st
     Returns their ids by upper-cased ref."""
     if not rows:
         return {}
-    # Core executemany, then one SELECT for the ids: three times faster on PostgreSQL than RETURNING.
+    # Core executemany, then one SELECT for the ids: faster on PostgreSQL than RETURNING (bench/README.md).
     session.execute(sa.insert(table.__table__), rows)
     wanted = {row["ref"] for row in rows}
     plan_id = rows[0]["plan_id"]

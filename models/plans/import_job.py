@@ -1,11 +1,5 @@
-"""One import's bookkeeping: the report it returns and the ledger events it writes, field by field.
-
-Who owns which field: the workbook owns an item's structure (title, area, owner, dates, exempt, notes,
-milestone dependencies); owners' updates own its progress (PROGRESS below). The workbook's progress applies
-to a new item, to an item no one has updated, and to an item whose workbook `last_update` is later than the
-day of its latest update. Otherwise an owner's update is newer than what the workbook says: the stored
-progress is kept and the difference is a conflict, listed in the report and the ledger (`ProgressKept`).
-"""
+"""One import's bookkeeping: the report it returns and the ledger events it writes, field by field, so
+every change is traceable to its before and after."""
 
 from __future__ import annotations
 
@@ -24,6 +18,11 @@ from models.output.secrets import STORED, redact_url
 from models.plan import Action, Milestone
 from models.plans.spec import PlanSpec
 
+# Who owns which field: the workbook owns an item's structure (title, area, owner, dates, exempt, notes,
+# milestone dependencies); owners' updates own its progress (PROGRESS below). The workbook's progress applies
+# to a new item, to an item no one has updated, and to an item whose workbook `last_update` is later than the
+# day of its latest update. Otherwise an owner's update is newer than what the workbook says: the stored
+# progress is kept and the difference is a conflict, listed in the report and the ledger (`ProgressKept`).
 SECRET_FIELDS = {"teams_url"}
 # The fields an owner's update sets: the workbook's value never replaces a newer update's.
 PROGRESS = ("status", "rag", "percent", "last_update_on")

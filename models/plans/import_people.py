@@ -1,7 +1,5 @@
-"""The import's people and areas: people matched by email within the plan's organisation, areas by code.
-
-A plan sees and changes only its own organisation's people; the same address elsewhere is another row.
-"""
+"""The import's people and areas: people matched by email within the plan's organisation, areas by code. A
+plan sees and changes only its own organisation's people; the same address elsewhere is another row."""
 
 from __future__ import annotations
 

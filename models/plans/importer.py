@@ -1,9 +1,5 @@
-"""Applying a validated plan to the database as a change, never a reload: the public entry point.
-
-Items are matched by ref, people by email, areas by code, boards by name; every added or changed row writes a
-ledger event with the fields before and after (models.plans.import_job). A first import is the same path
-against an empty plan.
-"""
+"""Applying a validated plan to the database as a change, never a reload (the public entry point), so a
+re-import records only what moved; a first import is the same path against an empty plan."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""A plan as plain data: what a workbook (or the demo) says, before it touches the database.
-
-Parsers build a PlanSpec; `models.plans.importer` applies one. Keeping the two apart lets the import validate
-everything before anything changes.
-"""
+"""A plan as plain data: what a workbook (or the demo) says, before it touches the database. Parsers build
+one and `models.plans.importer` applies it, so the import validates everything before anything changes."""
 
 from __future__ import annotations
 
