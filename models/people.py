@@ -1,10 +1,5 @@
-"""People: action owners, leads, managers (the next rung of the ladder) and their deputies.
-
-A person belongs to an organisation: the plans of one organisation share their people, and the same address
-in two organisations' plans is two rows, each with its own name, manager, deputy and Teams URL, so a workbook
-can only ever change the people of the organisation its plan names. A plan that names no organisation is an
-organisation of its own, under the plan's name.
-"""
+"""People: action owners, leads, managers (the next rung of the ladder) and their deputies,
+one row per organisation, so a workbook changes only the people of the organisation its plan names."""
 
 from __future__ import annotations
 
@@ -12,6 +7,10 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
+
+# The plans of one organisation share their people; the same address in two organisations' plans is two
+# rows, each with its own name, manager, deputy and Teams URL. A plan that names no organisation is an
+# organisation of its own, under the plan's name.
 
 
 def organisation_key(plan_name: str, organisation: str | None) -> str:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.columns import enum_type, utcnow
 from models.vocab import RAG, Status
 
@@ -16,7 +17,7 @@ class Plan(SQLModel, table=True):
     name: str = Field(max_length=200, unique=True)
     organisation: str | None = Field(default=None, max_length=200)
     nation: str = Field(default="ENG", max_length=3)  # chooses the bank holidays: ENG, WLS, SCT, NIR
-    timezone: str = Field(default="Europe/London", max_length=64)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 

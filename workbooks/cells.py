@@ -1,14 +1,13 @@
-"""Text that a spreadsheet must never take for a formula.
-
-A title or a note that begins with `=`, `+`, `-` or `@` (or a tab or carriage return, which some
-spreadsheets skip before looking) is run as a formula when a workbook or CSV file is opened: an owner's
-`=HYPERLINK(...)` becomes a live link in the secretariat's copy. Workbooks we write store such text as a
-text cell, kept exactly; CSV has no types, so it gets the OWASP rule: a leading single quote.
-"""
+"""Text that a spreadsheet must never take for a formula: an owner's `=HYPERLINK(...)` would become a live
+link in the secretariat's copy. Workbooks store it as a text cell; CSV gets a leading single quote (OWASP)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+# A title or a note that begins with `=`, `+`, `-` or `@` (or a tab or carriage return, which some
+# spreadsheets skip before looking) is run as a formula when the file is opened. A workbook's text cell keeps
+# it exactly; CSV has no types, hence the quote.
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.vocab import DAY_WINDOW
 
 
@@ -97,7 +98,7 @@ PLAN = Sheet(
             max_length=200,
         ),
         C("nation", Kind.NATION, help="ENG (default), WLS, SCT or NIR: chooses the bank holidays."),
-        C("timezone", Kind.TIMEZONE, help="Europe/London by default."),
+        C("timezone", Kind.TIMEZONE, help=f"{DEFAULT_TIMEZONE} by default."),
     ),
     help="One row: the plan itself.",
 )

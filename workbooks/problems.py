@@ -29,6 +29,9 @@ def _shown(value: object) -> str:
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong with a workbook (a cell, a row, a sheet or the file): the import's only Problem, so
+    the reader, the cell values and the row rules all report alike. The ledger's chain break is another."""
+
     file: str
     sheet: str | None
     row: int | None

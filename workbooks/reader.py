@@ -1,8 +1,5 @@
-"""Reading a workbook (.xlsx) or a folder of CSV files into raw rows, each cell remembering where it was.
-
-No interpretation happens here beyond finding the sheets and their headers: `workbooks.validate` turns the
-raw rows into a plan, or into the list of everything that is wrong with them.
-"""
+"""Reading a workbook (.xlsx) or a folder of CSV files into raw rows, each cell remembering where it was, so
+every problem can point at it; nothing is interpreted here (`workbooks.validate` does that)."""
 
 from __future__ import annotations
 
@@ -68,15 +65,6 @@ def _canonical(header: object) -> str:
     return str(header).strip().rstrip("*").strip().lower().replace(" ", "_") if header is not None else ""
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -94,12 +82,14 @@ def _take(
             if all(_blank(v) for v in values):
                 continue  # blank lines above the headers
             header_row = values
+            if letters:  # openpyxl is loaded only for .xlsx files (it takes a second to import)
+                from openpyxl.utils import get_column_letter
             seen: dict[str, int] = {}
             for position, header in enumerate(values):
                 name = _canonical(header)
                 if not name:
                     continue
-                where = _column_letter(position) if letters else str(header).strip()
+                where = get_column_letter(position + 1) if letters else str(header).strip()
                 if sheet.column(name) is None:
                     raw.unknown_headers.append(str(header).strip())
                 elif name in seen:

@@ -1,8 +1,5 @@
-"""Writing workbooks: the blank template a secretariat fills in, and the export of a plan as it stands.
-
-Both come from `workbooks.format`, so the columns, the drop-downs and the `Read me` sheet never drift
-from what the import accepts.
-"""
+"""Writing workbooks: the blank template a secretariat fills in, and the export of a plan as it stands. Both
+come from `workbooks.format`, so the columns, drop-downs and `Read me` sheet never drift from the import."""
 
 from __future__ import annotations
 
@@ -18,6 +15,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.calendar import NATIONS
 from models.output.files import replacing
 from models.vocab import RAG, Audience, Status
@@ -44,7 +42,7 @@ MAX_VALIDATED_ROW = 20_000
 # template unedited, even into a database holding other plans, adds the example and changes nothing else.
 EXAMPLE_PLAN = "Example Improvement Plan"
 EXAMPLE: dict[str, list[Any]] = {
-    "Plan": [EXAMPLE_PLAN, "Example Council Children's Services", "ENG", "Europe/London"],
+    "Plan": [EXAMPLE_PLAN, "Example Council Children's Services", "ENG", DEFAULT_TIMEZONE],
     "People": [
         "owner@example.org",
         "Head of Quality Assurance",
@@ -124,9 +122,10 @@ def _columns(sheet: Sheet, export: bool) -> list[Any]:
 
 
 def _choices(column: Column) -> DataValidation | None:
-    """A drop-down for the column: a fixed vocabulary, or the values of another sheet's column (owners from
-    People, areas from Areas, boards from Boards), growing as rows are added there. Another sheet's values
-    are offered, not enforced: the import checks them, and may know people the sheet does not list."""
+    """A drop-down for the column: a fixed vocabulary, or another sheet's column (owners from People, ...),
+    growing as rows are added there."""
+    # Another sheet's values are offered, not enforced: the import checks them, and may know people the sheet
+    # does not list.
     if column.kind in LISTS:
         return DataValidation(
             type="list",

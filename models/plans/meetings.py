@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from models.errors import BadInput, UnknownItem
 from models.ledger.chain import Event, record
+from models.ledger.kinds import EventKind
 from models.meetings import Board, Meeting
 from models.plan import Area, Plan
 from models.plans import text_rules
@@ -84,7 +85,7 @@ def add_meeting(
     record(
         session,
         Event(
-            "MeetingAdded",
+            EventKind.MEETING_ADDED,
             actor,
             plan.name,
             None,

@@ -1,18 +1,17 @@
 """What a report of an action's progress may say, whichever door it comes through (an owner's update, a
-workbook row): one pure rule, so the workbook never accepts what `update` refuses.
-
-A report says a status, and maybe a RAG and a percent (None: not said). What follows from it is applied
-with it (`settled`, `rag_left`): completing without a percent makes it 100% and leaves no risk (green),
-and a percent below 100 reported on an item not started yet starts it. It contradicts itself
-(`contradictions`) when it is complete (or closed) but below 100% or rated other than green, or not
-started yet some of it is done.
-"""
+workbook row): one pure rule, so the workbook never accepts what `update` refuses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from models.vocab import RAG, Status
+
+# A report says a status, and maybe a RAG and a percent (None: not said). What follows from it is applied
+# with it (`settled`, `rag_left`): completing without a percent makes it 100% and leaves no risk (green),
+# and a percent below 100 reported on an item not started yet starts it. It contradicts itself
+# (`contradictions`) when it is complete (or closed) but below 100% or rated other than green, or not
+# started yet some of it is done.
 
 
 @dataclass(frozen=True)

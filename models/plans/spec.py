@@ -1,14 +1,12 @@
-"""A plan as plain data: what a workbook (or the demo) says, before it touches the database.
-
-Parsers build a PlanSpec; `models.plans.importer` applies one. Keeping the two apart lets the import validate
-everything before anything changes.
-"""
+"""A plan as plain data: what a workbook (or the demo) says, before it touches the database. Parsers build
+one and `models.plans.importer` applies it, so the import validates everything before anything changes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.vocab import RAG, Audience, Status
 
 
@@ -81,7 +79,7 @@ class PlanSpec:
     name: str
     organisation: str | None = None
     nation: str = "ENG"
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     people: tuple[PersonSpec, ...] = ()
     areas: tuple[AreaSpec, ...] = ()
     actions: tuple[ActionSpec, ...] = ()

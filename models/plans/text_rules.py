@@ -1,12 +1,5 @@
 """The rules for text entering through any door (workbook, command line, web form): codes, names, free
-text and email addresses. Every door calls these, so a value refused at one is refused at all, in the same
-words. Each returns the value as it will be stored, or raises InvalidValue saying what was expected.
-
-Codes (refs, area codes) and email addresses are normalised with NFKC (full-width letters and digits
-become ASCII) and must then be plain ASCII: a Cyrillic o or an invisible zero-width space would otherwise
-make a second, lookalike `A-01`, or an address no mail server can take. Names may use any script, one
-script per word.
-"""
+text and email addresses; every door calls these, so a value refused at one is refused at all, alike."""
 
 from __future__ import annotations
 
@@ -15,6 +8,13 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 
 from models.errors import InvalidValue
+
+# Each rule returns the value as it will be stored, or raises InvalidValue saying what was expected.
+#
+# Codes (refs, area codes) and email addresses are normalised with NFKC (full-width letters and digits
+# become ASCII) and must then be plain ASCII: a Cyrillic o or an invisible zero-width space would otherwise
+# make a second, lookalike `A-01`, or an address no mail server can take. Names may use any script, one
+# script per word.
 
 # Bidirectional embeddings, overrides and isolates: they reorder what a reader sees ("Trojan Source").
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")

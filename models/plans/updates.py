@@ -1,15 +1,5 @@
-"""Owners' updates: appended to the history, applied to the item, recorded in the ledger, together.
-
-Every door (the command line, the web form) calls `apply_update`, so two rules hold at all of them:
-- Who may update an item: its owner, the owner's deputy, the owner's manager, the lead of its area (or its
-  accountable lead), and the secretariat of the plan's boards. An update is a person's report, so the
-  author is always a person (`system:` actors cannot post one; an operator acting for an owner posts as
-  the board secretariat, under their own address).
-- What an update may say: nothing that contradicts itself or the item (complete but red, complete at 10%,
-  not started at 40%, 100% while not started). What follows from it is applied with it: completing without
-  a percent makes it 100% (and an amber or red item green), and a percent reported on an item not started
-  yet starts it.
-"""
+"""Owners' updates: appended to the history, applied to the item, recorded in the ledger, together. Every
+door (command line, web form) calls `apply_update`, so who may update and what may be said hold at all."""
 
 from __future__ import annotations
 
@@ -24,6 +14,7 @@ from models.calendar import local_date
 from models.columns import utcnow
 from models.errors import BadInput, InvalidValue, UnknownItem
 from models.ledger.chain import Event, record
+from models.ledger.kinds import EventKind
 from models.meetings import Board
 from models.people import Person
 from models.plan import Action, Area, Milestone, Plan, Update
@@ -32,6 +23,16 @@ from models.plans.progress_rules import contradictions, rag_left, settled
 from models.plans.spec import UpdateSpec
 from models.plans.text_rules import code, email_address, free_text, token
 from models.vocab import RAG, Status, within_window
+
+# The two rules every door keeps:
+# - Who may update an item: its owner, the owner's deputy, the owner's manager, the lead of its area (or its
+#   accountable lead), and the secretariat of the plan's boards. An update is a person's report, so the
+#   author is always a person (`system:` actors cannot post one; an operator acting for an owner posts as
+#   the board secretariat, under their own address).
+# - What an update may say: nothing that contradicts itself or the item (complete but red, complete at 10%,
+#   not started at 40%, 100% while not started). What follows from it is applied with it: completing without
+#   a percent makes it 100% (and an amber or red item green), and a percent reported on an item not started
+#   yet starts it.
 
 MAX_NOTE = 10_000
 
@@ -72,9 +73,10 @@ def _check(spec: UpdateSpec, item: Action | Milestone) -> None:
 
 
 def _consistent(spec: UpdateSpec, item: Action | Milestone) -> UpdateSpec:
-    """The update, refused when it contradicts itself or the item it would leave behind, by the rules
-    every door applies (plans.progress_rules). Only what the update says is judged (an item that arrived
-    inconsistent can still take a note); a status said with no percent is judged with the item's."""
+    """The update, refused when it contradicts itself or the item it would leave behind, by the rules every
+    door applies (plans.progress_rules), so no door lets through what another refuses."""
+    # Only what the update says is judged (an item that arrived inconsistent can still take a note); a status
+    # said with no percent is judged with the item's.
     if not isinstance(item, Action):
         return spec
     given = spec.status is not None
@@ -199,7 +201,7 @@ def apply_update(session: Session, spec: UpdateSpec, *, plan_name: str | None = 
     session.add(item)
     session.add(update)
     session.flush()
-    kind = "ActionUpdated" if isinstance(item, Action) else "MilestoneUpdated"
+    kind = EventKind.ACTION_UPDATED if isinstance(item, Action) else EventKind.MILESTONE_UPDATED
     record(
         session,
         Event(
