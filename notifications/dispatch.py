@@ -1,14 +1,8 @@
 """Delivery: claim due notices, group them into one digest per recipient and channel, send each through its
-channel's sender, and mark it sent (`notifications.receipts`) or failed (`notifications.failures`).
+channel's sender, and mark it sent (`receipts`) or failed (`failures`); one digest that fails, fails alone.
 
-The one window in which a message can go twice is between the server accepting it and its receipt
-committing; every email carries a Message-ID derived from its dedupe keys, so a mail system can drop the
-copy. One digest that cannot be built, rendered or sent, whatever the reason, fails alone: its notices are
-marked failed or dead with the reason and the run goes on.
-
-A run leaves alone the notices of the plans it is told are at rest (`notifications.delivery_days`: a plan
-whose own nation is not at work today): they wait for its next working day, and no other plan's wait. The
-notices a person has just asked to send (`asked`: the pack `pack build --send` sends) go whatever the day.
+The notices of a plan at rest today (`delivery_days`: its nation is not at work) wait for its next working
+day, and no other plan's wait; those a person has just asked to send (`asked`) go whatever the day.
 """
 
 from __future__ import annotations

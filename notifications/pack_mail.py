@@ -1,9 +1,5 @@
 """A board pack's messages: an email of its own with the PDF attached (never folded into a digest), and an
-Adaptive Card with the summary counts and the number of exceptions for the board's Teams channel.
-
-The dispatcher hands `PackPublished` notices here: one message per notice, with the same claim, mark and
-retry as every other message.
-"""
+Adaptive Card with the counts for the board's Teams channel; claimed, marked and retried as any other."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Email over SMTP, with the standard library's smtplib.
-
-Why not apprise for email: its email plugin writes its own Message-ID and derives the plain-text part from
-the HTML, while every digest here must carry a Message-ID derived from its dedupe keys (so a mail system can
-drop the copy a crash may cause) and its own written plain-text part. One connection is kept for a whole
-dispatch run, which also avoids apprise's per-plugin throttle.
+"""The email channel's sender over SMTP, with the standard library's smtplib: one connection a run, and
+our own Message-ID and plain-text part kept as written (apprise's email plugin replaces both).
 
 `LINEOFSIGHT_SMTP_URL`: `smtp://host:port` (plain, for local relays), `smtp+starttls://user:pass@host:587`,
 `smtps://user:pass@host:465`; add `?verify=no` only for a test server with a self-signed certificate.

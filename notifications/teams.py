@@ -1,10 +1,7 @@
-"""Microsoft Teams through Power Automate Workflows, with apprise (`workflows://`; the retired Office 365
-connectors are not used). The person's or board's Workflows URL is the one Teams gives out; apprise reads it
-as it is. Our own Adaptive Card goes as apprise's card template, so the card carries the digest's facts.
+"""The Teams channel's sender: our own Adaptive Card posted to a Power Automate Workflows URL by apprise
+(`workflows://`), with the HTTP status read from its log to tell a retry (429, 5xx) from a dead notice.
 
-apprise reports failure by return value, not exception, and does not return the HTTP status: the warning it
-logs does, and that decides between a retry (429, 5xx, no connection) and a dead notice (other 4xx). The
-Workflows URL is a secret: it never appears in an error, a log line or the ledger.
+The Workflows URL is a secret: it never appears in an error, a log line or the ledger.
 """
 
 from __future__ import annotations
@@ -47,7 +44,8 @@ def well_formed(url: str) -> bool:
 
 
 class TeamsSender:
-    """The Teams channel's sender: posts a `Card` to the Workflows URL stored for its recipient."""
+    """Posts a `Card` to the Workflows URL stored for its recipient; apprise reports failure by return value
+    and logs the status, so the log is read."""
 
     def __init__(self, verify: bool = True, timeout: float = 30.0) -> None:
         self.verify, self.timeout = verify, timeout
