@@ -16,10 +16,11 @@ from functools import partial
 from pathlib import Path
 
 from bench.common import fresh_database, timed
+from models.outbox import Channel
 from notifications.dispatch import claim, dispatch
 from notifications.messages import build_digests
 from notifications.rendering import render_email
-from notifications.smtp import SmtpTransport, parse_smtp_url
+from notifications.smtp import SmtpSender, parse_smtp_url
 from tests.factories import queue_notices
 from tests.smtp_server import start
 
@@ -57,7 +58,7 @@ def main() -> None:
                 bare_runs.append(timed(bare)[0])
                 engine = fresh_database(args.backend, Path(tmp), "dispatch")
                 queue_notices(engine, args.digests * args.per_digest, recipients=args.digests, at=NOW)
-                transport = SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{controller.port}"))
+                transport = {Channel.EMAIL: SmtpSender(parse_smtp_url(f"smtp://127.0.0.1:{controller.port}"))}
                 seconds, result = timed(partial(dispatch, engine, transport, NOW, sender="los@example.org"))
                 our_runs.append(seconds)
                 engine.dispose()

@@ -18,7 +18,7 @@ from models.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from config.policy import Policy
-    from notifications.transport import Transport
+    from notifications.senders import Senders
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,27 @@ class App:
             raise ConfigurationError(str(exc)) from None
 
     @cached_property
-    def transport(self) -> Transport:
-        from notifications.transport import FileSink
+    def senders(self) -> Senders:
+        """The channel table dispatch sends through: one sender per `Channel`. With no SMTP server
+        configured, every channel is written to the outbox folder instead."""
+        from models.outbox import Channel
 
         if self.settings.smtp_url is None:
-            return FileSink(self.settings.outbox_dir)  # no transport configured: messages become files
-        from notifications.smtp import SmtpTransport, parse_smtp_url
-        from notifications.teams import Channels, TeamsTransport
+            from notifications.files import file_senders
 
-        email = SmtpTransport(parse_smtp_url(self.settings.smtp_url.get_secret_value()))
-        return Channels(email, TeamsTransport(verify=self.settings.teams_verify_tls))
+            return file_senders(self.settings.outbox_dir)
+        from notifications.smtp import SmtpSender, parse_smtp_url
+        from notifications.teams import TeamsSender
+
+        return {
+            Channel.EMAIL: SmtpSender(parse_smtp_url(self.settings.smtp_url.get_secret_value())),
+            Channel.TEAMS: TeamsSender(verify=self.settings.teams_verify_tls),
+        }
+
+    @property
+    def transport(self) -> Senders:
+        """The older name of `senders`, for the callers written to it."""
+        return self.senders
 
 
 def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) -> App:

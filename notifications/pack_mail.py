@@ -1,9 +1,5 @@
 """A board pack's messages: an email of its own with the PDF attached (never folded into a digest), and an
-Adaptive Card with the summary counts and the number of exceptions for the board's Teams channel.
-
-The dispatcher hands `PackPublished` notices here: one message per notice, with the same claim, mark and
-retry as every other message.
-"""
+Adaptive Card with the counts for the board's Teams channel; claimed, marked and retried as any other."""
 
 from __future__ import annotations
 
@@ -11,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +14,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from models.board_packs import verified_bytes
+from models.ledger.kinds import EventKind
 from models.meetings import Board
-from models.outbox import PACK_PUBLISHED
 from models.plan import Plan
 from models.vocab import RAG_COUNTS
 from notifications.messages import Digest, PendingNotice, message_id
-from notifications.rendering import _environment, _header, _part, _plain, adaptive_card, mark_automatic
+from notifications.rendering import adaptive_card, address, card_text, environment, text_part
 
 
 @dataclass(frozen=True)
@@ -33,7 +28,7 @@ class PackDigest(Digest):
 
 
 def is_pack(notice: PendingNotice) -> bool:
-    return notice.kind == PACK_PUBLISHED
+    return notice.kind == EventKind.PACK_PUBLISHED
 
 
 def board_channels(session: Session) -> dict[tuple[str, str], str]:
@@ -91,18 +86,13 @@ def render_pack_email(digest: PackDigest, sender: str, now: datetime) -> MIMEMul
     """multipart/mixed: the text and HTML alternatives, then the PDF. A missing PDF raises OSError, which
     the dispatcher treats as passing trouble (retried, then dead and listed in the next pack); a PDF that
     differs from the one built raises PackFileChanged, which kills the notice at once with the reason."""
-    env = _environment()
+    env = environment()
     context = _context(digest)
     body = MIMEMultipart("alternative")
-    body.attach(_part(env.get_template("pack.txt.j2").render(context), "plain"))
-    body.attach(_part(env.get_template("pack.html.j2").render(context), "html"))
+    body.attach(text_part(env.get_template("pack.txt.j2").render(context), "plain"))
+    body.attach(text_part(env.get_template("pack.html.j2").render(context), "html"))
     message = MIMEMultipart("mixed")
-    message["Subject"] = _header(digest.subject)
-    message["From"] = sender
-    message["To"] = digest.recipient
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = digest.message_id
-    mark_automatic(message)
+    address(message, digest, sender, now)
     message.attach(body)
     path = Path(str(digest.payload["pdf"]))
     # The very file built and recorded, or nothing: a PDF replaced on disk since never reaches the board.
@@ -126,12 +116,12 @@ def render_pack_card(digest: PackDigest) -> dict[str, Any]:
             "type": "TextBlock",
             "size": "Medium",
             "weight": "Bolder",
-            "text": _plain(digest.subject),
+            "text": card_text(digest.subject),
             "wrap": True,
         },
         {
             "type": "TextBlock",
-            "text": _plain(
+            "text": card_text(
                 f"The pack ({p.get('pdf_name', 'PDF')}) has been emailed to the board's members "
                 "and secretariat."
             ),

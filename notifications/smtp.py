@@ -1,9 +1,5 @@
-"""Email over SMTP, with the standard library's smtplib.
-
-Why not apprise for email: its email plugin writes its own Message-ID and derives the plain-text part from
-the HTML, while every digest here must carry a Message-ID derived from its dedupe keys (so a mail system can
-drop the copy a crash may cause) and its own written plain-text part. One connection is kept for a whole
-dispatch run, which also avoids apprise's per-plugin throttle.
+"""The email channel's sender over SMTP, with the standard library's smtplib: one connection a run, and
+our own Message-ID and plain-text part kept as written (apprise's email plugin replaces both).
 
 `LINEOFSIGHT_SMTP_URL`: `smtp://host:port` (plain, for local relays), `smtp+starttls://user:pass@host:587`,
 `smtps://user:pass@host:465`; add `?verify=no` only for a test server with a self-signed certificate.
@@ -21,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from models.errors import ConfigurationError
 from models.output.secrets import ambiguous_userinfo, redact_text
-from notifications.transport import Delivery
+from notifications.senders import Delivery
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -98,8 +94,8 @@ class _MarkingSSL(_Marking, smtplib.SMTP_SSL):
     pass
 
 
-class SmtpTransport:
-    """Sends emails; Teams cards are not its business (see the Teams transport)."""
+class SmtpSender:
+    """The email channel's sender over SMTP: one connection kept for a whole dispatch run, closed after."""
 
     def __init__(self, config: SmtpConfig, timeout: float = 30.0) -> None:
         self.config, self.timeout = config, timeout
@@ -149,7 +145,7 @@ class SmtpTransport:
                 self._connection.close()
         self._connection = None
 
-    def send_email(self, message: Message) -> Delivery:
+    def send(self, message: Message) -> Delivery:
         connection: _Marking | None = None
         try:
             connection = self._connect()
@@ -188,8 +184,3 @@ class SmtpTransport:
             code, text = next(iter(refused.values()))
             return Delivery(ok=False, transient=400 <= code < 500, error=_code_text(code, text))
         return Delivery(ok=True)
-
-    def send_card(self, url: str | None, card: dict[str, Any], recipient: str) -> Delivery:
-        return Delivery(
-            ok=False, transient=False, error="Teams delivery is not available in this version yet"
-        )

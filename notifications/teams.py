@@ -1,10 +1,7 @@
-"""Microsoft Teams through Power Automate Workflows, with apprise (`workflows://`; the retired Office 365
-connectors are not used). The person's or board's Workflows URL is the one Teams gives out; apprise reads it
-as it is. Our own Adaptive Card goes as apprise's card template, so the card carries the digest's facts.
+"""The Teams channel's sender: our own Adaptive Card posted to a Power Automate Workflows URL by apprise
+(`workflows://`), with the HTTP status read from its log to tell a retry (429, 5xx) from a dead notice.
 
-apprise reports failure by return value, not exception, and does not return the HTTP status: the warning it
-logs does, and that decides between a retry (429, 5xx, no connection) and a dead notice (other 4xx). The
-Workflows URL is a secret: it never appears in an error, a log line or the ledger.
+The Workflows URL is a secret: it never appears in an error, a log line or the ledger.
 """
 
 from __future__ import annotations
@@ -14,12 +11,11 @@ import logging
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import apprise
 
-from notifications.transport import Delivery
+from notifications.senders import Card, Delivery
 
 STATUS = re.compile(r"error=(\d{3})")
 SIGNATURE = re.compile(r"sig=[^&\s\"']+")
@@ -47,20 +43,21 @@ def well_formed(url: str) -> bool:
     return bool(apprise.Apprise().add(url))
 
 
-class TeamsTransport:
+class TeamsSender:
+    """Posts a `Card` to the Workflows URL stored for its recipient; apprise reports failure by return value
+    and logs the status, so the log is read."""
+
     def __init__(self, verify: bool = True, timeout: float = 30.0) -> None:
         self.verify, self.timeout = verify, timeout
         _redact_request_logs()
 
-    def send_email(self, message: Any) -> Delivery:  # email is another transport's business
-        return Delivery(ok=False, transient=False, error="email cannot go through the Teams transport")
-
-    def send_card(self, url: str | None, card: dict[str, Any], recipient: str) -> Delivery:
+    def send(self, message: Card) -> Delivery:
+        url, recipient = message.url, message.recipient
         if not url:
             return Delivery(
                 ok=False, transient=False, error=f"no Teams Workflows URL is stored for {recipient}"
             )
-        payload = {k: v for k, v in card.items() if not k.startswith("_")}
+        payload = {k: v for k, v in message.content.items() if not k.startswith("_")}
         # apprise fills {{tokens}} in a template: keep any braces in user text from being read as one.
         text = json.dumps(payload, ensure_ascii=False).replace("{{", "{\\u007b")
         with tempfile.TemporaryDirectory() as folder:
@@ -88,24 +85,3 @@ class TeamsTransport:
         code = int(found.group(1))
         transient = code == 429 or code >= 500
         return Delivery(ok=False, transient=transient, error=f"Teams Workflows endpoint answered HTTP {code}")
-
-
-class Channels:
-    """Email through one transport, Teams cards through another."""
-
-    def __init__(self, email: Any, teams: Any) -> None:
-        self.email, self.teams = email, teams
-
-    def send_email(self, message: Any) -> Delivery:
-        result: Delivery = self.email.send_email(message)
-        return result
-
-    def send_card(self, url: str | None, card: dict[str, Any], recipient: str) -> Delivery:
-        result: Delivery = self.teams.send_card(url, card, recipient)
-        return result
-
-    def close(self) -> None:
-        for transport in (self.email, self.teams):
-            close = getattr(transport, "close", None)
-            if close is not None:
-                close()

@@ -1,56 +1,74 @@
-"""Where rendered messages go. With no transport configured (the embedded default and the demo) every
-message is written to the outbox folder, so a new user can open exactly what would have been sent."""
+"""The two-method transport of earlier versions (`send_email`, `send_card`), kept for the callers written to
+it (the tests' hand-written transports): `dispatch` turns one into the channel table with `as_senders`."""
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from models.output.files import write_bytes, write_text
+from notifications.files import CardFiles, EmailFiles
+from notifications.senders import Card, Delivery
+from notifications.smtp import SmtpConfig, SmtpSender
 
-
-@dataclass(frozen=True)
-class Delivery:
-    ok: bool
-    transient: bool = False  # worth retrying later (a server down, a 4xx SMTP reply, HTTP 429/5xx)
-    error: str | None = None  # already free of secrets
-    # The content went but no reply came (the connection dropped before `250`): the server may have stored
-    # it, so it is retried as the very same message, never regrouped.
-    unconfirmed: bool = False
-
-
-class Transport(Protocol):
-    def send_email(self, message: Message) -> Delivery: ...
-
-    def send_card(self, url: str | None, card: dict[str, Any], recipient: str) -> Delivery: ...
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9@._-]+", "_", text)[:80]
+__all__ = ["Channels", "Delivery", "FileSink", "SmtpTransport", "TeamsTransport"]
 
 
 class FileSink:
-    """Writes `.eml` files (open them in any mail client) and Teams cards as `.json`."""
+    """Both channels written to one folder, as `notifications.files.file_senders` does."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-
-    def _path(self, stem: str, suffix: str) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        return self.folder / f"{stem}{suffix}"
+        self._email, self._cards = EmailFiles(folder), CardFiles(folder)
 
     def send_email(self, message: Message) -> Delivery:
-        key = _safe(str(message["Message-ID"]).strip("<>").split("@")[0][:16])
-        path = self._path(f"{_safe(str(message['To']))}-{key}", ".eml")
-        write_bytes(path, bytes(message))
-        return Delivery(ok=True)
+        return self._email.send(message)
 
     def send_card(self, url: str | None, card: dict[str, Any], recipient: str) -> Delivery:
-        key = _safe(str(card.get("_message_id", ""))[:16])
-        path = self._path(f"{_safe(recipient)}-{key}", ".teams.json")
-        write_text(path, json.dumps({k: v for k, v in card.items() if not k.startswith("_")}, indent=2))
-        return Delivery(ok=True)
+        return self._cards.send(Card(card, url, recipient))
+
+
+class SmtpTransport:
+    """Email only, over SMTP (`notifications.smtp.SmtpSender`)."""
+
+    def __init__(self, config: SmtpConfig, timeout: float = 30.0) -> None:
+        self.sender = SmtpSender(config, timeout)
+
+    def send_email(self, message: Message) -> Delivery:
+        return self.sender.send(message)
+
+    def close(self) -> None:
+        self.sender.close()
+
+
+class TeamsTransport:
+    """Teams cards only (`notifications.teams.TeamsSender`, imported on first use: apprise loads slowly)."""
+
+    def __init__(self, verify: bool = True, timeout: float = 30.0) -> None:
+        from notifications.teams import TeamsSender
+
+        self.sender = TeamsSender(verify=verify, timeout=timeout)
+
+    def send_card(self, url: str | None, card: dict[str, Any], recipient: str) -> Delivery:
+        return self.sender.send(Card(card, url, recipient))
+
+
+class Channels:
+    """Email through one transport, Teams cards through another."""
+
+    def __init__(self, email: Any, teams: Any) -> None:
+        self.email, self.teams = email, teams
+
+    def send_email(self, message: Message) -> Delivery:
+        delivery: Delivery = self.email.send_email(message)
+        return delivery
+
+    def send_card(self, url: str | None, card: dict[str, Any], recipient: str) -> Delivery:
+        delivery: Delivery = self.teams.send_card(url, card, recipient)
+        return delivery
+
+    def close(self) -> None:
+        for transport in (self.email, self.teams):
+            close = getattr(transport, "close", None)
+            if close is not None:
+                close()

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from models.db import make_engine
 from notifications.dispatch import LEASE, MAX_CRASHES, dispatch
-from notifications.smtp import SmtpTransport, parse_smtp_url
-from notifications.teams import Channels, TeamsTransport
+from notifications.smtp import parse_smtp_url
+from notifications.transport import Channels, SmtpTransport, TeamsTransport
 
 
 def main() -> None:

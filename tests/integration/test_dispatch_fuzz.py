@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus
 from notifications.dispatch import dispatch
-from notifications.smtp import SmtpTransport, parse_smtp_url
+from notifications.smtp import parse_smtp_url
+from notifications.transport import SmtpTransport
 from tests.integration.test_dispatch_isolation import queue
 from tests.smtp_server import start
 

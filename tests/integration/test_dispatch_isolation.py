@@ -21,9 +21,8 @@ from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus
 from models.people import Person
 from notifications.dispatch import dispatch
-from notifications.smtp import SmtpTransport, parse_smtp_url
-from notifications.teams import Channels, TeamsTransport
-from notifications.transport import Delivery
+from notifications.smtp import parse_smtp_url
+from notifications.transport import Channels, Delivery, SmtpTransport, TeamsTransport
 from tests.factories import LEAD, MANAGER, load_small_plan
 from tests.https_server import Endpoint, workflows_endpoint
 from tests.smtp_server import free_port, start

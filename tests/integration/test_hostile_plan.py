@@ -35,7 +35,8 @@ from models.plans.importer import import_plan
 from models.plans.spec import PersonSpec
 from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
-from notifications.smtp import SmtpTransport, parse_smtp_url
+from notifications.smtp import parse_smtp_url
+from notifications.transport import SmtpTransport
 from tests.factories import MANAGER, OWNER, SECRETARIAT, small_plan
 from tests.poison import REFUSAL, poisoned
 from tests.smtp_server import start

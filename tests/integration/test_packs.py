@@ -26,7 +26,8 @@ from models.outbox import Notice, NoticeStatus
 from models.plan import Plan
 from models.vocab import Audience
 from notifications.dispatch import dispatch
-from notifications.smtp import SmtpTransport, parse_smtp_url
+from notifications.smtp import parse_smtp_url
+from notifications.transport import SmtpTransport
 from packs.build import BuiltPack, build_due_packs, build_pack, due_packs
 from packs.publish import publish
 from tests.factories import LEAD, MANAGER, SECRETARIAT

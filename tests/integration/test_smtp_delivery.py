@@ -16,7 +16,8 @@ from models.ledger.chain import decode_data
 from models.outbox import Notice, NoticeStatus
 from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
-from notifications.smtp import SmtpTransport, parse_smtp_url
+from notifications.smtp import parse_smtp_url
+from notifications.transport import SmtpTransport
 from tests.factories import OWNER, SECRETARIAT, load_small_plan
 from tests.smtp_server import Behaviour, free_port, self_signed, start
 

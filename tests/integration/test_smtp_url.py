@@ -22,7 +22,8 @@ from models.outbox import Notice
 from models.output.secrets import redact_url
 from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
-from notifications.smtp import SmtpTransport, parse_smtp_url
+from notifications.smtp import parse_smtp_url
+from notifications.transport import SmtpTransport
 from tests.factories import load_small_plan
 from tests.smtp_server import self_signed, start
 
@@ -119,7 +120,7 @@ def test_no_message_the_service_writes_repeats_a_password_in_an_error() -> None:
     sweep-failure reason all pass it through one redactor, which keeps nothing of the URL but its scheme."""
     from models.output.secrets import redact_text
     from models.sweep.failures import one_line
-    from notifications.dispatch import _reason
+    from notifications.failures import reason as _reason
 
     url = "smtp+starttls://alice:2024/Winter!@mail.example.org:587"
     error = RuntimeError(f"cannot reach {url} (https://x.example/flow?api-version=1&sig=SECRETSIG)")

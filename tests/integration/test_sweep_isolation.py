@@ -22,7 +22,8 @@ from models.outbox import Notice, NoticeStatus
 from models.plan import Plan
 from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
-from notifications.smtp import SmtpTransport, parse_smtp_url
+from notifications.smtp import parse_smtp_url
+from notifications.transport import SmtpTransport
 from tests.factories import SECRETARIAT, load_small_plan
 from tests.poison import REFUSAL, poisoned
 from tests.smtp_server import start

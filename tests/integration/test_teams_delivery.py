@@ -21,8 +21,7 @@ from models.people import Person
 from models.plans.importer import import_plan
 from models.sweep.run import sweep_plans
 from notifications.dispatch import dispatch
-from notifications.teams import Channels, TeamsTransport
-from notifications.transport import FileSink
+from notifications.transport import Channels, FileSink, TeamsTransport
 from tests.factories import OWNER, small_plan
 from tests.https_server import workflows_endpoint
 

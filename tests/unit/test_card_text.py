@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from notifications.rendering import _plain
+from notifications.rendering import card_text as _plain
 
 # The Adaptive Card subset of Markdown, and nothing more.
 CARD_MARKDOWN = MarkdownIt("zero").enable(["emphasis", "link", "list", "escape", "newline"])
