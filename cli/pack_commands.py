@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from rich.text import Text
 
+from cli import clock
 from cli.output import Format, console, err_console, table, write_json
 from cli.params import record_id
 from cli.progress import progress
@@ -71,7 +72,7 @@ def build(
     app = bootstrap()
     day = parse_day(meeting_date, "--meeting")
     wanted = parse_audience(audience, "--audience") if audience else None
-    now = datetime.now(UTC)
+    now = clock.now()
     moment = parse_as_of(as_of, app.settings.timezone) if as_of is not None else None
     if moment is not None and moment.until > now:
         raise typer.BadParameter(f"{as_of!r} is in the future: a pack speaks only for what has happened")
@@ -158,7 +159,7 @@ def _send(app: App, pack_ids: list[int]) -> None:
     from notifications.dispatch import dispatch
     from packs.publish import pack_notices, publish
 
-    now = datetime.now(UTC)
+    now = clock.now()
     for pack_id in pack_ids:
         published = publish(app.engine, pack_id, now=now)
         console().print(
@@ -291,7 +292,6 @@ def add(
     plan: str | None = PLAN_OPTION,
 ) -> None:
     """Add a meeting: its pack is built N clear working days before it (the policy's meetings.pack_days)."""
-    from models.calendar import local_date
     from models.db import unit_of_work
     from models.plans.meetings import add_meeting
     from models.sweep.run import calendar_for
@@ -313,7 +313,7 @@ def add(
     policy = app.policy.for_plan(owner.name)
     calendar = calendar_for(owner, policy)
     issue = pack_date(when, calendar, policy.meetings.pack_days)
-    today = local_date(datetime.now(UTC), app.settings.timezone)
+    today = clock.today(app.settings.timezone)
     console().print(
         Text(
             f"Added the {added.audience.value} meeting of {found.name} on {day_in_words(when)}; "
