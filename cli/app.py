@@ -15,6 +15,7 @@ from cli import (
     demo_command,
     doctor_command,
     init_command,
+    meeting_commands,
     outbox_commands,
     pack_commands,
     plan_commands,
@@ -69,7 +70,7 @@ app.command("import")(workbook_commands.import_)
 app.command()(workbook_commands.export)
 app.add_typer(audit_commands.audit, name="audit")
 app.add_typer(pack_commands.pack, name="pack")
-app.add_typer(pack_commands.meeting, name="meeting")
+app.add_typer(meeting_commands.meeting, name="meeting")
 app.command()(doctor_command.doctor)
 app.command()(serve_command.serve)
 
