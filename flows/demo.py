@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -181,26 +180,15 @@ def _last_day_through_prefect(app: App) -> list[dict[str, object]]:
         PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: 120,
     }
     moment = datetime.combine(demo_plan.AS_OF, time(7, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
-    with (
-        temporary_settings(set_defaults=defaults) as prefect_settings,
-        _prefect_log_level(prefect_settings.logging.level),
-        settings_in_use(app.settings),
-    ):
+    with temporary_settings(set_defaults=defaults) as prefect_settings, settings_in_use(app.settings):
+        _quiet_prefect(prefect_settings.logging.level)
         ran = sweep_flow(as_of=moment)
     dispatch(app.engine, app.transport, moment.replace(hour=9), sender=app.settings.mail_from)
     return ran
 
 
-@contextmanager
-def _prefect_log_level(level: str) -> Iterator[None]:
-    """Prefect sets its loggers' level once, when first imported: the demo's quieter level is applied here
-    for the run's length, and the level found is put back."""
-    loggers = [logging.getLogger(name) for name in ("prefect", "prefect.client")]
-    found = [logger.level for logger in loggers]
-    try:
-        for logger in loggers:
-            logger.setLevel(level)
-        yield
-    finally:
-        for logger, was in zip(loggers, found, strict=True):
-            logger.setLevel(was)
+def _quiet_prefect(level: str) -> None:
+    """Prefect sets its loggers' level once, when first imported: the demo's level is applied here. It is
+    kept, not put back: Prefect stops its temporary server at exit and would say so at the louder level."""
+    for name in ("prefect", "prefect.client"):
+        logging.getLogger(name).setLevel(level)
