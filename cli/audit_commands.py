@@ -14,6 +14,7 @@ from cli.output import Format, console, err_console, table, write_csv, write_jso
 from cli.params import force_option, input_file, output_file
 from flows.bootstrap import App, bootstrap
 from models.db import read_session
+from models.ledger.kinds import EventKind
 from models.ledger.trail import LogFilter, LoggedEvent, export_ledger, item_history, read_log, verify_export
 from models.ledger.verification import Verdict, parse_head, verify_database
 from models.vocab import parse_day, plural
@@ -211,16 +212,16 @@ def _pack_restored(data: dict[str, Any]) -> str:
 
 def _summary(event: LoggedEvent) -> str:
     data = event.data
-    if event.kind == "NoticeSent":
+    if event.kind == EventKind.NOTICE_SENT:
         return "sent " + _delivery(data) + (f" (already {data['already']})" if data.get("already") else "")
-    if event.kind == "NoticeFailed":
+    if event.kind == EventKind.NOTICE_FAILED:
         outcome = "given up" if data.get("dead") else f"retry at {str(data.get('retry_at', ''))[:16]}"
         return f"not delivered: {_delivery(data)}: {data.get('error')} ({outcome})"
-    if event.kind == "PackBuilt":
+    if event.kind == EventKind.PACK_BUILT:
         return _pack_built(data)
-    if event.kind == "PackSuperseded":
+    if event.kind == EventKind.PACK_SUPERSEDED:
         return _pack_superseded(data)
-    if event.kind == "PackFilesRestored":
+    if event.kind == EventKind.PACK_FILES_RESTORED:
         return _pack_restored(data)
     if event.kind.endswith("Added") and "due" in data:
         return f"added: due {data['due']}, owner {data.get('owner_email')}, status {data.get('status')}"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.text import Text
 
+from cli import clock
 from cli.output import Format, console, err_console, table, write_csv, write_json
 from cli.params import actor_option, record_id
 from flows.bootstrap import App, bootstrap
@@ -38,7 +39,7 @@ def dispatch(
     from notifications.delivery_days import resting_plans
 
     app = bootstrap()
-    now = datetime.now(UTC)
+    now = clock.now()
     held = {} if any_day else resting_plans(app.engine, app.policy, now)
     if dry_run:
         waiting = [
@@ -261,5 +262,5 @@ def retry(
 
     app = bootstrap()
     with unit_of_work(app.engine) as session:
-        notice = revive(session, notice_id, by, datetime.now(UTC))
+        notice = revive(session, notice_id, by, clock.now())
     console().print(Text(f"Notice {notice.id} to {notice.recipient} is pending again."))

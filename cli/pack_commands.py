@@ -1,31 +1,24 @@
-"""`lineofsight pack list|build|show` and `lineofsight meeting add`.
-
-`pack list` and `pack show` read the pack table only: they import neither WeasyPrint nor matplotlib.
-"""
+"""`lineofsight pack build|list|show`: building a meeting's pack here, reading the packs built in
+`cli/pack_views.py` (which imports neither WeasyPrint nor matplotlib)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from rich.text import Text
 
-from cli.output import Format, console, err_console, table, write_json
-from cli.params import record_id
+from cli import clock, pack_views
+from cli.output import console
 from cli.progress import progress
 from flows.bootstrap import bootstrap
-from models.vocab import plural
 
 if TYPE_CHECKING:
     from flows.bootstrap import App
     from packs.build import BuiltPack
 
 pack = typer.Typer(help="Board packs: build, list and inspect them.", no_args_is_help=True)
-meeting = typer.Typer(
-    help="Board and committee meetings: add one; its pack date follows from the policy.", no_args_is_help=True
-)
 
 PLAN_OPTION = typer.Option(None, "--plan", help="The plan (needed only when several are loaded).")
 
@@ -71,7 +64,7 @@ def build(
     app = bootstrap()
     day = parse_day(meeting_date, "--meeting")
     wanted = parse_audience(audience, "--audience") if audience else None
-    now = datetime.now(UTC)
+    now = clock.now()
     moment = parse_as_of(as_of, app.settings.timezone) if as_of is not None else None
     if moment is not None and moment.until > now:
         raise typer.BadParameter(f"{as_of!r} is in the future: a pack speaks only for what has happened")
@@ -158,7 +151,7 @@ def _send(app: App, pack_ids: list[int]) -> None:
     from notifications.dispatch import dispatch
     from packs.publish import pack_notices, publish
 
-    now = datetime.now(UTC)
+    now = clock.now()
     for pack_id in pack_ids:
         published = publish(app.engine, pack_id, now=now)
         console().print(
@@ -171,165 +164,5 @@ def _send(app: App, pack_ids: list[int]) -> None:
         raise typer.Exit(1)
 
 
-def _as_at(until: datetime | None, timezone: str) -> str:
-    from packs.as_of import AsOf
-
-    return AsOf(until, timezone).words if until else "-"
-
-
-def _version(version: int, supersedes: int | None, superseded_by: int | None) -> str:
-    words = [str(version)]
-    if supersedes is not None:
-        words.append(f"after {supersedes}")
-    if superseded_by is not None:
-        words.append(f"followed by {superseded_by}")
-    return ", ".join(words)
-
-
-@pack.command("list")
-def list_packs(
-    plan: str | None = typer.Option(
-        None, "--plan", help="Only this plan's packs (default: the packs of every plan)."
-    ),
-    output: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
-) -> None:
-    """Every pack built, each version of it: meeting, audience, pack date, the moment its data is from,
-    when it was built and sent, and its PDF."""
-    from models.board_packs import pack_rows
-    from models.db import read_session
-
-    if output is Format.CSV:
-        raise typer.BadParameter("table or json", param_hint="--format")
-    app = bootstrap()
-    with read_session(app.engine) as session:
-        rows = pack_rows(session, plan)
-    if output is Format.JSON:
-        write_json([r.public() for r in rows])
-        return
-    body = [
-        [
-            str(r.id),
-            r.board,
-            f"{r.meeting_date:%d %b %Y}",
-            r.audience,
-            _version(r.version, r.supersedes, r.superseded_by),
-            f"{r.built_for:%d %b %Y}",
-            _as_at(r.data_as_of, r.timezone),
-            f"{r.built_at:%Y-%m-%d %H:%M}",
-            f"{r.published_at:%Y-%m-%d %H:%M}" if r.published_at else "not sent",
-            r.pdf or "-",
-        ]
-        for r in rows
-    ]
-    columns = [
-        "Id",
-        "Board",
-        "Meeting",
-        "Audience",
-        "Version",
-        "Pack date",
-        "Data as at",
-        "Built (UTC)",
-        "Sent (UTC)",
-    ]
-    console().print(table("Board packs", [*columns, "PDF"], body))
-    console().print(plural(len(rows), "pack") + ".")
-
-
-@pack.command("show")
-def show(pack_id: int = record_id("The pack's id, from `lineofsight pack list`.")) -> None:
-    """One pack: the moment its data is from, what it was built from, its version, its files with their
-    SHA-256 (checked against the files on disk), and its summary counts."""
-    from models.board_packs import pack_detail
-    from models.db import read_session
-
-    app = bootstrap()
-    with read_session(app.engine) as session:
-        d = pack_detail(session, pack_id)
-    out = console()
-    out.print(Text(f"Pack {d.id}: {d.board}, meeting of {d.meeting_date:%A %d %B %Y} ({d.audience})"))
-    out.print(Text(f"Plan:          {d.plan}"))
-    out.print(Text(f"Pack date:     {d.built_for:%A %d %B %Y}"))
-    chosen = " (chosen with --as-of)" if d.summary.get("as_of_chosen") else ""
-    out.print(Text(f"Data as at:    {_as_at(d.data_as_of, d.timezone)}{chosen}"))
-    version = f"Version:       {d.version}"
-    if d.supersedes is not None:
-        version += f", after pack {d.supersedes} (sent, kept as it was)"
-    if d.superseded_by is not None:
-        version += f"; pack {d.superseded_by} is a newer version"
-    out.print(Text(version))
-    out.print(Text(f"Built at:      {d.built_at:%Y-%m-%d %H:%M:%S} UTC"))
-    out.print(Text(f"Built from:    ledger {d.ledger_seq}:{d.ledger_hash}"))
-    out.print(
-        Text(
-            f"Sent:          {d.published_at:%Y-%m-%d %H:%M:%S} UTC"
-            if d.published_at
-            else "Sent:          not yet"
-        )
-    )
-    counts = d.summary.get("counts", {})
-    out.print(
-        Text(
-            "Summary:       "
-            + ", ".join(f"{counts.get(r, 0)} {r}" for r in ("red", "amber", "green", "complete"))
-            + f"; {d.summary.get('exceptions', 0)} exceptions"
-            + (f"; {d.summary['withheld']} exempt withheld" if d.summary.get("withheld") else "")
-        )
-    )
-    rows = [[f["name"], f["sha256"], str(f["bytes"]), state, f["path"]] for f, state in d.files]
-    out.print(table("Files", ["Name", "SHA-256", "Bytes", "On disk", "Path"], rows))
-
-
-@meeting.command("add")
-def add(
-    board: str = typer.Option(..., "--board", help="The board's name, as in the workbook."),
-    day: str = typer.Option(..., "--date", help="The meeting's date, e.g. 2018-01-09."),
-    theme: str | None = typer.Option(
-        None, "--theme", help="The area code of the deep dive or standing item."
-    ),
-    audience: str = typer.Option("board", "--audience", help="board, scrutiny or public."),
-    plan: str | None = PLAN_OPTION,
-) -> None:
-    """Add a meeting: its pack is built N clear working days before it (the policy's meetings.pack_days)."""
-    from models.calendar import local_date
-    from models.db import unit_of_work
-    from models.plans.meetings import add_meeting
-    from models.sweep.run import calendar_for
-    from models.vocab import day_in_words, parse_audience, parse_day
-    from packs.schedule import pack_date
-
-    app = bootstrap()
-    when = parse_day(day, "--date")
-    with unit_of_work(app.engine) as session:
-        added, found, owner = add_meeting(
-            session,
-            board_name=board,
-            day=when,
-            theme=theme,
-            audience=parse_audience(audience, "--audience"),
-            actor="cli",
-            plan_name=plan,
-        )
-    policy = app.policy.for_plan(owner.name)
-    calendar = calendar_for(owner, policy)
-    issue = pack_date(when, calendar, policy.meetings.pack_days)
-    today = local_date(datetime.now(UTC), app.settings.timezone)
-    console().print(
-        Text(
-            f"Added the {added.audience.value} meeting of {found.name} on {day_in_words(when)}; "
-            f"its pack will be built on {day_in_words(issue)}."
-        )
-    )
-    # Added all the same (a meeting may really be on a Saturday), but a slip of the date deserves a look.
-    warnings = []
-    if not calendar.is_working_day(when):
-        why = calendar.holiday_name(when) or "a weekend"
-        warnings.append(f"{day_in_words(when)} is not a working day for {owner.name} ({why}).")
-    if when < today:
-        warnings.append(f"{day_in_words(when)} is in the past (today is {day_in_words(today)}).")
-    elif issue < today:
-        warnings.append(
-            f"Its pack date has passed: build the pack now with `lineofsight pack build --meeting {when}`."
-        )
-    for warning in warnings:
-        err_console().print(Text(f"Warning: {warning}", style="bold yellow"))
+pack.command("list")(pack_views.list_packs)
+pack.command("show")(pack_views.show)

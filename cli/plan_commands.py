@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.text import Text
 
+from cli.clock import today
 from cli.output import Format, console, rag_text, table, write_csv, write_json
 from flows.bootstrap import bootstrap
 from models.db import read_session, unit_of_work
@@ -39,8 +40,6 @@ STATUS_FIELDS = ("ref", "kind", "title", "owner", "due", "status", "rag", "worki
 
 
 def _as_of(value: str | None, timezone: str) -> datetime:
-    from cli.app import today
-
     day = parse_day(value, "--as-of date") if value else today(timezone)
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import typer
 
 from cli.output import console
@@ -28,7 +26,7 @@ def serve(
             f"Cannot write where the settings say ({'; '.join(problems)}): point them at folders this user "
             "can write in (`lineofsight doctor` checks them)."
         )
-    if not os.environ.get("PREFECT_API_URL"):
+    if not app.settings.prefect_api_url:
         raise ConfigurationError(
             "PREFECT_API_URL is not set: schedules need a Prefect server. Start one with "
             "`prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api."
@@ -36,6 +34,6 @@ def serve(
     from flows.deployments import serve as serve_deployments
 
     console().print(
-        f"Serving the Line of Sight schedules against {os.environ['PREFECT_API_URL']} (Ctrl+C stops)."
+        f"Serving the Line of Sight schedules against {app.settings.prefect_api_url} (Ctrl+C stops)."
     )
     serve_deployments(limit=limit)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.text import Text
 
+from cli import clock
 from cli.output import Format, console, table, write_csv, write_json
 from cli.progress import progress
 from flows.bootstrap import App, bootstrap
@@ -62,7 +63,7 @@ def sweep(
 
     app = bootstrap()
     zone = app.settings.timezone
-    now = datetime.now(UTC)  # the one reading of the clock: the rules are given the day
+    now = clock.now()  # the one reading of the clock: the rules are given the day
     moment = sweep_moment(as_of, zone) if as_of is not None else now
     day, today = local_date(moment, zone), local_date(now, zone)
     if day > today and not (dry_run or force):

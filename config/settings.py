@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.timezone import DEFAULT_TIMEZONE
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -27,7 +29,7 @@ class Settings(BaseSettings):
         default="sqlite:///lineofsight.db",
         description="SQLAlchemy URL. SQLite (embedded, the default) or postgresql+psycopg://user@host/db.",
     )
-    timezone: str = Field(default="Europe/London", description="Zone for 'today' and naive times.")
+    timezone: str = Field(default=DEFAULT_TIMEZONE, description="Zone for 'today' and naive times.")
     smtp_url: SecretStr | None = Field(
         default=None,
         description="smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465.",
@@ -42,6 +44,11 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="The escalation policy (default: the packaged one)."
     )
+    prefect_api_url: str | None = Field(
+        default=None,
+        validation_alias="PREFECT_API_URL",  # Prefect's own name: one variable tells both where the API is
+        description="The Prefect server `lineofsight serve` schedules on (http://127.0.0.1:4200/api).",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -50,7 +57,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (KeyError, ValueError):  # not found, or not even shaped like a zone name
-            raise ValueError(f"{value!r} is not a time zone name such as Europe/London") from None
+            raise ValueError(f"{value!r} is not a time zone name such as {DEFAULT_TIMEZONE}") from None
         return value
 
     @field_validator("mail_from")

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from flows.bootstrap import bootstrap
-from flows.sweep import list_plans, transient_database_error
+from flows.tasks import database_task, list_plans
 from models.calendar import local_date
 from packs.build import BuiltPack, build_due_packs
 from packs.publish import publish
@@ -46,7 +46,7 @@ def artifact_markdown(built: BuiltPack) -> str:
     return "\n".join(lines)
 
 
-@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=transient_database_error)
+@database_task
 def build_plan_packs(plan: str, as_of: datetime, send: bool, actor: str) -> list[dict[str, Any]]:
     from prefect.artifacts import create_markdown_artifact
 

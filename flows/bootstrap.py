@@ -1,11 +1,18 @@
 """The composition root: builds what the flows and the CLI need from settings, once, on demand.
 
 Nothing is created at import time, and nothing here imports prefect: read-only CLI commands come
-through this module and must stay fast.
+through this module and must stay fast. Engines live as long as the process: one per database URL,
+shared by every command and task that asks, disposed at exit.
 """
 
 from __future__ import annotations
 
+import atexit
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -19,6 +26,13 @@ from models.errors import ConfigurationError
 if TYPE_CHECKING:
     from config.policy import Policy
     from notifications.senders import Senders
+
+# A service meets one database; a test process meets hundreds: the least recently used beyond these are
+# disposed (a disposed engine still works: it opens new connections when next asked).
+KEPT_ENGINES = 8
+_engines: OrderedDict[str, Engine] = OrderedDict()
+_engines_lock = threading.Lock()  # Prefect may run tasks in threads
+_chosen: ContextVar[Settings | None] = ContextVar("lineofsight_settings", default=None)
 
 
 @dataclass(frozen=True)
@@ -60,8 +74,54 @@ class App:
 
 
 def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) -> App:
-    settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    """The App for `settings` (default: those chosen by `settings_in_use`, else the environment's), on the
+    process's engine for their database."""
+    settings = settings or _chosen.get() or Settings()
+    engine = engine_for(settings.database_url)
     if check_schema:
-        ensure_ready(engine)
+        ensure_ready(engine)  # every time: a schema moved under a running process is said, not met later
     return App(settings=settings, engine=engine)
+
+
+def engine_for(url: str) -> Engine:
+    """The process's engine for `url`: made on first use, then shared; disposed at exit."""
+    with _engines_lock:
+        engine = _engines.pop(url, None)
+        if engine is None:
+            engine = make_engine(url)
+            if not _engines:
+                atexit.unregister(close)  # once, however often the table empties and fills
+                atexit.register(close)
+        _engines[url] = engine
+        while len(_engines) > KEPT_ENGINES:
+            _, oldest = _engines.popitem(last=False)
+            oldest.dispose()
+    return engine
+
+
+def release(url: str) -> None:
+    """Dispose of the engine on `url`, if any: before its database file is replaced (the demo does that)."""
+    with _engines_lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def close() -> None:
+    """Dispose of every engine: at exit, or when a caller is done with the database."""
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    for engine in engines:
+        engine.dispose()
+
+
+@contextmanager
+def settings_in_use(settings: Settings) -> Iterator[Settings]:
+    """Within the block, `bootstrap()` without settings uses these: how the demo points a flow run's tasks
+    at its own database without rewriting the environment."""
+    token = _chosen.set(settings)
+    try:
+        yield settings
+    finally:
+        _chosen.reset(token)

@@ -5,7 +5,7 @@ A fast path: plain function calls, no Prefect run, so the whole demo takes secon
 
 from __future__ import annotations
 
-import os
+import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,8 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from config.settings import Settings
+from config.timezone import DEFAULT_TIMEZONE
 from flows import demo_plan
-from flows.bootstrap import App, bootstrap
+from flows.bootstrap import App, bootstrap, release, settings_in_use
 from models.db import migrate, unit_of_work
 from models.errors import BadInput
 from models.ledger.verification import Verdict, verify_database
@@ -64,19 +65,19 @@ def run_demo(directory: Path, *, prefect_run: bool = True, tick: Tick = _silent)
     directory = directory.resolve()
     database = directory / "lineofsight.db"
     _claim(directory)
+    url = f"sqlite:///{database}"
+    release(url)  # an earlier demo's engine in this process must not keep the file about to be replaced
     # A demo is always fresh: remove what an earlier demo left, but only files the demo itself writes.
     for stale in (database, database.with_suffix(".db-wal"), database.with_suffix(".db-shm")):
         stale.unlink(missing_ok=True)
     shutil.rmtree(directory / "outbox", ignore_errors=True)
     shutil.rmtree(directory / "packs", ignore_errors=True)
 
-    settings = Settings(
-        database_url=f"sqlite:///{database}", outbox_dir=directory / "outbox", packs_dir=directory / "packs"
-    )
+    settings = Settings(database_url=url, outbox_dir=directory / "outbox", packs_dir=directory / "packs")
     app = bootstrap(settings, check_schema=False)
     migrate(app.engine)
     # The plan is loaded on the morning the replay starts, not today: packs of the autumn count it by that.
-    loaded_at = datetime.combine(demo_plan.START, time(6, 0), tzinfo=ZoneInfo("Europe/London"))
+    loaded_at = datetime.combine(demo_plan.START, time(6, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
     loaded = import_workbook(app.engine, demo_plan.WORKBOOK, actor=DEMO_ACTOR, effective=loaded_at).report
     tick(1, f"Replaying {short_day(demo_plan.START)}")
     packs: list[BuiltPack] = []
@@ -89,17 +90,17 @@ def run_demo(directory: Path, *, prefect_run: bool = True, tick: Tick = _silent)
     else:
         replayed += _replay(app, packs, since=demo_plan.AS_OF, until=demo_plan.AS_OF, tick=tick)
     return DemoResult(
-        app,
-        directory,
-        database,
-        loaded,
-        len(demo_plan.UPDATES),
-        demo_plan.AS_OF,
-        verify_database(app.engine),
-        replayed,
-        demo_plan.WORKBOOK,
-        flow_run,
-        tuple(packs),
+        app=app,
+        directory=directory,
+        database=database,
+        loaded=loaded,
+        updates=len(demo_plan.UPDATES),
+        as_of=demo_plan.AS_OF,
+        ledger=verify_database(app.engine),
+        working_days_swept=replayed,
+        workbook=demo_plan.WORKBOOK,
+        flow_run=flow_run,
+        packs=tuple(packs),
     )
 
 
@@ -137,7 +138,7 @@ def _replay(
         if failed := [(o.plan, o.failure) for o in outcomes if o.failure is not None]:
             raise PlansNotSwept(failed)  # the demo plan must sweep cleanly: say so, never carry on
         swept += sum(1 for o in outcomes if o.working_day)
-        issued = datetime.combine(day, time(7, 30), tzinfo=ZoneInfo("Europe/London"))
+        issued = datetime.combine(day, time(7, 30), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
         # Built at 07:30, as the pack flow would: the pack speaks as of then, not of the day's later updates.
         built = build_due_packs(
             app.engine, app.policy, day, app.settings.packs_dir, actor="system:packs (demo)", now=issued
@@ -145,7 +146,7 @@ def _replay(
         for pack in built:
             publish(app.engine, pack.pack_id, actor="system:packs (demo)", now=issued)
         packs += built
-        morning = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo("Europe/London"))
+        morning = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
         dispatch(app.engine, app.transport, morning, sender=app.settings.mail_from)
         for update in by_day.get(day, []):
             with unit_of_work(app.engine) as session:
@@ -156,31 +157,38 @@ def _replay(
 
 
 def _last_day_through_prefect(app: App) -> list[dict[str, object]]:
-    """The last day's sweep as one real Prefect flow run (a temporary local Prefect server)."""
-    # Prefect keeps its own SQLite database beside the demo's, never inside it; its telemetry stays off.
-    os.environ.setdefault("PREFECT_HOME", str(Path(app.settings.outbox_dir).parent / ".prefect"))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # The temporary server migrates a new database first: on a busy 2-core machine that took longer than
-    # Prefect's default 20 s wait, and `make demo` ended in "Timed out ... ephemeral Prefect API server".
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    # The flow builds its own App from the environment: point it at the demo's database and outbox.
-    demo_env = {
-        "LINEOFSIGHT_DATABASE_URL": app.settings.database_url,
-        "LINEOFSIGHT_OUTBOX_DIR": str(app.settings.outbox_dir),
-    }
-    previous = {k: os.environ.get(k) for k in demo_env}
-    os.environ.update(demo_env)
-    from flows.sweep import sweep_flow  # imported here: Prefect reads its settings at import
+    """The last day's sweep as one real Prefect flow run (a temporary local Prefect server), its settings
+    passed for the run's length: Prefect's through its own settings context, ours to the flow's tasks."""
+    from prefect.settings import (
+        PREFECT_HOME,
+        PREFECT_LOGGING_LEVEL,
+        PREFECT_SERVER_ANALYTICS_ENABLED,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
 
-    try:
-        moment = datetime.combine(demo_plan.AS_OF, time(7, 0), tzinfo=ZoneInfo("Europe/London"))
+    from flows.sweep import sweep_flow
+
+    # Defaults only (what the user set wins): Prefect keeps its own SQLite database beside the demo's,
+    # never inside it, and its telemetry stays off. The temporary server migrates a new database first:
+    # on a busy 2-core machine that took longer than Prefect's default 20 s wait, and `make demo` ended in
+    # "Timed out ... ephemeral Prefect API server".
+    defaults = {
+        PREFECT_HOME: str(Path(app.settings.outbox_dir).parent / ".prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED: False,
+        PREFECT_LOGGING_LEVEL: "WARNING",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: 120,
+    }
+    moment = datetime.combine(demo_plan.AS_OF, time(7, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
+    with temporary_settings(set_defaults=defaults) as prefect_settings, settings_in_use(app.settings):
+        _quiet_prefect(prefect_settings.logging.level)
         ran = sweep_flow(as_of=moment)
-        dispatch(app.engine, app.transport, moment.replace(hour=9), sender=app.settings.mail_from)
-        return ran
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    dispatch(app.engine, app.transport, moment.replace(hour=9), sender=app.settings.mail_from)
+    return ran
+
+
+def _quiet_prefect(level: str) -> None:
+    """Prefect sets its loggers' level once, when first imported: the demo's level is applied here. It is
+    kept, not put back: Prefect stops its temporary server at exit and would say so at the louder level."""
+    for name in ("prefect", "prefect.client"):
+        logging.getLogger(name).setLevel(level)

@@ -1,11 +1,13 @@
-"""The schedules: which flow runs when, in Europe/London time. `lineofsight serve` starts them against the
-Prefect API configured in the environment; the flows themselves return early on bank holidays."""
+"""The schedules: which flow runs when, in UK time. `lineofsight serve` starts them against the Prefect API
+configured in the environment; the flows themselves return early on bank holidays."""
 
 from __future__ import annotations
 
 from typing import Any
 
-TIMEZONE = "Europe/London"
+from config.timezone import DEFAULT_TIMEZONE
+
+TIMEZONE = DEFAULT_TIMEZONE
 SWEEP_CRON = "0 7 * * 1-5"  # 07:00 Monday to Friday
 DISPATCH_CRON = "*/15 7-18 * * 1-5"  # every 15 minutes from 07:00 to 18:45, Monday to Friday
 PACK_CRON = "30 6 * * *"  # 06:30 every day; the flow does nothing on weekends and bank holidays

@@ -8,15 +8,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 
 from flows.bootstrap import bootstrap
-from flows.sweep import transient_database_error
+from flows.tasks import database_task
 from notifications.delivery_days import resting_plans
 from notifications.dispatch import dispatch
 
 
-@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=transient_database_error)
+@database_task
 def deliver(moment: datetime) -> dict[str, Any]:
     app = bootstrap()
     held = resting_plans(app.engine, app.policy, moment)

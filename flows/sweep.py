@@ -11,40 +11,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run, task_run
 
 from flows.bootstrap import bootstrap
+from flows.tasks import RETRIES, database_task, list_plans
 from models.calendar import local_date
-from models.db import read_session
-from models.plans.lookup import plans_named
 from models.sweep.run import sweep_plans
 
 
-def transient_database_error(_task: Any, _run: Any, state: Any) -> bool:
-    """Retry only what may pass by itself: a database that is momentarily unreachable or busy."""
-    from sqlalchemy.exc import OperationalError
-
-    try:
-        state.result()
-    except OperationalError:
-        return True
-    except Exception:
-        return False
-    return False
-
-
-@task(retries=3, retry_delay_seconds=[10, 60, 300], retry_condition_fn=transient_database_error)
-def list_plans(plan: str | None) -> list[str]:
-    app = bootstrap()
-    with read_session(app.engine) as session:
-        return [p.name for p in plans_named(session, plan)]
-
-
-SWEEP_RETRIES = 3
-
-
-@task(retries=SWEEP_RETRIES, retry_delay_seconds=[10, 60, 300], retry_condition_fn=transient_database_error)
+@database_task
 def sweep_one_plan(plan: str, as_of: datetime, actor: str) -> dict[str, Any]:
     """Sweeps one plan. A failure of the plan's own (its data, a bug) comes back as `failed`, already rolled
     back and recorded; only a database error, which may pass by itself, is raised here to be retried."""
@@ -52,7 +28,7 @@ def sweep_one_plan(plan: str, as_of: datetime, actor: str) -> dict[str, Any]:
 
     app = bootstrap()
     day = local_date(as_of, app.settings.timezone)
-    retrying = task_run.run_count <= SWEEP_RETRIES  # recorded, and the secretariat told, on the last try only
+    retrying = task_run.run_count <= RETRIES  # recorded, and the secretariat told, on the last try only
     [outcome] = sweep_plans(app.engine, app.policy, day, plan_name=plan, actor=actor, retrying=retrying)
     if isinstance(outcome.error, OperationalError):
         raise outcome.error

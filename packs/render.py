@@ -11,6 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -105,14 +108,26 @@ def render_pdf(html: str, built_on: date) -> bytes:
     from weasyprint import HTML  # only the commands that build a pack pay for importing it
 
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    # Without HarfBuzz's subsetter WeasyPrint subsets fonts with fontTools, which stamps each subset with
-    # the current time unless SOURCE_DATE_EPOCH (the reproducible-builds convention) says otherwise.
-    epoch = str(int(datetime.combine(built_on, time(0), tzinfo=UTC).timestamp()))
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = previous or epoch
-    try:
+    with _source_date_epoch(built_on):
         pdf: bytes = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier)
-    finally:
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
     return pdf
+
+
+# Without HarfBuzz's subsetter WeasyPrint subsets fonts with fontTools, which stamps each subset with the
+# current time unless SOURCE_DATE_EPOCH says otherwise; write_pdf has no parameter for it, and fontTools
+# reads only the environment: so it is set for one render at a time, under a lock, and put back.
+_EPOCH_LOCK = threading.Lock()
+
+
+@contextmanager
+def _source_date_epoch(built_on: date) -> Iterator[None]:
+    """The fonts' timestamp is the pack's date (or the SOURCE_DATE_EPOCH the caller set) while rendering."""
+    epoch = str(int(datetime.combine(built_on, time(0), tzinfo=UTC).timestamp()))
+    with _EPOCH_LOCK:
+        previous = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = previous or epoch
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)

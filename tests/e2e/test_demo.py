@@ -59,7 +59,7 @@ def test_the_demo_never_replaces_a_folder_it_did_not_make(tmp_path) -> None:
 
 
 def test_the_flow_runs_summary_is_said_in_words() -> None:
-    from cli.app import flow_run_line
+    from cli.demo_command import flow_run_line
 
     run = {"plan": "P", "as_of": "2017-12-11", "holiday": None, "decisions": 1, "new": 1, "notices": 2}
     assert flow_run_line(run) == "P: 1 decision, 1 new, 2 notices queued"
