@@ -65,12 +65,12 @@ def smtp(settings: Settings) -> Check:
             f"no SMTP server configured: messages are written to {settings.outbox_dir}/ as files",
             "set LINEOFSIGHT_SMTP_URL (smtp+starttls://user:password@host:587) to send them",
         )
-    from notifications.smtp import SmtpTransport, parse_smtp_url
+    from notifications.smtp import SmtpSender, parse_smtp_url
 
     def check() -> Check:
         config = parse_smtp_url(settings.smtp_url.get_secret_value())  # type: ignore[union-attr]
         try:
-            code = SmtpTransport(config, timeout=10).greet()
+            code = SmtpSender(config, timeout=10).greet()
         except smtplib.SMTPAuthenticationError as exc:
             return Check(
                 "smtp",
