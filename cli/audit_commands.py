@@ -14,7 +14,9 @@ from cli.output import Format, console, err_console, table, write_csv, write_jso
 from cli.params import force_option, input_file, output_file
 from flows.bootstrap import App, bootstrap
 from models.db import read_session
-from models.ledger.trail import LogFilter, LoggedEvent, export_ledger, item_history, read_log, verify_export
+from models.ledger.export import export_ledger, verify_export
+from models.ledger.stored import StoredEvent as LoggedEvent
+from models.ledger.trail import LogFilter, item_history, read_log
 from models.ledger.verification import Verdict, parse_head, verify_database
 from models.vocab import parse_day, plural
 
