@@ -141,14 +141,6 @@ def record_many(session: Session, events: Iterable[Event], *, at: datetime | Non
 
 _AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 _COLUMNS = ("seq", "at", "actor", "kind", "plan", "ref", "prev_hash", "hash", "body")
-# A few events (a digest's notices) go in as multi-row INSERTs written here, with no statement compiling, of
-# at most this many rows each (nine parameters a row, well inside any SQLite build's limit); on SQLite a
-# large batch through `append` goes through the driver's executemany instead.
-SMALL_BATCH = 20
-# On PostgreSQL every batch goes in as multi-row INSERTs of up to this many rows (9,000 parameters, well
-# inside its 65,535): the ledger's chain check (migration 0007) runs once per statement, so a batch of
-# 10,000 is checked ten times, not ten thousand.
-LARGE_BATCH = 1000
 # Taken before the head is read, as a statement of its own: a statement's snapshot is taken when it starts,
 # so a head read in the same statement as the lock could miss an append committed while it waited.
 LOCK_SQL = f"SELECT pg_advisory_xact_lock({LEDGER_LOCK_KEY})"
@@ -178,41 +170,18 @@ def chain(prepared: Prepared, found: Row | None, at: datetime | None = None) -> 
     return rows, Head(seq, prev)
 
 
-def placeholder(dialect: sa.Dialect) -> str:
-    """The driver's own parameter mark, for statements written here rather than compiled."""
-    return "?" if dialect.paramstyle == "qmark" else "%s"
-
-
-def _insert_sql(count: int, mark: str) -> str:
-    """One INSERT of `count` rows, in the driver's own placeholder (`?` or `%s`)."""
-    one = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
-    return 'INSERT INTO audit_event (seq, at, actor, kind, "plan", ref, prev_hash, hash, body) VALUES ' + (
-        ", ".join([one] * count)
-    )
-
-
-def inserts(rows: list[Row], mark: str, size: int = SMALL_BATCH) -> list[tuple[str, tuple[Any, ...]]]:
-    """The rows as INSERT statements of at most `size` rows, each with its flat parameters."""
-    batches = [rows[i : i + size] for i in range(0, len(rows), size)]
-    return [(_insert_sql(len(b), mark), tuple(value for row in b for value in row)) for b in batches]
-
-
 def append(
     connection: sa.Connection, events: Iterable[Event], *, at: datetime | None = None
 ) -> tuple[Head, int]:
     """Chain `events` onto the ledger on a bare connection, inside its transaction (for hot paths that
     write with core statements and no session); returns the new head and how many events went in."""
     prepared = prepare(events)
-    if connection.dialect.name == "postgresql":
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
         connection.exec_driver_sql(LOCK_SQL)
     rows, new_head = chain(prepared, connection.exec_driver_sql(HEAD_SQL).first(), at)
-    postgresql = connection.dialect.name == "postgresql"
-    if len(rows) > SMALL_BATCH and not postgresql:
+    if rows:
         connection.execute(_AUDIT.insert(), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
-    else:
-        size = LARGE_BATCH if postgresql else SMALL_BATCH
-        for statement, values in inserts(rows, placeholder(connection.dialect), size):
-            connection.exec_driver_sql(statement, values)
     return new_head, len(rows)
 
 

@@ -18,11 +18,32 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from models.ledger.chain import HEAD_SQL, LOCK_SQL, Event, Row, chain, inserts, placeholder, prepare
+from models.ledger.chain import HEAD_SQL, LOCK_SQL, Event, Row, chain, prepare
 from models.ledger.kinds import EventKind
 from models.outbox import Channel, Notice, NoticeStatus
 
 _RETURNED = "RETURNING id, dedupe_key, recipient, channel, attempts, item_refs"
+# A receipt's events go in as multi-row INSERTs written here (no statement compiled) of at most this many rows
+# each: nine parameters a row, well inside any SQLite build's limit.
+SMALL_BATCH = 20
+
+
+def placeholder(dialect: sa.Dialect) -> str:
+    """The driver's own parameter mark, for statements written here rather than compiled."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+def inserts(rows: list[Row], mark: str, size: int = SMALL_BATCH) -> list[tuple[str, tuple[Any, ...]]]:
+    """The ledger rows as INSERT statements of at most `size` rows, each with its flat parameters."""
+    batches = [rows[i : i + size] for i in range(0, len(rows), size)]
+    return [(_insert_sql(len(b), mark), tuple(value for row in b for value in row)) for b in batches]
+
+
+def _insert_sql(count: int, mark: str) -> str:
+    one = "(" + ", ".join([mark] * 9) + ")"
+    return 'INSERT INTO audit_event (seq, at, actor, kind, "plan", ref, prev_hash, hash, body) VALUES ' + (
+        ", ".join([one] * count)
+    )
 
 
 @dataclass(frozen=True)
