@@ -150,6 +150,7 @@ def migrate(engine: Engine, *, actor: str = "system:init") -> tuple[str | None, 
     from alembic import command
 
     from models.ledger.chain import Event, record
+    from models.ledger.kinds import EventKind
 
     _reachable(engine)
     before = current_revision(engine)
@@ -157,7 +158,7 @@ def migrate(engine: Engine, *, actor: str = "system:init") -> tuple[str | None, 
     after = current_revision(engine)
     if before != after:
         with unit_of_work(engine) as session:
-            record(session, Event("SchemaMigrated", actor, data={"from": before, "to": after}))
+            record(session, Event(EventKind.SCHEMA_MIGRATED, actor, data={"from": before, "to": after}))
     return before, after
 
 

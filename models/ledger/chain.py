@@ -1,9 +1,8 @@
-"""The one seam through which every change and decision is recorded.
+"""The one seam through which every change and decision is recorded: `record` on the caller's session, so
+the change and its event commit together or not at all.
 
-Callers make their change on a session and call `record` on the same session: the change and its event
-commit together or not at all. Appends are serialised (an advisory lock on PostgreSQL, `BEGIN IMMEDIATE`
-on SQLite, see `models.db`) so concurrent writers never fork the chain; the primary key on `seq` is the
-backstop.
+Appends are serialised (an advisory lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite, see `models.db`) so
+concurrent writers never fork the chain; the primary key on `seq` is the backstop.
 """
 
 from __future__ import annotations

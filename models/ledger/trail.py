@@ -1,5 +1,5 @@
-"""Reading the ledger for people: filtered logs, an item's whole story, and exports an auditor can verify
-offline, without the database.
+"""Reading the ledger for people: the log, filtered on what, who and either of an event's two times, and
+an item's whole story (the export for auditors is `models.ledger.export`).
 
 Every event has two times. `at` is when it was written (UTC, the clock of the machine that wrote it). Its
 day is the day it speaks for: the day a sweep decided for (`as_of` in its data), the day an owner's update

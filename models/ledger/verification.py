@@ -1,9 +1,5 @@
-"""Proving the ledger is intact: every body hashes to its hash, every link points at the previous hash,
-sequence numbers have no gaps, the queryable columns still say what the hashed body says, and (given a
-head that was published earlier) nothing after it was cut off.
-
-`check_chain` is pure and works on any iterable of stored rows: the database stream and an exported
-file both feed it.
+"""Proving the ledger is intact (hashes, links, no gaps, columns agreeing with the hashed body, nothing cut
+after a published head), by one pure check that the database stream and an exported file both feed.
 """
 
 from __future__ import annotations
