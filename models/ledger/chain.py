@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from models.audit import GENESIS_HASH, AuditEvent
 from models.columns import utcnow
+from models.db import events_recorded
 
 SEP = "\x1f"  # ASCII unit separator: cannot appear in a header field (see _field)
 # An arbitrary constant naming "the ledger" among PostgreSQL advisory locks.
@@ -81,51 +82,6 @@ def head(session: Session) -> Head | None:
     return Head(row[0], row[1]) if row else None
 
 
-class UnrecordedChange(RuntimeError):
-    """A transaction changed the plan without writing its ledger event: a bug, refused at commit."""
-
-
-class GuardedSession(Session):
-    """The session every unit of work uses: it refuses to commit a transaction that changed rows but
-    recorded no ledger event, so a change without its event cannot reach the database, whoever forgets.
-    (The listeners are registered once, on this class, not on every session.)"""
-
-
-def guard(session: Session) -> None:
-    session.info["guarded"] = True
-    session.info["ledger_events"] = 0
-    session.info["changed"] = False
-
-
-@sa.event.listens_for(GuardedSession, "after_flush")
-def _note_flush(session: Session, _context: Any) -> None:
-    if not session.info.get("guarded") or session.info["changed"]:
-        return
-    touched = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
-    if any(not isinstance(o, AuditEvent) for o in touched):
-        session.info["changed"] = True
-
-
-@sa.event.listens_for(GuardedSession, "do_orm_execute")
-def _note_statement(state: Any) -> None:
-    session = state.session
-    if not session.info.get("guarded") or session.info["changed"]:
-        return
-    table = getattr(state.statement, "table", None)
-    writes = state.is_insert or state.is_update or state.is_delete
-    if writes and table is not None and table.name != AuditEvent.__tablename__:
-        session.info["changed"] = True
-
-
-@sa.event.listens_for(GuardedSession, "before_commit")
-def _require_event(session: Session) -> None:
-    if not session.info.get("guarded"):
-        return
-    session.flush()
-    if session.info["changed"] and not session.info["ledger_events"]:
-        raise UnrecordedChange("a change reached commit without its ledger event; nothing was saved")
-
-
 def record(session: Session, *events: Event, at: datetime | None = None) -> Head:
     """Chain `events` onto the ledger inside the caller's transaction; returns the new head."""
     return record_many(session, events, at=at)
@@ -134,7 +90,7 @@ def record(session: Session, *events: Event, at: datetime | None = None) -> Head
 def record_many(session: Session, events: Iterable[Event], *, at: datetime | None = None) -> Head:
     session.flush()  # the session's pending changes go first, as an ORM statement would have done
     new_head, count = append(session.connection(), events, at=at)
-    session.info["ledger_events"] = session.info.get("ledger_events", 0) + count
+    events_recorded(session, count)
     return new_head
 
 
