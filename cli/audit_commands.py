@@ -14,8 +14,10 @@ from cli.output import Format, console, err_console, table, write_csv, write_jso
 from cli.params import force_option, input_file, output_file
 from flows.bootstrap import App, bootstrap
 from models.db import read_session
+from models.ledger.export import export_ledger, verify_export
 from models.ledger.kinds import EventKind
-from models.ledger.trail import LogFilter, LoggedEvent, export_ledger, item_history, read_log, verify_export
+from models.ledger.stored import StoredEvent
+from models.ledger.trail import LogFilter, item_history, read_log
 from models.ledger.verification import Verdict, parse_head, verify_database
 from models.vocab import parse_day, plural
 
@@ -210,7 +212,7 @@ def _pack_restored(data: dict[str, Any]) -> str:
     return f"pack {data.get('pack_id')}: restored {restored or 'no files'}"
 
 
-def _summary(event: LoggedEvent) -> str:
+def _summary(event: StoredEvent) -> str:
     data = event.data
     if event.kind == EventKind.NOTICE_SENT:
         return "sent " + _delivery(data) + (f" (already {data['already']})" if data.get("already") else "")
@@ -237,7 +239,7 @@ def _summary(event: LoggedEvent) -> str:
     return _fields(data)
 
 
-def _print_events(events: list[LoggedEvent], output: Format, title: str) -> None:
+def _print_events(events: list[StoredEvent], output: Format, title: str) -> None:
     if output is Format.JSON:
         write_json([e.public() for e in events])
     elif output is Format.CSV:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
+from models.audit import AuditEvent
 from models.errors import ConfigurationError, DatabaseNotReady
 
 
@@ -80,6 +81,59 @@ def _sqlite_transactions(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# --- the guard: no change without its ledger event ------------------------------------------------------
+
+
+class UnrecordedChange(RuntimeError):
+    """A transaction changed the plan without writing its ledger event: a bug, refused at commit."""
+
+
+class GuardedSession(Session):
+    """The session every unit of work uses: it refuses to commit a transaction that changed rows but
+    recorded no ledger event, so a change without its event cannot reach the database, whoever forgets.
+    (The listeners are registered once, on this class, not on every session.)"""
+
+
+def guard(session: Session) -> None:
+    session.info["guarded"] = True
+    session.info["ledger_events"] = 0
+    session.info["changed"] = False
+
+
+def events_recorded(session: Session, count: int) -> None:
+    """Told by the ledger's `record` that `count` events went in on this session's transaction."""
+    session.info["ledger_events"] = session.info.get("ledger_events", 0) + count
+
+
+@sa.event.listens_for(GuardedSession, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    if not session.info.get("guarded") or session.info["changed"]:
+        return
+    touched = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+    if any(not isinstance(o, AuditEvent) for o in touched):
+        session.info["changed"] = True
+
+
+@sa.event.listens_for(GuardedSession, "do_orm_execute")
+def _note_statement(state: Any) -> None:
+    session = state.session
+    if not session.info.get("guarded") or session.info["changed"]:
+        return
+    table = getattr(state.statement, "table", None)
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and table is not None and table.name != AuditEvent.__tablename__:
+        session.info["changed"] = True
+
+
+@sa.event.listens_for(GuardedSession, "before_commit")
+def _require_event(session: Session) -> None:
+    if not session.info.get("guarded"):
+        return
+    session.flush()
+    if session.info["changed"] and not session.info["ledger_events"]:
+        raise UnrecordedChange("a change reached commit without its ledger event; nothing was saved")
+
+
 @contextmanager
 def unit_of_work(engine: Engine, *, bookkeeping: bool = False, rollback: bool = False) -> Iterator[Session]:
     """A write transaction: commits when the block ends cleanly, rolls back on any exception.
@@ -88,8 +142,6 @@ def unit_of_work(engine: Engine, *, bookkeeping: bool = False, rollback: bool = 
     is for the outbox's own lease (claiming notices to send), which changes no plan and decides nothing;
     what the dispatcher then does (sent, failed) is recorded. `rollback=True` runs the work and undoes it
     (a dry run that exercises every check a real run makes)."""
-    from models.ledger.chain import GuardedSession, guard
-
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     with GuardedSession(writer, expire_on_commit=False) as session:
         if not bookkeeping:
@@ -150,6 +202,7 @@ def migrate(engine: Engine, *, actor: str = "system:init") -> tuple[str | None, 
     from alembic import command
 
     from models.ledger.chain import Event, record
+    from models.ledger.kinds import EventKind
 
     _reachable(engine)
     before = current_revision(engine)
@@ -157,7 +210,7 @@ def migrate(engine: Engine, *, actor: str = "system:init") -> tuple[str | None, 
     after = current_revision(engine)
     if before != after:
         with unit_of_work(engine) as session:
-            record(session, Event("SchemaMigrated", actor, data={"from": before, "to": after}))
+            record(session, Event(EventKind.SCHEMA_MIGRATED, actor, data={"from": before, "to": after}))
     return before, after
 
 

@@ -16,9 +16,10 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from models.columns import enum_type, utcnow
 from models.errors import BadInput, UnknownItem
 from models.ledger.chain import Event, record
+from models.ledger.kinds import EventKind
 
 # A pack's notice is never folded into a digest: it goes alone, with the PDF attached.
-PACK_PUBLISHED = "PackPublished"
+PACK_PUBLISHED = EventKind.PACK_PUBLISHED
 
 
 class Channel(StrEnum):
@@ -132,7 +133,7 @@ def revive(session: Session, notice_id: int, actor: str, now: datetime) -> Notic
     record(
         session,
         Event(
-            "NoticeRetried",
+            EventKind.NOTICE_RETRIED,
             actor,
             notice.plan,
             notice.item_refs or None,

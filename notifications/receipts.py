@@ -1,12 +1,7 @@
 """Receipts: the record that a digest went, written right after its send and before the next.
 
-Between the mail server accepting a digest and its receipt committing, a crash would send that digest again
-(with the same Message-ID). The receipt is therefore one short transaction: the digest's notices marked
-sent and their `NoticeSent` events chained onto the ledger, nothing else. It is written on a connection
-held for the whole dispatch run, through the driver itself: on PostgreSQL the statements go as two
-messages, so the window costs two round trips instead of eight; on SQLite no statement is compiled.
-(Measured on 1,000 digests: 1.25 ms to 0.5 ms a receipt on PostgreSQL, 0.85 ms to 0.2 ms on SQLite; see
-bench/README.md.)
+A digest's receipt is the ledger's (`models.ledger.receipts`): its notices marked sent and their `NoticeSent`
+events, in one short transaction; this adapter only says which notices a digest carried.
 """
 
 from __future__ import annotations
@@ -14,220 +9,30 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any, cast
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from models.ledger.chain import HEAD_SQL, LOCK_SQL, Event, Row, chain, inserts, placeholder, prepare
-from models.outbox import Channel, Notice, NoticeStatus
+from models.ledger.receipts import Receipt, ReceiptBook
 from notifications.messages import Digest
 
 ACTOR = "system:dispatch"
-_RETURNED = "RETURNING id, dedupe_key, recipient, channel, attempts, item_refs"
 
 
 class Receipts:
     """Open with `Receipts.held(engine)`; `sent(digest, now)` writes one digest's receipt and returns how
-    many of its notices it marked (a notice no longer `sending`, cancelled meanwhile, is left alone).
+    many of its notices it marked (see `models.ledger.receipts.ReceiptBook`)."""
 
-    Database errors leave as SQLAlchemy's, like every other statement's, so the flow retries what may pass
-    (`OperationalError`) and the command line reports them. A connection lost between two receipts (a
-    restart, an idle cut) is replaced and the receipt written again: it marks only notices still `sending`,
-    so writing it twice is harmless whether the first commit landed or not."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        dialect = engine.dialect
-        self._dialect = dialect
-        self._postgres = dialect.name == "postgresql"
-        self._mark = placeholder(dialect)
-        self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
-        # The timestamp exactly as SQLAlchemy stores it (on SQLite, its own text format), so that queries
-        # on `sent_at` match it like any other timestamp.
-        column_type = Notice.__table__.c.sent_at.type  # type: ignore[attr-defined]
-        self._stamp = column_type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
-        self._pooled: Any = None
-        self._checkout()
+    def __init__(self, book: ReceiptBook) -> None:
+        self._book = book
 
     @classmethod
     @contextlib.contextmanager
     def held(cls, engine: Engine) -> Iterator[Receipts]:
-        receipts = cls(engine)
-        try:
-            yield receipts
-        finally:
-            receipts._checkin()
-
-    def _checkout(self) -> None:
-        self._pooled = self._engine.raw_connection()
-        self._driver: Any = self._pooled.driver_connection
-        if self._postgres:
-            from psycopg import ClientCursor  # the PostgreSQL driver is an optional install
-
-            self._driver.autocommit = True  # each receipt begins and ends its transaction in its own text
-            self._cursor = ClientCursor(self._driver)
-
-    def _checkin(self, *, lost: bool = False) -> None:
-        pooled, self._pooled = self._pooled, None
-        if pooled is None:
-            return
-        try:
-            if self._postgres and not lost:
-                self._driver.autocommit = False
-        except Exception:  # left inside a transaction: not fit to go back to the pool
-            lost = True
-        if lost:
-            pooled.invalidate()
-        pooled.close()
+        with ReceiptBook.held(engine) as book:
+            yield cls(book)
 
     def sent(self, digest: Digest, now: datetime, claims: Mapping[int, int] | None = None) -> int:
         """`claims` (notice id -> the claim number it was sent under), when given, lets the receipt tell a
-        copy from a receipt written twice: see `_copies`."""
-        if self._pooled is None:
-            raise RuntimeError("receipts written after their connection went back to the pool")
-        try:
-            return self._write(digest, now, claims)
-        except self._dbapi_error as exc:
-            if not self._dialect.is_disconnect(cast(Any, exc), self._driver, None):
-                raise self._translated(exc) from exc
-        self._checkin(lost=True)
-        try:
-            self._checkout()
-            # Written again, it cannot tell whether its first write's copies (see `_copies`) committed: it
-            # records none, so a copy is missed at worst, never invented.
-            return self._write(digest, now, None)
-        except self._dbapi_error as exc:
-            raise self._translated(exc) from exc
-
-    def _translated(self, exc: Exception) -> Exception:
-        # Parameters stay out of the message: they carry addresses and message ids.
-        return sa.exc.DBAPIError.instance(None, None, exc, self._dbapi_error, hide_parameters=True)
-
-    def _update_sql(self, count: int) -> str:
-        ids = ", ".join([self._mark] * count)
-        # `coalesce` so no planner walks the status index: right after a claim its statistics still say
-        # few notices are `sending`, and PostgreSQL then read every claimed row to find three.
-        return (
-            f"UPDATE notice SET status = {self._mark}, sent_at = {self._mark}, message_id = {self._mark}, "
-            f"last_error = NULL WHERE id IN ({ids}) AND coalesce(status, '') = {self._mark} {_RETURNED}"
-        )
-
-    def _write(self, digest: Digest, now: datetime, claims: Mapping[int, int] | None) -> int:
-        ids = list(digest.notice_ids)
-        update = self._update_sql(len(ids))
-        params = (
-            NoticeStatus.SENT.value,
-            self._stamp(now),
-            digest.message_id,
-            *ids,
-            NoticeStatus.SENDING.value,
-        )
-        try:
-            if self._postgres:
-                return self._write_postgres(digest, update, params, claims)
-            return self._write_sqlite(digest, update, params, claims)
-        except BaseException:
-            with contextlib.suppress(Exception):  # no transaction left open, or a broken connection
-                self._driver.execute("ROLLBACK")
-            raise
-
-    def _write_postgres(
-        self, digest: Digest, update: str, params: tuple[Any, ...], claims: Mapping[int, int] | None
-    ) -> int:
-        """Two round trips: what must be known before chaining (the marked notices and, under the ledger's
-        lock, its head), then the events and the commit. Values are bound on this side (a client cursor),
-        as the protocol that carries several statements in one message takes no parameters."""
-        cursor = self._cursor
-        # READ COMMITTED whatever the server's default, so each statement reads a fresh snapshot and the
-        # head is read after the lock is held. The commit returns before its WAL reaches the disk: a crash
-        # of this process loses nothing (the server has the commit); only the loss of the server itself in
-        # the next fraction of a second can undo a receipt, and then the digest goes again with the same
-        # Message-ID, as inside the window above. Saves the disk flush, a third of the receipt.
-        cursor.execute(
-            "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit TO OFF; "
-            f"{update}; {LOCK_SQL}; {HEAD_SQL}",
-            params,
-        )
-        rows = _result(cursor, 2)
-        found = _result(cursor, 2)
-        events = _events(digest, rows)
-        if claims is not None and len(rows) < len(digest.notice_ids):
-            events += self._copies(digest, rows, cursor, claims)
-        if not events:
-            cursor.execute("ROLLBACK")
-            return 0
-        ledger_rows, _ = chain(prepare(events), found[0] if found else None)
-        statements = inserts(ledger_rows, self._mark)
-        cursor.execute(
-            "; ".join(sql for sql, _ in statements) + "; COMMIT",
-            tuple(value for _, values in statements for value in values),
-        )
-        return len(rows)
-
-    def _write_sqlite(
-        self, digest: Digest, update: str, params: tuple[Any, ...], claims: Mapping[int, int] | None
-    ) -> int:
-        driver = self._driver
-        driver.execute("BEGIN IMMEDIATE")  # the connection leaves transactions to us (see models.db)
-        rows = driver.execute(update, params).fetchall()
-        events = _events(digest, rows)
-        if claims is not None and len(rows) < len(digest.notice_ids):
-            events += self._copies(digest, rows, driver, claims)
-        prepared = prepare(events)
-        ledger_rows, _ = chain(prepared, driver.execute(HEAD_SQL).fetchone())
-        for sql, values in inserts(ledger_rows, self._mark):
-            driver.execute(sql, values)
-        driver.execute("COMMIT")
-        return len(rows)
-
-    def _copies(
-        self, digest: Digest, marked: list[Row], executor: Any, claims: Mapping[int, int]
-    ) -> list[Event]:
-        """A digest the server took whose notices are no longer `sending` (another dispatcher sent them
-        under a later claim after this one stalled past its lease, or they were cancelled meanwhile): the
-        message went all the same, so the ledger says so, with what the notice already was. Every message a
-        server accepted is in the ledger. A notice `sent` under this very claim is this receipt, written
-        already: not a copy."""
-        done = {row[0] for row in marked}
-        missing = [i for i in digest.notice_ids if i not in done]
-        ids = ", ".join([self._mark] * len(missing))
-        copies = executor.execute(
-            f"SELECT id, dedupe_key, recipient, channel, attempts, item_refs, status FROM notice "
-            f"WHERE id IN ({ids})",
-            tuple(missing),
-        ).fetchall()
-        copies = [row for row in copies if row[6] != NoticeStatus.SENT.value or claims.get(row[0]) != row[4]]
-        events = _events(digest, [row[:6] for row in copies])
-        for event, row in zip(events, copies, strict=True):
-            event.data["already"] = str(row[6])
-        return events
-
-
-def _result(cursor: Any, skip: int) -> list[Row]:
-    """The rows of the statement `skip` results on in a multi-statement message."""
-    for _ in range(skip):
-        if not cursor.nextset():
-            raise RuntimeError("a receipt's message returned fewer results than it has statements")
-    rows: list[Row] = cursor.fetchall()
-    return rows
-
-
-def _events(digest: Digest, rows: list[Row]) -> list[Event]:
-    return [
-        Event(
-            "NoticeSent",
-            ACTOR,
-            digest.plan,
-            item_refs,
-            {
-                "notice_id": notice_id,
-                "dedupe_key": dedupe_key,
-                "recipient": recipient,
-                "channel": Channel(channel).value,
-                "attempt": attempts,
-                "message_id": digest.message_id,
-            },
-        )
-        for notice_id, dedupe_key, recipient, channel, attempts, item_refs in rows
-    ]
+        copy from a receipt written twice."""
+        receipt = Receipt(digest.notice_ids, digest.message_id, digest.plan, ACTOR)
+        return self._book.write(receipt, now, claims)

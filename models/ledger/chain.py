@@ -1,9 +1,8 @@
-"""The one seam through which every change and decision is recorded.
+"""The one seam through which every change and decision is recorded: `record` on the caller's session, so
+the change and its event commit together or not at all.
 
-Callers make their change on a session and call `record` on the same session: the change and its event
-commit together or not at all. Appends are serialised (an advisory lock on PostgreSQL, `BEGIN IMMEDIATE`
-on SQLite, see `models.db`) so concurrent writers never fork the chain; the primary key on `seq` is the
-backstop.
+Appends are serialised (an advisory lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite, see `models.db`) so
+concurrent writers never fork the chain; the primary key on `seq` is the backstop.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from sqlmodel import Session, col
 
 from models.audit import GENESIS_HASH, AuditEvent
 from models.columns import utcnow
+from models.db import events_recorded
 
 SEP = "\x1f"  # ASCII unit separator: cannot appear in a header field (see _field)
 # An arbitrary constant naming "the ledger" among PostgreSQL advisory locks.
@@ -82,51 +82,6 @@ def head(session: Session) -> Head | None:
     return Head(row[0], row[1]) if row else None
 
 
-class UnrecordedChange(RuntimeError):
-    """A transaction changed the plan without writing its ledger event: a bug, refused at commit."""
-
-
-class GuardedSession(Session):
-    """The session every unit of work uses: it refuses to commit a transaction that changed rows but
-    recorded no ledger event, so a change without its event cannot reach the database, whoever forgets.
-    (The listeners are registered once, on this class, not on every session.)"""
-
-
-def guard(session: Session) -> None:
-    session.info["guarded"] = True
-    session.info["ledger_events"] = 0
-    session.info["changed"] = False
-
-
-@sa.event.listens_for(GuardedSession, "after_flush")
-def _note_flush(session: Session, _context: Any) -> None:
-    if not session.info.get("guarded") or session.info["changed"]:
-        return
-    touched = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
-    if any(not isinstance(o, AuditEvent) for o in touched):
-        session.info["changed"] = True
-
-
-@sa.event.listens_for(GuardedSession, "do_orm_execute")
-def _note_statement(state: Any) -> None:
-    session = state.session
-    if not session.info.get("guarded") or session.info["changed"]:
-        return
-    table = getattr(state.statement, "table", None)
-    writes = state.is_insert or state.is_update or state.is_delete
-    if writes and table is not None and table.name != AuditEvent.__tablename__:
-        session.info["changed"] = True
-
-
-@sa.event.listens_for(GuardedSession, "before_commit")
-def _require_event(session: Session) -> None:
-    if not session.info.get("guarded"):
-        return
-    session.flush()
-    if session.info["changed"] and not session.info["ledger_events"]:
-        raise UnrecordedChange("a change reached commit without its ledger event; nothing was saved")
-
-
 def record(session: Session, *events: Event, at: datetime | None = None) -> Head:
     """Chain `events` onto the ledger inside the caller's transaction; returns the new head."""
     return record_many(session, events, at=at)
@@ -135,20 +90,12 @@ def record(session: Session, *events: Event, at: datetime | None = None) -> Head
 def record_many(session: Session, events: Iterable[Event], *, at: datetime | None = None) -> Head:
     session.flush()  # the session's pending changes go first, as an ORM statement would have done
     new_head, count = append(session.connection(), events, at=at)
-    session.info["ledger_events"] = session.info.get("ledger_events", 0) + count
+    events_recorded(session, count)
     return new_head
 
 
 _AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
 _COLUMNS = ("seq", "at", "actor", "kind", "plan", "ref", "prev_hash", "hash", "body")
-# A few events (a digest's notices) go in as multi-row INSERTs written here, with no statement compiling, of
-# at most this many rows each (nine parameters a row, well inside any SQLite build's limit); on SQLite a
-# large batch through `append` goes through the driver's executemany instead.
-SMALL_BATCH = 20
-# On PostgreSQL every batch goes in as multi-row INSERTs of up to this many rows (9,000 parameters, well
-# inside its 65,535): the ledger's chain check (migration 0007) runs once per statement, so a batch of
-# 10,000 is checked ten times, not ten thousand.
-LARGE_BATCH = 1000
 # Taken before the head is read, as a statement of its own: a statement's snapshot is taken when it starts,
 # so a head read in the same statement as the lock could miss an append committed while it waited.
 LOCK_SQL = f"SELECT pg_advisory_xact_lock({LEDGER_LOCK_KEY})"
@@ -178,41 +125,18 @@ def chain(prepared: Prepared, found: Row | None, at: datetime | None = None) -> 
     return rows, Head(seq, prev)
 
 
-def placeholder(dialect: sa.Dialect) -> str:
-    """The driver's own parameter mark, for statements written here rather than compiled."""
-    return "?" if dialect.paramstyle == "qmark" else "%s"
-
-
-def _insert_sql(count: int, mark: str) -> str:
-    """One INSERT of `count` rows, in the driver's own placeholder (`?` or `%s`)."""
-    one = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
-    return 'INSERT INTO audit_event (seq, at, actor, kind, "plan", ref, prev_hash, hash, body) VALUES ' + (
-        ", ".join([one] * count)
-    )
-
-
-def inserts(rows: list[Row], mark: str, size: int = SMALL_BATCH) -> list[tuple[str, tuple[Any, ...]]]:
-    """The rows as INSERT statements of at most `size` rows, each with its flat parameters."""
-    batches = [rows[i : i + size] for i in range(0, len(rows), size)]
-    return [(_insert_sql(len(b), mark), tuple(value for row in b for value in row)) for b in batches]
-
-
 def append(
     connection: sa.Connection, events: Iterable[Event], *, at: datetime | None = None
 ) -> tuple[Head, int]:
     """Chain `events` onto the ledger on a bare connection, inside its transaction (for hot paths that
     write with core statements and no session); returns the new head and how many events went in."""
     prepared = prepare(events)
-    if connection.dialect.name == "postgresql":
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
         connection.exec_driver_sql(LOCK_SQL)
     rows, new_head = chain(prepared, connection.exec_driver_sql(HEAD_SQL).first(), at)
-    postgresql = connection.dialect.name == "postgresql"
-    if len(rows) > SMALL_BATCH and not postgresql:
+    if rows:
         connection.execute(_AUDIT.insert(), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
-    else:
-        size = LARGE_BATCH if postgresql else SMALL_BATCH
-        for statement, values in inserts(rows, placeholder(connection.dialect), size):
-            connection.exec_driver_sql(statement, values)
     return new_head, len(rows)
 
 

@@ -1,9 +1,5 @@
-"""Proving the ledger is intact: every body hashes to its hash, every link points at the previous hash,
-sequence numbers have no gaps, the queryable columns still say what the hashed body says, and (given a
-head that was published earlier) nothing after it was cut off.
-
-`check_chain` is pure and works on any iterable of stored rows: the database stream and an exported
-file both feed it.
+"""Proving the ledger is intact (hashes, links, no gaps, columns agreeing with the hashed body, nothing cut
+after a published head), by one pure check that the database stream and an exported file both feed.
 """
 
 from __future__ import annotations
@@ -11,35 +7,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from models.audit import GENESIS_HASH
 from models.errors import InvalidValue
 from models.ledger.chain import SEP, Head
+from models.ledger.stored import COLUMNS
 
-HEADER_FIELDS = ("seq", "at", "actor", "kind", "plan", "ref", "prev_hash")
-
-
-class StoredEvent(NamedTuple):
-    """One stored row, in the column order of `audit_event`, so database rows feed the check as they
-    come (a tuple per row: no object built per event on the hot path)."""
-
-    seq: int
-    at: str
-    actor: str
-    kind: str
-    plan: str | None
-    ref: str | None
-    prev_hash: str
-    hash: str
-    body: bytes
-    defect: str | None = None  # something a reader found wrong beside the chain (an export's copy)
+HEADER_FIELDS = COLUMNS[:7]
 
 
 @dataclass(frozen=True)
-class Problem:
+class Break:
+    """Where the chain breaks, and how (not a workbook's `Problem`: nothing here is a bad cell)."""
+
     seq: int
     what: str
 
@@ -51,7 +34,7 @@ class Problem:
 class Verdict:
     count: int
     head: Head | None
-    problem: Problem | None
+    problem: Break | None
 
     @property
     def ok(self) -> bool:
@@ -92,17 +75,17 @@ def check_chain(events: Iterable[Sequence[Any]], anchor: Head | None = None) -> 
         seq, _at, _actor, _kind, _plan, _ref, prev_hash, digest, body = event[:9]
         problem = None
         if seq != expected_seq:
-            problem = Problem(
+            problem = Break(
                 expected_seq, f"gap: expected seq {expected_seq}, found {seq} (removed or reordered)"
             )
         elif prev_hash != prev:
-            problem = Problem(seq, f"broken link: prev_hash does not match the hash of seq {seq - 1}")
+            problem = Break(seq, f"broken link: prev_hash does not match the hash of seq {seq - 1}")
         elif sha256(body).hexdigest() != digest:
-            problem = Problem(seq, "hash mismatch: the stored record was changed after it was written")
+            problem = Break(seq, "hash mismatch: the stored record was changed after it was written")
         elif not body.startswith(_header(event)):
-            problem = Problem(seq, _field_difference(event))
+            problem = Break(seq, _field_difference(event))
         elif len(event) > 9 and event[9]:
-            problem = Problem(seq, event[9])
+            problem = Break(seq, event[9])
         if problem is not None:
             return Verdict(
                 expected_seq - 1, Head(expected_seq - 1, prev) if expected_seq > 1 else None, problem
@@ -116,17 +99,14 @@ def check_chain(events: Iterable[Sequence[Any]], anchor: Head | None = None) -> 
     if anchor is not None:
         if anchor_hash is None:
             what = f"missing anchored head: the ledger ends at seq {count} but seq {anchor.seq} was published"
-            return Verdict(count, head, Problem(count + 1, what))
+            return Verdict(count, head, Break(count + 1, what))
         if anchor_hash != anchor.hash:
             what = "anchored head mismatch: the hash at this seq differs from the one published"
-            return Verdict(count, head, Problem(anchor.seq, what))
+            return Verdict(count, head, Break(anchor.seq, what))
     return Verdict(count, head, None)
 
 
 # --- reading the chain out of the database --------------------------------------------------------
-
-
-COLUMNS = "seq, at, actor, kind, plan, ref, prev_hash, hash, body"
 
 
 def stream_events(engine: Engine, batch: int = 10_000) -> Iterator[Sequence[Any]]:
@@ -136,7 +116,7 @@ def stream_events(engine: Engine, batch: int = 10_000) -> Iterator[Sequence[Any]
         dbapi = conn.connection.dbapi_connection
         if dbapi is None:
             raise RuntimeError("no database connection")
-        query = f"SELECT {COLUMNS} FROM audit_event ORDER BY seq"
+        query = f"SELECT {', '.join(COLUMNS)} FROM audit_event ORDER BY seq"
         cursor = dbapi.cursor("ledger_verify") if engine.dialect.name == "postgresql" else dbapi.cursor()
         try:
             cursor.execute(query)

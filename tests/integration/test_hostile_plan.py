@@ -27,7 +27,8 @@ from config.settings import Settings
 from flows.doctor import State, diagnose
 from models.audit import GENESIS_HASH
 from models.db import unit_of_work
-from models.ledger.chain import HEAD_SQL, Event, chain, inserts, placeholder, prepare
+from models.ledger.chain import HEAD_SQL, Event, chain, prepare
+from models.ledger.receipts import inserts, placeholder
 from models.ledger.verification import verify_database
 from models.outbox import Notice, NoticeStatus
 from models.people import Person, organisation_key

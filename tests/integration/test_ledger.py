@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 
 from flows import demo_plan
 from models.audit import AuditEvent
-from models.db import make_engine, unit_of_work
-from models.ledger.chain import Event, Head, UnrecordedChange, encode, record, record_many
+from models.db import UnrecordedChange, make_engine, unit_of_work
+from models.ledger.chain import Event, Head, encode, record, record_many
 from models.ledger.verification import verify_database
 from models.people import Person
 from models.plans.importer import import_plan

@@ -13,16 +13,8 @@ from sqlalchemy.exc import DBAPIError
 
 from models.audit import GENESIS_HASH
 from models.db import unit_of_work
-from models.ledger.chain import (
-    HEAD_SQL,
-    SMALL_BATCH,
-    Event,
-    chain,
-    inserts,
-    placeholder,
-    prepare,
-    record_many,
-)
+from models.ledger.chain import HEAD_SQL, Event, chain, prepare, record_many
+from models.ledger.receipts import SMALL_BATCH, inserts, placeholder
 from models.ledger.verification import verify_database
 
 

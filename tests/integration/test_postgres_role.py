@@ -75,7 +75,8 @@ def test_app_role_cannot_change_the_ledger(app_engine: Engine, statement: str) -
 
 def test_app_role_cannot_insert_a_row_that_breaks_the_chain(app_engine: Engine) -> None:
     """A junk row (seq 0), or a next row with a made-up prev_hash, would break verification for ever."""
-    from models.ledger.chain import HEAD_SQL, chain, inserts, placeholder, prepare
+    from models.ledger.chain import HEAD_SQL, chain, prepare
+    from models.ledger.receipts import inserts, placeholder
 
     with unit_of_work(app_engine) as session:
         record(session, Event("Appended", "system:test"))

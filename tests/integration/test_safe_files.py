@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from config.policy import load_policy
-from models.ledger.trail import export_ledger
+from models.ledger.export import export_ledger
 from models.output.files import replacing, write_bytes
 from notifications.transport import FileSink
 from packs.build import build_due_packs

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from models.audit import GENESIS_HASH
 from models.errors import InvalidValue
 from models.ledger.chain import Event, Head, encode
-from models.ledger.verification import StoredEvent, check_chain, parse_head
+from models.ledger.stored import StoredEvent
+from models.ledger.verification import check_chain, parse_head
 
 AT = "2017-10-02T06:00:00.000000Z"
 
