@@ -12,7 +12,8 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from models.db import make_engine, migrate
+from models.db import make_engine
+from models.ledger.schema import migrate
 
 T = TypeVar("T")
 POSTGRES_URL = os.environ.get(

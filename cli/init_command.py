@@ -8,7 +8,8 @@ from flows.bootstrap import bootstrap
 
 def init() -> None:
     """Create the database, or upgrade it to the latest schema. Safe to run again."""
-    from models.db import migrate, safe_url
+    from models.db import safe_url
+    from models.ledger.schema import migrate
 
     application = bootstrap(check_schema=False)
     before, after = migrate(application.engine)

@@ -17,8 +17,9 @@ from config.settings import Settings
 from config.timezone import DEFAULT_TIMEZONE
 from flows import demo_plan
 from flows.bootstrap import App, bootstrap, release, settings_in_use
-from models.db import migrate, unit_of_work
+from models.db import unit_of_work
 from models.errors import BadInput
+from models.ledger.schema import migrate
 from models.ledger.verification import Verdict, verify_database
 from models.output.files import write_text
 from models.plans.importer import ImportReport

@@ -166,7 +166,7 @@ def read_session(engine: Engine) -> Iterator[Session]:
 # --- migrations --------------------------------------------------------------------------------------
 
 
-def _alembic_config(engine: Engine) -> Any:
+def alembic_config(engine: Engine) -> Any:
     from alembic.config import Config
 
     spec = importlib.util.find_spec("migrations")
@@ -186,7 +186,7 @@ SCHEMA_HEAD = "0009"
 def head_revision(engine: Engine) -> str | None:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -196,25 +196,7 @@ def current_revision(engine: Engine) -> str | None:
         return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def migrate(engine: Engine, *, actor: str = "system:init") -> tuple[str | None, str | None]:
-    """Create or upgrade the schema to head. Idempotent: a database already at head is left untouched.
-    Returns (revision before, revision after); a change of schema is recorded in the ledger."""
-    from alembic import command
-
-    from models.ledger.chain import Event, record
-    from models.ledger.kinds import EventKind
-
-    _reachable(engine)
-    before = current_revision(engine)
-    command.upgrade(_alembic_config(engine), "head")
-    after = current_revision(engine)
-    if before != after:
-        with unit_of_work(engine) as session:
-            record(session, Event(EventKind.SCHEMA_MIGRATED, actor, data={"from": before, "to": after}))
-    return before, after
-
-
-def _reachable(engine: Engine) -> None:
+def reachable(engine: Engine) -> None:
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         folder = Path(str(url.database)).parent
@@ -243,7 +225,7 @@ def ensure_ready(engine: Engine) -> None:
         raise DatabaseNotReady(
             f"No database at {url.database}: run `lineofsight init` (or `lineofsight demo`)."
         )
-    _reachable(engine)
+    reachable(engine)
     current, head = current_revision(engine), SCHEMA_HEAD
     if current is None:
         raise DatabaseNotReady(

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from hypothesis import settings
 from sqlalchemy.engine import Engine, make_url
 
-from models.db import SCHEMA_HEAD, make_engine, migrate
+from models.db import SCHEMA_HEAD, make_engine
+from models.ledger.schema import migrate
 
 POSTGRES_URL = os.environ.get("LINEOFSIGHT_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("LINEOFSIGHT_REQUIRE_POSTGRES") == "1"

@@ -16,7 +16,8 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from models.db import make_engine, migrate
+from models.db import make_engine
+from models.ledger.schema import migrate
 from models.outbox import Notice
 from tests.factories import load_small_plan
 from tests.smtp_server import free_port

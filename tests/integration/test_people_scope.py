@@ -17,9 +17,10 @@ from sqlmodel import Session, select
 
 from config.policy import load_policy
 from models.audit import AuditEvent
-from models.db import migrate, unit_of_work
+from models.db import unit_of_work
 from models.errors import BadInput
 from models.ledger.chain import decode_data
+from models.ledger.schema import migrate
 from models.ledger.verification import verify_database
 from models.outbox import Notice
 from models.people import Person
@@ -195,7 +196,7 @@ def test_the_migration_splits_a_person_shared_by_two_organisations(db_url: str, 
     its own manager, and every row of its plans points at it."""
     from alembic import command
 
-    from models.db import _alembic_config
+    from models.db import alembic_config as _alembic_config
 
     command.downgrade(_alembic_config(engine), "0004")
     with engine.begin() as conn:

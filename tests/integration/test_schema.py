@@ -11,8 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401
-from models.db import SCHEMA_HEAD, current_revision, ensure_ready, head_revision, make_engine, migrate
+from models.db import SCHEMA_HEAD, current_revision, ensure_ready, head_revision, make_engine
 from models.errors import DatabaseNotReady
+from models.ledger.schema import migrate
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -77,7 +78,7 @@ def test_upgrade_keeps_existing_rows(tmp_path) -> None:
     """A database made by an older version, with a plan in it, upgrades in place."""
     from alembic import command
 
-    from models.db import _alembic_config
+    from models.db import alembic_config as _alembic_config
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     command.upgrade(_alembic_config(engine), "0001")

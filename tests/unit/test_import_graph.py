@@ -33,8 +33,6 @@ RANK = {package: rank for rank, row in enumerate(LAYERS) for package in row}
 # errors and calendar at models/ top level; those never import a room. The exceptions that exist today, as
 # (top-level module, room): why. Remove a line when its import goes; add none without a reason as good.
 ROOM_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("models.db", "models.ledger"): "the unit of work is the ledger's guard: write() opens a GuardedSession "
-    "that refuses to commit a change without its event, and migrate() records the schema change",
     ("models.outbox", "models.ledger"): "retrying a notice by hand is a change, recorded through the "
     "ledger's one seam (record) in the same transaction",
 }
