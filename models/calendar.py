@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.errors import InvalidValue
 from models.vocab import within_window
 
@@ -29,7 +30,7 @@ def parse_nation(value: str | None) -> str:
     return nation
 
 
-def local_date(moment: datetime, timezone: str = "Europe/London") -> date:
+def local_date(moment: datetime, timezone: str = DEFAULT_TIMEZONE) -> date:
     """The calendar date of an instant in the plan's zone (a naive instant is taken as already local)."""
     if moment.tzinfo is None:
         return moment.date()
@@ -117,7 +118,7 @@ class WorkingCalendar:
         return date.fromordinal(self._ordinals[target])
 
 
-def parse_moment(text: str, timezone: str = "Europe/London") -> datetime:
+def parse_moment(text: str, timezone: str = DEFAULT_TIMEZONE) -> datetime:
     """An instant from `2017-10-02`, `2017-10-02T07:00` or `2017-10-02T07:00+01:00`; a naive value is local
     time in `timezone` (a bare date means the start of that day there)."""
     import pendulum  # only commands that take a time need its parser
