@@ -17,10 +17,17 @@ from models.sweep.rules import derived_rag
 from models.vocab import RAG_COUNTS, Audience, Status, day_in_words
 from packs.as_of import AsOf
 from packs.briefing import Headline, executive_summary
-from packs.facts import ActionFact, EscalationFact, ItemSummary, MilestoneFact, PackData, PreviousPack
+from packs.facts import (
+    TREND_PACKS,
+    ActionFact,
+    EscalationFact,
+    ItemSummary,
+    MilestoneFact,
+    PackData,
+    PreviousPack,
+)
 from packs.policy_words import closure_in_words, escalation_in_words, rules_in_words
 
-TREND_PACKS = 6
 SECTIONS = {
     Audience.BOARD: (
         "summary",

@@ -9,6 +9,8 @@ from typing import Any
 
 from models.vocab import RAG, Audience, Status
 
+TREND_PACKS = 6  # the packs a trend chart shows, this one included: the loader reads one fewer
+
 
 @dataclass(frozen=True)
 class AreaFact:

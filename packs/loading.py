@@ -25,6 +25,7 @@ from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Upda
 from models.vocab import RAG, Audience, Status
 from packs.as_of import AsOf, Recorded, Split, split
 from packs.facts import (
+    TREND_PACKS,
     ActionFact,
     AreaFact,
     DeadNoticeFact,
@@ -38,7 +39,6 @@ from packs.history import CHANGES, People, roll_back
 # A pack's own bookkeeping is not data it was built from: leaving these out of the head it records lets a
 # rebuild from unchanged data produce the very same pack.
 PACK_EVENTS = ("PackBuilt", "PackPublished", "PackFilesRestored", "PackSuperseded")
-TREND_PACKS = 6
 NOTICE_EVENTS = ("NoticeFailed", "NoticeRetried")  # a notice dead at the moment: the pack lists it
 PAGE = 5_000
 # Only these bodies are decoded: an event that may carry its own time, or one the roll-back reads (and an
