@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.columns import enum_type, key_of, utcnow
 from models.errors import LineOfSightError, UnknownItem
 from models.vocab import Audience
@@ -56,7 +57,7 @@ class PackRow:
     supersedes: int | None = None  # the sent pack this version follows
     superseded_by: int | None = None  # the next version, when there is one
     data_as_of: datetime | None = None  # exclusive: the data is what had happened before it
-    timezone: str = "Europe/London"  # the plan's
+    timezone: str = DEFAULT_TIMEZONE  # the plan's
 
     def public(self) -> dict[str, Any]:
         """The row as `pack list --format json` gives it."""
@@ -95,7 +96,7 @@ class PackDetail:
     supersedes: int | None = None
     superseded_by: int | None = None
     data_as_of: datetime | None = None
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
 
 
 def _query(plan_name: str | None) -> Any:

@@ -21,6 +21,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from config.timezone import DEFAULT_TIMEZONE
+from models.ledger.kinds import EventKind
 from models.vocab import day_in_words
 from packs.schedule import cutoff
 
@@ -31,7 +33,7 @@ SWEEP_HOUR = time(7, 0)  # a sweep's decisions are owed from 07:00 on the day sw
 @dataclass(frozen=True)
 class AsOf:
     until: datetime  # exclusive: what happened before it counts
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     chosen: bool = False  # given with --as-of rather than following from the pack date
 
     @property
@@ -127,7 +129,7 @@ def split(events: Iterable[Recorded], as_of: AsOf) -> Split:
     later: list[Recorded] = []
     created: set[tuple[str | None, datetime]] = set()  # (plan, when written) of each plan's creating import
     for e in events:
-        if e.kind == "PlanCreated":
+        if e.kind == EventKind.PLAN_CREATED:
             created.add((e.plan, e.at))
         own = own_time(e.data, as_of.timezone)
         if (e.plan, e.at) in created or _creating(e):
@@ -147,4 +149,4 @@ def split(events: Iterable[Recorded], as_of: AsOf) -> Split:
 
 def _creating(e: Recorded) -> bool:
     """The PlanImported event that heads a plan's creating import (its summary says `created`)."""
-    return e.kind == "PlanImported" and e.data.get("created") is True
+    return e.kind == EventKind.PLAN_IMPORTED and e.data.get("created") is True

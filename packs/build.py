@@ -26,6 +26,7 @@ from models.columns import key_of, utcnow
 from models.db import read_session, unit_of_work
 from models.errors import BadInput
 from models.ledger.chain import Event, record
+from models.ledger.kinds import EventKind
 from models.meetings import Board, Meeting
 from models.output.files import write_bytes
 from models.plan import Plan
@@ -236,7 +237,10 @@ def _restore(session: Session, plan: str, pack: Pack, rendered: Rendered, actor:
         write_bytes(Path(f["path"]), data[Path(f["name"]).suffix])
     if damaged:
         files = [{"name": f["name"], "sha256": f["sha256"], "was": state} for f, state in damaged]
-        record(session, Event("PackFilesRestored", actor, plan, None, {"pack_id": pack.id, "files": files}))
+        record(
+            session,
+            Event(EventKind.PACK_FILES_RESTORED, actor, plan, None, {"pack_id": pack.id, "files": files}),
+        )
     return tuple(f["name"] for f, _ in damaged)
 
 
@@ -285,7 +289,7 @@ def _event(
         data["supersedes"] = pack.supersedes_id
     if before is not None:
         data["before"] = [{k: f[k] for k in ("name", "sha256")} for f in before]
-    return Event("PackBuilt", actor, plan, None, data)
+    return Event(EventKind.PACK_BUILT, actor, plan, None, data)
 
 
 def _superseded(plan: str, board: str, meeting: date, old: Pack, new: Pack, actor: str) -> Event:
@@ -301,7 +305,7 @@ def _superseded(plan: str, board: str, meeting: date, old: Pack, new: Pack, acto
         "sent_at": old.published_at.isoformat() if old.published_at else None,
         "files": [{k: f[k] for k in ("name", "sha256")} for f in old.files],
     }
-    return Event("PackSuperseded", actor, plan, None, data)
+    return Event(EventKind.PACK_SUPERSEDED, actor, plan, None, data)
 
 
 def _issued_moment(session: Session, meeting_id: int, audience: Audience, timezone: str) -> AsOf | None:

@@ -18,6 +18,7 @@ from models.calendar import local_date
 from models.columns import columns_of
 from models.escalations import Escalation
 from models.ledger.chain import decode_data, format_at
+from models.ledger.kinds import EventKind
 from models.meetings import Board, Meeting
 from models.outbox import Notice
 from models.people import Person
@@ -38,8 +39,14 @@ from packs.history import CHANGES, People, roll_back
 
 # A pack's own bookkeeping is not data it was built from: leaving these out of the head it records lets a
 # rebuild from unchanged data produce the very same pack.
-PACK_EVENTS = ("PackBuilt", "PackPublished", "PackFilesRestored", "PackSuperseded")
-NOTICE_EVENTS = ("NoticeFailed", "NoticeRetried")  # a notice dead at the moment: the pack lists it
+PACK_EVENTS = (
+    EventKind.PACK_BUILT,
+    EventKind.PACK_PUBLISHED,
+    EventKind.PACK_FILES_RESTORED,
+    EventKind.PACK_SUPERSEDED,
+)
+# A notice dead at the moment: the pack lists it.
+NOTICE_EVENTS = (EventKind.NOTICE_FAILED, EventKind.NOTICE_RETRIED)
 PAGE = 5_000
 # Only these bodies are decoded: an event that may carry its own time, or one the roll-back reads (and an
 # import's summary, which says whether it created a plan: see `packs.as_of.split`).
@@ -48,14 +55,14 @@ TIMED = (b'"as_of"', b'"reported_at"', b'"effective_at"')
 
 # Written before the moment, these may still not count (an update reported with a later time of its own);
 # and a plan's notice failures and retries are read from the whole ledger: the pack lists the dead ones.
-MAY_COUNT_LATER = ("ActionUpdated", "MilestoneUpdated")
+MAY_COUNT_LATER = (EventKind.ACTION_UPDATED, EventKind.MILESTONE_UPDATED)
 WALK = 100
 
 
 def _recorded(r: Any, plan: str) -> Recorded:
     body = bytes(r.body)
     mine = r.plan == plan and (r.kind in CHANGES or r.kind in NOTICE_EVENTS)
-    mine = mine or r.kind == "PlanImported"
+    mine = mine or r.kind == EventKind.PLAN_IMPORTED
     data = decode_data(body) if mine or any(t in body for t in TIMED) else {}
     at = datetime.fromisoformat(r.at.replace("Z", "+00:00"))
     return Recorded(r.seq, r.hash, at, r.kind, r.plan, r.ref, data)
@@ -243,7 +250,7 @@ def _dead_at(notices: list[Recorded], ledger: Split) -> dict[int, str]:
     for e in notices:
         if e.seq in later:
             continue
-        if e.kind == "NoticeRetried":
+        if e.kind == EventKind.NOTICE_RETRIED:
             dead.pop(int(e.data.get("notice_id", 0)), None)
         elif e.data.get("dead"):
             dead[int(e.data["notice_id"])] = str(e.data.get("error") or "")

@@ -23,6 +23,7 @@ from models.columns import utcnow
 from models.db import unit_of_work
 from models.errors import UnknownItem
 from models.ledger.chain import Event, record
+from models.ledger.kinds import EventKind
 from models.meetings import Board, BoardMember, Meeting
 from models.outbox import PACK_PUBLISHED, Channel, Notice, channels_for, existing_keys
 from models.people import Person
@@ -91,7 +92,7 @@ def publish(engine: Engine, pack_id: int, *, actor: str = ACTOR, now: datetime |
             record(
                 session,
                 Event(
-                    "PackPublished",
+                    EventKind.PACK_PUBLISHED,
                     actor,
                     plan.name,
                     None,

@@ -11,9 +11,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.calendar import WorkingCalendar
-
-LONDON = "Europe/London"
 
 
 def pack_date(meeting: date, calendar: WorkingCalendar, clear_days: int) -> date:
@@ -22,12 +21,14 @@ def pack_date(meeting: date, calendar: WorkingCalendar, clear_days: int) -> date
     return calendar.add_working_days(meeting, -(clear_days + 1))
 
 
-def cutoff(pack_day: date, timezone: str = LONDON) -> datetime:
+def cutoff(pack_day: date, timezone: str = DEFAULT_TIMEZONE) -> datetime:
     """The end of the pack's day in the plan's zone: an update after it belongs to the next pack."""
     return datetime.combine(pack_day + timedelta(days=1), time(0, 0), tzinfo=ZoneInfo(timezone))
 
 
-def pack_for_update(moment: datetime, pack_days: Iterable[date], timezone: str = LONDON) -> date | None:
+def pack_for_update(
+    moment: datetime, pack_days: Iterable[date], timezone: str = DEFAULT_TIMEZONE
+) -> date | None:
     """The pack an update made at `moment` goes into: the first whose day has not yet ended (in the plan's
     zone, so a clock change moves nothing). None when every known pack's day has passed."""
     for day in sorted(pack_days):

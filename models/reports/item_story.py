@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from models.audit import AuditEvent
 from models.calendar import WorkingCalendar, local_date
 from models.ledger.chain import decode_data
+from models.ledger.kinds import EventKind
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
 from models.plans.lookup import find_item
@@ -78,7 +79,7 @@ def _as_it_stood(
     later = [u for u in updates if local_date(u.at, plan.timezone) > as_of]
     if not later:
         return today
-    kinds = ("ActionUpdated", "MilestoneUpdated")
+    kinds = (EventKind.ACTION_UPDATED, EventKind.MILESTONE_UPDATED)
     events = session.exec(
         select(AuditEvent).where(
             col(AuditEvent.kind).in_(kinds), AuditEvent.plan == plan.name, AuditEvent.ref == item.ref
