@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from models.vocab import day_in_words, plural
 
 if TYPE_CHECKING:
-    from packs.context import Counts, ExceptionLine, PackContext
+    from packs.context import PackContext
+    from packs.lines import Counts, ExceptionLine
 
 MOST_EXCEPTIONS = 3  # the rest are a page away, in the Exceptions section
 

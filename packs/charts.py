@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from models.vocab import RAG_COUNTS
-from packs.context import Counts, PackContext
+from packs.context import PackContext
+from packs.lines import Counts
 
 COLOURS = {"red": "#b3261e", "amber": "#f0b429", "green": "#2e7d32", "complete": "#8fa9c4"}
 TEXT_ON = {"red": "white", "amber": "black", "green": "white", "complete": "black"}
