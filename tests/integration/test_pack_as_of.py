@@ -29,7 +29,8 @@ from models.plans.spec import ActionSpec, UpdateSpec
 from models.plans.updates import apply_update
 from models.vocab import RAG, Audience, Status
 from packs.as_of import end_of, parse_as_of
-from packs.build import PackFileExists, build_pack
+from packs.build import build_pack
+from packs.files import PackFileExists
 from packs.publish import publish
 from tests.factories import OWNER
 from tests.pack_fixtures import PACK_DAY, load_pack_plan, pack_plan
