@@ -159,22 +159,22 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
         name, email = people[r.owner_id]
         actions.append(
             ActionFact(
-                r.ref,
-                r.title,
-                code[r.area_id],
-                name,
-                email,
-                r.original_due,
-                r.current_due,
-                Status(r.status),
-                RAG(r.rag) if r.rag else None,
-                r.percent,
-                r.rebaseline_count,
-                bool(r.exempt),
-                r.start,
-                r.last_update_on,  # today's: rolled back below, then checked against the updates
-                commentary,
-                commentary_on,
+                ref=r.ref,
+                title=r.title,
+                area=code[r.area_id],
+                owner=name,
+                owner_email=email,
+                original_due=r.original_due,
+                current_due=r.current_due,
+                status=Status(r.status),
+                rag=RAG(r.rag) if r.rag else None,
+                percent=r.percent,
+                rebaseline_count=r.rebaseline_count,
+                exempt=bool(r.exempt),
+                start=r.start,
+                last_update=r.last_update_on,  # today's: rolled back below, then checked against the updates
+                commentary=commentary,
+                commentary_on=commentary_on,
             )
         )
     depends: dict[int, list[str]] = {}
