@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from config.policy import load_policy
 from models.audit import AuditEvent
-from models.board_packs import Pack, pack_detail
+from models.board_packs import Pack
 from models.db import unit_of_work
 from models.escalations import Escalation
 from models.ledger.chain import decode_data
@@ -27,6 +27,7 @@ from models.meetings import Meeting
 from models.plans.importer import import_plan
 from models.plans.spec import ActionSpec, UpdateSpec
 from models.plans.updates import apply_update
+from models.reports.packs import pack_detail
 from models.vocab import RAG, Audience, Status
 from packs.as_of import end_of, parse_as_of
 from packs.build import build_pack
