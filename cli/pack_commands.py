@@ -64,8 +64,8 @@ def build(
     from models.calendar import local_date
     from models.db import read_session
     from models.plans.meetings import find_meetings
+    from models.reports.pack_data.moment import parse_as_of
     from models.vocab import Audience, parse_audience, parse_day
-    from packs.as_of import parse_as_of
     from packs.build import build_pack
 
     app = bootstrap()
@@ -172,7 +172,7 @@ def _send(app: App, pack_ids: list[int]) -> None:
 
 
 def _as_at(until: datetime | None, timezone: str) -> str:
-    from packs.as_of import AsOf
+    from models.reports.pack_data.moment import AsOf
 
     return AsOf(until, timezone).words if until else "-"
 

@@ -1,10 +1,8 @@
-"""Building a pack: load (one read), decide the content (pure), render (no transaction open: WeasyPrint takes
-seconds), then store the files, the pack row and its `PackBuilt` event in one write transaction. The data
-is the plan as it stood at the pack's moment (`packs.as_of`), so building later gives the same pack. A sent
-pack is never overwritten: a different build becomes a new version, and `PackSuperseded` records both.
+"""Building a pack: load (one read), decide the content (pure), render with no transaction open (WeasyPrint
+takes seconds), then store files, row and `PackBuilt` in one write; `due_packs`: what the daily run owes.
 
-`due_packs` says which packs the daily run owes: every meeting whose pack date has come, up to the meeting
-itself, with no pack yet for its audience.
+The data is the plan as it stood at the pack's moment (`models.reports.pack_data.moment`), so building later
+gives the same pack. A sent pack is never overwritten: a different build becomes a new version.
 """
 
 from __future__ import annotations
@@ -25,13 +23,13 @@ from models.db import read_session, unit_of_work
 from models.ledger.chain import record
 from models.meetings import Board, Meeting
 from models.plan import Plan
+from models.reports.pack_data.loading import load_pack_data, load_previous_packs
+from models.reports.pack_data.moment import AsOf, default_as_of
 from models.sweep.run import calendar_for
 from models.vocab import Audience
 from packs import charts
-from packs.as_of import AsOf, default_as_of
 from packs.context import PackContext, build_pack_context
 from packs.files import Rendered, hashes_of, restore_files, sha256_of, slug, stem_of, write_files
-from packs.loading import load_pack_data, load_previous_packs
 from packs.records import built_event, summary_of, superseded_event
 from packs.render import Charts, render_html, render_pdf
 from packs.schedule import is_due, pack_date
@@ -80,8 +78,8 @@ def build_pack(
     force: bool = False,
 ) -> BuiltPack:
     """Build the pack of a meeting for an audience on day `as_of` (at `now` when known): its data speaks as
-    of `data_as_of`, by default the end of its pack date (`packs.as_of`). Files go to a folder per plan
-    under `out_dir`, or into `out_dir` itself when `into`. An unsent pack is rebuilt in place; a sent one is
+    of `data_as_of`, by default the end of its pack date. Files go to a folder per plan under `out_dir`, or
+    into `out_dir` itself when `into`. An unsent pack is rebuilt in place; a sent one is
     kept as it was and followed by a new version, unless the new build is byte for byte the same."""
     with read_session(engine) as session:
         meeting, board, plan = _meeting(session, meeting_id)

@@ -12,10 +12,10 @@ from datetime import date
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
+from models.reports.pack_data.facts import TREND_PACKS, DeadNoticeFact, ItemSummary, PackData, PreviousPack
+from models.reports.pack_data.moment import AsOf
 from models.vocab import RAG_COUNTS, Audience
-from packs.as_of import AsOf
 from packs.briefing import Headline, executive_summary
-from packs.facts import TREND_PACKS, DeadNoticeFact, ItemSummary, PackData, PreviousPack
 from packs.lines import (
     ActionLine,
     AreaRegister,
@@ -102,7 +102,7 @@ class PackContext:
     rules: tuple[tuple[str, str], ...]
     items: tuple[ItemSummary, ...]  # stored with the pack for the next one's comparisons
     headlines: tuple[Headline, ...] = ()  # the summary in words, page 1 after the cover
-    data_as_of: AsOf | None = None  # the moment the data speaks for (packs.as_of), stated on the cover
+    data_as_of: AsOf | None = None  # the moment the data speaks for, stated on the cover
 
     def has(self, section: str) -> bool:
         return section in self.sections

@@ -8,22 +8,17 @@ goes out on the Monday of the week before (unless a bank holiday moves it earlie
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from config.timezone import DEFAULT_TIMEZONE
 from models.calendar import WorkingCalendar
+from models.reports.pack_data.moment import cutoff
 
 
 def pack_date(meeting: date, calendar: WorkingCalendar, clear_days: int) -> date:
     """The working day with exactly `clear_days` working days between it and the meeting."""
     # The (N + 1)-th working day before the meeting leaves N working days in between.
     return calendar.add_working_days(meeting, -(clear_days + 1))
-
-
-def cutoff(pack_day: date, timezone: str = DEFAULT_TIMEZONE) -> datetime:
-    """The end of the pack's day in the plan's zone: an update after it belongs to the next pack."""
-    return datetime.combine(pack_day + timedelta(days=1), time(0, 0), tzinfo=ZoneInfo(timezone))
 
 
 def pack_for_update(

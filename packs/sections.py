@@ -7,9 +7,9 @@ from datetime import date
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
+from models.reports.pack_data.facts import ActionFact, EscalationFact, MilestoneFact, PackData, PreviousPack
 from models.sweep.rules import derived_rag
 from models.vocab import Audience, Status, day_in_words
-from packs.facts import ActionFact, EscalationFact, MilestoneFact, PackData, PreviousPack
 from packs.lines import (
     ActionLine,
     AreaRegister,

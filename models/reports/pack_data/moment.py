@@ -24,10 +24,14 @@ from zoneinfo import ZoneInfo
 from config.timezone import DEFAULT_TIMEZONE
 from models.ledger.kinds import EventKind
 from models.vocab import day_in_words
-from packs.schedule import cutoff
 
 TICK = timedelta(microseconds=1)
 SWEEP_HOUR = time(7, 0)  # a sweep's decisions are owed from 07:00 on the day swept (models.sweep.run)
+
+
+def cutoff(pack_day: date, timezone: str = DEFAULT_TIMEZONE) -> datetime:
+    """The end of the pack's day in the plan's zone: an update after it belongs to the next pack."""
+    return datetime.combine(pack_day + timedelta(days=1), time(0, 0), tzinfo=ZoneInfo(timezone))
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from datetime import date
 from typing import Any
 
 from models.ledger.kinds import EventKind
+from models.reports.pack_data.facts import ActionFact, MilestoneFact, PackData
+from models.reports.pack_data.moment import Recorded
 from models.vocab import RAG, Status
-from packs.as_of import Recorded
-from packs.facts import ActionFact, MilestoneFact, PackData
 
 # The events whose "before" values the roll-back needs: every other event changes nothing a pack reads.
 CHANGES = frozenset(

@@ -1,6 +1,5 @@
-"""The shell around the pure context: reads what one pack needs from SQL, in a handful of queries (never
-one per item), as the plain values of `packs.facts`, as they stood at the pack's moment (`packs.as_of`):
-today's rows, rolled back over the ledger events that came after it (`packs.history`)."""
+"""The SQL reads behind a pack, in a handful of queries (never one per item): the plain values of `facts` as
+they stood at the pack's `moment`, today's rows rolled back over the later ledger events (`history`)."""
 
 from __future__ import annotations
 
@@ -23,9 +22,7 @@ from models.meetings import Board, Meeting
 from models.outbox import Notice
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
-from models.vocab import RAG, Audience, Status
-from packs.as_of import AsOf, Recorded, Split, split
-from packs.facts import (
+from models.reports.pack_data.facts import (
     TREND_PACKS,
     ActionFact,
     AreaFact,
@@ -35,7 +32,9 @@ from packs.facts import (
     PackData,
     PreviousPack,
 )
-from packs.history import CHANGES, People, roll_back
+from models.reports.pack_data.history import CHANGES, People, roll_back
+from models.reports.pack_data.moment import AsOf, Recorded, Split, split
+from models.vocab import RAG, Audience, Status
 
 # A pack's own bookkeeping is not data it was built from: leaving these out of the head it records lets a
 # rebuild from unchanged data produce the very same pack.
@@ -49,7 +48,7 @@ PACK_EVENTS = (
 NOTICE_EVENTS = (EventKind.NOTICE_FAILED, EventKind.NOTICE_RETRIED)
 PAGE = 5_000
 # Only these bodies are decoded: an event that may carry its own time, or one the roll-back reads (and an
-# import's summary, which says whether it created a plan: see `packs.as_of.split`).
+# import's summary, which says whether it created a plan: see `models.reports.pack_data.moment.split`).
 TIMED = (b'"as_of"', b'"reported_at"', b'"effective_at"')
 
 
