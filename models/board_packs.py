@@ -1,10 +1,5 @@
-"""Board packs as built: which meeting and audience, when, from which ledger head, the files and their
-SHA-256, and a compact per-item summary that the next pack compares against (what changed, the trend).
-
-A pack is never edited in place without a trace: rebuilding a pack not yet sent replaces its row and records
-`PackBuilt` again, with the hashes before and after. A sent pack is never touched: building again adds a new
-version (its own row and files) that names the pack it supersedes, and `PackSuperseded` records both.
-"""
+"""Board packs as built (meeting, audience, ledger head, files with their SHA-256, the per-item summary the
+next pack compares with), and the check that a pack's file on disk is still the one built."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""The executive summary, page 1 after the cover: the pack said in a few sentences a board member reads first
-(where the plan stands, what changed, the exceptions that matter, the milestones ahead).
-
-Pure and written from the finished PackContext alone, so it can never say anything the pages behind it do
-not show; a public pack's summary is written from the public context, exempt items already gone.
-"""
+"""The executive summary, page 1 after the cover: the pack in a few sentences, written from the finished
+PackContext alone (pure), so it never says anything the pages behind it do not show."""
 
 from __future__ import annotations
 

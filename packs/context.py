@@ -1,9 +1,5 @@
-"""The content of a board pack, pure: `build_pack_context(data, previous, policy, calendar, as_of, audience)`.
-
-No session, no clock, no files: every format (HTML, PDF, the Teams card, the Prefect artifact) renders the
-same PackContext, and the golden tests check it with plain values. For a public pack the exempt items are
-removed first, before anything is counted, charted or compared, so nothing downstream can reveal them.
-"""
+"""The content of a board pack, pure (no session, clock or files): every format renders the same PackContext,
+and a public pack loses its exempt items before anything is counted, charted or compared."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""Sending a pack goes through the outbox like every other message: one notice per board member and the
-secretariat (email, the PDF attached) and one for the board's Teams channel, written with the
-`PackPublished` event in one transaction. The dispatcher delivers them; nothing is sent from here.
-
-The dedupe key names the pack, the PDF's hash, the recipient and the channel: publishing the same pack
-twice adds nothing, while a rebuilt pack with different content can be sent again.
-"""
+"""Sending a pack: one outbox notice per recipient and channel, written with `PackPublished` in one
+transaction; the dedupe key (pack, PDF hash, recipient, channel) makes publishing twice add nothing."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""When a board pack is issued, and which pack an owner's update counts towards. Pure: dates in, dates out.
-
-"N clear working days" is the committee-papers convention: the day of issue and the day of the meeting do
-not count, so N whole working days lie strictly between them. With N = 5 and a Tuesday meeting, the pack
-goes out on the Monday of the week before (unless a bank holiday moves it earlier).
-"""
+"""When a board pack is issued ("N clear working days" before the meeting: the committee-papers convention)
+and which pack an owner's update counts towards. Pure: dates in, dates out."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""One item in full as it stood at the end of a given day: its fields, the updates its owners had reported by
-then (oldest first), its status, RAG and % as those updates left them, and its working days to due counted
-from that day (a past day reads an old plan as it read then, not thousands of days overdue).
-
-Progress as of a day is today's with each later update undone, by the values its ledger event recorded
-before it. Structure (title, owner, due dates) is today's: `progress_note` says so whenever they differ.
-"""
+"""One item in full as it stood at the end of a day: its fields, the updates reported by then, and its
+progress as they left it (later updates undone from the ledger); its structure is today's, and says so."""
 
 from __future__ import annotations
 

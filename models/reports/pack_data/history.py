@@ -1,9 +1,5 @@
-"""The plan as it stood at a moment, rebuilt from today's rows and the ledger events that came after it.
-Pure: `roll_back(data, later, people)` undoes each later event, newest first, with the values it recorded
-before the change (every import and update records the fields before and after), and drops what was added
-after the moment. The owners' commentary and update days are read from the updates table by their reported
-time, so they need nothing here.
-"""
+"""The plan as it stood at a moment, pure: today's rows with each later ledger event undone, newest first,
+by the values it recorded before the change; what was added after the moment is dropped."""
 
 from __future__ import annotations
 

@@ -1,17 +1,5 @@
-"""The moment a pack's data speaks for, and which recorded events had happened by then. Pure.
-
-By default a pack speaks as of the end of its pack date, however late it is built, so building it again
-next month gives the same figures; built before its date ends, it speaks as of the moment it is built.
-`pack build --as-of` chooses another moment, and the cover says so.
-
-Which events count at a moment: an event with a time of its own (an owner's update: when it was reported;
-a sweep's decision: 07:00 on the day swept; a backdated import or other change: its `effective_at`) counts
-when that time is before the moment. An event without one counts when it was written before the moment.
-The import that created a plan always counts, since a plan has no earlier state to speak of (a plan
-imported today, whose pack date was last week; the demo's plan, loaded as of the day it starts watching,
-for a meeting whose pack date came before). Nothing is inferred from the order of the
-ledger: a re-import written today never joins an old pack because a backdated event follows it.
-"""
+"""The moment a pack's data speaks for (by default the end of its pack date, so a later rebuild gives the
+same pack), and which recorded events had happened by then (`split`). Pure."""
 
 from __future__ import annotations
 
@@ -127,6 +115,11 @@ class Split:
     later: tuple[Recorded, ...]  # events that had not happened by the moment, in ledger order
 
 
+# Which events count at a moment: an event with a time of its own (an owner's update: when it was reported;
+# a sweep's decision: 07:00 on the day swept; a backdated change: its `effective_at`) counts when that time
+# is before the moment; one without, when it was written before it. The import that created a plan always
+# counts (a plan has no earlier state to speak of). Nothing is inferred from the order of the ledger: a
+# re-import written today never joins an old pack because a backdated event follows it.
 def split(events: Iterable[Recorded], as_of: AsOf) -> Split:
     """Cut the ledger (in seq order, without the packs' own bookkeeping) at the moment."""
     head_seq, head_hash = 0, ""
