@@ -57,8 +57,8 @@ def build(
     from models.calendar import local_date
     from models.db import read_session
     from models.plans.meetings import find_meetings
+    from models.reports.pack_data.moment import parse_as_of
     from models.vocab import Audience, parse_audience, parse_day
-    from packs.as_of import parse_as_of
     from packs.build import build_pack
 
     app = bootstrap()

@@ -15,7 +15,7 @@ from models.vocab import plural
 
 
 def _as_at(until: datetime | None, timezone: str) -> str:
-    from packs.as_of import AsOf
+    from models.reports.pack_data.moment import AsOf
 
     return AsOf(until, timezone).words if until else "-"
 
@@ -37,8 +37,8 @@ def list_packs(
 ) -> None:
     """Every pack built, each version of it: meeting, audience, pack date, the moment its data is from,
     when it was built and sent, and its PDF."""
-    from models.board_packs import pack_rows
     from models.db import read_session
+    from models.reports.packs import pack_rows
 
     if output is Format.CSV:
         raise typer.BadParameter("table or json", param_hint="--format")
@@ -81,8 +81,8 @@ def list_packs(
 def show(pack_id: int = record_id("The pack's id, from `lineofsight pack list`.")) -> None:
     """One pack: the moment its data is from, what it was built from, its version, its files with their
     SHA-256 (checked against the files on disk), and its summary counts."""
-    from models.board_packs import pack_detail
     from models.db import read_session
+    from models.reports.packs import pack_detail
 
     app = bootstrap()
     with read_session(app.engine) as session:

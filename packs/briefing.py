@@ -1,9 +1,5 @@
-"""The executive summary, page 1 after the cover: the pack said in a few sentences a board member reads first
-(where the plan stands, what changed, the exceptions that matter, the milestones ahead).
-
-Pure and written from the finished PackContext alone, so it can never say anything the pages behind it do
-not show; a public pack's summary is written from the public context, exempt items already gone.
-"""
+"""The executive summary, page 1 after the cover: the pack in a few sentences, written from the finished
+PackContext alone (pure), so it never says anything the pages behind it do not show."""
 
 from __future__ import annotations
 
@@ -13,7 +9,8 @@ from typing import TYPE_CHECKING
 from models.vocab import day_in_words, plural
 
 if TYPE_CHECKING:
-    from packs.context import Counts, ExceptionLine, PackContext
+    from packs.context import PackContext
+    from packs.lines import Counts, ExceptionLine
 
 MOST_EXCEPTIONS = 3  # the rest are a page away, in the Exceptions section
 

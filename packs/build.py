@@ -1,16 +1,12 @@
-"""Building a pack: load (one read), decide the content (pure), render (no transaction open: WeasyPrint takes
-seconds), then store the files, the pack row and its `PackBuilt` event in one write transaction. The data
-is the plan as it stood at the pack's moment (`packs.as_of`), so building later gives the same pack. A sent
-pack is never overwritten: a different build becomes a new version, and `PackSuperseded` records both.
+"""Building a pack: load (one read), decide the content (pure), render with no transaction open (WeasyPrint
+takes seconds), then store files, row and `PackBuilt` in one write; `due_packs`: what the daily run owes.
 
-`due_packs` says which packs the daily run owes: every meeting whose pack date has come, up to the meeting
-itself, with no pack yet for its audience.
+The data is the plan as it stood at the pack's moment (`models.reports.pack_data.moment`), so building later
+gives the same pack. A sent pack is never overwritten: a different build becomes a new version.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -20,32 +16,25 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from config.policy import Policy
-from models.board_packs import Pack, on_disk
+from models.board_packs import Pack
 from models.calendar import WorkingCalendar
 from models.columns import key_of, utcnow
 from models.db import read_session, unit_of_work
-from models.errors import BadInput
-from models.ledger.chain import Event, record
+from models.ledger.chain import record
 from models.meetings import Board, Meeting
-from models.output.files import write_bytes
 from models.plan import Plan
+from models.reports.pack_data.loading import load_pack_data, load_previous_packs
+from models.reports.pack_data.moment import AsOf, default_as_of
 from models.sweep.run import calendar_for
 from models.vocab import Audience
 from packs import charts
-from packs.as_of import AsOf, default_as_of
 from packs.context import PackContext, build_pack_context
-from packs.loading import load_pack_data, load_previous_packs
+from packs.files import Rendered, hashes_of, restore_files, sha256_of, slug, stem_of, write_files
+from packs.records import built_event, summary_of, superseded_event
 from packs.render import Charts, render_html, render_pdf
 from packs.schedule import is_due, pack_date
 
 ACTOR = "system:packs"
-
-
-@dataclass(frozen=True)
-class Rendered:
-    context: PackContext
-    html: str
-    pdf: bytes
 
 
 @dataclass(frozen=True)
@@ -74,63 +63,6 @@ def render(context: PackContext, pack_days: int) -> Rendered:
     return Rendered(context, html, render_pdf(html, context.built_on))
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "pack"
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-class PackFileExists(BadInput):
-    """Writing the pack would replace a file that is not this pack's own."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        shown = ", ".join(str(p) for p in paths)
-        super().__init__(
-            f"{shown} already exists and is not this pack's file, so nothing was built. Choose another "
-            "--out folder, or use --force to overwrite it."
-        )
-
-
-def _write(
-    folder: Path, stem: str, rendered: Rendered, *, own: set[str], force: bool
-) -> list[dict[str, Any]]:
-    """Write the pack's files, refusing (before writing any) to replace a file that is neither one of this
-    pack's own (`own`: their paths) nor already the very same bytes, unless `force`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    data = {".pdf": rendered.pdf, ".html": rendered.html.encode("utf-8")}
-    paths = {suffix: folder / f"{stem}{suffix}" for suffix in data}
-    taken = [
-        path
-        for suffix, path in paths.items()
-        # A symlink is replaced, never written through (models.output.files): no stranger's file is lost.
-        if path.exists()
-        and not path.is_symlink()
-        and str(path.resolve()) not in own
-        and not (path.is_file() and _sha(path.read_bytes()) == _sha(data[suffix]))
-    ]
-    if taken and not force:
-        raise PackFileExists(taken)
-    files = []
-    for suffix, path in paths.items():
-        write_bytes(path, data[suffix])  # a reader never sees half a pack
-        files.append(
-            {
-                "name": path.name,
-                "path": str(path.resolve()),
-                "sha256": _sha(data[suffix]),
-                "bytes": len(data[suffix]),
-            }
-        )
-    return files
-
-
-def _stem(meeting: Meeting, board: Board, audience: Audience, version: int) -> str:
-    stem = f"{meeting.date.isoformat()}-{_slug(board.name)}-{audience.value}"
-    return stem if version == 1 else f"{stem}-v{version}"
-
-
 def build_pack(
     engine: Engine,
     meeting_id: int,
@@ -146,8 +78,8 @@ def build_pack(
     force: bool = False,
 ) -> BuiltPack:
     """Build the pack of a meeting for an audience on day `as_of` (at `now` when known): its data speaks as
-    of `data_as_of`, by default the end of its pack date (`packs.as_of`). Files go to a folder per plan
-    under `out_dir`, or into `out_dir` itself when `into`. An unsent pack is rebuilt in place; a sent one is
+    of `data_as_of`, by default the end of its pack date. Files go to a folder per plan under `out_dir`, or
+    into `out_dir` itself when `into`. An unsent pack is rebuilt in place; a sent one is
     kept as it was and followed by a new version, unless the new build is byte for byte the same."""
     with read_session(engine) as session:
         meeting, board, plan = _meeting(session, meeting_id)
@@ -161,8 +93,8 @@ def build_pack(
     context = build_pack_context(data, previous, plan_policy, calendar, moment.day, day, audience)
     context = replace(context, data_as_of=moment)
     rendered = render(context, plan_policy.meetings.pack_days)
-    wanted = {".pdf": _sha(rendered.pdf), ".html": _sha(rendered.html.encode("utf-8"))}
-    folder = out_dir if into else out_dir / _slug(plan.name)
+    wanted = {".pdf": sha256_of(rendered.pdf), ".html": sha256_of(rendered.html.encode("utf-8"))}
+    folder = out_dir if into else out_dir / slug(plan.name)
     restored: tuple[str, ...] = ()
     copies: tuple[Path, ...] = ()
     with unit_of_work(engine) as session:
@@ -171,13 +103,13 @@ def build_pack(
             .where(Pack.meeting_id == meeting_id, Pack.audience == audience)
             .order_by(col(Pack.version).desc())
         ).first()
-        if latest is not None and _hashes(latest.files) == wanted:
+        if latest is not None and hashes_of(latest.files) == wanted:
             files, state, pack = latest.files, "unchanged", latest
-            restored = _restore(session, plan.name, latest, rendered, actor)
+            restored = restore_files(session, plan.name, latest, rendered, actor)
             if folder.resolve() != Path(files[0]["path"]).parent.resolve():
-                stem = _stem(meeting, board, audience, latest.version)
+                stem = stem_of(meeting, board, audience, latest.version)
                 copies = tuple(
-                    Path(f["path"]) for f in _write(folder, stem, rendered, own=set(), force=force)
+                    Path(f["path"]) for f in write_files(folder, stem, rendered, own=set(), force=force)
                 )
         else:
             sent = latest is not None and latest.published_at is not None
@@ -197,111 +129,33 @@ def build_pack(
                 pack, state = latest, "rebuilt"
                 before = [dict(f) for f in latest.files]
                 own = {f["path"] for f in latest.files}
-            stem = _stem(meeting, board, audience, pack.version)
-            files = _write(folder, stem, rendered, own=own, force=force)
+            stem = stem_of(meeting, board, audience, pack.version)
+            files = write_files(folder, stem, rendered, own=own, force=force)
             pack.built_at, pack.built_for, pack.data_as_of = now or utcnow(), day, moment.until
             pack.ledger_seq, pack.ledger_hash = context.head_seq, context.head_hash
-            pack.files, pack.summary = files, _summary(context)
+            pack.files, pack.summary = files, summary_of(context)
             pack.published_at = None
             session.add(pack)
             session.flush()
-            record(session, _event(plan.name, board.name, meeting.date, pack, context, before, actor))
+            record(session, built_event(plan.name, board.name, meeting.date, pack, context, before, actor))
             if sent and latest is not None:
-                record(session, _superseded(plan.name, board.name, meeting.date, latest, pack, actor))
+                record(session, superseded_event(plan.name, board.name, meeting.date, latest, pack, actor))
     return BuiltPack(
-        key_of(pack),
-        plan.name,
-        board.name,
-        meeting.date,
-        audience.value,
-        day,
-        tuple(files),
-        context,
-        state,
-        restored,
-        copies,
-        pack.version,
-        pack.supersedes_id,
-        moment,
+        pack_id=key_of(pack),
+        plan=plan.name,
+        board=board.name,
+        meeting_date=meeting.date,
+        audience=audience.value,
+        built_for=day,
+        files=tuple(files),
+        context=context,
+        state=state,
+        restored=restored,
+        copies=copies,
+        version=pack.version,
+        supersedes=pack.supersedes_id,
+        as_of=moment,
     )
-
-
-def _restore(session: Session, plan: str, pack: Pack, rendered: Rendered, actor: str) -> tuple[str, ...]:
-    """Rewrite, where the pack's record says, each file that is missing or no longer the one built (the
-    same data renders the same bytes), with a `PackFilesRestored` event naming what the disk held."""
-    data = {".pdf": rendered.pdf, ".html": rendered.html.encode("utf-8")}
-    found = [(f, on_disk(f)) for f in pack.files]
-    damaged = [(f, state) for f, state in found if state != "intact"]
-    for f, _ in damaged:
-        write_bytes(Path(f["path"]), data[Path(f["name"]).suffix])
-    if damaged:
-        files = [{"name": f["name"], "sha256": f["sha256"], "was": state} for f, state in damaged]
-        record(session, Event("PackFilesRestored", actor, plan, None, {"pack_id": pack.id, "files": files}))
-    return tuple(f["name"] for f, _ in damaged)
-
-
-def _hashes(files: list[dict[str, Any]]) -> dict[str, str]:
-    return {Path(f["name"]).suffix: f["sha256"] for f in files}
-
-
-def _summary(context: PackContext) -> dict[str, Any]:
-    return {
-        "items": {i.ref: i.as_json() for i in context.items},
-        "counts": {r: getattr(context.total, r) for r in ("red", "amber", "green", "complete")},
-        "exceptions": len(context.exceptions),
-        "withheld": context.withheld,
-        "title": context.title,
-        "as_of_chosen": bool(context.data_as_of and context.data_as_of.chosen),
-    }
-
-
-def _event(
-    plan: str,
-    board: str,
-    meeting: date,
-    pack: Pack,
-    context: PackContext,
-    before: list[dict[str, Any]] | None,
-    actor: str,
-) -> Event:
-    data: dict[str, Any] = {
-        "pack_id": pack.id,
-        "board": board,
-        "meeting": meeting.isoformat(),
-        "audience": pack.audience.value,
-        "built_for": pack.built_for.isoformat(),
-        "built_on": context.built_on.isoformat(),
-        "files": [{k: f[k] for k in ("name", "sha256", "bytes")} for f in pack.files],
-        "built_from": {"seq": context.head_seq, "hash": context.head_hash},
-        "policy": context.policy_version,
-        "counts": pack.summary["counts"],
-        "exceptions": pack.summary["exceptions"],
-        "withheld": context.withheld,
-        "version": pack.version,
-        "data_as_of": pack.data_as_of.isoformat() if pack.data_as_of else None,
-        "as_of_chosen": pack.summary.get("as_of_chosen", False),
-    }
-    if pack.supersedes_id is not None:
-        data["supersedes"] = pack.supersedes_id
-    if before is not None:
-        data["before"] = [{k: f[k] for k in ("name", "sha256")} for f in before]
-    return Event("PackBuilt", actor, plan, None, data)
-
-
-def _superseded(plan: str, board: str, meeting: date, old: Pack, new: Pack, actor: str) -> Event:
-    """The sent pack stays as it was (row, files, sent record); this says which version now follows it."""
-    data = {
-        "pack_id": old.id,
-        "version": old.version,
-        "by_pack_id": new.id,
-        "by_version": new.version,
-        "board": board,
-        "meeting": meeting.isoformat(),
-        "audience": old.audience.value,
-        "sent_at": old.published_at.isoformat() if old.published_at else None,
-        "files": [{k: f[k] for k in ("name", "sha256")} for f in old.files],
-    }
-    return Event("PackSuperseded", actor, plan, None, data)
 
 
 def _issued_moment(session: Session, meeting_id: int, audience: Audience, timezone: str) -> AsOf | None:

@@ -1,12 +1,5 @@
-"""The pack's charts, as SVG text: RAG by area, and the trend over the last six packs.
-
-matplotlib is imported here only, on first use (read-only commands never pay for it), with the SVG canvas
-and no pyplot, so no global backend is touched. The SVG is deterministic (fixed hash salt, no date, text
-kept as text), so rebuilding a pack from unchanged data gives the same bytes. RAG is carried twice: by
-colour, and by a letter and count written on every bar segment (R 3, A 1), which survive grayscale
-printing. No hatch patterns: WeasyPrint redraws a pattern per bar, which tripled the PDF's render time. The
-tables beside each chart in the pack are its text alternative.
-"""
+"""The pack's charts as deterministic SVG text (RAG by area, the trend): matplotlib's SVG canvas without
+pyplot, imported on first use, so read-only commands never pay for it and no global backend is touched."""
 
 from __future__ import annotations
 
@@ -15,11 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from models.vocab import RAG_COUNTS
-from packs.context import Counts, PackContext
+from packs.context import PackContext
+from packs.lines import Counts
 
 COLOURS = {"red": "#b3261e", "amber": "#f0b429", "green": "#2e7d32", "complete": "#8fa9c4"}
 TEXT_ON = {"red": "white", "amber": "black", "green": "white", "complete": "black"}
+# RAG by colour and by a letter and count on every segment, which survive grayscale printing (hatching
+# would too, but WeasyPrint redraws a pattern per bar: bench/README.md). The pack's tables are the text.
 LETTERS = {"red": "R", "amber": "A", "green": "G", "complete": "C"}
+# Deterministic SVG (fixed hash salt, text kept as text): unchanged data gives the same pack bytes.
 STYLE: Any = {
     "svg.hashsalt": "lineofsight-pack",
     "svg.fonttype": "none",

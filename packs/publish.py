@@ -1,10 +1,5 @@
-"""Sending a pack goes through the outbox like every other message: one notice per board member and the
-secretariat (email, the PDF attached) and one for the board's Teams channel, written with the
-`PackPublished` event in one transaction. The dispatcher delivers them; nothing is sent from here.
-
-The dedupe key names the pack, the PDF's hash, the recipient and the channel: publishing the same pack
-twice adds nothing, while a rebuilt pack with different content can be sent again.
-"""
+"""Sending a pack: one outbox notice per recipient and channel, written with `PackPublished` in one
+transaction; the dedupe key (pack, PDF hash, recipient, channel) makes publishing twice add nothing."""
 
 from __future__ import annotations
 
@@ -23,6 +18,7 @@ from models.columns import utcnow
 from models.db import unit_of_work
 from models.errors import UnknownItem
 from models.ledger.chain import Event, record
+from models.ledger.kinds import EventKind
 from models.meetings import Board, BoardMember, Meeting
 from models.outbox import PACK_PUBLISHED, Channel, Notice, channels_for, existing_keys
 from models.people import Person
@@ -91,7 +87,7 @@ def publish(engine: Engine, pack_id: int, *, actor: str = ACTOR, now: datetime |
             record(
                 session,
                 Event(
-                    "PackPublished",
+                    EventKind.PACK_PUBLISHED,
                     actor,
                     plan.name,
                     None,

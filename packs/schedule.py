@@ -1,19 +1,14 @@
-"""When a board pack is issued, and which pack an owner's update counts towards. Pure: dates in, dates out.
-
-"N clear working days" is the committee-papers convention: the day of issue and the day of the meeting do
-not count, so N whole working days lie strictly between them. With N = 5 and a Tuesday meeting, the pack
-goes out on the Monday of the week before (unless a bank holiday moves it earlier).
-"""
+"""When a board pack is issued ("N clear working days" before the meeting: the committee-papers convention)
+and which pack an owner's update counts towards. Pure: dates in, dates out."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.calendar import WorkingCalendar
-
-LONDON = "Europe/London"
+from models.reports.pack_data.moment import cutoff
 
 
 def pack_date(meeting: date, calendar: WorkingCalendar, clear_days: int) -> date:
@@ -22,12 +17,9 @@ def pack_date(meeting: date, calendar: WorkingCalendar, clear_days: int) -> date
     return calendar.add_working_days(meeting, -(clear_days + 1))
 
 
-def cutoff(pack_day: date, timezone: str = LONDON) -> datetime:
-    """The end of the pack's day in the plan's zone: an update after it belongs to the next pack."""
-    return datetime.combine(pack_day + timedelta(days=1), time(0, 0), tzinfo=ZoneInfo(timezone))
-
-
-def pack_for_update(moment: datetime, pack_days: Iterable[date], timezone: str = LONDON) -> date | None:
+def pack_for_update(
+    moment: datetime, pack_days: Iterable[date], timezone: str = DEFAULT_TIMEZONE
+) -> date | None:
     """The pack an update made at `moment` goes into: the first whose day has not yet ended (in the plan's
     zone, so a clock change moves nothing). None when every known pack's day has passed."""
     for day in sorted(pack_days):

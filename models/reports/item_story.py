@@ -1,10 +1,5 @@
-"""One item in full as it stood at the end of a given day: its fields, the updates its owners had reported by
-then (oldest first), its status, RAG and % as those updates left them, and its working days to due counted
-from that day (a past day reads an old plan as it read then, not thousands of days overdue).
-
-Progress as of a day is today's with each later update undone, by the values its ledger event recorded
-before it. Structure (title, owner, due dates) is today's: `progress_note` says so whenever they differ.
-"""
+"""One item in full as it stood at the end of a day: its fields, the updates reported by then, and its
+progress as they left it (later updates undone from the ledger); its structure is today's, and says so."""
 
 from __future__ import annotations
 
@@ -17,6 +12,7 @@ from sqlmodel import Session, col, select
 from models.audit import AuditEvent
 from models.calendar import WorkingCalendar, local_date
 from models.ledger.chain import decode_data
+from models.ledger.kinds import EventKind
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
 from models.plans.lookup import find_item
@@ -78,7 +74,7 @@ def _as_it_stood(
     later = [u for u in updates if local_date(u.at, plan.timezone) > as_of]
     if not later:
         return today
-    kinds = ("ActionUpdated", "MilestoneUpdated")
+    kinds = (EventKind.ACTION_UPDATED, EventKind.MILESTONE_UPDATED)
     events = session.exec(
         select(AuditEvent).where(
             col(AuditEvent.kind).in_(kinds), AuditEvent.plan == plan.name, AuditEvent.ref == item.ref

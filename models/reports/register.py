@@ -1,7 +1,5 @@
-"""The register: where every action and milestone stands on a given day.
-
-`load_register` reads the rows in one query per table; `register_rows` and `summarise` are pure.
-"""
+"""The register: where every action and milestone stands on a given day (`load_register`: one query per
+table), read by `status` and its exports; `register_rows` and `summarise` are pure."""
 
 from __future__ import annotations
 

@@ -21,9 +21,9 @@ from models.meetings import Meeting
 from models.plans.importer import import_plan
 from models.plans.spec import ActionSpec, UpdateSpec
 from models.plans.updates import apply_update
+from models.reports.pack_data.moment import parse_as_of
 from models.sweep.run import sweep_plans
 from models.vocab import RAG, Audience, Status
-from packs.as_of import parse_as_of
 from packs.build import build_pack
 from packs.publish import publish
 from tests.factories import OWNER

@@ -18,8 +18,8 @@ from models.people import Person
 from models.plan import Action
 from models.plans.spec import UpdateSpec
 from models.plans.updates import apply_update
+from models.reports.pack_data.moment import AsOf
 from models.vocab import RAG, Status
-from packs.as_of import AsOf
 from packs.build import BuiltPack, build_pack
 from workbooks.plan_workbook import import_workbook
 

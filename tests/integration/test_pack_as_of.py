@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from config.policy import load_policy
 from models.audit import AuditEvent
-from models.board_packs import Pack, pack_detail
+from models.board_packs import Pack
 from models.db import unit_of_work
 from models.escalations import Escalation
 from models.ledger.chain import decode_data
@@ -27,9 +27,11 @@ from models.meetings import Meeting
 from models.plans.importer import import_plan
 from models.plans.spec import ActionSpec, UpdateSpec
 from models.plans.updates import apply_update
+from models.reports.pack_data.moment import end_of, parse_as_of
+from models.reports.packs import pack_detail
 from models.vocab import RAG, Audience, Status
-from packs.as_of import end_of, parse_as_of
-from packs.build import PackFileExists, build_pack
+from packs.build import build_pack
+from packs.files import PackFileExists
 from packs.publish import publish
 from tests.factories import OWNER
 from tests.pack_fixtures import PACK_DAY, load_pack_plan, pack_plan
@@ -247,10 +249,10 @@ def test_the_bounded_ledger_read_cuts_as_a_read_of_the_whole_ledger_would(
     from datetime import timedelta
 
     from models.plan import Plan
+    from models.reports.pack_data.history import CHANGES
+    from models.reports.pack_data.loading import NOTICE_EVENTS, PACK_EVENTS, ledger_at
+    from models.reports.pack_data.moment import AsOf, Recorded, end_of, split
     from models.sweep.run import sweep_plans
-    from packs.as_of import AsOf, Recorded, end_of, split
-    from packs.history import CHANGES
-    from packs.loading import NOTICE_EVENTS, PACK_EVENTS, ledger_at
 
     sweep_plans(engine, POLICY, PACK_DAY)
     _later_history(engine)

@@ -17,13 +17,14 @@ from sqlmodel import Session, select
 
 from config.policy import load_policy
 from models.audit import AuditEvent
-from models.board_packs import Pack, pack_detail
+from models.board_packs import Pack
 from models.escalations import Escalation
 from models.ledger.chain import decode_data
 from models.ledger.verification import verify_database
 from models.meetings import Meeting
 from models.outbox import Notice, NoticeStatus
 from models.plan import Plan
+from models.reports.packs import pack_detail
 from models.vocab import Audience
 from notifications.dispatch import dispatch
 from notifications.smtp import parse_smtp_url

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models.errors import InvalidValue
+from models.reports.pack_data.facts import ActionFact, AreaFact, MilestoneFact, PackData
+from models.reports.pack_data.history import People, roll_back
+from models.reports.pack_data.moment import AsOf, Recorded, default_as_of, end_of, parse_as_of, split
 from models.vocab import RAG, Status
-from packs.as_of import AsOf, Recorded, default_as_of, end_of, parse_as_of, split
-from packs.facts import ActionFact, AreaFact, MilestoneFact, PackData
-from packs.history import People, roll_back
 
 LONDON = "Europe/London"
 PLAN = "Plan"

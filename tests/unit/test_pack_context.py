@@ -13,9 +13,7 @@ from typing import Any
 
 from config.policy import load_policy
 from models.calendar import WorkingCalendar
-from models.vocab import RAG, Audience, Status
-from packs.context import build_pack_context
-from packs.facts import (
+from models.reports.pack_data.facts import (
     ActionFact,
     AreaFact,
     DeadNoticeFact,
@@ -25,6 +23,8 @@ from packs.facts import (
     PackData,
     PreviousPack,
 )
+from models.vocab import RAG, Audience, Status
+from packs.context import build_pack_context
 
 GOLDEN = Path(__file__).with_name("golden") / "pack_context.json"
 POLICY = load_policy()

@@ -14,10 +14,17 @@ from itertools import pairwise
 
 from pypdf import PdfReader
 
+from models.reports.pack_data.facts import (
+    ActionFact,
+    AreaFact,
+    EscalationFact,
+    ItemSummary,
+    PackData,
+    PreviousPack,
+)
 from models.vocab import RAG, Audience, Status
 from packs import charts
 from packs.context import PackContext, build_pack_context
-from packs.facts import ActionFact, AreaFact, EscalationFact, ItemSummary, PackData, PreviousPack
 from packs.render import Charts, render_html, render_pdf
 from tests.unit.test_pack_context import CALENDAR, POLICY, build
 

@@ -1,9 +1,5 @@
-"""The plan as it stood at a moment, rebuilt from today's rows and the ledger events that came after it.
-Pure: `roll_back(data, later, people)` undoes each later event, newest first, with the values it recorded
-before the change (every import and update records the fields before and after), and drops what was added
-after the moment. The owners' commentary and update days are read from the updates table by their reported
-time, so they need nothing here.
-"""
+"""The plan as it stood at a moment, pure: today's rows with each later ledger event undone, newest first,
+by the values it recorded before the change; what was added after the moment is dropped."""
 
 from __future__ import annotations
 
@@ -12,26 +8,27 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from models.ledger.kinds import EventKind
+from models.reports.pack_data.facts import ActionFact, MilestoneFact, PackData
+from models.reports.pack_data.moment import Recorded
 from models.vocab import RAG, Status
-from packs.as_of import Recorded
-from packs.facts import ActionFact, MilestoneFact, PackData
 
 # The events whose "before" values the roll-back needs: every other event changes nothing a pack reads.
 CHANGES = frozenset(
     {
-        "PlanChanged",
-        "PersonChanged",
-        "AreaAdded",
-        "AreaChanged",
-        "ActionAdded",
-        "ActionChanged",
-        "ActionUpdated",
-        "ActionCancelled",
-        "DueDateRebaselined",
-        "MilestoneAdded",
-        "MilestoneChanged",
-        "MilestoneUpdated",
-        "MilestoneCancelled",
+        EventKind.PLAN_CHANGED,
+        EventKind.PERSON_CHANGED,
+        EventKind.AREA_ADDED,
+        EventKind.AREA_CHANGED,
+        EventKind.ACTION_ADDED,
+        EventKind.ACTION_CHANGED,
+        EventKind.ACTION_UPDATED,
+        EventKind.ACTION_CANCELLED,
+        EventKind.DUE_DATE_REBASELINED,
+        EventKind.MILESTONE_ADDED,
+        EventKind.MILESTONE_CHANGED,
+        EventKind.MILESTONE_UPDATED,
+        EventKind.MILESTONE_CANCELLED,
     }
 )
 
@@ -93,17 +90,17 @@ def roll_back(data: PackData, later: Iterable[Recorded], people: People) -> Pack
     for e in reversed(mine):
         before = e.data.get("before", {})
         key = str(e.data.get("key", e.ref or ""))
-        if e.kind == "ActionAdded":
+        if e.kind == EventKind.ACTION_ADDED:
             actions.pop(e.ref or "", None)
-        elif e.kind == "MilestoneAdded":
+        elif e.kind == EventKind.MILESTONE_ADDED:
             milestones.pop(e.ref or "", None)
-        elif e.kind == "AreaAdded":
+        elif e.kind == EventKind.AREA_ADDED:
             areas.pop(key, None)
-        elif e.kind == "AreaChanged" and key in areas and "name" in before:
+        elif e.kind == EventKind.AREA_CHANGED and key in areas and "name" in before:
             areas[key] = replace(areas[key], name=str(before["name"]))
-        elif e.kind == "PlanChanged" and "organisation" in before:
+        elif e.kind == EventKind.PLAN_CHANGED and "organisation" in before:
             organisation = before["organisation"]
-        elif e.kind == "PersonChanged" and "name" in before:
+        elif e.kind == EventKind.PERSON_CHANGED and "name" in before:
             names[key] = str(before["name"])
         elif e.ref in actions and e.kind.startswith(("Action", "DueDate")):
             actions[e.ref] = _action_before(actions[e.ref], before, e.data)

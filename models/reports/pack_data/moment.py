@@ -1,17 +1,5 @@
-"""The moment a pack's data speaks for, and which recorded events had happened by then. Pure.
-
-By default a pack speaks as of the end of its pack date, however late it is built, so building it again
-next month gives the same figures; built before its date ends, it speaks as of the moment it is built.
-`pack build --as-of` chooses another moment, and the cover says so.
-
-Which events count at a moment: an event with a time of its own (an owner's update: when it was reported;
-a sweep's decision: 07:00 on the day swept; a backdated import or other change: its `effective_at`) counts
-when that time is before the moment. An event without one counts when it was written before the moment.
-The import that created a plan always counts, since a plan has no earlier state to speak of (a plan
-imported today, whose pack date was last week; the demo's plan, loaded as of the day it starts watching,
-for a meeting whose pack date came before). Nothing is inferred from the order of the
-ledger: a re-import written today never joins an old pack because a backdated event follows it.
-"""
+"""The moment a pack's data speaks for (by default the end of its pack date, so a later rebuild gives the
+same pack), and which recorded events had happened by then (`split`). Pure."""
 
 from __future__ import annotations
 
@@ -21,17 +9,23 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from config.timezone import DEFAULT_TIMEZONE
+from models.ledger.kinds import EventKind
 from models.vocab import day_in_words
-from packs.schedule import cutoff
 
 TICK = timedelta(microseconds=1)
 SWEEP_HOUR = time(7, 0)  # a sweep's decisions are owed from 07:00 on the day swept (models.sweep.run)
 
 
+def cutoff(pack_day: date, timezone: str = DEFAULT_TIMEZONE) -> datetime:
+    """The end of the pack's day in the plan's zone: an update after it belongs to the next pack."""
+    return datetime.combine(pack_day + timedelta(days=1), time(0, 0), tzinfo=ZoneInfo(timezone))
+
+
 @dataclass(frozen=True)
 class AsOf:
     until: datetime  # exclusive: what happened before it counts
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     chosen: bool = False  # given with --as-of rather than following from the pack date
 
     @property
@@ -121,13 +115,18 @@ class Split:
     later: tuple[Recorded, ...]  # events that had not happened by the moment, in ledger order
 
 
+# Which events count at a moment: an event with a time of its own (an owner's update: when it was reported;
+# a sweep's decision: 07:00 on the day swept; a backdated change: its `effective_at`) counts when that time
+# is before the moment; one without, when it was written before it. The import that created a plan always
+# counts (a plan has no earlier state to speak of). Nothing is inferred from the order of the ledger: a
+# re-import written today never joins an old pack because a backdated event follows it.
 def split(events: Iterable[Recorded], as_of: AsOf) -> Split:
     """Cut the ledger (in seq order, without the packs' own bookkeeping) at the moment."""
     head_seq, head_hash = 0, ""
     later: list[Recorded] = []
     created: set[tuple[str | None, datetime]] = set()  # (plan, when written) of each plan's creating import
     for e in events:
-        if e.kind == "PlanCreated":
+        if e.kind == EventKind.PLAN_CREATED:
             created.add((e.plan, e.at))
         own = own_time(e.data, as_of.timezone)
         if (e.plan, e.at) in created or _creating(e):
@@ -147,4 +146,4 @@ def split(events: Iterable[Recorded], as_of: AsOf) -> Split:
 
 def _creating(e: Recorded) -> bool:
     """The PlanImported event that heads a plan's creating import (its summary says `created`)."""
-    return e.kind == "PlanImported" and e.data.get("created") is True
+    return e.kind == EventKind.PLAN_IMPORTED and e.data.get("created") is True

@@ -1,6 +1,5 @@
-"""The shell around the pure context: reads what one pack needs from SQL, in a handful of queries (never
-one per item), as the plain values of `packs.facts`, as they stood at the pack's moment (`packs.as_of`):
-today's rows, rolled back over the ledger events that came after it (`packs.history`)."""
+"""The SQL reads behind a pack, in a handful of queries (never one per item): the plain values of `facts` as
+they stood at the pack's `moment`, today's rows rolled back over the later ledger events (`history`)."""
 
 from __future__ import annotations
 
@@ -18,13 +17,13 @@ from models.calendar import local_date
 from models.columns import columns_of
 from models.escalations import Escalation
 from models.ledger.chain import decode_data, format_at
+from models.ledger.kinds import EventKind
 from models.meetings import Board, Meeting
 from models.outbox import Notice
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
-from models.vocab import RAG, Audience, Status
-from packs.as_of import AsOf, Recorded, Split, split
-from packs.facts import (
+from models.reports.pack_data.facts import (
+    TREND_PACKS,
     ActionFact,
     AreaFact,
     DeadNoticeFact,
@@ -33,29 +32,36 @@ from packs.facts import (
     PackData,
     PreviousPack,
 )
-from packs.history import CHANGES, People, roll_back
+from models.reports.pack_data.history import CHANGES, People, roll_back
+from models.reports.pack_data.moment import AsOf, Recorded, Split, split
+from models.vocab import RAG, Audience, Status
 
 # A pack's own bookkeeping is not data it was built from: leaving these out of the head it records lets a
 # rebuild from unchanged data produce the very same pack.
-PACK_EVENTS = ("PackBuilt", "PackPublished", "PackFilesRestored", "PackSuperseded")
-TREND_PACKS = 6
-NOTICE_EVENTS = ("NoticeFailed", "NoticeRetried")  # a notice dead at the moment: the pack lists it
+PACK_EVENTS = (
+    EventKind.PACK_BUILT,
+    EventKind.PACK_PUBLISHED,
+    EventKind.PACK_FILES_RESTORED,
+    EventKind.PACK_SUPERSEDED,
+)
+# A notice dead at the moment: the pack lists it.
+NOTICE_EVENTS = (EventKind.NOTICE_FAILED, EventKind.NOTICE_RETRIED)
 PAGE = 5_000
 # Only these bodies are decoded: an event that may carry its own time, or one the roll-back reads (and an
-# import's summary, which says whether it created a plan: see `packs.as_of.split`).
+# import's summary, which says whether it created a plan: see `models.reports.pack_data.moment.split`).
 TIMED = (b'"as_of"', b'"reported_at"', b'"effective_at"')
 
 
 # Written before the moment, these may still not count (an update reported with a later time of its own);
 # and a plan's notice failures and retries are read from the whole ledger: the pack lists the dead ones.
-MAY_COUNT_LATER = ("ActionUpdated", "MilestoneUpdated")
+MAY_COUNT_LATER = (EventKind.ACTION_UPDATED, EventKind.MILESTONE_UPDATED)
 WALK = 100
 
 
 def _recorded(r: Any, plan: str) -> Recorded:
     body = bytes(r.body)
     mine = r.plan == plan and (r.kind in CHANGES or r.kind in NOTICE_EVENTS)
-    mine = mine or r.kind == "PlanImported"
+    mine = mine or r.kind == EventKind.PLAN_IMPORTED
     data = decode_data(body) if mine or any(t in body for t in TIMED) else {}
     at = datetime.fromisoformat(r.at.replace("Z", "+00:00"))
     return Recorded(r.seq, r.hash, at, r.kind, r.plan, r.ref, data)
@@ -152,22 +158,22 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
         name, email = people[r.owner_id]
         actions.append(
             ActionFact(
-                r.ref,
-                r.title,
-                code[r.area_id],
-                name,
-                email,
-                r.original_due,
-                r.current_due,
-                Status(r.status),
-                RAG(r.rag) if r.rag else None,
-                r.percent,
-                r.rebaseline_count,
-                bool(r.exempt),
-                r.start,
-                r.last_update_on,  # today's: rolled back below, then checked against the updates
-                commentary,
-                commentary_on,
+                ref=r.ref,
+                title=r.title,
+                area=code[r.area_id],
+                owner=name,
+                owner_email=email,
+                original_due=r.original_due,
+                current_due=r.current_due,
+                status=Status(r.status),
+                rag=RAG(r.rag) if r.rag else None,
+                percent=r.percent,
+                rebaseline_count=r.rebaseline_count,
+                exempt=bool(r.exempt),
+                start=r.start,
+                last_update=r.last_update_on,  # today's: rolled back below, then checked against the updates
+                commentary=commentary,
+                commentary_on=commentary_on,
             )
         )
     depends: dict[int, list[str]] = {}
@@ -243,7 +249,7 @@ def _dead_at(notices: list[Recorded], ledger: Split) -> dict[int, str]:
     for e in notices:
         if e.seq in later:
             continue
-        if e.kind == "NoticeRetried":
+        if e.kind == EventKind.NOTICE_RETRIED:
             dead.pop(int(e.data.get("notice_id", 0)), None)
         elif e.data.get("dead"):
             dead[int(e.data["notice_id"])] = str(e.data.get("error") or "")

@@ -1,5 +1,5 @@
-"""What a pack is built from, as plain frozen values: the loader (`packs.loading`) fills them from SQL, the
-tests write them by hand, and `packs.context.build_pack_context` reads nothing else."""
+"""What a pack is built from, as plain frozen values: `loading` fills them from SQL, the tests write them
+by hand, and `packs.context.build_pack_context` reads nothing else."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 
 from models.vocab import RAG, Audience, Status
+
+TREND_PACKS = 6  # the packs a trend chart shows, this one included: the loader reads one fewer
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,106 @@
+"""A pack's files: written whole, never over a file that is not the pack's own (unless forced), and
+restored from the same rendering when the disk no longer holds what the pack's record says was built."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from models.board_packs import Pack, on_disk
+from models.errors import BadInput
+from models.ledger.chain import Event, record
+from models.ledger.kinds import EventKind
+from models.meetings import Board, Meeting
+from models.output.files import write_bytes
+from models.vocab import Audience
+from packs.context import PackContext
+
+
+@dataclass(frozen=True)
+class Rendered:
+    context: PackContext
+    html: str
+    pdf: bytes
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "pack"
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class PackFileExists(BadInput):
+    """Writing the pack would replace a file that is not this pack's own."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        shown = ", ".join(str(p) for p in paths)
+        super().__init__(
+            f"{shown} already exists and is not this pack's file, so nothing was built. Choose another "
+            "--out folder, or use --force to overwrite it."
+        )
+
+
+def write_files(
+    folder: Path, stem: str, rendered: Rendered, *, own: set[str], force: bool
+) -> list[dict[str, Any]]:
+    """Write the pack's files, refusing (before writing any) to replace a file that is neither one of this
+    pack's own (`own`: their paths) nor already the very same bytes, unless `force`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {".pdf": rendered.pdf, ".html": rendered.html.encode("utf-8")}
+    paths = {suffix: folder / f"{stem}{suffix}" for suffix in data}
+    taken = [
+        path
+        for suffix, path in paths.items()
+        # A symlink is replaced, never written through (models.output.files): no stranger's file is lost.
+        if path.exists()
+        and not path.is_symlink()
+        and str(path.resolve()) not in own
+        and not (path.is_file() and sha256_of(path.read_bytes()) == sha256_of(data[suffix]))
+    ]
+    if taken and not force:
+        raise PackFileExists(taken)
+    files = []
+    for suffix, path in paths.items():
+        write_bytes(path, data[suffix])  # a reader never sees half a pack
+        files.append(
+            {
+                "name": path.name,
+                "path": str(path.resolve()),
+                "sha256": sha256_of(data[suffix]),
+                "bytes": len(data[suffix]),
+            }
+        )
+    return files
+
+
+def stem_of(meeting: Meeting, board: Board, audience: Audience, version: int) -> str:
+    stem = f"{meeting.date.isoformat()}-{slug(board.name)}-{audience.value}"
+    return stem if version == 1 else f"{stem}-v{version}"
+
+
+def restore_files(session: Session, plan: str, pack: Pack, rendered: Rendered, actor: str) -> tuple[str, ...]:
+    """Rewrite, where the pack's record says, each file that is missing or no longer the one built (the
+    same data renders the same bytes), with a `PackFilesRestored` event naming what the disk held."""
+    data = {".pdf": rendered.pdf, ".html": rendered.html.encode("utf-8")}
+    found = [(f, on_disk(f)) for f in pack.files]
+    damaged = [(f, state) for f, state in found if state != "intact"]
+    for f, _ in damaged:
+        write_bytes(Path(f["path"]), data[Path(f["name"]).suffix])
+    if damaged:
+        files = [{"name": f["name"], "sha256": f["sha256"], "was": state} for f, state in damaged]
+        record(
+            session,
+            Event(EventKind.PACK_FILES_RESTORED, actor, plan, None, {"pack_id": pack.id, "files": files}),
+        )
+    return tuple(f["name"] for f, _ in damaged)
+
+
+def hashes_of(files: list[dict[str, Any]]) -> dict[str, str]:
+    return {Path(f["name"]).suffix: f["sha256"] for f in files}
