@@ -59,7 +59,7 @@ def dispatch(
         return
     from notifications.dispatch import dispatch as deliver
 
-    result = deliver(app.engine, app.transport, now, sender=app.settings.mail_from, held=held)
+    result = deliver(app.engine, app.senders, now, sender=app.settings.mail_from, held=held)
     if report_delivery(result, app.settings.timezone):
         raise typer.Exit(1)
 

@@ -67,11 +67,6 @@ class App:
             Channel.TEAMS: TeamsSender(verify=self.settings.teams_verify_tls),
         }
 
-    @property
-    def transport(self) -> Senders:
-        """The older name of `senders`, for the callers written to it."""
-        return self.senders
-
 
 def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) -> App:
     """The App for `settings` (default: those chosen by `settings_in_use`, else the environment's), on the

@@ -148,7 +148,7 @@ def _replay(
             publish(app.engine, pack.pack_id, actor="system:packs (demo)", now=issued)
         packs += built
         morning = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
-        dispatch(app.engine, app.transport, morning, sender=app.settings.mail_from)
+        dispatch(app.engine, app.senders, morning, sender=app.settings.mail_from)
         for update in by_day.get(day, []):
             with unit_of_work(app.engine) as session:
                 apply_update(session, update, plan_name=demo_plan.PLAN_NAME)
@@ -184,7 +184,7 @@ def _last_day_through_prefect(app: App) -> list[dict[str, object]]:
     with temporary_settings(set_defaults=defaults) as prefect_settings, settings_in_use(app.settings):
         _quiet_prefect(prefect_settings.logging.level)
         ran = sweep_flow(as_of=moment)
-    dispatch(app.engine, app.transport, moment.replace(hour=9), sender=app.settings.mail_from)
+    dispatch(app.engine, app.senders, moment.replace(hour=9), sender=app.settings.mail_from)
     return ran
 
 
