@@ -51,7 +51,7 @@ def _snapshot() -> Snapshot:
 
 
 def _notices(decisions: list[Decision]) -> list[PendingNotice]:
-    """As the sweep writes them (models.sweep.run._persist), through JSON."""
+    """As the sweep writes them (models.sweep.persist), through JSON."""
     out = []
     for i, d in enumerate(decisions):
         payload = json.loads(notice_payload(d))

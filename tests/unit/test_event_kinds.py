@@ -44,4 +44,4 @@ def test_the_scan_finds_kinds_from_every_door() -> None:
 
 def test_every_kind_the_code_writes_is_a_known_kind() -> None:
     missing = written_kinds() - KINDS
-    assert not missing, f"add to models.ledger.trail.KINDS (or to NOT_KINDS here): {sorted(missing)}"
+    assert not missing, f"add to models.ledger.kinds.EventKind (or to NOT_KINDS here): {sorted(missing)}"
