@@ -21,6 +21,7 @@ from models.errors import InvalidValue
 from models.vocab import within_window
 
 NATIONS = ("ENG", "WLS", "SCT", "NIR")
+NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
 
 
 def parse_nation(value: str | None) -> str:

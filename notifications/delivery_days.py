@@ -12,11 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from config.policy import Policy
-from models.calendar import local_date
+from models.calendar import NATION_NAMES, local_date
 from models.plan import Plan
 from models.sweep.run import calendar_for
-
-NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from config.policy import Policy
+from models.calendar import NATION_NAMES
 from models.ledger.kinds import EventKind
 from models.vocab import day_in_words
 
@@ -23,8 +24,6 @@ LABELS: dict[str, str] = {
     EventKind.DEAD_NOTICES_REPORTED: "not delivered",
 }
 LABEL_ORDER = tuple(LABELS.values())
-
-NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
 
 
 def told_as(roles: Sequence[str]) -> str:
