@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
@@ -44,6 +45,15 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="The escalation policy (default: the packaged one)."
     )
+    base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="The address of `lineofsight web` that links in messages name (https in production).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs links in messages: 32 or more random characters, kept secret (`doctor` checks).",
+    )
+    link_days: int = Field(default=21, ge=1, le=90, description="How many days a link in a message works.")
     prefect_api_url: str | None = Field(
         default=None,
         validation_alias="PREFECT_API_URL",  # Prefect's own name: one variable tells both where the API is
@@ -59,6 +69,16 @@ class Settings(BaseSettings):
         except (KeyError, ValueError):  # not found, or not even shaped like a zone name
             raise ValueError(f"{value!r} is not a time zone name such as {DEFAULT_TIMEZONE}") from None
         return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _a_web_address(cls, value: str) -> str:
+        url = urlparse(value.strip())
+        if url.scheme not in ("http", "https") or not url.netloc or url.query or url.fragment:
+            raise ValueError(
+                f"{value!r} is not a web address such as https://lineofsight.council.example.org"
+            )
+        return value.strip().rstrip("/")
 
     @field_validator("mail_from")
     @classmethod

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from models.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from config.policy import Policy
+    from models.links.tokens import LinkMaker
     from notifications.senders import Senders
 
 # A service meets one database; a test process meets hundreds: the least recently used beyond these are
@@ -66,6 +68,21 @@ class App:
             Channel.EMAIL: SmtpSender(parse_smtp_url(self.settings.smtp_url.get_secret_value())),
             Channel.TEAMS: TeamsSender(verify=self.settings.teams_verify_tls),
         }
+
+    def links(self, issued: datetime) -> LinkMaker | None:
+        """What writes the signed links of the messages written at `issued`; None with no secret key set
+        (messages then go without links, and `doctor` says why)."""
+        from models.links.tokens import LinkMaker
+
+        key = self.settings.secret_key
+        if key is None or not key.get_secret_value():
+            return None
+        return LinkMaker(
+            base_url=self.settings.base_url,
+            key=key.get_secret_value().encode("utf-8"),
+            issued=issued,
+            days=self.settings.link_days,
+        )
 
 
 def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) -> App:

@@ -7,6 +7,7 @@ from models.meetings import Board, BoardMember, Meeting
 from models.outbox import Notice
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
+from models.web_links import LinkRevocation, WebSubmission
 
 __all__ = [
     "Action",
@@ -15,6 +16,7 @@ __all__ = [
     "Board",
     "BoardMember",
     "Escalation",
+    "LinkRevocation",
     "Meeting",
     "Milestone",
     "MilestoneDependency",
@@ -23,4 +25,5 @@ __all__ = [
     "Person",
     "Plan",
     "Update",
+    "WebSubmission",
 ]

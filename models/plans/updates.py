@@ -159,7 +159,16 @@ def _plain_day(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def apply_update(session: Session, spec: UpdateSpec, *, plan_name: str | None = None) -> Update:
+def apply_update(
+    session: Session,
+    spec: UpdateSpec,
+    *,
+    plan_name: str | None = None,
+    channel: str = "cli",
+    on_behalf_of: str | None = None,
+) -> Update:
+    """The one way an update is made, whatever the door (`channel`: "cli", "web"); `on_behalf_of` names the
+    away owner a deputy reports for, kept with the event."""
     spec = checked(spec)
     plan, item = find_item(session, spec.ref, plan_name)
     _check(spec, item)
@@ -216,6 +225,8 @@ def apply_update(session: Session, spec: UpdateSpec, *, plan_name: str | None = 
                 "after": after,
                 "commentary": spec.note,
                 "evidence_url": spec.evidence_url,
+                "channel": channel,
+                **({"on_behalf_of": on_behalf_of} if on_behalf_of else {}),
             },
         ),
     )
