@@ -1,0 +1,30 @@
+"""Pages rendered on the server from the templates beside this module, autoescaped: every value a person or
+a workbook typed is text, never markup."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("web", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
+def page(template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    return HTMLResponse(environment().get_template(template).render(context), status_code=status)
+
+
+def problem(status: int, title: str, text: str, **extra: Any) -> HTMLResponse:
+    """A plain page for what went wrong: a title and a sentence, nothing about any item."""
+    return page("problem.html.j2", {"title": title, "text": text, **extra}, status)
