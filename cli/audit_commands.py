@@ -235,6 +235,11 @@ def _summary(event: StoredEvent) -> str:
         text = "; ".join(changes)
         if data.get("commentary"):
             text += (" | " if text else "") + str(data["commentary"])
+        # The door it came through, and whose update a deputy posted: what an auditor asks first.
+        if data.get("on_behalf_of"):
+            text += f" (for {data['on_behalf_of']}, who was away)"
+        if data.get("channel") == "web":
+            text += " [from the link in a message]"
         return text or _fields({k: v for k, v in data.items() if k not in ("before", "after")})
     return _fields(data)
 
