@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from models.calendar import WorkingCalendar
 from models.ledger.kinds import EventKind
 from models.links.access import Access, OpenItem
 from models.outbox import Notice, NoticeStatus
 from models.people import Person
-from models.plan import Action, Area, Update
+from models.plan import Action, Update
 from models.vocab import RAG, Status
 
 LAST_UPDATES = 3
@@ -68,7 +68,6 @@ def item_facts(session: Session, access: Access) -> list[ItemFacts]:
     items = access.items
     if not items:
         return []
-    areas = _areas(session, items)
     updates = _last_updates(session, items)
     notices = _reminders(session, access)
     facts = []
@@ -82,7 +81,7 @@ def item_facts(session: Session, access: Access) -> list[ItemFacts]:
                 ref=item.ref,
                 title=item.title,
                 is_milestone=not is_action,
-                area=areas.get(item.area_id) if isinstance(item, Action) else None,
+                area=entry.area,
                 due=due,
                 working_days_to_due=working_days_to(access.plan.nation, access.today, due),
                 status=item.status,
@@ -95,13 +94,6 @@ def item_facts(session: Session, access: Access) -> list[ItemFacts]:
             )
         )
     return facts
-
-
-def _areas(session: Session, items: tuple[OpenItem, ...]) -> dict[int, str]:
-    ids = {o.item.area_id for o in items if isinstance(o.item, Action)}
-    if not ids:
-        return {}
-    return {a.id: a.name for a in session.exec(select(Area).where(col(Area.id).in_(ids))) if a.id is not None}
 
 
 def _last_updates(
