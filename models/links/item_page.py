@@ -13,7 +13,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from models.calendar import WorkingCalendar
+from models.calendar import WorkingCalendar, local_date
 from models.ledger.kinds import EventKind
 from models.links.access import Access, OpenItem
 from models.outbox import Notice, NoticeStatus
@@ -39,6 +39,7 @@ def working_days_to(nation: str, today: date, due: date) -> int:
 @dataclass(frozen=True)
 class UpdateLine:
     at: datetime
+    day: date  # in the plan's zone
     by: str  # the author's name
     status: Status | None
     rag: RAG | None
@@ -68,7 +69,7 @@ def item_facts(session: Session, access: Access) -> list[ItemFacts]:
     items = access.items
     if not items:
         return []
-    updates = _last_updates(session, items)
+    updates = _last_updates(session, items, access.plan.timezone)
     notices = _reminders(session, access)
     facts = []
     for entry in items:
@@ -97,7 +98,7 @@ def item_facts(session: Session, access: Access) -> list[ItemFacts]:
 
 
 def _last_updates(
-    session: Session, items: tuple[OpenItem, ...]
+    session: Session, items: tuple[OpenItem, ...], timezone: str
 ) -> dict[tuple[str, int | None], list[UpdateLine]]:
     """The last three updates of every item, in one query (a window per item)."""
     actions = [o.item.id for o in items if isinstance(o.item, Action)]
@@ -137,6 +138,7 @@ def _last_updates(
         found.setdefault(key, []).append(
             UpdateLine(
                 at=row.at,
+                day=local_date(row.at, timezone),
                 by=row.name,
                 status=Status(row.status) if row.status else None,
                 rag=RAG(row.rag) if row.rag else None,
