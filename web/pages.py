@@ -69,6 +69,10 @@ REFUSALS = {
         "own items to the email address we hold for you.",
     ),
 }
+UNREADABLE = (
+    "This form could not be read",
+    "Part of the form is missing. Open the link in your message again and send the form from there.",
+)
 CROSS_SITE = (
     "This form could not be sent",
     "The form was sent from another website, or from a page that is too old. Open the link in your message "
@@ -242,7 +246,7 @@ def _post(request: Request, token: str, form: dict[str, str], now: datetime, all
         return problem(403, *CROSS_SITE)
     form_id = form.get("form_id", "")
     if not FORM_ID.fullmatch(form_id):
-        return problem(400, *CROSS_SITE)
+        return problem(400, *UNREADABLE)
     ref = (form.get("ref", "") if all_items else claims.ref or "").strip().upper()
     posted, state = read_form(form)
     state.form_id = form_id

@@ -345,3 +345,14 @@ def test_the_same_form_from_two_processes_at_once_records_one_update(
         thread.join(timeout=60)
     assert statuses == [303, 303]
     assert len(_events(plan_engine, EventKind.ACTION_UPDATED)) == 1
+
+
+def test_a_form_without_its_form_id_is_refused(plan_engine: Engine, db_url: str) -> None:
+    web = client(db_url)
+    path = item_path(plan_engine, OWNER, "ACT-1")
+    before = _counts(plan_engine)
+    for form_id in ("", "short", "x" * 65, "../../etc/passwd-and-more-chars"):
+        form = form_of(web.get(path).text, note="Hello") | {"form_id": form_id}
+        response = web.post(path, data=form, follow_redirects=False)
+        assert response.status_code == 400 and h1(response.text) == "This form could not be read"
+    assert _counts(plan_engine) == before
