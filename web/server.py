@@ -8,6 +8,9 @@ goes through `web.logs.RedactLinks`.
 from __future__ import annotations
 
 import logging.config
+import signal
+from contextlib import suppress
+from types import FrameType
 
 from config.settings import Settings
 from flows.bootstrap import bootstrap
@@ -36,29 +39,45 @@ def check(settings: Settings) -> None:
     bootstrap(settings)  # the database is reachable and migrated, or DatabaseNotReady says what to run
 
 
+class _Stopped(Exception):
+    """SIGTERM or SIGINT, once uvicorn has finished the requests under way: the end of the command."""
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signum)
+
+
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Serve until SIGTERM or Ctrl+C. The workers read their settings from the same environment."""
+    """Serve until SIGTERM or Ctrl+C, then return. The workers read their settings from the same
+    environment."""
     import uvicorn  # only this command needs it
 
     check(settings)
     logging.config.dictConfig(log_config())
-    logging.getLogger(ERROR_LOGGER).info(
+    log = logging.getLogger(ERROR_LOGGER)
+    log.info(
         "Serving the web face on http://%s:%s with %s for links to %s (Ctrl+C stops).",
         host,
         port,
         f"{workers} worker processes" if workers > 1 else "one process",
         settings.base_url,
     )
-    uvicorn.run(
-        APP,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_config=log_config(),
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
-        server_header=False,
-        timeout_graceful_shutdown=GRACE_SECONDS,
-    )
+    # uvicorn shuts down gracefully on these signals, then raises the signal again to the handler it found:
+    # this one, so that a stop asked for ends the command with success rather than death by signal.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, _stopped)
+    with suppress(_Stopped):  # asked to stop, and stopped: success
+        uvicorn.run(
+            APP,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_config=log_config(),
+            proxy_headers=True,
+            forwarded_allow_ips=settings.trusted_proxies,
+            server_header=False,
+            timeout_graceful_shutdown=GRACE_SECONDS,
+        )
+    log.info("Stopped.")
