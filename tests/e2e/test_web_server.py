@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 import pytest
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
+from cli.app import app
 from models.db import make_engine
 from models.links.tokens import LinkMaker, fingerprint
 from models.people import Person
@@ -178,3 +180,20 @@ def test_two_workers_on_postgres_both_answer(start: Callable[..., Server], postg
     assert httpx.get(f"{server.base}{_path(item)}", timeout=5).headers["x-frame-options"] == "DENY"
     assert server.stop(signal.SIGINT) == 0
     assert token not in server.logs()
+
+
+def test_web_refuses_to_start_without_a_usable_key_or_database(sqlite_url: str, tmp_path: Path) -> None:
+    def web(url: str, key: str) -> str:
+        env = {"LINEOFSIGHT_DATABASE_URL": url, "LINEOFSIGHT_SECRET_KEY": key}
+        result = CliRunner().invoke(app, ["web", "--port", str(free_port())], env=env)
+        assert result.exit_code == 1, result.output
+        return " ".join(result.output.split())
+
+    assert "LINEOFSIGHT_SECRET_KEY is not set" in web(sqlite_url, "")
+    assert "secrets.token_urlsafe(48)" in web(sqlite_url, "")  # and how to make one
+    assert "LINEOFSIGHT_SECRET_KEY is 9 characters long: a link key needs at least 32" in web(
+        sqlite_url, "too-short"
+    )
+    missing = tmp_path / "missing.db"
+    assert "run `lineofsight init`" in web(f"sqlite:///{missing}", KEY)
+    assert not missing.exists()  # checked, not created
