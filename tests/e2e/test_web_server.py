@@ -152,6 +152,7 @@ def test_web_answers_links_and_never_logs_a_token(start: Callable[..., Server], 
     assert re.search(rf"GET /me/<link:{fingerprint(all_token)}>\?sent=1 \d{{3}} [\d.]+ms", access), access
     assert f"POST /u/<link:{fingerprint(token)}> 413 " in access
     assert "POST /links/renew " in access
+    assert "uvicorn.access" not in logs and 'HTTP/1.1" ' not in logs  # uvicorn's own access log is off
     assert "Finished server process" in server.err.read_text()  # shut down, not killed
 
 
