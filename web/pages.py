@@ -339,8 +339,12 @@ def _renew(request: Request, form: dict[str, str], now: datetime) -> Response:
     if not _same_site(request, app.settings.base_url) or not csrf_ok(key, token, form.get("csrf")):
         return problem(403, *CROSS_SITE)
     try:
-        with unit_of_work(app.engine) as session:
-            renewal = request_fresh_link(session, claims, now, fingerprint=fingerprint(token))
+        try:
+            with unit_of_work(app.engine) as session:
+                renewal = request_fresh_link(session, claims, now, fingerprint=fingerprint(token))
+        except IntegrityError:  # the same request at the same moment in another process: asked again,
+            with unit_of_work(app.engine) as session:  # it finds that one and queues nothing
+                renewal = request_fresh_link(session, claims, now, fingerprint=fingerprint(token))
     except NobodyToSendTo:
         return problem(403, *REFUSALS["unknown"])
     if renewal.queued:

@@ -124,7 +124,7 @@ def _deciders(session: Session, plan: Plan, item: Action | Milestone) -> list[Pe
     """The plan's board secretariats, who decide on re-baselining. A plan with no board yet has nobody in
     that seat: the request then goes to whoever answers for the item above its owner, the nearest first:
     its accountable lead, else its area's lead, else the owner's manager (never nobody silently: with none of
-    them the request is still recorded in the ledger, and the page says nobody was told)."""
+    them the request is still recorded in the ledger, where `sent_to` says nobody was told)."""
     ids = list(
         dict.fromkeys(
             session.exec(select(Board.secretariat_id).where(Board.plan_id == plan.id).order_by(col(Board.id)))
