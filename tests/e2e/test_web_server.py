@@ -135,6 +135,7 @@ def test_web_answers_links_and_never_logs_a_token(start: Callable[..., Server], 
     server = start(sqlite_url)
     with httpx.Client(base_url=server.base, timeout=10) as client:
         page = client.get(_path(item))
+        assert page.status_code == 200 and "Audit cases" in page.text  # the item's own page, served
         assert page.headers["referrer-policy"] == "no-referrer"
         assert page.headers["cache-control"] == "no-store"
         assert "server" not in page.headers  # uvicorn's banner is off
