@@ -8,6 +8,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -24,9 +25,10 @@ from models.people import Person
 from models.plan import Plan
 from tests.factories import OWNER, load_small_plan
 from web.app import create_app
-from web.security import MAX_BODY, PER_MINUTE, RENEW_PATH
+from web.security import MAX_BODY, RENEW_PATH
 
 KEY = "k" * 48
+PER_MINUTE = Settings.model_fields["link_rate_limit"].default  # LINEOFSIGHT_LINK_RATE_LIMIT's default: 30
 TOKEN = "eyJzZWNyZXQiOiJ0b2tlbiJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"  # shaped like a link's token
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -34,8 +36,8 @@ CSP = (
 )
 
 
-def _app(db_url: str, base_url: str = "http://127.0.0.1:8080") -> FastAPI:
-    api = create_app(Settings(database_url=db_url, secret_key=KEY, base_url=base_url))
+def _app(db_url: str, base_url: str = "http://127.0.0.1:8080", **settings: Any) -> FastAPI:
+    api = create_app(Settings(database_url=db_url, secret_key=KEY, base_url=base_url, **settings))
 
     def explode() -> Response:
         raise RuntimeError(f"the page failed on /u/{TOKEN}")
@@ -142,6 +144,12 @@ def test_each_link_is_limited_to_30_requests_a_minute(client: TestClient) -> Non
     assert client.post("/links/renew", data={"token": TOKEN, "csrf": "x"}).status_code == 429
     assert client.get(f"/u/{TOKEN}x").status_code != 429  # another link is not held back
     assert client.get(f"/me/{TOKEN}").status_code == 429  # the same token by the other door is the same link
+
+
+def test_the_limit_is_a_setting(db_url: str) -> None:
+    assert PER_MINUTE == 30
+    with TestClient(_app(db_url, link_rate_limit=3)) as client:
+        assert [client.get(f"/me/{TOKEN}").status_code for _ in range(4)][3] == 429
 
 
 def test_the_renewal_form_is_limited_by_its_link(client: TestClient) -> None:
