@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -150,6 +151,8 @@ class Guard:
                 await refusal(scope, receive, guarded_send)
             else:
                 await self.app(scope, receive, guarded_send)
+        except ClientDisconnect:
+            pass  # the person closed the page while sending: nobody is left to answer, nothing went wrong
         except Exception:
             error_log.exception("Unexpected error on %s %s", scope["method"], redact(path))
             if status[0] == 0:  # nothing sent yet: the person gets a plain page, never the traceback

@@ -4,6 +4,7 @@ access log naming links by fingerprint only. A test adds its own small route whe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 from starlette.requests import Request
 from starlette.testclient import TestClient
+from starlette.types import Message
 
 from config.settings import Settings
 from models.links.tokens import LinkMaker, csrf_token, fingerprint
@@ -270,3 +272,43 @@ def test_opening_pages_changes_nothing(
     assert client.head(item).status_code in (200, 405)
     assert client.get(RENEW_PATH, params={"token": token}).status_code == 405  # asking needs the form
     assert _counts(engine) == before
+
+
+def test_a_person_who_leaves_while_sending_is_no_error(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    api = _app(db_url)
+
+    async def reads_form(request: Request) -> Response:
+        return Response(str(dict(await request.form())))
+
+    api.add_route("/test/form", reads_form, methods=["POST"])
+    sent: list[Message] = []
+
+    async def gone() -> Message:
+        return {"type": "http.disconnect"}  # the browser closed before its body arrived
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/test/form",
+        "raw_path": b"/test/form",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", b"20"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    caplog.set_level(logging.INFO)
+    asyncio.run(api(scope, gone, send))
+    assert sent == []  # nobody to answer
+    assert [r.levelno for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert any(r.getMessage().startswith("POST /test/form - ") for r in caplog.records)
