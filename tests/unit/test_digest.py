@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,7 +19,10 @@ from models.calendar import WorkingCalendar
 from models.sweep.persist import notice_payload
 from models.sweep.rules import Decision, decide
 from models.sweep.snapshot import ItemView, PersonView, Snapshot
+from models.ledger.kinds import EventKind
+from models.links.tokens import LinkMaker, read
 from models.vocab import ItemKind, Status
+from notifications.links import LinkBook
 from notifications.messages import Digest, PendingNotice, build_digests
 from notifications.rendering import render_card, render_email
 
@@ -178,12 +182,118 @@ def test_the_html_reads_on_a_phone_without_a_wide_table() -> None:
     assert "max-width: 600px" in html
 
 
-def test_the_owners_email_reads_as_written() -> None:
-    text, _ = _render(_digests()[ALEX])
-    golden = GOLDEN / "digest_owner.txt"
+# The links a dispatch writes, with the Person rows and the plan read from the database in their place.
+LINKS = LinkMaker("https://los.example.org", b"k" * 32, datetime(2017, 12, 5, 7, tzinfo=UTC), 21)
+PERSON_IDS = {ALEX: 11, CHRIS: 12, SAM: 13, KIM: 14, PAT: 15}
+BOOK = LinkBook(LINKS, {"Plan": (3, "plan")}, {("plan", e): i for e, i in PERSON_IDS.items()}, {})
+
+
+def _golden(name: str, text: str) -> None:
+    golden = GOLDEN / name
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(text)
     assert text == golden.read_text()
+
+
+def test_the_owners_email_reads_as_written() -> None:
+    _golden("digest_owner.txt", _render(BOOK.fill(_digests()[ALEX]))[0])
+
+
+def test_the_owners_email_without_links_reads_as_written() -> None:
+    # No secret key: no links, and a plain request in their place, never a command.
+    book = LinkBook(None, {"Plan": (3, "plan")}, {}, {"Plan": PAT})
+    text = _render(book.fill(_digests()[ALEX]))[0]
+    _golden("digest_owner_no_links.txt", text)
+    assert f"reply to your board secretariat ({PAT})" in text and "http" not in text
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: list[tuple[str, str]] = []
+        self._href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href = dict(attrs).get("href") or ""
+            self.anchors.append((self._href, ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            href, text = self.anchors[-1]
+            self.anchors[-1] = (href, text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._href = None
+
+
+def _anchors(html: str) -> list[tuple[str, str]]:
+    parser = _Anchors()
+    parser.feed(html)
+    return parser.anchors
+
+
+def test_each_item_has_its_update_link_in_both_parts_and_the_card() -> None:
+    sam = BOOK.fill(_digests()[SAM])
+    text, html = _render(sam)
+    anchors = _anchors(html)
+    for item in sam.items:
+        [(href, words)] = [(h, w) for h, w in anchors if w.startswith(f"Update {item.ref}")]
+        assert href.startswith("https://los.example.org/u/") and href == item.update_url
+        assert f"Update {item.ref}: {href}\n" in text  # the text part carries the very same URL
+        claims = read(LINKS.key, href.rsplit("/", 1)[1])
+        assert (claims.person_id, claims.plan_id, claims.ref) == (PERSON_IDS[SAM], 3, item.ref)
+        assert claims.expires - claims.issued == timedelta(days=21)
+    everything = [h for h, w in anchors if w == "Update all my items"]
+    assert len(everything) == 2 and everything[0] == everything[1] == sam.all_items_url  # at the top, the foot
+    assert text.count(f"Update all my items: {sam.all_items_url}\n") == 2
+    assert read(LINKS.key, sam.all_items_url.rsplit("/", 1)[1]).ref is None
+    assert "These links work until Tuesday 26 December 2017 and are for you only." in text
+    assert "Do not forward this email" in text and "Do not forward this email" in html
+    content = render_card(sam)["attachments"][0]["content"]
+    opened = [a for block in content["body"] if block["type"] == "ActionSet" for a in block["actions"]]
+    assert [(a["type"], a["title"], a["url"]) for a in opened] == [
+        ("Action.OpenUrl", f"Update {i.ref}", i.update_url) for i in sam.items
+    ]
+    assert content["actions"] == [
+        {"type": "Action.OpenUrl", "title": "Update all my items", "url": sam.all_items_url}
+    ]
+
+
+def test_a_deputys_link_says_it_acts_for_the_away_owner() -> None:
+    kim = BOOK.fill(_digests()[KIM])
+    text, html = _render(kim)
+    [tap] = kim.items
+    assert ("Update TAP-07 for Chris Green" in text) and (tap.update_url, "Update TAP-07 for Chris Green") in (
+        _anchors(html)
+    )
+    assert read(LINKS.key, tap.update_url.rsplit("/", 1)[1]).person_id == PERSON_IDS[KIM]
+    card = render_card(kim)["attachments"][0]["content"]
+    assert any(
+        a["title"] == "Update TAP-07 for Chris Green" for b in card["body"] if b["type"] == "ActionSet"
+        for a in b["actions"]
+    )
+
+
+def test_a_reader_with_no_record_and_a_report_about_the_service_get_no_links() -> None:
+    # A board's Teams channel (no Person row) reads the same digest with no link in it.
+    nobody = replace(_digests()[PAT], recipient="Improvement Board")
+    filled = BOOK.fill(nobody)
+    assert not filled.all_items_url and not any(i.update_url for i in filled.items)
+    text, html = _render(filled)
+    assert "http" not in text and "<a " not in html and "reply to your board secretariat" in text
+    assert "actions" not in render_card(filled)["attachments"][0]["content"]
+    # An alert about undelivered messages names no item: nothing to update, no link, no "how to update".
+    alert = PendingNotice(
+        1, "k", PAT, "email", EventKind.DEAD_NOTICES_REPORTED, 4,
+        {"ref": "(outbox)", "title": "Messages that could not be delivered", "reason": "1 message could not "
+         "be delivered", "due": TODAY},
+    )  # fmt: skip
+    [digest] = build_digests([alert], {1: "Plan"}, "example.org")
+    filled = BOOK.fill(digest)
+    text, html = _render(filled)
+    assert not filled.all_items_url and "http" not in text and "How to update" not in html
 
 
 def test_the_card_names_the_owner_and_what_a_milestone_is_at_risk_from() -> None:
