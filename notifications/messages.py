@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -60,7 +60,6 @@ class DigestItem:
     covering: str | None = None  # the deputy covering while the owner is away
     at_risk_from: tuple[str, ...] = ()  # a milestone's slipping dependencies only
     due_on: str = ""  # ISO, for sorting
-    update_url: str = ""  # the signed "Update REF" link for this reader, when links are written
 
     @property
     def updatable(self) -> bool:
@@ -87,8 +86,13 @@ class Digest:
     # Filled at dispatch (notifications.links): the signed "Update all my items" link and the day the
     # digest's links stop working, or, with no links, whom to tell instead.
     all_items_url: str = ""
+    update_urls: Mapping[str, str] = field(default_factory=dict)  # ref -> the item's "Update REF" link
     links_until: str = ""
     no_links_help: str = ""
+
+    def update_url(self, item: DigestItem) -> str:
+        """The item's signed link for this reader, or "" (no links, or nothing to update)."""
+        return self.update_urls.get(item.ref, "") if item.updatable else ""
 
     @property
     def has_updatable(self) -> bool:

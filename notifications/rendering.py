@@ -165,8 +165,9 @@ def render_card(digest: Digest) -> dict[str, Any]:
             }
         )
         body.append({"type": "FactSet", "facts": facts})
-        if item.update_url:  # a URL is data, not Markdown: never escaped, never pasted into text
-            body.append(_open_url_set(item.update_text, item.update_url))
+        url = digest.update_url(item)
+        if url:  # a URL is data, not Markdown: never escaped, never pasted into text
+            body.append(_open_url_set(item.update_text, url))
     if not digest.all_items_url:
         if digest.has_updatable:
             body.append({"type": "TextBlock", "text": card_text(digest.how_to_update), "wrap": True})
