@@ -276,6 +276,9 @@ def test_a_deputys_link_says_it_acts_for_the_away_owner() -> None:
         "Update TAP-07 for Chris Green",
     ) in (_anchors(html))
     assert read(LINKS.key, kim.update_url(tap).rsplit("/", 1)[1]).person_id == PERSON_IDS[KIM]
+    acts_for = 'A link "for Chris Green" records your update on behalf of Chris Green while they are away.'
+    assert acts_for in text and acts_for in html.replace("&#34;", '"')
+    assert "for Chris Green" not in _render(BOOK.fill(_digests()[ALEX]))[0]
     card = render_card(kim)["attachments"][0]["content"]
     assert any(
         a["title"] == "Update TAP-07 for Chris Green"
