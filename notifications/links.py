@@ -53,7 +53,7 @@ class LinkBook:
         secretariats = {name: address for name, address in found.items() if address}
         if links is None:
             return cls(None, plans, {}, secretariats)
-        addresses = sorted({d.recipient.casefold() for d in digests})
+        addresses = sorted({d.recipient.lower() for d in digests})
         organisations = {organisation for _, organisation in plans.values()}
         people: dict[tuple[str, str], int] = {}
         for start in range(0, len(addresses), _CHUNK):
@@ -76,7 +76,7 @@ class LinkBook:
         if self.links is None or plan is None:
             return replace(digest, no_links_help=self._help(digest))
         plan_id, organisation = plan
-        person_id = self.people.get((organisation, digest.recipient.casefold()))
+        person_id = self.people.get((organisation, digest.recipient.lower()))
         if person_id is None:  # a board's channel, an operator: nobody whose links these could be
             return replace(digest, no_links_help=self._help(digest))
         # One copy of the digest, its items as they are: the URLs go in a table by ref.
