@@ -96,7 +96,8 @@ class Digest:
 
     @property
     def has_updatable(self) -> bool:
-        return any(item.updatable for item in self.items)
+        """Something the reader can update: an item, or the "all my items" link they asked for anew."""
+        return any(item.updatable or item.kind == EventKind.LINK_RESENT for item in self.items)
 
     @property
     def how_to_update(self) -> str:

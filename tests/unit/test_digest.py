@@ -382,6 +382,11 @@ def test_a_new_link_asked_for_reads_well_and_carries_the_links() -> None:
     assert "You asked for a new link on Tuesday 5 December 2017." in text
     assert f"Update all my items: {filled.all_items_url}" in text and "Update NS-01: " in text
     assert "<h2" in html and ": All your items" not in html
+    # Asked for alone, the new "all my items" link still comes: it is the whole point of the message.
+    [alone] = build_digests(notices[:1], {1: "Plan"}, "example.org")
+    filled = BOOK.fill(alone)
+    assert filled.all_items_url.startswith("https://los.example.org/me/") and not filled.update_urls
+    assert f"Update all my items: {filled.all_items_url}" in _render(filled)[0]
 
 
 # A command anywhere in a message: `lineofsight ...`, or an option such as --by or --status.
