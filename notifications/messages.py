@@ -17,6 +17,8 @@ from models.vocab import day_in_words
 
 # Reports about the service itself, to the secretariat: nothing in them is an item to update.
 SERVICE_KINDS = frozenset({EventKind.SWEEP_FAILED, EventKind.DEAD_NOTICES_REPORTED})
+# Made by the web face: a request for the secretariat, and a link a person asked for.
+WEB_KINDS = frozenset({EventKind.DUE_CHANGE_REQUESTED, EventKind.LINK_RESENT})
 NO_LINKS_HELP = "To update these items, reply to your board secretariat with what has changed."
 
 
@@ -65,6 +67,12 @@ class DigestItem:
     def updatable(self) -> bool:
         """An item a person can update: not a report about the service itself ("(outbox)", "(sweep)")."""
         return bool(self.ref) and not self.ref.startswith("(") and self.kind not in SERVICE_KINDS
+
+    @property
+    def shows_last_update(self) -> bool:
+        """ "none yet" is news about an item the sweep watches; a report about the service, a request or a
+        link asked for on the web carries no last update, and must not seem to say there was none."""
+        return bool(self.last_update) or self.kind not in SERVICE_KINDS | WEB_KINDS
 
     @property
     def update_text(self) -> str:

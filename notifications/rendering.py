@@ -159,7 +159,11 @@ def render_card(digest: Digest) -> dict[str, Any]:
                 else []
             ),
             {"title": "Why", "value": card_text(item.reason)},
-            {"title": "Last update", "value": card_text(item.last_update or "none yet")},
+            *(
+                [{"title": "Last update", "value": card_text(item.last_update or "none yet")}]
+                if item.shows_last_update
+                else []
+            ),
             {"title": "If nothing changes", "value": card_text(item.next_step or "-")},
         ]
         body.append(

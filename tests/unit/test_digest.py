@@ -364,6 +364,7 @@ def test_a_request_to_move_a_due_date_reads_well_to_the_secretariat() -> None:
         "If nothing changes: The secretariat decides; re-baselining is done in the plan workbook.\n" in text
     )
     assert ">Date change asked</strong>" in html and "Update TAP-07" in html  # the secretariat may update it
+    assert "Last update" not in text and "last update" not in html  # a request: no update is news here
 
 
 def test_a_new_link_asked_for_reads_well_and_carries_the_links() -> None:
@@ -380,6 +381,7 @@ def test_a_new_link_asked_for_reads_well_and_carries_the_links() -> None:
     text, html = _render(filled)
     assert "\nAll your items\n  New link.\n" in text  # no ref, no due date: no ": " and no "Due ."
     assert "You asked for a new link on Tuesday 5 December 2017." in text
+    assert "none yet" not in text and "none yet" not in html  # no last update is news here
     assert f"Update all my items: {filled.all_items_url}" in text and "Update NS-01: " in text
     assert "<h2" in html and ": All your items" not in html
     # Asked for alone, the new "all my items" link still comes: it is the whole point of the message.
