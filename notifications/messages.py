@@ -6,13 +6,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from models.ledger.kinds import EventKind
 from models.sweep.words import LABEL_ORDER, LABELS, told_as
 from models.vocab import day_in_words
+
+# Reports about the service itself, to the secretariat: nothing in them is an item to update.
+SERVICE_KINDS = frozenset({EventKind.SWEEP_FAILED, EventKind.DEAD_NOTICES_REPORTED})
+# Made by the web face: a request for the secretariat, and a link a person asked for.
+WEB_KINDS = frozenset({EventKind.DUE_CHANGE_REQUESTED, EventKind.LINK_RESENT})
+NO_LINKS_HELP = "To update these items, reply to your board secretariat with what has changed."
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,23 @@ class DigestItem:
     at_risk_from: tuple[str, ...] = ()  # a milestone's slipping dependencies only
     due_on: str = ""  # ISO, for sorting
 
+    @property
+    def updatable(self) -> bool:
+        """An item a person can update: not a report about the service itself ("(outbox)", "(sweep)")."""
+        return bool(self.ref) and not self.ref.startswith("(") and self.kind not in SERVICE_KINDS
+
+    @property
+    def shows_last_update(self) -> bool:
+        """ "none yet" is news about an item the sweep watches; a report about the service, a request or a
+        link asked for on the web carries no last update, and must not seem to say there was none."""
+        return bool(self.last_update) or self.kind not in SERVICE_KINDS | WEB_KINDS
+
+    @property
+    def update_text(self) -> str:
+        """The link's words: "Update TAP-07", or "Update TAP-07 for Chris Green" when a deputy acts for the
+        away owner (the link then acts on the owner's behalf)."""
+        return f"Update {self.ref}" + (f" for {self.on_behalf_of}" if self.on_behalf_of else "")
+
 
 @dataclass(frozen=True)
 class Digest:
@@ -67,6 +91,26 @@ class Digest:
     notice_ids: tuple[int, ...]
     message_id: str  # stable: derived from the dedupe keys, so a resent copy can be recognised and dropped
     recipient_name: str = ""  # as the plan's People sheet names them, when known
+    # Filled at dispatch (notifications.links): the signed "Update all my items" link and the day the
+    # digest's links stop working, or, with no links, whom to tell instead.
+    all_items_url: str = ""
+    update_urls: Mapping[str, str] = field(default_factory=dict)  # ref -> the item's "Update REF" link
+    links_until: str = ""
+    no_links_help: str = ""
+
+    def update_url(self, item: DigestItem) -> str:
+        """The item's signed link for this reader, or "" (no links, or nothing to update)."""
+        return self.update_urls.get(item.ref, "") if item.updatable else ""
+
+    @property
+    def has_updatable(self) -> bool:
+        """Something the reader can update: an item, or the "all my items" link they asked for anew."""
+        return any(item.updatable or item.kind == EventKind.LINK_RESENT for item in self.items)
+
+    @property
+    def how_to_update(self) -> str:
+        """With no links (no secret key, or no record of the reader): a plain request, never a command."""
+        return self.no_links_help or NO_LINKS_HELP
 
     @property
     def greeting(self) -> str:
@@ -160,14 +204,24 @@ def subject(items: Iterable[DigestItem], plan: str) -> str:
     counts: dict[str, int] = defaultdict(int)
     for item in items:
         counts[item.labels[0] if item.labels else item.label] += 1  # each item once, by its most pressing
-    parts = [
-        f"{counts[label]} {'item' if counts[label] == 1 else 'items'} {label}"
-        for label in LABEL_ORDER
-        if counts[label]
-    ]
+    parts = [_counted(counts[label], label) for label in LABEL_ORDER if counts[label]]
     meeting = next((i.next_meeting for i in items if i.next_meeting), None)
     before = f": update before {meeting}" if meeting else ""
     return (", ".join(parts) + before) if parts else f"{plan}: nothing new"
+
+
+# Labels that read badly after "1 item": said as a count of their own.
+_COUNTED = {
+    LABELS[EventKind.DUE_CHANGE_REQUESTED]: ("request to move a due date", "requests to move a due date"),
+    LABELS[EventKind.LINK_RESENT]: ("new link", "new links"),
+}
+
+
+def _counted(n: int, label: str) -> str:
+    """ "2 items overdue", "1 request to move a due date", "1 new link"."""
+    if label in _COUNTED:
+        return f"{n} {_COUNTED[label][n != 1]}"
+    return f"{n} {'item' if n == 1 else 'items'} {label}"
 
 
 def build_digests(

@@ -48,7 +48,24 @@ def _context(digest: Digest) -> dict[str, Any]:
         "digest": digest,
         "greeting": digest.greeting,
         "intro": f"Line of Sight has {plural(len(digest.items), 'item')} for you today, most urgent first.",
+        "links_note": links_note(digest),
     }
+
+
+def links_note(digest: Digest, keep: str = "Do not forward this email") -> str:
+    """How long the links work, that they are the reader's alone and, for a deputy, whom they act for."""
+    if not digest.all_items_url:
+        return ""
+    note = (
+        f"These links work until {digest.links_until} and are for you only. {keep}: its links let anyone "
+        "who has them update your items."
+    )
+    owners = list(
+        dict.fromkeys(i.on_behalf_of for i in digest.items if i.on_behalf_of and digest.update_url(i))
+    )
+    for owner in owners:  # a deputy's: the update is theirs, made for the away owner, and recorded so
+        note += f' A link "for {owner}" records your update on behalf of {owner} while they are away.'
+    return note
 
 
 def render_email(digest: Digest, sender: str, now: datetime) -> Message:
@@ -142,7 +159,11 @@ def render_card(digest: Digest) -> dict[str, Any]:
                 else []
             ),
             {"title": "Why", "value": card_text(item.reason)},
-            {"title": "Last update", "value": card_text(item.last_update or "none yet")},
+            *(
+                [{"title": "Last update", "value": card_text(item.last_update or "none yet")}]
+                if item.shows_last_update
+                else []
+            ),
             {"title": "If nothing changes", "value": card_text(item.next_step or "-")},
         ]
         body.append(
@@ -154,7 +175,24 @@ def render_card(digest: Digest) -> dict[str, Any]:
             }
         )
         body.append({"type": "FactSet", "facts": facts})
-    return adaptive_card(body, digest.message_id)
+        url = digest.update_url(item)
+        if url:  # a URL is data, not Markdown: never escaped, never pasted into text
+            body.append(_open_url_set(item.update_text, url))
+    if not digest.all_items_url:
+        if digest.has_updatable:
+            body.append({"type": "TextBlock", "text": card_text(digest.how_to_update), "wrap": True})
+        return adaptive_card(body, digest.message_id)
+    note = links_note(digest, "Do not share this card")
+    body.append({"type": "TextBlock", "text": card_text(note), "wrap": True, "isSubtle": True})
+    return adaptive_card(body, digest.message_id, [_open_url("Update all my items", digest.all_items_url)])
+
+
+def _open_url(title: str, url: str) -> dict[str, Any]:
+    return {"type": "Action.OpenUrl", "title": title, "url": url}
+
+
+def _open_url_set(title: str, url: str) -> dict[str, Any]:
+    return {"type": "ActionSet", "actions": [_open_url(title, url)]}
 
 
 def _owner(item: DigestItem) -> str:
@@ -164,21 +202,27 @@ def _owner(item: DigestItem) -> str:
     return item.owner
 
 
-def adaptive_card(body: list[dict[str, Any]], message_id: str) -> dict[str, Any]:
-    """The envelope a Workflows "post to a channel" flow expects around an Adaptive Card's body, with the
-    digest's Message-ID under `_message_id`: it names the file a FileSink writes, and is never sent."""
+def adaptive_card(
+    body: list[dict[str, Any]], message_id: str, actions: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The envelope a Workflows "post to a channel" flow expects around an Adaptive Card's body (and its
+    `actions`, the buttons at its foot), with the digest's Message-ID under `_message_id`: it names the file
+    a FileSink writes, and is never sent."""
+    content: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+    }
+    if actions:
+        content["actions"] = actions
     return {
         "_message_id": message_id,
         "type": "message",
         "attachments": [
             {
                 "contentType": "application/vnd.microsoft.card.adaptive",
-                "content": {
-                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                    "type": "AdaptiveCard",
-                    "version": "1.4",
-                    "body": body,
-                },
+                "content": content,
             }
         ],
     }
