@@ -59,7 +59,9 @@ def dispatch(
         return
     from notifications.dispatch import dispatch as deliver
 
-    result = deliver(app.engine, app.senders, now, sender=app.settings.mail_from, held=held)
+    result = deliver(
+        app.engine, app.senders, now, sender=app.settings.mail_from, held=held, links=app.links(now)
+    )
     if report_delivery(result, app.settings.timezone):
         raise typer.Exit(1)
 

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from pkgutil import resolve_name
-
 import typer
-
-# The command line and the web face are two faces that never import each other: this command names the web
-# face's server by its import path, as uvicorn names an application, and runs it.
-WEB_SERVER = "web.server:serve"
 
 
 def web(
@@ -22,5 +16,6 @@ def web(
     (Ctrl+C or SIGTERM). Needs LINEOFSIGHT_SECRET_KEY, the key the links were signed with;
     LINEOFSIGHT_BASE_URL is the address the links name (this server, or the reverse proxy in front of it)."""
     from config.settings import Settings
+    from web.server import serve  # the one import from cli into web (tests/unit/test_import_graph.py)
 
-    resolve_name(WEB_SERVER)(Settings(), host, port, workers)
+    serve(Settings(), host, port, workers)

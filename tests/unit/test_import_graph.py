@@ -37,6 +37,12 @@ ROOM_EXCEPTIONS: dict[tuple[str, str], str] = {
     "ledger's one seam (record) in the same transaction",
 }
 
+# Imports across a row, as (module, module): why. The one today: the command that starts the web face.
+FACE_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("cli.web_command", "web.server"): "`lineofsight web` starts the web face's server; the web face never "
+    "imports the command line",
+}
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -148,7 +154,9 @@ def layer_violations(edges: Iterable[Edge]) -> list[str]:
         f"{edge.where()}: {edge.source} imports {edge.target}"
         f" ({_top(edge.source)} may import {_below(_top(edge.source))})"
         for edge in edges
-        if _top(edge.source) != _top(edge.target) and RANK[_top(edge.source)] >= RANK[_top(edge.target)]
+        if _top(edge.source) != _top(edge.target)
+        and RANK[_top(edge.source)] >= RANK[_top(edge.target)]
+        and (edge.source, edge.target) not in FACE_EXCEPTIONS
     ]
 
 
