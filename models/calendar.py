@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -132,3 +133,12 @@ def parse_moment(text: str, timezone: str = DEFAULT_TIMEZONE) -> datetime:
         raise InvalidValue("--as-of", text, "a date or time such as 2017-10-02 or 2017-10-02T07:00")
     within_window(moment.date(), "--as-of", text)  # 0001-01-01 and 9999-12-31 overflow on conversion
     return moment
+
+
+@lru_cache(maxsize=32)
+def shared_calendar(
+    nation: str, closures: tuple[date, ...] = (), every_year: tuple[tuple[int, int], ...] = ()
+) -> WorkingCalendar:
+    """One calendar per nation and closure list, shared by every plan and page that uses it (building one
+    reads three years of bank holidays: more than sweeping a small plan costs)."""
+    return WorkingCalendar(nation, closures, every_year)

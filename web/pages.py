@@ -191,7 +191,8 @@ def _show(
             access = _open(session, key, token, now, all_items)
         except LinkRefused as exc:
             return refused(exc, key, token)
-        facts = item_facts(session, access)
+        rules = app.policy.calendar
+        facts = item_facts(session, access, rules.dates, rules.every_year)
     states = states or {}
     csrf = csrf_token(key, token)
     forms = []

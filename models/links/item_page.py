@@ -13,7 +13,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from models.calendar import WorkingCalendar, local_date
+from models.calendar import WorkingCalendar, local_date, shared_calendar
 from models.ledger.kinds import EventKind
 from models.links.access import Access, OpenItem
 from models.outbox import Notice, NoticeStatus
@@ -25,14 +25,11 @@ LAST_UPDATES = 3
 # Notices that are no reminder about the item: they say nothing of why its reader is chased.
 _NOT_REMINDERS = (EventKind.LINK_RESENT, EventKind.DUE_CHANGE_REQUESTED)
 
-# Working calendars by nation, made once per process: building one reads three years of bank holidays.
-_calendars: dict[str, WorkingCalendar] = {}
 _calendar_lock = threading.Lock()  # a calendar fills its caches as it is asked; pages are served in threads
 
 
-def working_days_to(nation: str, today: date, due: date) -> int:
+def working_days_to(calendar: WorkingCalendar, today: date, due: date) -> int:
     with _calendar_lock:
-        calendar = _calendars.get(nation) or _calendars.setdefault(nation, WorkingCalendar(nation))
         return calendar.working_days_to_due(today, due)
 
 
@@ -65,8 +62,16 @@ class ItemFacts:
     for_owner: Person | None  # the away owner the reader stands in for
 
 
-def item_facts(session: Session, access: Access) -> list[ItemFacts]:
+def item_facts(
+    session: Session,
+    access: Access,
+    closures: tuple[date, ...] = (),
+    every_year: tuple[tuple[int, int], ...] = (),
+) -> list[ItemFacts]:
+    """`closures` and `every_year`: the policy's local closure days, so the page counts working days as the
+    sweep does."""
     items = access.items
+    calendar = shared_calendar(access.plan.nation, closures, every_year)
     if not items:
         return []
     updates = _last_updates(session, items, access.plan.timezone)
@@ -84,7 +89,7 @@ def item_facts(session: Session, access: Access) -> list[ItemFacts]:
                 is_milestone=not is_action,
                 area=entry.area,
                 due=due,
-                working_days_to_due=working_days_to(access.plan.nation, access.today, due),
+                working_days_to_due=working_days_to(calendar, access.today, due),
                 status=item.status,
                 rag=item.rag if isinstance(item, Action) else None,
                 percent=item.percent if isinstance(item, Action) else None,

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -16,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from config.policy import Policy
 from config.timezone import DEFAULT_TIMEZONE
-from models.calendar import WorkingCalendar
+from models.calendar import WorkingCalendar, shared_calendar
 from models.columns import key_of
 from models.db import read_session, unit_of_work
 from models.outbox import recent_keys
@@ -57,16 +56,7 @@ class SweepOutcome:
 
 
 def calendar_for(plan: Plan, policy: Policy) -> WorkingCalendar:
-    return _calendar(plan.nation, policy.calendar.dates, policy.calendar.every_year)
-
-
-@lru_cache(maxsize=32)
-def _calendar(
-    nation: str, closures: tuple[date, ...], every_year: tuple[tuple[int, int], ...]
-) -> WorkingCalendar:
-    """One calendar per nation and closure list, shared by every plan that uses it (building one costs more
-    than sweeping a small plan)."""
-    return WorkingCalendar(nation, closures, every_year)
+    return shared_calendar(plan.nation, policy.calendar.dates, policy.calendar.every_year)
 
 
 def _not_working(calendar: WorkingCalendar, day: date) -> str | None:
