@@ -5,7 +5,7 @@ and nothing written when it is refused."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -17,8 +17,11 @@ from models.errors import UnknownItem
 from models.ledger.chain import decode_data
 from models.ledger.kinds import EventKind
 from models.ledger.verification import verify_database
+from models.links.access import LinkRefused, open_link
 from models.links.revocation import revoke_links
+from models.links.tokens import LinkMaker
 from models.people import Person
+from models.plan import Plan
 from models.plans.importer import import_plan
 from models.web_links import LinkRevocation
 from tests.factories import OWNER, small_plan
@@ -121,3 +124,29 @@ def test_an_unknown_plan_is_named(two_councils: Engine) -> None:
     with pytest.raises(UnknownItem, match="No plan 'Plan C'"), unit_of_work(two_councils) as session:
         revoke_links(session, OWNER, plan_name="Plan C", actor="system:operator", at=AT)
     assert _revocations(two_councils) == {}
+
+
+def test_links_issued_before_the_revocation_stop_and_later_ones_work(two_councils: Engine) -> None:
+    """Through the web's own access check: Council B's links of the address are refused once revoked there,
+    Council A's (revoked only by plan) still open, and a link written after the revocation opens."""
+    key = b"k" * 40
+    with Session(two_councils) as session:
+        people = {p.organisation: p for p in session.exec(select(Person).where(Person.email == OWNER))}
+        plans = {p.name: p for p in session.exec(select(Plan))}
+
+    def link(organisation: str, plan: str, issued: datetime) -> str:
+        maker = LinkMaker("https://los.example.org", key, issued)
+        return maker.everything(people[organisation].id, plans[plan].id).rsplit("/", 1)[1]  # type: ignore[arg-type]
+
+    before = AT - timedelta(days=1)
+    old_b, old_a = link("council b", "Plan B", before), link("council a", "Plan A1", before)
+    with unit_of_work(two_councils) as session:
+        revoke_links(session, OWNER, plan_name="Plan B", actor="system:operator", at=AT)
+    new_b = link("council b", "Plan B", AT + timedelta(minutes=1))
+    now = AT + timedelta(hours=1)
+    with Session(two_councils) as session:
+        with pytest.raises(LinkRefused) as refused:
+            open_link(session, key, old_b, now)
+        assert (refused.value.reason, refused.value.status) == ("revoked", 410)
+        assert open_link(session, key, old_a, now).person.organisation == "council a"
+        assert open_link(session, key, new_b, now).person.organisation == "council b"
