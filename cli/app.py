@@ -22,6 +22,7 @@ from cli import (
     plan_commands,
     serve_command,
     sweep_commands,
+    web_command,
     workbook_commands,
 )
 from cli.edge import CLOSED_PIPE, EdgeGroup, silence_stdout
@@ -75,6 +76,7 @@ app.add_typer(meeting_commands.meeting, name="meeting")
 app.add_typer(link_commands.links, name="links")
 app.command()(doctor_command.doctor)
 app.command()(serve_command.serve)
+app.command()(web_command.web)
 
 
 def main() -> None:
