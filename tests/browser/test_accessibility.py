@@ -1,0 +1,94 @@
+"""WCAG 2.2 AA, checked in the browser (issue 16, point 6): axe-core finds nothing serious or critical on
+the item page, the "all my items" page and the success page (the error page and the refused pages are
+checked where they are made: test_owner_loop.py, test_refused_links.py); the keyboard reaches the fields
+in order and then the button; the page fits a 375 px phone and 1280 px at 200% zoom without sideways
+scrolling. Screenshots land in the test's folder, for people to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import DEPUTY, OWNER, WebFace, assert_accessible, console_errors
+from tests.browser.pages import RECEIVED, fill_update, form_for, submit
+
+pytestmark = pytest.mark.slow
+FIELDS = ["status", "rag", "percent", "note", "evidence", "due_change", "due_change_reason"]
+
+
+def test_the_pages_pass_axe(face: WebFace, page: Page) -> None:
+    link = face.item_link(OWNER, "TAP-07")
+    page.goto(link)
+    assert_accessible(page, "the item page")
+    page.goto(face.all_link(OWNER))
+    assert_accessible(page, "the all-my-items page")
+    page.goto(face.all_link(DEPUTY))
+    assert_accessible(page, "a deputy's all-my-items page")
+    page.goto(link)
+    form = form_for(page)
+    fill_update(form, percent="50", note="Half done.")
+    submit(page, form)
+    expect(page.get_by_text(RECEIVED)).to_be_visible()
+    assert_accessible(page, "the success page")
+    assert page.locator("h1").count() == 1
+    assert not console_errors(page), console_errors(page)
+
+
+def test_the_keyboard_reaches_every_field_in_order_then_the_button(face: WebFace, page: Page) -> None:
+    page.goto(face.item_link(OWNER, "TAP-07"))
+    reached: list[str] = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return e.tagName === 'BUTTON' ? 'button:' + e.textContent.trim() : (e.name || e.tagName); }"
+        )
+        if not reached or reached[-1] != focused:
+            reached.append(focused)
+        if focused == "button:Send update":
+            break
+    assert reached[-1] == "button:Send update", reached
+    fields = [name for name in reached if name in FIELDS]
+    assert fields == FIELDS, reached
+    # The skip link comes first and leads to the main content.
+    page.goto(page.url)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+
+
+@pytest.mark.parametrize(
+    ("name", "width", "height"),
+    [
+        ("phone", 375, 812),
+        ("desktop", 1280, 900),
+        ("zoom-200", 640, 450),
+    ],  # 1280x900 at 200% lays out as 640x450
+)
+def test_the_pages_fit_phone_desktop_and_zoom(
+    face: WebFace, browser: Browser, tmp_path: Path, name: str, width: int, height: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        shots = []
+        for what, link in (("item", face.item_link(OWNER, "TAP-07")), ("all", face.all_link(OWNER))):
+            page.goto(link)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{what} scrolls sideways"
+            shots.append(tmp_path / f"{what}-{name}.png")
+            page.screenshot(path=str(shots[-1]), full_page=True)
+        page.goto(face.item_link(OWNER, "TAP-07"))
+        fill_update(form_for(page), percent="150")
+        with page.expect_navigation():
+            form_for(page).get_by_role("button", name="Send update").click()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (
+            "the error page scrolls sideways"
+        )
+        shots.append(tmp_path / f"item-error-{name}.png")
+        page.screenshot(path=str(shots[-1]), full_page=True)
+        if width == 375:
+            assert_accessible(page, "the error page at 375 px")
+    finally:
+        context.close()
+    assert all(shot.stat().st_size > 0 for shot in shots)
