@@ -159,7 +159,15 @@ def _send(app: App, pack_ids: list[int]) -> None:
         )
     held = resting_plans(app.engine, app.policy, now)
     asked = pack_notices(app.engine, pack_ids)
-    result = dispatch(app.engine, app.senders, now, sender=app.settings.mail_from, held=held, asked=asked)
+    result = dispatch(
+        app.engine,
+        app.senders,
+        now,
+        sender=app.settings.mail_from,
+        held=held,
+        asked=asked,
+        links=app.links(now),
+    )
     if report_delivery(result, app.settings.timezone):
         raise typer.Exit(1)
 

@@ -142,7 +142,9 @@ def _deliver(app: App, outcomes: list[SweepOutcome], no_send: bool, now: datetim
     from notifications.dispatch import dispatch
 
     held = {} if any_day else resting_plans(app.engine, app.policy, now)
-    result = dispatch(app.engine, app.senders, now, sender=app.settings.mail_from, held=held)
+    result = dispatch(
+        app.engine, app.senders, now, sender=app.settings.mail_from, held=held, links=app.links(now)
+    )
     return report_delivery(result, app.settings.timezone)
 
 

@@ -20,7 +20,9 @@ from notifications.dispatch import dispatch
 def deliver(moment: datetime) -> dict[str, Any]:
     app = bootstrap()
     held = resting_plans(app.engine, app.policy, moment)
-    result = dispatch(app.engine, app.senders, moment, sender=app.settings.mail_from, held=held)
+    result = dispatch(
+        app.engine, app.senders, moment, sender=app.settings.mail_from, held=held, links=app.links(moment)
+    )
     logger = get_run_logger()
     for plan, rest in result.held.items():
         logger.info(

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from models.links.tokens import LinkMaker
 from models.outbox import Notice, NoticeStatus
 from models.people import teams_urls
 from notifications.claims import LEASE, MAX_CRASHES, claim, claim_numbered
@@ -23,6 +24,7 @@ from notifications.delivery_days import RestDay
 from notifications.failures import MAX_ATTEMPTS, Failure, mark_failed
 from notifications.grouping import group, remember
 from notifications.lease import Lease
+from notifications.links import LinkBook
 from notifications.messages import PendingNotice
 from notifications.pack_mail import board_channels
 from notifications.receipts import Receipts
@@ -69,15 +71,17 @@ def dispatch(
     max_crashes: int = MAX_CRASHES,
     held: Mapping[str, RestDay] | None = None,
     asked: Collection[int] = (),
+    links: LinkMaker | None = None,
 ) -> DispatchResult:
     """Deliver what is due at `now` through `senders` (the channel table, or a two-method transport), except
-    the notices of the `held` plans; the `asked` notices (ids) go even when their plan is held."""
+    the notices of the `held` plans; the `asked` notices (ids) go even when their plan is held. With `links`
+    (`App.links(now)`), each digest carries its reader's signed update links."""
     held = dict(held or {})
     notices, claims = claim_numbered(engine, now, limit, lease, max_crashes, held, asked)
     result = DispatchResult(claimed=len(notices), held=held)
     if notices:
         try:
-            _deliver(engine, as_senders(senders), now, sender, lease, notices, claims, result)
+            _deliver(engine, as_senders(senders), now, sender, lease, notices, claims, result, links)
         finally:
             close(senders)
     _count_waiting(engine, now, result)
@@ -93,13 +97,15 @@ def _deliver(
     notices: list[PendingNotice],
     claims: dict[int, int],
     result: DispatchResult,
+    links: LinkMaker | None,
 ) -> None:
     plan_of = {n.id: str(n.payload.pop("_plan")) for n in notices}
     domain = parseaddr(sender)[1].rpartition("@")[2] or "lineofsight.invalid"  # "Name <a@b>" too
+    digests, unbuildable = group(notices, plan_of, domain)
     with Session(engine) as session:
         # By (plan, recipient): the same address in two organisations has two Teams URLs.
         teams = teams_urls(session) | board_channels(session)
-    digests, unbuildable = group(notices, plan_of, domain)
+        book = LinkBook.read(session, digests, links)
     remember(engine, digests)
     kept = Lease(engine, now, lease, claims)
     for notice, reason in unbuildable:
@@ -112,7 +118,7 @@ def _deliver(
                 continue  # taken over by another dispatcher after this one stalled past the lease
             result.digests += 1
             url = teams.get((digest.plan, digest.recipient))
-            delivery = send_digest(senders, digest, sender, now, url)
+            delivery = send_digest(senders, book.fill(digest), sender, now, url)
             # The receipt is written before the next send, never later: a crash can then send at most this
             # one digest twice (why not on another thread: bench/README.md).
             if delivery.ok:

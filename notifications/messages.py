@@ -11,8 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from models.ledger.kinds import EventKind
 from models.sweep.words import LABEL_ORDER, LABELS, told_as
 from models.vocab import day_in_words
+
+# Reports about the service itself, to the secretariat: nothing in them is an item to update.
+SERVICE_KINDS = frozenset({EventKind.SWEEP_FAILED, EventKind.DEAD_NOTICES_REPORTED})
+NO_LINKS_HELP = "To update these items, reply to your board secretariat with what has changed."
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,18 @@ class DigestItem:
     covering: str | None = None  # the deputy covering while the owner is away
     at_risk_from: tuple[str, ...] = ()  # a milestone's slipping dependencies only
     due_on: str = ""  # ISO, for sorting
+    update_url: str = ""  # the signed "Update REF" link for this reader, when links are written
+
+    @property
+    def updatable(self) -> bool:
+        """An item a person can update: not a report about the service itself ("(outbox)", "(sweep)")."""
+        return bool(self.ref) and not self.ref.startswith("(") and self.kind not in SERVICE_KINDS
+
+    @property
+    def update_text(self) -> str:
+        """The link's words: "Update TAP-07", or "Update TAP-07 for Chris Green" when a deputy acts for the
+        away owner (the link then acts on the owner's behalf)."""
+        return f"Update {self.ref}" + (f" for {self.on_behalf_of}" if self.on_behalf_of else "")
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,20 @@ class Digest:
     notice_ids: tuple[int, ...]
     message_id: str  # stable: derived from the dedupe keys, so a resent copy can be recognised and dropped
     recipient_name: str = ""  # as the plan's People sheet names them, when known
+    # Filled at dispatch (notifications.links): the signed "Update all my items" link and the day the
+    # digest's links stop working, or, with no links, whom to tell instead.
+    all_items_url: str = ""
+    links_until: str = ""
+    no_links_help: str = ""
+
+    @property
+    def has_updatable(self) -> bool:
+        return any(item.updatable for item in self.items)
+
+    @property
+    def how_to_update(self) -> str:
+        """With no links (no secret key, or no record of the reader): a plain request, never a command."""
+        return self.no_links_help or NO_LINKS_HELP
 
     @property
     def greeting(self) -> str:
@@ -160,14 +191,24 @@ def subject(items: Iterable[DigestItem], plan: str) -> str:
     counts: dict[str, int] = defaultdict(int)
     for item in items:
         counts[item.labels[0] if item.labels else item.label] += 1  # each item once, by its most pressing
-    parts = [
-        f"{counts[label]} {'item' if counts[label] == 1 else 'items'} {label}"
-        for label in LABEL_ORDER
-        if counts[label]
-    ]
+    parts = [_counted(counts[label], label) for label in LABEL_ORDER if counts[label]]
     meeting = next((i.next_meeting for i in items if i.next_meeting), None)
     before = f": update before {meeting}" if meeting else ""
     return (", ".join(parts) + before) if parts else f"{plan}: nothing new"
+
+
+# Labels that read badly after "1 item": said as a count of their own.
+_COUNTED = {
+    LABELS[EventKind.DUE_CHANGE_REQUESTED]: ("request to move a due date", "requests to move a due date"),
+    LABELS[EventKind.LINK_RESENT]: ("new link", "new links"),
+}
+
+
+def _counted(n: int, label: str) -> str:
+    """ "2 items overdue", "1 request to move a due date", "1 new link"."""
+    if label in _COUNTED:
+        return f"{n} {_COUNTED[label][n != 1]}"
+    return f"{n} {'item' if n == 1 else 'items'} {label}"
 
 
 def build_digests(

@@ -48,7 +48,18 @@ def _context(digest: Digest) -> dict[str, Any]:
         "digest": digest,
         "greeting": digest.greeting,
         "intro": f"Line of Sight has {plural(len(digest.items), 'item')} for you today, most urgent first.",
+        "links_note": links_note(digest),
     }
+
+
+def links_note(digest: Digest) -> str:
+    """How long the links work, and that they are the reader's alone."""
+    if not digest.all_items_url:
+        return ""
+    return (
+        f"These links work until {digest.links_until} and are for you only. Do not forward this email: its "
+        "links let anyone who has them update your items."
+    )
 
 
 def render_email(digest: Digest, sender: str, now: datetime) -> Message:
@@ -154,7 +165,23 @@ def render_card(digest: Digest) -> dict[str, Any]:
             }
         )
         body.append({"type": "FactSet", "facts": facts})
-    return adaptive_card(body, digest.message_id)
+        if item.update_url:  # a URL is data, not Markdown: never escaped, never pasted into text
+            body.append(_open_url_set(item.update_text, item.update_url))
+    if not digest.all_items_url:
+        if digest.has_updatable:
+            body.append({"type": "TextBlock", "text": card_text(digest.how_to_update), "wrap": True})
+        return adaptive_card(body, digest.message_id)
+    note = f"These links work until {digest.links_until} and are for you only: do not share them."
+    body.append({"type": "TextBlock", "text": card_text(note), "wrap": True, "isSubtle": True})
+    return adaptive_card(body, digest.message_id, [_open_url("Update all my items", digest.all_items_url)])
+
+
+def _open_url(title: str, url: str) -> dict[str, Any]:
+    return {"type": "Action.OpenUrl", "title": title, "url": url}
+
+
+def _open_url_set(title: str, url: str) -> dict[str, Any]:
+    return {"type": "ActionSet", "actions": [_open_url(title, url)]}
 
 
 def _owner(item: DigestItem) -> str:
@@ -164,21 +191,27 @@ def _owner(item: DigestItem) -> str:
     return item.owner
 
 
-def adaptive_card(body: list[dict[str, Any]], message_id: str) -> dict[str, Any]:
-    """The envelope a Workflows "post to a channel" flow expects around an Adaptive Card's body, with the
-    digest's Message-ID under `_message_id`: it names the file a FileSink writes, and is never sent."""
+def adaptive_card(
+    body: list[dict[str, Any]], message_id: str, actions: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The envelope a Workflows "post to a channel" flow expects around an Adaptive Card's body (and its
+    `actions`, the buttons at its foot), with the digest's Message-ID under `_message_id`: it names the file
+    a FileSink writes, and is never sent."""
+    content: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+    }
+    if actions:
+        content["actions"] = actions
     return {
         "_message_id": message_id,
         "type": "message",
         "attachments": [
             {
                 "contentType": "application/vnd.microsoft.card.adaptive",
-                "content": {
-                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                    "type": "AdaptiveCard",
-                    "version": "1.4",
-                    "body": body,
-                },
+                "content": content,
             }
         ],
     }

@@ -18,8 +18,8 @@ def dead_notice_alert(snapshot: Snapshot, today: date) -> list[Decision]:
     lines = [f"{refs or '-'} to {recipient}: {error}" for refs, recipient, error in snapshot.dead_notices]
     count = len(lines)
     reason = (
-        f"{count} message{'s' * (count != 1)} could not be delivered: check the addresses and "
-        "`lineofsight outbox --status dead`, then `lineofsight outbox retry ID`"
+        f"{count} message{'s' * (count != 1)} could not be delivered: check the addresses in the plan, "
+        "then ask whoever runs Line of Sight to look at the undelivered messages and send them again"
     )
     return [
         Decision(
@@ -64,9 +64,9 @@ def sweep_failed_notice(plan: str, secretariat: str, failure: str, today: date) 
             "title": f"The daily sweep of {plan} failed",
             "due": today.isoformat(),
             "next_step": (
-                "nobody in this plan is reminded or escalated until it is mended: run "
-                f'`lineofsight sweep --plan "{plan}" --dry-run` to see the error, then correct the plan\'s '
-                "data or report it"
+                "nobody in this plan is reminded or escalated until it is mended: ask whoever runs Line of "
+                "Sight to find the error in the plan's data, then correct the plan workbook (or report it "
+                "if the data looks right)"
             ),
         },
         roles=(SECRETARIAT_ROLE,),

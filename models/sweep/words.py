@@ -22,6 +22,9 @@ LABELS: dict[str, str] = {
     EventKind.REMINDER_QUEUED: "due soon",
     EventKind.UPDATE_REQUESTED: "update requested",
     EventKind.DEAD_NOTICES_REPORTED: "not delivered",
+    # Made by the web face, not the sweep: a request for the secretariat, and a link a person asked for.
+    EventKind.DUE_CHANGE_REQUESTED: "date change asked",
+    EventKind.LINK_RESENT: "new link",
 }
 LABEL_ORDER = tuple(LABELS.values())
 
