@@ -9,16 +9,28 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from models.vocab import day_in_words, plural
+
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("web", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
     )
+    env.filters["day"] = day_in_words
+    env.filters["working_days"] = working_days
+    return env
+
+
+def working_days(n: int) -> str:
+    """Working days to a due date, in words: "in 3 working days", "today", "overdue by 2 working days"."""
+    if n == 0:
+        return "today"
+    return f"in {plural(n, 'working day')}" if n > 0 else f"overdue by {plural(-n, 'working day')}"
 
 
 def page(template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:

@@ -3,6 +3,7 @@ door (command line, web form) calls `apply_update`, so who may update and what m
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -36,6 +37,28 @@ from models.vocab import RAG, Status, within_window
 
 MAX_NOTE = 10_000
 
+# The command line's flags, as a form names the same fields (the web says "RAG red", not "--rag red").
+_FLAG_WORDS = {
+    "--status": "status",
+    "--rag": "RAG",
+    "--percent": "percent",
+    "--note": "note",
+    "--evidence": "evidence link",
+}
+
+
+class FieldError(BadInput):
+    """A refusal about one field of an update. The message is the command line's, word for word; `field`
+    names the form's field it is about (status, rag, percent, note, evidence) and `plain` says it without
+    the command line's flags, for a page."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+        plain = re.sub(r"--[a-z]+", lambda m: _FLAG_WORDS.get(m.group(0), m.group(0)), message)
+        plain = re.sub(r"^Contradictory update of [^:]+: ", "", plain)
+        self.plain = plain[:1].upper() + plain[1:]
+
 
 def checked(spec: UpdateSpec) -> UpdateSpec:
     """The update as it will be stored, by the rules every door applies (models.plans.text_rules): whatever
@@ -61,11 +84,15 @@ def checked(spec: UpdateSpec) -> UpdateSpec:
 
 def _check(spec: UpdateSpec, item: Action | Milestone) -> None:
     if all(v is None for v in (spec.status, spec.rag, spec.percent, spec.note, spec.evidence_url)):
-        raise BadInput(
-            "Nothing to update: give at least one of --status, --rag, --percent, --note, --evidence."
+        raise FieldError(
+            "Nothing to update: give at least one of --status, --rag, --percent, --note, --evidence.",
+            "status",
         )
     if isinstance(item, Milestone) and (spec.rag is not None or spec.percent is not None):
-        raise BadInput(f"{item.ref} is a milestone: it takes a status and a note, not a RAG or a percent.")
+        raise FieldError(
+            f"{item.ref} is a milestone: it takes a status and a note, not a RAG or a percent.",
+            "rag" if spec.rag is not None else "percent",
+        )
     if spec.evidence_url is not None:
         url = urlparse(spec.evidence_url)
         if url.scheme not in ("http", "https") or not url.netloc:
@@ -84,9 +111,10 @@ def _consistent(spec: UpdateSpec, item: Action | Milestone) -> UpdateSpec:
     said = f"--status {status.value}" if given else f"{item.ref} is {status.value}"
     if not given and status is Status.NOT_STARTED and percent == 100:
         # finishing is a claim of its own, with its consequences: say it
-        raise BadInput(
+        raise FieldError(
             f"Contradictory update of {item.ref}: {said}, but --percent 100: an item 100% done is "
-            "complete (give --status complete, which also makes it 100%)."
+            "complete (give --status complete, which also makes it 100%).",
+            "percent",
         )
     judged = percent if percent is not None or not given else item.percent
     for wrong in contradictions(status, spec.rag, judged):
@@ -100,8 +128,9 @@ def _consistent(spec: UpdateSpec, item: Action | Milestone) -> UpdateSpec:
             )
             hint = "give --status in progress, or --percent 0"
         reopen = "; if the work is not finished, say so with --status in progress" if status.is_done else ""
-        raise BadInput(
-            f"Contradictory update of {item.ref}: {said}, but {shown}: {wrong.why} ({hint}){reopen}."
+        raise FieldError(
+            f"Contradictory update of {item.ref}: {said}, but {shown}: {wrong.why} ({hint}){reopen}.",
+            wrong.field if wrong.field == "rag" or spec.percent is not None else "status",
         )
     rag = rag_left(status, spec.rag, was_rag=item.rag) if given else spec.rag
     return replace(

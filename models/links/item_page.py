@@ -1,0 +1,186 @@
+"""What an owner's update page shows of each item a link opens: the item as it stands, its working days to
+the due date, its last three updates, and why its reader is getting messages about it (the reasons and next
+step of the latest notices the sweep queued for them). A fixed handful of queries, whatever the number of
+items, so "all my items" costs about what one item costs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models.calendar import WorkingCalendar
+from models.ledger.kinds import EventKind
+from models.links.access import Access, OpenItem
+from models.outbox import Notice, NoticeStatus
+from models.people import Person
+from models.plan import Action, Area, Update
+from models.vocab import RAG, Status
+
+LAST_UPDATES = 3
+# Notices that are no reminder about the item: they say nothing of why its reader is chased.
+_NOT_REMINDERS = (EventKind.LINK_RESENT, EventKind.DUE_CHANGE_REQUESTED)
+
+# Working calendars by nation, made once per process: building one reads three years of bank holidays.
+_calendars: dict[str, WorkingCalendar] = {}
+_calendar_lock = threading.Lock()  # a calendar fills its caches as it is asked; pages are served in threads
+
+
+def working_days_to(nation: str, today: date, due: date) -> int:
+    with _calendar_lock:
+        calendar = _calendars.get(nation) or _calendars.setdefault(nation, WorkingCalendar(nation))
+        return calendar.working_days_to_due(today, due)
+
+
+@dataclass(frozen=True)
+class UpdateLine:
+    at: datetime
+    by: str  # the author's name
+    status: Status | None
+    rag: RAG | None
+    percent: int | None
+    note: str | None
+    evidence_url: str | None
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    ref: str
+    title: str
+    is_milestone: bool
+    area: str | None
+    due: date
+    working_days_to_due: int  # negative: working days overdue
+    status: Status
+    rag: RAG | None
+    percent: int | None
+    updates: tuple[UpdateLine, ...]  # newest first
+    reasons: tuple[str, ...]
+    next_step: str
+    for_owner: Person | None  # the away owner the reader stands in for
+
+
+def item_facts(session: Session, access: Access) -> list[ItemFacts]:
+    items = access.items
+    if not items:
+        return []
+    areas = _areas(session, items)
+    updates = _last_updates(session, items)
+    notices = _reminders(session, access)
+    facts = []
+    for entry in items:
+        item = entry.item
+        is_action = isinstance(item, Action)
+        due = item.current_due if isinstance(item, Action) else item.due
+        reasons, next_step = notices.get(item.ref.upper(), ((), ""))
+        facts.append(
+            ItemFacts(
+                ref=item.ref,
+                title=item.title,
+                is_milestone=not is_action,
+                area=areas.get(item.area_id) if isinstance(item, Action) else None,
+                due=due,
+                working_days_to_due=working_days_to(access.plan.nation, access.today, due),
+                status=item.status,
+                rag=item.rag if isinstance(item, Action) else None,
+                percent=item.percent if isinstance(item, Action) else None,
+                updates=tuple(updates.get(("a" if is_action else "m", item.id), ())),
+                reasons=reasons,
+                next_step=next_step,
+                for_owner=entry.for_owner,
+            )
+        )
+    return facts
+
+
+def _areas(session: Session, items: tuple[OpenItem, ...]) -> dict[int, str]:
+    ids = {o.item.area_id for o in items if isinstance(o.item, Action)}
+    if not ids:
+        return {}
+    return {a.id: a.name for a in session.exec(select(Area).where(col(Area.id).in_(ids))) if a.id is not None}
+
+
+def _last_updates(
+    session: Session, items: tuple[OpenItem, ...]
+) -> dict[tuple[str, int | None], list[UpdateLine]]:
+    """The last three updates of every item, in one query (a window per item)."""
+    actions = [o.item.id for o in items if isinstance(o.item, Action)]
+    milestones = [o.item.id for o in items if not isinstance(o.item, Action)]
+    U = Update.__table__.c  # type: ignore[attr-defined]
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=(U.action_id, U.milestone_id), order_by=(U.at.desc(), U.id.desc()))
+        .label("rank")
+    )
+    ranked = (
+        sa.select(
+            U.action_id,
+            U.milestone_id,
+            U.at,
+            U.status,
+            U.rag,
+            U.percent,
+            U.commentary,
+            U.evidence_url,
+            U.author_id,
+            rank,
+        )
+        .where(sa.or_(U.action_id.in_(actions), U.milestone_id.in_(milestones)))
+        .subquery()
+    )
+    P = Person.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa.select(ranked, P.name)
+        .join(Person.__table__, P.id == ranked.c.author_id)  # type: ignore[attr-defined]
+        .where(ranked.c.rank <= LAST_UPDATES)
+        .order_by(ranked.c.rank)
+    )
+    found: dict[tuple[str, int | None], list[UpdateLine]] = {}
+    for row in rows:
+        key = ("a", row.action_id) if row.action_id is not None else ("m", row.milestone_id)
+        found.setdefault(key, []).append(
+            UpdateLine(
+                at=row.at,
+                by=row.name,
+                status=Status(row.status) if row.status else None,
+                rag=RAG(row.rag) if row.rag else None,
+                percent=row.percent,
+                note=row.commentary,
+                evidence_url=row.evidence_url,
+            )
+        )
+    return found
+
+
+def _reminders(session: Session, access: Access) -> dict[str, tuple[tuple[str, ...], str]]:
+    """By ref: the reasons of the reader's latest reminders about it, and what happens next."""
+    refs = [o.item.ref for o in access.items]
+    N = Notice.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa.select(N.item_refs, N.payload)
+        .where(
+            N.plan == access.plan.name,
+            N.recipient == access.person.email,
+            N.item_refs.in_(refs),
+            N.kind.not_in([str(k) for k in _NOT_REMINDERS]),
+            N.status != NoticeStatus.CANCELLED.value,
+        )
+        .order_by(N.not_before.desc(), N.id.desc())
+        .limit(20 * len(refs))
+    )
+    reasons: dict[str, list[str]] = {}
+    steps: dict[str, str] = {}
+    for ref, payload in rows:
+        key = str(ref).upper()
+        data = json.loads(payload)
+        said = reasons.setdefault(key, [])
+        reason = str(data.get("reason") or "")
+        if reason and reason not in said and len(said) < 3:
+            said.append(reason)
+        if key not in steps and data.get("next_step"):
+            steps[key] = str(data["next_step"])
+    return {ref: (tuple(said), steps.get(ref, "")) for ref, said in reasons.items()}
