@@ -21,6 +21,7 @@ from cli import (
     plan_commands,
     serve_command,
     sweep_commands,
+    web_command,
     workbook_commands,
 )
 from cli.edge import CLOSED_PIPE, EdgeGroup, silence_stdout
@@ -73,6 +74,7 @@ app.add_typer(pack_commands.pack, name="pack")
 app.add_typer(meeting_commands.meeting, name="meeting")
 app.command()(doctor_command.doctor)
 app.command()(serve_command.serve)
+app.command()(web_command.web)
 
 
 def main() -> None:

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         description="Signs links in messages: 32 or more random characters, kept secret (`doctor` checks).",
     )
     link_days: int = Field(default=21, ge=1, le=90, description="How many days a link in a message works.")
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Addresses of the proxies whose X-Forwarded-* headers `lineofsight web` believes.",
+    )
     prefect_api_url: str | None = Field(
         default=None,
         validation_alias="PREFECT_API_URL",  # Prefect's own name: one variable tells both where the API is

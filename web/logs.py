@@ -13,10 +13,13 @@ from typing import Any
 
 from models.links.tokens import fingerprint
 
-# A token in a path (/u/TOKEN, /me/TOKEN) or a form or query field (token=TOKEN). The token's characters stop
-# at a separator; `<` is not one of them, so a line already redacted is left as it is.
+# A token in a path (/u/TOKEN, /me/TOKEN) or a form or query field (token=TOKEN), whole or mangled; and
+# anything shaped like one, wherever it is (a link pasted onto a wrong path, an error's message): a claims
+# part, a dot and the 27 characters of the signature. The token's characters stop at a separator; `<` is not
+# one of them, so a line already redacted is left as it is.
 _IN_PATH = re.compile(r"(/(?:u|me)/)([^/?#&\s\"'<>]+)")
 _IN_FIELD = re.compile(r"(\btoken=)([^&;/?#\s\"'<>]+)")
+_SHAPED = re.compile(r"()(?<![\w-])([\w-]{8,}\.[\w-]{27})(?![\w-])", re.ASCII)
 ACCESS_LOGGER = "lineofsight.web.access"
 ERROR_LOGGER = "lineofsight.web"
 # Loggers that may see a request's path: uvicorn's own, and ours.
@@ -29,9 +32,9 @@ def _named(match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """`text` with every link token in it replaced by `<link:FINGERPRINT>`."""
-    if "/u/" not in text and "/me/" not in text and "token=" not in text:
-        return text  # the common case (a line with no link in it), at the cost of three `in`s
-    return _IN_FIELD.sub(_named, _IN_PATH.sub(_named, text))
+    if "/u/" in text or "/me/" in text or "token=" in text:
+        text = _IN_FIELD.sub(_named, _IN_PATH.sub(_named, text))
+    return _SHAPED.sub(_named, text) if "." in text else text
 
 
 def _redacted(value: Any) -> Any:
@@ -78,7 +81,7 @@ def log_config() -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"redact_links": {"()": "web.logs.RedactLinks"}},
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"}},
         "handlers": {
             "access": handler | {"stream": "ext://sys.stdout"},
             "default": handler | {"stream": "ext://sys.stderr"},

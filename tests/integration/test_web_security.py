@@ -5,18 +5,26 @@ access log naming links by fingerprint only. A test adds its own small route whe
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI, Response
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from config.settings import Settings
-from models.links.tokens import fingerprint
+from models.links.tokens import LinkMaker, csrf_token, fingerprint
+from models.people import Person
+from models.plan import Plan
+from tests.factories import OWNER, load_small_plan
 from web.app import create_app
-from web.security import MAX_BODY, PER_MINUTE
+from web.security import MAX_BODY, PER_MINUTE, RENEW_PATH
 
 KEY = "k" * 48
 TOKEN = "eyJzZWNyZXQiOiJ0b2tlbiJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"  # shaped like a link's token
@@ -173,3 +181,84 @@ def test_the_access_log_names_links_by_fingerprint(
     assert lines[0].endswith("ms")
     assert lines[1].startswith("POST /links/renew ")
     assert all(TOKEN not in line for line in lines)
+
+
+# --- through the owner's real pages ----------------------------------------------------------------------
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table: what a request that changes nothing leaves exactly as it found."""
+    with engine.connect() as conn:
+        return {
+            table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+@pytest.fixture
+def owner_links(engine: Engine) -> tuple[str, str]:
+    """Paths of the plan owner's "Update ACT-1" and "Update all my items" links, written now."""
+    load_small_plan(engine)
+    with Session(engine) as session:
+        person_id = session.exec(select(Person.id).where(Person.email == OWNER)).one()
+        plan_id = session.exec(select(Plan.id)).one()
+    assert person_id is not None and plan_id is not None
+    maker = LinkMaker("http://testserver", KEY.encode(), datetime.now(UTC), days=21)
+    return (
+        maker.item(person_id, plan_id, "ACT-1").removeprefix("http://testserver"),
+        maker.everything(person_id, plan_id).removeprefix("http://testserver"),
+    )
+
+
+def _form(**fields: str) -> dict[str, str]:
+    return {"status": "in progress", "rag": "green", "percent": "60", "note": "Cases audited.", **fields} | {
+        "form_id": secrets.token_urlsafe(24)
+    }
+
+
+def test_a_post_without_the_forms_csrf_field_is_refused_and_records_nothing(
+    client: TestClient, engine: Engine, owner_links: tuple[str, str]
+) -> None:
+    item, everything = owner_links
+    token, all_token = item.rsplit("/", 1)[1], everything.rsplit("/", 1)[1]
+    before = _counts(engine)
+    attempts = [
+        (item, _form()),  # no csrf field at all
+        (item, _form(csrf="")),
+        (item, _form(csrf=csrf_token(KEY.encode(), all_token))),  # another link's field
+        (item, _form(csrf=csrf_token(b"another-key-" * 4, token))),  # made under another key
+        (everything, _form(ref="ACT-1")),
+        (RENEW_PATH, {"token": token}),
+    ]
+    for path, fields in attempts:
+        response = client.post(path, data=fields, follow_redirects=False)
+        assert response.status_code == 403, (path, fields, response.status_code)
+        _assert_guarded(response)
+    # the right field, posted from another website (the browser says so): refused all the same
+    foreign = client.post(
+        item,
+        data=_form(csrf=csrf_token(KEY.encode(), token)),
+        headers={"Origin": "https://elsewhere.example", "Sec-Fetch-Site": "cross-site"},
+        follow_redirects=False,
+    )
+    assert foreign.status_code == 403
+    assert _counts(engine) == before
+    # The control: the same form with its field goes through, and the counts can tell.
+    sent = client.post(item, data=_form(csrf=csrf_token(KEY.encode(), token)), follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    after = _counts(engine)
+    assert after["update"] == before["update"] + 1 and after["audit_event"] > before["audit_event"]
+
+
+def test_opening_pages_changes_nothing(
+    client: TestClient, engine: Engine, owner_links: tuple[str, str]
+) -> None:
+    item, everything = owner_links
+    token = item.rsplit("/", 1)[1]
+    before = _counts(engine)
+    for path in (item, everything, f"{item}?sent=1", f"{everything}?sent=1", f"/u/{token}x", "/healthz"):
+        assert client.get(path).status_code in (200, 403), path
+    assert client.get(item).status_code == 200 and client.get(everything).status_code == 200
+    assert client.head(item).status_code in (200, 405)
+    assert client.get(RENEW_PATH, params={"token": token}).status_code == 405  # asking needs the form
+    assert _counts(engine) == before

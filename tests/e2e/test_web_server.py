@@ -1,0 +1,201 @@
+"""`lineofsight web` as an operator runs it: a real process on a free port, answering real HTTP, its logs
+read back from its own stdout and stderr. A link's token must never reach them; the access line names the
+link by fingerprint. Stopped by SIGTERM (a service manager) or SIGINT (Ctrl+C), it exits cleanly."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from cli.app import app
+from models.db import make_engine
+from models.links.tokens import LinkMaker, fingerprint
+from models.people import Person
+from models.plan import Plan
+from tests.conftest import POSTGRES_URL
+from tests.factories import OWNER, load_small_plan
+from tests.smtp_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+LINEOFSIGHT = str(Path(sys.executable).parent / "lineofsight")
+KEY = "an-e2e-secret-key-of-more-than-thirty-two-characters"
+pytestmark = pytest.mark.slow
+
+
+def _wait(what: str, probe: Callable[[], Any], seconds: float) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            found = probe()
+        except httpx.HTTPError:
+            found = None
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+    out: Path
+    err: Path
+
+    def logs(self) -> str:
+        return self.out.read_text() + self.err.read_text()
+
+    def stop(self, sig: signal.Signals) -> int:
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+
+
+def _links(url: str) -> tuple[str, str]:
+    """The owner's "Update ACT-1" and "Update all my items" links, as dispatch writes them."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        person_id = session.exec(select(Person.id).where(Person.email == OWNER)).one()
+        plan_id = session.exec(select(Plan.id)).one()
+    engine.dispose()
+    assert person_id is not None and plan_id is not None
+    maker = LinkMaker("http://web.example", KEY.encode(), datetime.now(UTC), days=21)
+    return maker.item(person_id, plan_id, "ACT-1"), maker.everything(person_id, plan_id)
+
+
+@pytest.fixture
+def start(repo_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    started: list[Server] = []
+
+    def _start(url: str, *args: str) -> Server:
+        port = free_port()
+        env = repo_env | {
+            "PYTHONPATH": str(ROOT),  # this checkout's code, whichever copy the command was installed from
+            "LINEOFSIGHT_DATABASE_URL": url,
+            "LINEOFSIGHT_SECRET_KEY": KEY,
+            "LINEOFSIGHT_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+        out, err = tmp_path / f"{port}.out", tmp_path / f"{port}.err"
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            process = subprocess.Popen(
+                [LINEOFSIGHT, "web", "--port", str(port), *args],
+                env=env,
+                cwd=tmp_path,
+                stdout=stdout,
+                stderr=stderr,
+            )
+        server = Server(process, f"http://127.0.0.1:{port}", out, err)
+        started.append(server)
+        _wait("the web face", lambda: httpx.get(f"{server.base}/healthz", timeout=2).status_code == 200, 60)
+        return server
+
+    yield _start
+    for server in started:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    import shutil
+
+    path = tmp_path / "lineofsight.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    load_small_plan(engine)
+    engine.dispose()
+    return url
+
+
+def _path(link: str) -> str:
+    return link.removeprefix("http://web.example")
+
+
+def test_web_answers_links_and_never_logs_a_token(start: Callable[..., Server], sqlite_url: str) -> None:
+    item, everything = _links(sqlite_url)
+    token, all_token = item.rsplit("/", 1)[1], everything.rsplit("/", 1)[1]
+    server = start(sqlite_url)
+    with httpx.Client(base_url=server.base, timeout=10) as client:
+        page = client.get(_path(item))
+        assert page.status_code == 200 and "Audit cases" in page.text  # the item's own page, served
+        assert page.headers["referrer-policy"] == "no-referrer"
+        assert page.headers["cache-control"] == "no-store"
+        assert "server" not in page.headers  # uvicorn's banner is off
+        client.get(_path(everything) + "?sent=1")
+        big = client.post(_path(item), content=iter([b"x" * 8192] * 10))  # 80 KiB, chunked
+        assert big.status_code == 413
+        client.post("/links/renew", data={"token": token, "csrf": "not-the-right-one"})
+        assert token not in client.get(f"/nowhere/{token}").text
+    assert server.stop(signal.SIGTERM) == 0
+    logs = server.logs()
+    assert token not in logs and all_token not in logs
+    assert token.split(".")[1] not in logs and token.split(".")[0] not in logs  # nor either half of it
+    access = server.out.read_text()
+    assert re.search(rf"GET /u/<link:{fingerprint(token)}> \d{{3}} [\d.]+ms", access), access
+    assert re.search(rf"GET /me/<link:{fingerprint(all_token)}>\?sent=1 \d{{3}} [\d.]+ms", access), access
+    assert f"POST /u/<link:{fingerprint(token)}> 413 " in access
+    assert "POST /links/renew " in access
+    assert "uvicorn.access" not in logs and 'HTTP/1.1" ' not in logs  # uvicorn's own access log is off
+    assert "Finished server process" in server.err.read_text()  # shut down, not killed
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL, reason="the PostgreSQL leg runs where LINEOFSIGHT_TEST_POSTGRES_URL is set"
+)
+def test_two_workers_on_postgres_both_answer(start: Callable[..., Server], postgres_url: str) -> None:
+    from tests.conftest import _empty_postgres
+
+    _empty_postgres(postgres_url)
+    engine = make_engine(postgres_url)
+    load_small_plan(engine)
+    engine.dispose()
+    item, _ = _links(postgres_url)
+    token = item.rsplit("/", 1)[1]
+    server = start(postgres_url, "--workers", "2")
+
+    def both_answered() -> bool:
+        # Each request on a fresh connection: the kernel hands it to whichever worker accepts first.
+        assert httpx.get(f"{server.base}/healthz", timeout=5, headers={"Connection": "close"}).text == "ok"
+        workers = set(re.findall(r"Started server process \[(\d+)\]", server.err.read_text()))
+        answered = set(re.findall(r"\[(\d+)\]: GET /healthz ", server.out.read_text()))
+        return len(workers) == 2 and answered == workers
+
+    _wait("both workers to answer", both_answered, 60)
+    assert httpx.get(f"{server.base}{_path(item)}", timeout=5).headers["x-frame-options"] == "DENY"
+    assert server.stop(signal.SIGINT) == 0
+    assert token not in server.logs()
+
+
+def test_web_refuses_to_start_without_a_usable_key_or_database(sqlite_url: str, tmp_path: Path) -> None:
+    def web(url: str, key: str) -> str:
+        env = {"LINEOFSIGHT_DATABASE_URL": url, "LINEOFSIGHT_SECRET_KEY": key}
+        result = CliRunner().invoke(app, ["web", "--port", str(free_port())], env=env)
+        assert result.exit_code == 1, result.output
+        return " ".join(result.output.split())
+
+    assert "LINEOFSIGHT_SECRET_KEY is not set" in web(sqlite_url, "")
+    assert "secrets.token_urlsafe(48)" in web(sqlite_url, "")  # and how to make one
+    assert "LINEOFSIGHT_SECRET_KEY is 9 characters long: a link key needs at least 32" in web(
+        sqlite_url, "too-short"
+    )
+    missing = tmp_path / "missing.db"
+    assert "run `lineofsight init`" in web(f"sqlite:///{missing}", KEY)
+    assert not missing.exists()  # checked, not created
