@@ -29,7 +29,7 @@ class LinkBook:
     links: LinkMaker | None
     plans: dict[str, tuple[int, str]]  # plan name -> (id, organisation key)
     people: dict[tuple[str, str], int]  # (organisation key, address) -> Person id
-    secretariats: dict[str, str]  # plan name -> the board secretariat's address (read only without links)
+    secretariats: dict[str, str]  # plan name -> the address of its board's secretariat
 
     @classmethod
     def read(cls, session: Session, digests: Iterable[Digest], links: LinkMaker | None) -> LinkBook:
@@ -47,9 +47,11 @@ class LinkBook:
             if names
             else {}
         )
+        # Whom to tell instead, for a digest that goes without links: two small queries a plan.
+        found = {name: board_secretariat(session, plan_id) for name, (plan_id, _) in plans.items()}
+        secretariats = {name: address for name, address in found.items() if address}
         if links is None:
-            secretariats = {name: board_secretariat(session, plan_id) for name, (plan_id, _) in plans.items()}
-            return cls(None, plans, {}, {k: v for k, v in secretariats.items() if v})
+            return cls(None, plans, {}, secretariats)
         addresses = sorted({d.recipient.casefold() for d in digests})
         organisations = {organisation for _, organisation in plans.values()}
         people: dict[tuple[str, str], int] = {}
@@ -63,7 +65,7 @@ class LinkBook:
                     )
                 )
             }
-        return cls(links, plans, people, {})
+        return cls(links, plans, people, secretariats)
 
     def fill(self, digest: Digest) -> Digest:
         """The digest with its reader's links, or with whom to tell when it carries none."""
