@@ -15,6 +15,7 @@ from cli import (
     demo_command,
     doctor_command,
     init_command,
+    link_commands,
     meeting_commands,
     outbox_commands,
     pack_commands,
@@ -72,6 +73,7 @@ app.command()(workbook_commands.export)
 app.add_typer(audit_commands.audit, name="audit")
 app.add_typer(pack_commands.pack, name="pack")
 app.add_typer(meeting_commands.meeting, name="meeting")
+app.add_typer(link_commands.links, name="links")
 app.command()(doctor_command.doctor)
 app.command()(serve_command.serve)
 app.command()(web_command.web)

@@ -11,7 +11,8 @@ from models.vocab import plural
 
 
 def doctor() -> None:
-    """Check the database, ledger, outbox, Teams URLs, policy, SMTP server and Prefect API; send nothing.
+    """Check the database, ledger, outbox, Teams URLs, policy, SMTP server, the links in owners' messages
+    (their secret key and address) and the Prefect API; send nothing.
 
     Exits 1 when a check fails; a warning (say, no SMTP server configured) is not a failure.
     """

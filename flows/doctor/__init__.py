@@ -1,7 +1,8 @@
 """`lineofsight doctor`: is this installation ready to run? Each check says ok, or what is wrong and the fix.
 
 Checks talk to the real things (the database, the SMTP server, the Prefect API) but change nothing and send
-nothing. Secrets never appear in what they print: the SMTP URL without its password, Teams URLs not at all.
+nothing. Secrets never appear in what they print: the SMTP URL without its password, Teams URLs and the links'
+secret key not at all.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 
 from config.settings import Settings
 from flows.doctor import database as db_checks
+from flows.doctor import links as link_checks
 from flows.doctor import setup as setup_checks
 from flows.doctor.check import Check, State
 from flows.doctor.setup import folder_problems
@@ -45,6 +47,7 @@ def diagnose(settings: Settings, *, prefect_api: Callable[[], str | None] | None
         setup_checks.policy(settings),
         setup_checks.folders(settings),
         setup_checks.smtp(settings),
+        link_checks.links(settings),
         setup_checks.prefect(prefect_api or setup_checks.prefect_setting),
     ]
     return checks

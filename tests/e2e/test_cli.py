@@ -337,6 +337,7 @@ def test_doctor_names_a_folder_setting_that_cannot_be_written(db_url, engine, tm
     a_file.write_text("not a folder")
     env = {
         "LINEOFSIGHT_DATABASE_URL": db_url,
+        "LINEOFSIGHT_SECRET_KEY": "k" * 40,  # only the folder fails
         "LINEOFSIGHT_OUTBOX_DIR": str(a_file / "outbox"),
         "LINEOFSIGHT_PACKS_DIR": str(tmp_path / "packs" / "new"),
         "COLUMNS": "300",

@@ -128,6 +128,7 @@ def test_three_month_drill(prefect_harness, db_url: str, engine: Engine, monkeyp
     with workflows_endpoint(tmp_path) as endpoint:
         env = {
             "LINEOFSIGHT_DATABASE_URL": db_url,
+            "LINEOFSIGHT_SECRET_KEY": "drill-key-" + "x" * 40,  # doctor fails without one
             "LINEOFSIGHT_SMTP_URL": f"smtp://127.0.0.1:{port}",
             "LINEOFSIGHT_TEAMS_VERIFY_TLS": "false",
             "LINEOFSIGHT_OUTBOX_DIR": str(tmp_path / "outbox"),
