@@ -94,16 +94,31 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 def page(context: BrowserContext) -> Iterator[Page]:
     """A page that records what the console said: a page of ours never logs an error."""
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.console_errors = errors  # type: ignore[attr-defined]
+    watch(page)
     yield page
 
 
+def watch(page: Page) -> None:
+    """Records the page's console errors, and the documents it navigated to: Chromium reports a document
+    answered 403, 404 or 410 as "Failed to load resource", which for a refused link is the answer the test
+    asked for, not a fault of the page (the tests assert that status themselves)."""
+    errors: list[tuple[str, str]] = []
+    documents: set[str] = set()
+    page.on(
+        "console", lambda m: errors.append((m.text, m.location.get("url", ""))) if m.type == "error" else None
+    )
+    page.on("pageerror", lambda e: errors.append((str(e), "")))
+    page.on("request", lambda r: documents.add(r.url) if r.is_navigation_request() else None)
+    page.console_seen = (errors, documents)  # type: ignore[attr-defined]
+
+
 def console_errors(page: Page) -> list[str]:
-    found: list[str] = page.console_errors  # type: ignore[attr-defined]
-    return found
+    errors, documents = page.console_seen  # type: ignore[attr-defined]
+    return [
+        f"{text} ({url})"
+        for text, url in errors
+        if not (text.startswith("Failed to load resource") and url in documents)
+    ]
 
 
 # --- axe-core -----------------------------------------------------------------------------------------

@@ -73,10 +73,18 @@ def mails_to(folder: Path, address: str) -> list[Mail]:
 
 
 def form_for(page: Page, ref: str | None = None) -> Locator:
-    """The update form: the only one on an item page, the one holding `ref` on the "all my items" page."""
+    """The update form: the only one on an item page; on the "all my items" page, the one that holds `ref`
+    when asked (found by position, so the locator still holds if a test changes the field)."""
+    forms = page.locator("form").filter(has=page.get_by_role("button", name=SEND))
     if ref is None:
-        return page.locator("form", has=page.get_by_role("button", name=SEND))
-    return page.locator("form", has=page.locator(f"input[name='ref'][value='{ref}']"))
+        return forms
+    refs: list[str | None] = [
+        form.locator("input[name='ref']").get_attribute("value")
+        if form.locator("input[name='ref']").count()
+        else None
+        for form in forms.all()
+    ]
+    return forms.nth(refs.index(ref)) if ref in refs else forms.filter(has_text="\x00never")
 
 
 def choose(form: Locator, label: str, wanted: str) -> None:

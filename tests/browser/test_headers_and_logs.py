@@ -74,7 +74,7 @@ def test_no_referer_leaves_the_page(
     target, seen = elsewhere
     link = face.item_link(OWNER, "TAP-07")
     requests: list[Request] = []
-    page.on("request", requests.append)
+    page.on("request", lambda r: requests.append(r))
     page.goto(link)
     stylesheet = [r for r in requests if r.url.endswith("/static/app.css")]
     assert stylesheet, [r.url for r in requests]
