@@ -46,8 +46,11 @@ def _refused(page: Page, answer: Response, status: int, title: str, face: WebFac
     expect(page.locator("h1")).to_contain_text(title)
     # The renewal form carries the link back in a hidden field (that is how we know whose it was); beside
     # that, the page holds nothing of the link nor of the item.
-    page.locator("input[type='hidden'][name='token']").evaluate_all("(all) => all.forEach((e) => e.remove())")
-    body = page.content()
+    body = page.evaluate(
+        "() => { const copy = document.documentElement.cloneNode(true);"
+        " copy.querySelectorAll(\"input[type='hidden'][name='token']\").forEach((e) => e.remove());"
+        " return copy.outerHTML; }"
+    )
     for secret in ("TAP-07", "TAP-08", "Audit", "Recruit", "Browser Plan", OWNER, _token(page.url)):
         assert secret not in body, f"{secret!r} shown on the {status} page"
     assert not console_errors(page), console_errors(page)
