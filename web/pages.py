@@ -1,7 +1,7 @@
 """The pages an owner reaches from a message: one item (`/u/`), all their items (`/me/`), and a fresh link
-when theirs no longer works (`/links/renew`). Each request reads the clock once, here at the edge (`clock`),
-opens its link through models.links.access, and calls the services every door calls; a GET never writes
-(mail scanners open every link)."""
+when theirs no longer works (its refused page posts back to its own address, or to `/links/renew`). Each
+request reads the clock once, here at the edge (`clock`), opens its link through models.links.access, and
+calls the services every door calls; a GET never writes (mail scanners open every link)."""
 
 from __future__ import annotations
 
@@ -69,6 +69,10 @@ REFUSALS = {
         "own items to the email address we hold for you.",
     ),
 }
+UNREADABLE = (
+    "This form could not be read",
+    "Part of the form is missing. Open the link in your message again and send the form from there.",
+)
 CROSS_SITE = (
     "This form could not be sent",
     "The form was sent from another website, or from a page that is too old. Open the link in your message "
@@ -157,7 +161,7 @@ def refused(exc: LinkRefused, key: bytes, token: str) -> Response:
     title, text = REFUSALS.get(exc.reason, REFUSALS["tampered"])
     if exc.claims is None:
         return problem(exc.status, title, text)
-    return problem(exc.status, title, text, renew_token=token, renew_csrf=csrf_token(key, token))
+    return problem(exc.status, title, text, renew_csrf=csrf_token(key, token))
 
 
 def _open(session: Session, key: bytes, token: str, now: datetime, all_items: bool) -> Access:
@@ -228,6 +232,8 @@ def _away_until(entry: OpenItem) -> Any:
 
 
 def _post(request: Request, token: str, form: dict[str, str], now: datetime, all_items: bool) -> Response:
+    if form.get("renew") == "1":  # "Send me a new link" on the refused page, posted back to its own URL
+        return _renew(request, {"token": token, "csrf": form.get("csrf", "")}, now)
     app = the_app(request)
     key = _key(app)
     if key is None:
@@ -240,7 +246,7 @@ def _post(request: Request, token: str, form: dict[str, str], now: datetime, all
         return problem(403, *CROSS_SITE)
     form_id = form.get("form_id", "")
     if not FORM_ID.fullmatch(form_id):
-        return problem(400, *CROSS_SITE)
+        return problem(400, *UNREADABLE)
     ref = (form.get("ref", "") if all_items else claims.ref or "").strip().upper()
     posted, state = read_form(form)
     state.form_id = form_id

@@ -19,7 +19,7 @@ from models.calendar import local_date
 from models.errors import LineOfSightError
 from models.links.tokens import LinkClaims, TamperedLink, read
 from models.people import Person
-from models.plan import Action, Milestone, Plan
+from models.plan import Action, Area, Milestone, Plan
 from models.plans.updates import entitled_people
 from models.vocab import Status
 from models.web_links import LinkRevocation
@@ -44,6 +44,7 @@ class LinkRefused(LineOfSightError):
 class OpenItem:
     item: Item
     for_owner: Person | None  # the away owner this person stands in for, as their deputy; None: their own
+    area: str | None = None  # the name of an action's area
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,22 @@ def open_link(session: Session, key: bytes, token: str, now: datetime) -> Access
         claims = read(key, token)
     except TamperedLink:
         raise LinkRefused("tampered", 403) from None
-    person, plan = session.get(Person, claims.person_id), session.get(Plan, claims.plan_id)
-    if person is None or plan is None:
+    # The person, the plan and the person's latest revocation in one query: every page asks.
+    latest = (
+        select(sa.func.max(col(LinkRevocation.revoked_at)))
+        .where(col(LinkRevocation.person_id) == col(Person.id))
+        .scalar_subquery()
+    )
+    found = session.exec(
+        select(Person, Plan, latest)
+        .join(Plan, col(Plan.id) == claims.plan_id)
+        .where(col(Person.id) == claims.person_id)
+    ).first()
+    if found is None:
         raise LinkRefused("unknown", 403)  # a person or plan removed since: nobody to send a link to
+    person, plan, revoked = found
     if claims.expired(now):
         raise LinkRefused("expired", 410, person.id, claims)
-    revoked = session.exec(
-        select(sa.func.max(col(LinkRevocation.revoked_at))).where(LinkRevocation.person_id == person.id)
-    ).first()
     if revoked is not None and _utc(revoked) > claims.issued:
         raise LinkRefused("revoked", 410, person.id, claims)
     today = local_date(now, plan.timezone)
@@ -88,10 +97,16 @@ def _utc(moment: datetime) -> datetime:
 
 def _one_item(session: Session, plan: Plan, person: Person, claims: LinkClaims, today: date) -> OpenItem:
     ref = claims.ref or ""
-    item: Item | None = session.exec(
-        select(Action).where(Action.plan_id == plan.id, Action.ref == ref)
+    area: str | None = None
+    item: Item | None = None
+    action = session.exec(
+        select(Action, Area.name)
+        .join(Area, col(Area.id) == col(Action.area_id))
+        .where(Action.plan_id == plan.id, Action.ref == ref)
     ).first()
-    if item is None:
+    if action is not None:
+        item, area = action
+    else:
         item = session.exec(
             select(Milestone).where(Milestone.plan_id == plan.id, Milestone.ref == ref)
         ).first()
@@ -99,12 +114,12 @@ def _one_item(session: Session, plan: Plan, person: Person, claims: LinkClaims, 
     if item is None:
         raise refused  # removed from the plan since the link was sent
     if item.owner_id == person.id:
-        return OpenItem(item, None)
+        return OpenItem(item, None, area)
     if person.email not in entitled_people(session, plan, item):
         raise refused
     owner = session.get(Person, item.owner_id)
     covering = owner is not None and owner.deputy_id == person.id and owner.is_away(today)
-    return OpenItem(item, owner if covering else None)
+    return OpenItem(item, owner if covering else None, area)
 
 
 def _my_items(session: Session, plan: Plan, person: Person, today: date) -> tuple[OpenItem, ...]:
@@ -121,8 +136,11 @@ def _my_items(session: Session, plan: Plan, person: Person, today: date) -> tupl
         col(Action.owner_id).in_(list(owners)),
         col(Action.status).in_(OPEN),
     )
-    for action in session.exec(select(Action).where(*mine)):
-        found.append(OpenItem(action, owners[action.owner_id]))
+    rows = session.exec(
+        select(Action, Area.name).join(Area, col(Area.id) == col(Action.area_id)).where(*mine)
+    )
+    for action, area in rows:
+        found.append(OpenItem(action, owners[action.owner_id], area))
     also = (
         col(Milestone.plan_id) == plan.id,
         col(Milestone.owner_id).in_(list(owners)),

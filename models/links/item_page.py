@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from models.calendar import WorkingCalendar
+from models.calendar import WorkingCalendar, local_date
 from models.ledger.kinds import EventKind
 from models.links.access import Access, OpenItem
 from models.outbox import Notice, NoticeStatus
 from models.people import Person
-from models.plan import Action, Area, Update
+from models.plan import Action, Update
 from models.vocab import RAG, Status
 
 LAST_UPDATES = 3
@@ -39,6 +39,7 @@ def working_days_to(nation: str, today: date, due: date) -> int:
 @dataclass(frozen=True)
 class UpdateLine:
     at: datetime
+    day: date  # in the plan's zone
     by: str  # the author's name
     status: Status | None
     rag: RAG | None
@@ -68,8 +69,7 @@ def item_facts(session: Session, access: Access) -> list[ItemFacts]:
     items = access.items
     if not items:
         return []
-    areas = _areas(session, items)
-    updates = _last_updates(session, items)
+    updates = _last_updates(session, items, access.plan.timezone)
     notices = _reminders(session, access)
     facts = []
     for entry in items:
@@ -82,7 +82,7 @@ def item_facts(session: Session, access: Access) -> list[ItemFacts]:
                 ref=item.ref,
                 title=item.title,
                 is_milestone=not is_action,
-                area=areas.get(item.area_id) if isinstance(item, Action) else None,
+                area=entry.area,
                 due=due,
                 working_days_to_due=working_days_to(access.plan.nation, access.today, due),
                 status=item.status,
@@ -97,15 +97,8 @@ def item_facts(session: Session, access: Access) -> list[ItemFacts]:
     return facts
 
 
-def _areas(session: Session, items: tuple[OpenItem, ...]) -> dict[int, str]:
-    ids = {o.item.area_id for o in items if isinstance(o.item, Action)}
-    if not ids:
-        return {}
-    return {a.id: a.name for a in session.exec(select(Area).where(col(Area.id).in_(ids))) if a.id is not None}
-
-
 def _last_updates(
-    session: Session, items: tuple[OpenItem, ...]
+    session: Session, items: tuple[OpenItem, ...], timezone: str
 ) -> dict[tuple[str, int | None], list[UpdateLine]]:
     """The last three updates of every item, in one query (a window per item)."""
     actions = [o.item.id for o in items if isinstance(o.item, Action)]
@@ -145,6 +138,7 @@ def _last_updates(
         found.setdefault(key, []).append(
             UpdateLine(
                 at=row.at,
+                day=local_date(row.at, timezone),
                 by=row.name,
                 status=Status(row.status) if row.status else None,
                 rag=RAG(row.rag) if row.rag else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -314,3 +315,44 @@ def test_a_due_date_request_alone_is_recorded_and_sent_not_applied(plan_engine: 
     assert [n.recipient for n in notices] == [SECRETARIAT]
     [event] = _events(plan_engine, EventKind.DUE_CHANGE_REQUESTED)
     assert decode_data(event.body)["to"] == "2028-01-05" and event.actor == OWNER
+
+
+def test_updates_are_dated_in_the_plan_s_zone(plan_engine: Engine, db_url: str) -> None:
+    with unit_of_work(plan_engine) as session:
+        late = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)  # 00:30 on 2 July in London
+        apply_update(session, UpdateSpec("ACT-1", OWNER, note="late", at=late))
+    text = _text(client(db_url).get(item_path(plan_engine, OWNER, "ACT-1")).text)
+    assert "Thursday 2 July 2026, by Action Owner" in text
+
+
+def test_the_same_form_from_two_processes_at_once_records_one_update(
+    plan_engine: Engine, db_url: str
+) -> None:
+    path = item_path(plan_engine, OWNER, "ACT-1")
+    form = form_of(client(db_url).get(path).text, note="Twice at once")
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def post() -> None:
+        web = client(db_url)  # its own application, as another `web` process would be
+        barrier.wait()
+        statuses.append(web.post(path, data=form, follow_redirects=False).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [303, 303]
+    assert len(_events(plan_engine, EventKind.ACTION_UPDATED)) == 1
+
+
+def test_a_form_without_its_form_id_is_refused(plan_engine: Engine, db_url: str) -> None:
+    web = client(db_url)
+    path = item_path(plan_engine, OWNER, "ACT-1")
+    before = _counts(plan_engine)
+    for form_id in ("", "short", "x" * 65, "../../etc/passwd-and-more-chars"):
+        form = form_of(web.get(path).text, note="Hello") | {"form_id": form_id}
+        response = web.post(path, data=form, follow_redirects=False)
+        assert response.status_code == 400 and h1(response.text) == "This form could not be read"
+    assert _counts(plan_engine) == before
