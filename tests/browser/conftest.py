@@ -151,7 +151,7 @@ class WebFace:
     base_url: str
     db_url: str
     log: Path
-    outbox: Path
+    env: dict[str, str]  # what the server runs with: for other commands on the same database
     engine: Engine
     process: subprocess.Popen[bytes]
 
@@ -180,18 +180,14 @@ class WebFace:
         return self.links(**kwargs).everything(self.person_id(email), self.plan_id())
 
 
+def lineofsight() -> list[str]:
+    """`lineofsight`, run from this checkout (not whichever copy the venv's script points at): with
+    PYTHONPATH set to it, see `face_env`."""
+    return [sys.executable, "-c", "import sys; from cli.app import main; sys.argv[0] = 'lineofsight'; main()"]
+
+
 def web_command(port: int) -> list[str]:
-    """`lineofsight web`, run from this checkout (not whichever copy the venv's script points at)."""
-    return [
-        sys.executable,
-        "-c",
-        "import sys; from cli.app import main; sys.argv[0] = 'lineofsight'; main()",
-        "web",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    return [*lineofsight(), "web", "--host", "127.0.0.1", "--port", str(port)]
 
 
 def _wait_healthy(face: WebFace, seconds: float = 60) -> None:
@@ -227,7 +223,7 @@ def start_face(db_url: str, folder: Path) -> WebFace:
         process = subprocess.Popen(
             web_command(port), env=env, cwd=folder, stdout=sink, stderr=subprocess.STDOUT
         )
-    face = WebFace(base_url, db_url, log, folder / "outbox", make_engine(db_url), process)
+    face = WebFace(base_url, db_url, log, env, make_engine(db_url), process)
     try:
         _wait_healthy(face)
     except BaseException:

@@ -4,7 +4,9 @@ of the item; where we know whose link it was, a button sends a fresh one to the 
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,9 +14,10 @@ from playwright.sync_api import Page, Response, expect
 
 from models.db import unit_of_work
 from models.ledger.kinds import EventKind
-from models.links.revocation import revoke_links
 from models.links.tokens import fingerprint
 from models.plans.importer import import_plan
+from notifications.dispatch import dispatch
+from notifications.files import file_senders
 from tests.browser.conftest import (
     OTHER,
     OWNER,
@@ -22,8 +25,18 @@ from tests.browser.conftest import (
     assert_accessible,
     browser_plan,
     console_errors,
+    lineofsight,
 )
-from tests.browser.pages import RECEIVED, fill_update, form_for, ledger_text, notices, submit, updates_of
+from tests.browser.pages import (
+    RECEIVED,
+    fill_update,
+    form_for,
+    ledger_text,
+    mails_to,
+    notices,
+    submit,
+    updates_of,
+)
 
 pytestmark = pytest.mark.slow
 NEW_LINK = "Send me a new link"
@@ -63,7 +76,9 @@ def test_a_tampered_link_is_refused_without_an_offer(face: WebFace, page: Page) 
     _refused(page, answer, 403, "This link does not work", face)
 
 
-def test_an_expired_link_offers_a_fresh_one_to_the_address_on_record(face: WebFace, page: Page) -> None:
+def test_an_expired_link_offers_a_fresh_one_to_the_address_on_record(
+    face: WebFace, page: Page, tmp_path: Path
+) -> None:
     link = face.item_link(OWNER, "TAP-07", issued=datetime.now(UTC) - timedelta(days=30))
     answer = _open(page, link)
     _refused(page, answer, 410, "This link has expired", face)
@@ -85,12 +100,34 @@ def test_an_expired_link_offers_a_fresh_one_to_the_address_on_record(face: WebFa
     assert _token(link) not in ledger_text(face.engine)
     assert fingerprint(_token(link)) in ledger_text(face.engine)  # the renewal names the old link by print
 
+    # The next dispatch sends the fresh links to the address on record, and they open the item.
+    now = datetime.now(UTC)
+    dispatch(
+        face.engine,
+        file_senders(tmp_path / "outbox"),
+        now,
+        sender="lineofsight@example.org",
+        links=face.links(now),
+    )
+    [mail] = mails_to(tmp_path / "outbox", OWNER)
+    fresh = mail.link("Update TAP-07")
+    assert fresh != link and fresh in mail.text
+    assert _open(page, fresh).status == 200
+    expect(page.locator("h1")).to_contain_text("TAP-07")
+    assert _open(page, mail.link("Update all my items")).status == 200
+
 
 def test_a_withdrawn_link_is_refused(face: WebFace, page: Page) -> None:
     link = face.all_link(OWNER, issued=datetime.now(UTC) - timedelta(minutes=5))
     assert _open(page, link).status == 200
-    with unit_of_work(face.engine) as session:
-        revoke_links(session, OWNER, actor="operator@example.org", at=datetime.now(UTC))
+    revoked = subprocess.run(
+        [*lineofsight(), "links", "revoke", "--person", OWNER],
+        env=face.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert revoked.returncode == 0, revoked.stderr
     answer = _open(page, link)
     _refused(page, answer, 410, "This link has been withdrawn", face)
     expect(page.get_by_role("button", name=NEW_LINK)).to_have_count(1)
