@@ -83,9 +83,16 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+def new_context(browser: Browser, width: int = 1280, height: int = 900, **options: Any) -> BrowserContext:
+    """A fresh profile as a UK reader's browser: British English (dates as 11/12/2026), London time."""
+    return browser.new_context(
+        viewport={"width": width, "height": height}, locale="en-GB", timezone_id="Europe/London", **options
+    )
+
+
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = new_context(browser)
     yield context
     context.close()
 

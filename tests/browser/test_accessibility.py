@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import DEPUTY, OWNER, WebFace, assert_accessible, console_errors
+from tests.browser.conftest import (
+    DEPUTY,
+    OWNER,
+    WebFace,
+    assert_accessible,
+    console_errors,
+    new_context,
+    watch,
+)
 from tests.browser.pages import RECEIVED, fill_update, form_for, submit
 
 pytestmark = pytest.mark.slow
@@ -69,9 +77,10 @@ def test_the_keyboard_reaches_every_field_in_order_then_the_button(face: WebFace
 def test_the_pages_fit_phone_desktop_and_zoom(
     face: WebFace, browser: Browser, tmp_path: Path, name: str, width: int, height: int
 ) -> None:
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = new_context(browser, width, height)
     try:
         page = context.new_page()
+        watch(page)
         shots = []
         for what, link in (("item", face.item_link(OWNER, "TAP-07")), ("all", face.all_link(OWNER))):
             page.goto(link)
@@ -89,6 +98,7 @@ def test_the_pages_fit_phone_desktop_and_zoom(
         page.screenshot(path=str(shots[-1]), full_page=True)
         if width == 375:
             assert_accessible(page, "the error page at 375 px")
+        assert not console_errors(page), console_errors(page)
     finally:
         context.close()
     assert all(shot.stat().st_size > 0 for shot in shots)

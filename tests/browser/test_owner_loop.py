@@ -30,6 +30,8 @@ from tests.browser.conftest import (
     assert_accessible,
     console_errors,
     first_sweep_day,
+    new_context,
+    watch,
 )
 from tests.browser.pages import (
     RECEIVED,
@@ -77,6 +79,10 @@ def test_an_owner_updates_from_the_email_and_the_next_sweep_goes_quiet(
     expect(page.locator("main")).to_contain_text("TAP-07")
     expect(page.locator("main")).to_contain_text("Audit <b>case</b> files & supervision")  # text, not markup
     assert page.locator("main b").count() == 0
+    # Why the owner is getting messages about it, and what happens if nothing changes: the sweep's words.
+    expect(page.locator("main")).to_contain_text("TAP-07 is due in 4 working days")
+    expect(page.locator("main")).to_contain_text("If nothing changes")
+    expect(page.locator("main")).to_contain_text("Line Manager")
     form = form_for(page)
     fill_update(
         form, status="in progress", percent="60", note="Thirty case files audited; supervision booked."
@@ -85,6 +91,9 @@ def test_an_owner_updates_from_the_email_and_the_next_sweep_goes_quiet(
 
     assert urlsplit(page.url).query == "sent=1" and page.url.startswith(link)
     expect(page.get_by_text(RECEIVED)).to_be_visible()
+    expect(page.locator("main")).to_contain_text(
+        "Thirty case files audited; supervision booked."
+    )  # last updates
     assert not console_errors(page), console_errors(page)
 
     [update] = updates_of(face.engine, "TAP-07")
@@ -150,9 +159,10 @@ def test_the_same_form_sent_twice_records_one_update(face: WebFace, page: Page) 
 
 
 def test_javascript_off_the_whole_update_still_works(face: WebFace, browser: Browser) -> None:
-    context = browser.new_context(java_script_enabled=False)
+    context = new_context(browser, java_script_enabled=False)
     try:
         page = context.new_page()
+        watch(page)
         page.goto(face.item_link(OWNER, "TAP-07"))
         form = form_for(page)
         fill_update(form, status="complete", percent="100", note="Done; the audit report is filed.")
@@ -160,6 +170,7 @@ def test_javascript_off_the_whole_update_still_works(face: WebFace, browser: Bro
         form.get_by_label("Link to evidence", exact=True).fill("https://intranet.example.org/audit-report")
         submit(page, form)
         expect(page.get_by_text(RECEIVED)).to_be_visible()
+        assert not console_errors(page), console_errors(page)
     finally:
         context.close()
     [update] = updates_of(face.engine, "TAP-07")
