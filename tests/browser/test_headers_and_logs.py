@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from models.links.tokens import fingerprint
-from tests.browser.conftest import OWNER, WebFace, console_errors
+from tests.browser.conftest import OWNER, WebFace, assert_accessible, console_errors
 from tests.browser.pages import RECEIVED, fill_update, form_for, ledger_text, submit
 
 pytestmark = pytest.mark.slow
@@ -113,5 +113,24 @@ def test_unknown_pages_and_health(face: WebFace, page: Page) -> None:
     answer = page.goto(f"{face.base_url}/no/such/page")
     assert answer is not None and answer.status == 404
     assert "Traceback" not in page.content()
+    assert_accessible(page, "the 404 page")
     health = page.request.get(f"{face.base_url}/healthz")
     assert health.status == 200 and health.text().strip() == "ok"
+
+
+def test_a_link_opened_too_often_is_slowed_down_with_a_plain_page(face: WebFace, page: Page) -> None:
+    link = face.item_link(OWNER, "TAP-07")
+    statuses = []
+    for _ in range(100):  # a person never opens one link this often in a minute; a script might
+        answer = page.goto(link)
+        assert answer is not None
+        statuses.append(answer.status)
+        if answer.status != 200:
+            break
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {200}, statuses
+    assert "Too many requests" in page.title()
+    assert "TAP-07" not in page.content() and "Audit" not in page.content()
+    assert_accessible(page, "the 429 page")
+    # Another link of the same person is not slowed down by it.
+    other = page.goto(face.all_link(OWNER))
+    assert other is not None and other.status == 200

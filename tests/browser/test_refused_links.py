@@ -202,3 +202,15 @@ def test_a_post_without_the_forms_csrf_field_changes_nothing(face: WebFace, page
     assert answer.value is not None and answer.value.status == 403
     assert updates_of(face.engine, "TAP-07") == []
     assert RECEIVED not in page.content()
+
+
+def test_a_link_used_for_what_it_does_not_name_is_refused(face: WebFace, page: Page) -> None:
+    item, everything = face.item_link(OWNER, "TAP-07"), face.all_link(OWNER)
+    # An item link turned into an "all my items" address, and the other way round.
+    _refused(page, _open(page, item.replace("/u/", "/me/")), 403, "This link does not work", face)
+    _refused(page, _open(page, everything.replace("/me/", "/u/")), 403, "This link does not work", face)
+    # A link signed for another person's item (the owner may not update it): nothing of it shown.
+    answer = _open(page, face.item_link(OWNER, "TAP-09"))
+    _refused(page, answer, 403, "This link no longer works for you", face)
+    for secret in ("TAP-09", "Publish the practice framework", OTHER):
+        assert secret not in page.content()
