@@ -5,9 +5,10 @@ web by the owner."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -54,9 +55,15 @@ SENDER = "lineofsight@example.org"
 
 
 def _sweep_and_dispatch(face: WebFace, outbox: Path) -> None:
-    sweep_plans(face.engine, POLICY, first_sweep_day(), plan_name=PLAN)
+    day = first_sweep_day()
+    sweep_plans(face.engine, POLICY, day, plan_name=PLAN)
+    # The sweep's notices are owed from 07:00 of its day: on a weekend, or before 07:00, dispatch as at
+    # that morning. The links are written now, by the wall clock the web face reads too.
     now = datetime.now(UTC)
-    result = dispatch(face.engine, file_senders(outbox), now, sender=SENDER, links=face.links(now))
+    morning = datetime.combine(day, time(7, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+    result = dispatch(
+        face.engine, file_senders(outbox), max(now, morning), sender=SENDER, links=face.links(now)
+    )
     assert result.delivered > 0, result
 
 
