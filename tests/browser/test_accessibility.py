@@ -6,21 +6,26 @@ scrolling. Screenshots land in the test's folder, for people to look at."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from config.policy import load_policy
+from models.sweep.run import sweep_plans
 from tests.browser.conftest import (
     DEPUTY,
     OWNER,
+    PLAN,
     WebFace,
     assert_accessible,
     console_errors,
+    first_sweep_day,
     new_context,
     watch,
 )
-from tests.browser.pages import RECEIVED, fill_update, form_for, submit
+from tests.browser.pages import RECEIVED, SEND, fill_update, form_for, submit
 
 pytestmark = pytest.mark.slow
 FIELDS = ["status", "rag", "percent", "note", "evidence", "due_change", "due_change_reason"]
@@ -77,27 +82,39 @@ def test_the_keyboard_reaches_every_field_in_order_then_the_button(face: WebFace
 def test_the_pages_fit_phone_desktop_and_zoom(
     face: WebFace, browser: Browser, tmp_path: Path, name: str, width: int, height: int
 ) -> None:
+    # The pages as an owner meets them: reminded by the sweep, with an update already in.
+    sweep_plans(face.engine, load_policy(), first_sweep_day(), plan_name=PLAN)
     context = new_context(browser, width, height)
+    shots: list[Path] = []
+
+    def shot(what: str) -> None:
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"the {what} page is {scroll} px wide at {width} px: it scrolls sideways"
+        shots.append(tmp_path / f"{what}-{name}.png")
+        page.screenshot(path=str(shots[-1]), full_page=True)
+
     try:
         page = context.new_page()
         watch(page)
-        shots = []
-        for what, link in (("item", face.item_link(OWNER, "TAP-07")), ("all", face.all_link(OWNER))):
-            page.goto(link)
-            assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{what} scrolls sideways"
-            shots.append(tmp_path / f"{what}-{name}.png")
-            page.screenshot(path=str(shots[-1]), full_page=True)
-        page.goto(face.item_link(OWNER, "TAP-07"))
-        fill_update(form_for(page), percent="150")
+        link = face.item_link(OWNER, "TAP-07")
+        page.goto(link)
+        fill_update(form_for(page), status="in progress", percent="60", note="Thirty case files audited.")
+        submit(page, form_for(page))
+        shot("item-sent")
+        page.goto(face.all_link(OWNER))
+        shot("all")
+        fill_update(form_for(page, "TAP-08"), percent="150")
         with page.expect_navigation():
-            form_for(page).get_by_role("button", name="Send update").click()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, (
-            "the error page scrolls sideways"
-        )
-        shots.append(tmp_path / f"item-error-{name}.png")
-        page.screenshot(path=str(shots[-1]), full_page=True)
+            form_for(page, "TAP-08").get_by_role("button", name=SEND).click()
+        shot("all-error")
+        # On a page of several forms, the summary's link leads to the field of the item that was wrong.
+        target = (page.locator(".error-summary a").first.get_attribute("href") or "").removeprefix("#")
+        assert form_for(page, "TAP-08").locator(f"[id='{target}']").count() == 1, target
+        expect(form_for(page, "TAP-08").get_by_label("Percent complete", exact=True)).to_have_value("150")
         if width == 375:
             assert_accessible(page, "the error page at 375 px")
+        page.goto(face.item_link(OWNER, "TAP-07", issued=datetime.now(UTC) - timedelta(days=30)))
+        shot("expired")
         assert not console_errors(page), console_errors(page)
     finally:
         context.close()
