@@ -24,6 +24,7 @@ from notifications.files import file_senders
 from tests.browser.conftest import (
     AWAY,
     DEPUTY,
+    LEAD,
     OWNER,
     PLAN,
     SECRETARIAT,
@@ -238,3 +239,15 @@ def test_a_wrong_value_shows_the_error_beside_its_field_with_the_input_kept(
 def _due_of(face: WebFace, ref: str) -> date:
     with Session(face.engine) as session:
         return session.exec(select(Action).where(Action.ref == ref)).one().current_due
+
+
+def test_a_milestone_takes_a_status_and_a_note_only(face: WebFace, page: Page) -> None:
+    page.goto(face.item_link(LEAD, "MS-1"))
+    form = form_for(page)
+    expect(form.get_by_label("Percent complete", exact=True)).to_have_count(0)
+    expect(form.get_by_text("RAG rating")).to_have_count(0)
+    fill_update(form, status="in progress", note="The draft plan is with the chair.")
+    submit(page, form)
+    expect(page.get_by_text(RECEIVED)).to_be_visible()
+    [(event, data)] = ledger(face.engine, EventKind.MILESTONE_UPDATED.value)
+    assert (event.actor, event.ref, data["channel"]) == (LEAD, "MS-1", "web")
