@@ -54,6 +54,9 @@ class Settings(BaseSettings):
         description="Signs links in messages: 32 or more random characters, kept secret (`doctor` checks).",
     )
     link_days: int = Field(default=21, ge=1, le=90, description="How many days a link in a message works.")
+    link_rate_limit: int = Field(
+        default=30, ge=1, le=100_000, description="Requests a minute one link may make of each web process."
+    )
     trusted_proxies: str = Field(
         default="127.0.0.1",
         description="Addresses of the proxies whose X-Forwarded-* headers `lineofsight web` believes.",

@@ -86,6 +86,8 @@ def log_config() -> dict[str, Any]:
             "access": handler | {"stream": "ext://sys.stdout"},
             "default": handler | {"stream": "ext://sys.stderr"},
         },
+        # Every other library's warnings and errors, through the same filter (not Python's last resort).
+        "root": {"handlers": ["default"], "level": "WARNING"},
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
             "uvicorn.error": {"level": "INFO"},

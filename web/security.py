@@ -2,9 +2,10 @@
 (no BaseHTTPMiddleware: it would copy every request and response through a task and a queue).
 
 Every response gets the security headers; a body over 64 KiB is refused (413) before any page reads it;
-each link may be used 30 times a minute in this process (429); an unexpected error becomes a plain 500 page,
-logged with its traceback but never with a token; and every request writes one access line naming its link
-by fingerprint. Pages decide nothing here: this module knows links only by their place in a path or form.
+each link may be used 30 times a minute in each process (429; LINEOFSIGHT_LINK_RATE_LIMIT); an unexpected
+error becomes a plain 500 page, logged with its traceback but never with a token; and every request writes
+one access line naming its link by fingerprint. Pages decide nothing here: this module knows links only by
+their place in a path or form.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,7 +31,6 @@ from web.logs import ACCESS_LOGGER, ERROR_LOGGER, guard_loggers, redact
 from web.rendering import problem
 
 MAX_BODY = 64 * 1024  # the update form with a long note is a few KiB; anything near this is not a person
-PER_MINUTE = 30  # requests per link per minute, in each process (several processes: each counts its own)
 WINDOW = 60.0
 KEPT_LINKS = 10_000  # links the limiter remembers at most: a flood of made-up ones cannot fill memory
 RENEW_PATH = "/links/renew"
@@ -63,7 +64,7 @@ class LinkLimiter:
 
     def __init__(
         self,
-        per_minute: int = PER_MINUTE,
+        per_minute: int,
         window: float = WINDOW,
         clock: Callable[[], float] = time.monotonic,
         kept: int = KEPT_LINKS,
@@ -150,6 +151,8 @@ class Guard:
                 await refusal(scope, receive, guarded_send)
             else:
                 await self.app(scope, receive, guarded_send)
+        except ClientDisconnect:
+            pass  # the person closed the page while sending: nobody is left to answer, nothing went wrong
         except Exception:
             error_log.exception("Unexpected error on %s %s", scope["method"], redact(path))
             if status[0] == 0:  # nothing sent yet: the person gets a plain page, never the traceback
@@ -270,6 +273,6 @@ async def _unreadable_form(request: Request, exc: Exception) -> Response:
 def install(api: FastAPI, settings: Settings) -> None:
     guard_loggers()
     https = urlsplit(settings.base_url).scheme == "https"
-    api.add_middleware(Guard, https=https, limiter=LinkLimiter())
+    api.add_middleware(Guard, https=https, limiter=LinkLimiter(per_minute=settings.link_rate_limit))
     api.add_exception_handler(HTTPException, _http_problem)
     api.add_exception_handler(RequestValidationError, _unreadable_form)

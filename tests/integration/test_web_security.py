@@ -4,10 +4,12 @@ access log naming links by fingerprint only. A test adds its own small route whe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 from starlette.requests import Request
 from starlette.testclient import TestClient
+from starlette.types import Message
 
 from config.settings import Settings
 from models.links.tokens import LinkMaker, csrf_token, fingerprint
@@ -24,9 +27,10 @@ from models.people import Person
 from models.plan import Plan
 from tests.factories import OWNER, load_small_plan
 from web.app import create_app
-from web.security import MAX_BODY, PER_MINUTE, RENEW_PATH
+from web.security import MAX_BODY, RENEW_PATH
 
 KEY = "k" * 48
+PER_MINUTE = Settings.model_fields["link_rate_limit"].default  # LINEOFSIGHT_LINK_RATE_LIMIT's default: 30
 TOKEN = "eyJzZWNyZXQiOiJ0b2tlbiJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"  # shaped like a link's token
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -34,8 +38,8 @@ CSP = (
 )
 
 
-def _app(db_url: str, base_url: str = "http://127.0.0.1:8080") -> FastAPI:
-    api = create_app(Settings(database_url=db_url, secret_key=KEY, base_url=base_url))
+def _app(db_url: str, base_url: str = "http://127.0.0.1:8080", **settings: Any) -> FastAPI:
+    api = create_app(Settings(database_url=db_url, secret_key=KEY, base_url=base_url, **settings))
 
     def explode() -> Response:
         raise RuntimeError(f"the page failed on /u/{TOKEN}")
@@ -142,6 +146,12 @@ def test_each_link_is_limited_to_30_requests_a_minute(client: TestClient) -> Non
     assert client.post("/links/renew", data={"token": TOKEN, "csrf": "x"}).status_code == 429
     assert client.get(f"/u/{TOKEN}x").status_code != 429  # another link is not held back
     assert client.get(f"/me/{TOKEN}").status_code == 429  # the same token by the other door is the same link
+
+
+def test_the_limit_is_a_setting(db_url: str) -> None:
+    assert PER_MINUTE == 30
+    with TestClient(_app(db_url, link_rate_limit=3)) as client:
+        assert [client.get(f"/me/{TOKEN}").status_code for _ in range(4)][3] == 429
 
 
 def test_the_renewal_form_is_limited_by_its_link(client: TestClient) -> None:
@@ -262,3 +272,43 @@ def test_opening_pages_changes_nothing(
     assert client.head(item).status_code in (200, 405)
     assert client.get(RENEW_PATH, params={"token": token}).status_code == 405  # asking needs the form
     assert _counts(engine) == before
+
+
+def test_a_person_who_leaves_while_sending_is_no_error(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    api = _app(db_url)
+
+    async def reads_form(request: Request) -> Response:
+        return Response(str(dict(await request.form())))
+
+    api.add_route("/test/form", reads_form, methods=["POST"])
+    sent: list[Message] = []
+
+    async def gone() -> Message:
+        return {"type": "http.disconnect"}  # the browser closed before its body arrived
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/test/form",
+        "raw_path": b"/test/form",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", b"20"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+    caplog.set_level(logging.INFO)
+    asyncio.run(api(scope, gone, send))
+    assert sent == []  # nobody to answer
+    assert [r.levelno for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert any(r.getMessage().startswith("POST /test/form - ") for r in caplog.records)

@@ -4,13 +4,16 @@ per-link limiter counts a sliding minute on the clock it is given."""
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from models.links.tokens import LinkMaker, fingerprint
 from web.logs import RedactLinks, redact
 from web.security import LinkLimiter
 
+ROOT = Path(__file__).resolve().parents[2]
 MAKER = LinkMaker("https://los.example.org", b"k" * 40, datetime(2027, 1, 4, 9, tzinfo=UTC))
 ITEM = MAKER.item(7, 1, "TAP-07")
 TOKEN = ITEM.rsplit("/", 1)[1]
@@ -87,3 +90,24 @@ def test_the_limiter_forgets_the_least_recently_used_links_beyond_its_size() -> 
     assert limiter.allow("c")  # b forgotten
     assert not limiter.allow("a")  # a remembered
     assert limiter.allow("b")  # b counted afresh: memory stays bounded whatever links arrive
+
+
+def test_the_servers_log_config_redacts_every_logger_and_keeps_access_lines_apart() -> None:
+    # In a child process: configuring logging here would take the test run's own capture away.
+    probe = f"""
+import logging, logging.config
+from web.logs import log_config
+logging.config.dictConfig(log_config())
+logging.getLogger("lineofsight.web.access").info("GET /u/{TOKEN} 200 1.0ms")
+logging.getLogger("uvicorn.error").info("request for {ITEM}")
+logging.getLogger("some.library").warning("could not fetch {ITEM}")
+logging.getLogger("some.library").info("chatter nobody asked for")
+"""
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True, timeout=60
+    )
+    assert TOKEN not in ran.stdout + ran.stderr
+    assert "lineofsight.web.access [" in ran.stdout and f"]: GET /u/{NAMED} 200" in ran.stdout
+    assert "uvicorn.error" in ran.stderr and f"request for https://los.example.org/u/{NAMED}" in ran.stderr
+    assert f"could not fetch https://los.example.org/u/{NAMED}" in ran.stderr  # through the root logger
+    assert "chatter" not in ran.stderr and "GET" not in ran.stderr  # access lines on stdout only
