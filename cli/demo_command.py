@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
+from cli import clock
 from cli.output import console
 from cli.plan_commands import print_status
 from models.vocab import day_in_words, plural
@@ -50,7 +51,12 @@ def demo(
     from models.reports.register import load_register
 
     with progress("Loading the demo plan", total=STEPS) as step:
-        result = run_demo(directory, prefect_run=prefect, tick=lambda n, what: step(n, description=what))
+        result = run_demo(
+            directory,
+            prefect_run=prefect,
+            tick=lambda n, what: step(n, description=what),
+            now=clock.now(),  # the demo's links are issued now, though its messages replay 2017
+        )
     with read_session(result.app.engine) as session:
         plans = plans_named(session, None)
         rows = load_register(session, plans, result.as_of)
@@ -82,15 +88,26 @@ def demo(
     for pack in result.packs:
         out.print(Text(f"               {pack.meeting_date:%d %b %Y} {pack.audience:<8} {pack.path('.pdf')}"))
     out.print(f"Demo database: {result.database}")
-    # The exact lines to paste: all three settings, so nothing the explorer runs writes beside the demo.
+    # The exact lines to paste: every setting, so nothing the explorer runs writes beside the demo, and the
+    # demo's own key, so `lineofsight web` opens the links in its messages.
     out.print("Explore it:")
     for line in (
         f"export LINEOFSIGHT_DATABASE_URL=sqlite:///{result.database}",
         f"export LINEOFSIGHT_OUTBOX_DIR={result.directory / 'outbox'}",
         f"export LINEOFSIGHT_PACKS_DIR={result.directory / 'packs'}",
+        f"export LINEOFSIGHT_SECRET_KEY=$(cat {result.key_file})",
         f"lineofsight status --as-of {result.as_of.isoformat()}",
         f"lineofsight show TAP-16 --as-of {result.as_of.isoformat()}",
         "lineofsight escalations",
         "lineofsight audit history TAP-16",
+        "lineofsight web",
     ):
         out.print(Text(f"  {line}"))
+    if result.link_to_try is not None and result.links_until is not None:
+        out.print(Text(f"One link to try: {result.link_to_try}"))
+        out.print(
+            Text(
+                '  (an owner\'s "Update all my items" page, as their emails link to it: open it while '
+                f"`lineofsight web` runs; the demo's links work until {day_in_words(result.links_until)})"
+            )
+        )

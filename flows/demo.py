@@ -6,23 +6,30 @@ A fast path: plain function calls, no Prefect run, so the whole demo takes secon
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr
 
 from config.settings import Settings
 from config.timezone import DEFAULT_TIMEZONE
 from flows import demo_plan
 from flows.bootstrap import App, bootstrap, release, settings_in_use
-from models.db import unit_of_work
+from models.db import read_session, unit_of_work
 from models.errors import BadInput
 from models.ledger.schema import migrate
 from models.ledger.verification import Verdict, verify_database
+from models.links.tokens import DEMO_KEY_PREFIX, LinkMaker
 from models.output.files import write_text
 from models.plans.importer import ImportReport
+from models.plans.lookup import find_item
 from models.plans.spec import UpdateSpec
 from models.plans.updates import apply_update
 from models.sweep.failures import PlansNotSwept
@@ -45,6 +52,8 @@ def _silent(advance: int, description: str) -> None:
 
 
 MARKER = ".lineofsight-demo"  # the demo replaces only a folder holding this file (or an empty one)
+KEY_FILE = "secret_key"  # the demo's own key for its links (`export LINEOFSIGHT_SECRET_KEY=$(cat ...)`)
+LINK_TO_TRY = "TAP-16"  # whose "Update all my items" link the demo offers: this item's owner (slipping, red)
 
 
 @dataclass(frozen=True)
@@ -60,9 +69,18 @@ class DemoResult:
     workbook: Path
     flow_run: list[dict[str, object]] | None
     packs: tuple[BuiltPack, ...] = ()
+    key_file: Path | None = None
+    link_to_try: str | None = None  # one owner's "Update all my items" link, for `lineofsight web`
+    links_until: date | None = None  # the last day the demo's links work, where its people are
 
 
-def run_demo(directory: Path, *, prefect_run: bool = True, tick: Tick = _silent) -> DemoResult:
+def run_demo(
+    directory: Path, *, prefect_run: bool = True, tick: Tick = _silent, now: datetime | None = None
+) -> DemoResult:
+    """The demo in `directory`. Its messages replay 2017, but their links are issued `now` (the wall clock,
+    read by the caller, or here when none is given: the demo's one reading of it), so they work for
+    LINEOFSIGHT_LINK_DAYS from today against `lineofsight web` on the demo's database."""
+    links_issued = now if now is not None else datetime.now(UTC)
     directory = directory.resolve()
     database = directory / "lineofsight.db"
     _claim(directory)
@@ -74,22 +92,30 @@ def run_demo(directory: Path, *, prefect_run: bool = True, tick: Tick = _silent)
     shutil.rmtree(directory / "outbox", ignore_errors=True)
     shutil.rmtree(directory / "packs", ignore_errors=True)
 
-    settings = Settings(database_url=url, outbox_dir=directory / "outbox", packs_dir=directory / "packs")
+    key = DEMO_KEY_PREFIX + secrets.token_urlsafe(32)  # `doctor` refuses this prefix outside the demo
+    _write_key(directory / KEY_FILE, key)
+    settings = Settings(
+        database_url=url,
+        outbox_dir=directory / "outbox",
+        packs_dir=directory / "packs",
+        secret_key=SecretStr(key),
+    )
     app = bootstrap(settings, check_schema=False)
+    links = app.links(links_issued)
     migrate(app.engine)
     # The plan is loaded on the morning the replay starts, not today: packs of the autumn count it by that.
     loaded_at = datetime.combine(demo_plan.START, time(6, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
     loaded = import_workbook(app.engine, demo_plan.WORKBOOK, actor=DEMO_ACTOR, effective=loaded_at).report
     tick(1, f"Replaying {short_day(demo_plan.START)}")
     packs: list[BuiltPack] = []
-    replayed = _replay(app, packs, until=demo_plan.AS_OF - timedelta(days=1), tick=tick)
+    replayed = _replay(app, packs, links, until=demo_plan.AS_OF - timedelta(days=1), tick=tick)
     flow_run = None
     if prefect_run:
         tick(0, f"Sweeping {short_day(demo_plan.AS_OF)} as a Prefect flow run")
-        flow_run = _last_day_through_prefect(app)
+        flow_run = _last_day_through_prefect(app, links)
         tick(1, "Done")
     else:
-        replayed += _replay(app, packs, since=demo_plan.AS_OF, until=demo_plan.AS_OF, tick=tick)
+        replayed += _replay(app, packs, links, since=demo_plan.AS_OF, until=demo_plan.AS_OF, tick=tick)
     return DemoResult(
         app=app,
         directory=directory,
@@ -102,7 +128,32 @@ def run_demo(directory: Path, *, prefect_run: bool = True, tick: Tick = _silent)
         workbook=demo_plan.WORKBOOK,
         flow_run=flow_run,
         packs=tuple(packs),
+        key_file=directory / KEY_FILE,
+        link_to_try=_link_to_try(app, links),
+        links_until=links.expires.astimezone(ZoneInfo(settings.timezone)).date() if links else None,
     )
+
+
+def _write_key(path: Path, key: str) -> None:
+    """The demo's key, readable by its user only: mkstemp makes the file with mode 0600 from the first byte
+    (never wider, even for a moment), and it replaces an earlier demo's key whole."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _link_to_try(app: App, links: LinkMaker | None) -> str | None:
+    """The "Update all my items" link of LINK_TO_TRY's owner, as the latest digest to them carries it."""
+    if links is None:
+        return None
+    with read_session(app.engine) as session:
+        plan, item = find_item(session, LINK_TO_TRY, demo_plan.PLAN_NAME)
+        return links.everything(item.owner_id, plan.id)  # type: ignore[arg-type]
 
 
 def _claim(directory: Path) -> None:
@@ -125,7 +176,13 @@ def _claim(directory: Path) -> None:
 
 
 def _replay(
-    app: App, packs: list[BuiltPack], *, until: date, since: date = demo_plan.START, tick: Tick = _silent
+    app: App,
+    packs: list[BuiltPack],
+    links: LinkMaker | None,
+    *,
+    until: date,
+    since: date = demo_plan.START,
+    tick: Tick = _silent,
 ) -> int:
     """Every day from `since` to `until`: the 07:00 sweep, the board packs due that day (built and sent),
     then the updates owners posted that day."""
@@ -148,7 +205,7 @@ def _replay(
             publish(app.engine, pack.pack_id, actor="system:packs (demo)", now=issued)
         packs += built
         morning = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
-        dispatch(app.engine, app.senders, morning, sender=app.settings.mail_from)
+        dispatch(app.engine, app.senders, morning, sender=app.settings.mail_from, links=links)
         for update in by_day.get(day, []):
             with unit_of_work(app.engine) as session:
                 apply_update(session, update, plan_name=demo_plan.PLAN_NAME)
@@ -157,7 +214,7 @@ def _replay(
     return swept
 
 
-def _last_day_through_prefect(app: App) -> list[dict[str, object]]:
+def _last_day_through_prefect(app: App, links: LinkMaker | None) -> list[dict[str, object]]:
     """The last day's sweep as one real Prefect flow run (a temporary local Prefect server), its settings
     passed for the run's length: Prefect's through its own settings context, ours to the flow's tasks."""
     from prefect.settings import (
@@ -183,8 +240,10 @@ def _last_day_through_prefect(app: App) -> list[dict[str, object]]:
     moment = datetime.combine(demo_plan.AS_OF, time(7, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
     with temporary_settings(set_defaults=defaults) as prefect_settings, settings_in_use(app.settings):
         _quiet_prefect(prefect_settings.logging.level)
-        ran = sweep_flow(as_of=moment)
-    dispatch(app.engine, app.senders, moment.replace(hour=9), sender=app.settings.mail_from)
+        # Delivered below, not by the flow: the flow would write links issued on the replayed day (2017),
+        # long expired; the demo's links are issued today.
+        ran = sweep_flow(as_of=moment, deliver=False)
+    dispatch(app.engine, app.senders, moment.replace(hour=9), sender=app.settings.mail_from, links=links)
     return ran
 
 

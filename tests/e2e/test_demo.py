@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
+import stat
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
 
+from pydantic import SecretStr
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from cli.app import app
+from config.settings import Settings
+from flows.doctor.check import State
+from flows.doctor.links import links as links_check
+from models.db import make_engine
+from models.links.access import open_link
+from models.links.tokens import DEMO_KEY_PREFIX, read
+from models.people import Person, organisation_key
+from models.plan import Plan
 
 
 def test_demo_builds_and_shows_the_plan(tmp_path) -> None:
@@ -28,6 +43,7 @@ def test_demo_builds_and_shows_the_plan(tmp_path) -> None:
         runner.invoke(app, ["status", "--as-of", "2017-12-11", "--format", "json"], env=env).stdout
     )
     assert len(rows) == 47
+    _the_links_work_against_the_demo_database(result.output, database.parent)
     overdue_open = [r for r in rows if r["working_days_to_due"] < 0 and r["status"] == "in progress"]
     complete = [r for r in rows if r["status"] == "complete"]
     on_track = [r for r in rows if r["working_days_to_due"] >= 0 and r["status"] != "complete"]
@@ -65,3 +81,46 @@ def test_the_flow_runs_summary_is_said_in_words() -> None:
     assert flow_run_line(run) == "P: 1 decision, 1 new, 2 notices queued"
     held = flow_run_line({**run, "holiday": "Boxing Day", "decisions": 0, "new": 0, "notices": 0})
     assert held == "P: 0 decisions, 0 new, 0 notices queued; a holiday (Boxing Day), nothing decided"
+
+
+BASE = "http://127.0.0.1:8080"  # LINEOFSIGHT_BASE_URL's default, where `lineofsight web` listens by default
+
+
+def _the_links_work_against_the_demo_database(output: str, folder: Path) -> None:
+    """The demo made its own key (a file only its user reads), printed how to use it and one link to try:
+    that link, and those in the demo's emails, were issued today and open on the demo's database."""
+    key_file = folder / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    assert key.startswith(DEMO_KEY_PREFIX) and len(key) >= 40 and key not in output
+    assert f"export LINEOFSIGHT_SECRET_KEY=$(cat {key_file})" in output
+    assert "  lineofsight web\n" in output
+    [link] = re.findall(rf"^One link to try: ({re.escape(BASE)}/me/\S+)$", output, re.MULTILINE)
+    now = datetime.now(UTC)
+    claims = read(key.encode(), link.rsplit("/", 1)[1])
+    assert claims.ref is None and abs(claims.issued - now) < timedelta(minutes=10)
+    assert claims.expires - claims.issued == timedelta(days=21)
+    engine = make_engine(f"sqlite:///{folder / 'lineofsight.db'}")
+    try:
+        with Session(engine) as session:
+            plan = session.get(Plan, claims.plan_id)
+            person = session.get(Person, claims.person_id)
+            assert plan is not None and person is not None
+            assert plan.name == "Children's Services Improvement Plan"
+            assert person.organisation == organisation_key(plan.name, plan.organisation)
+            opened = open_link(session, key.encode(), link.rsplit("/", 1)[1], now)
+            assert "TAP-16" in {o.item.ref for o in opened.items}
+            owners = {p.id for p in session.exec(select(Person))}
+        # The emails' own links too: the newest digest's verify with the key, to someone of the demo.
+        newest = max(folder.joinpath("outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        text = message_from_bytes(newest.read_bytes(), policy=policy.default).get_body(("plain",))
+        urls = re.findall(rf"{re.escape(BASE)}/(?:u|me)/[A-Za-z0-9_.-]+", text.get_content())  # type: ignore[union-attr]
+        assert urls, newest
+        for url in urls:
+            found = read(key.encode(), url.rsplit("/", 1)[1])
+            assert found.person_id in owners and found.expires > now
+    finally:
+        engine.dispose()
+    # `doctor` accepts the demo's key on the demo's database (and only there: see tests/integration).
+    url = f"sqlite:///{folder / 'lineofsight.db'}"
+    assert links_check(Settings(database_url=url, secret_key=SecretStr(key))).state is State.OK

@@ -1,0 +1,276 @@
+"""The owner's update page under load: `lineofsight web`'s application in uvicorn against a bare FastAPI
+endpoint that reads the same item row, in the same process layout (uvicorn, `--workers N`, no access log),
+on the same database, in the same run; then POSTs of the update form, each one update with its ledger event.
+
+    python -m bench.web_update [--backend postgresql|sqlite] [--workers 2] [--requests 2000]
+
+GET: the two servers take turns three times under the same load (a client process keeping `--concurrency`
+requests in flight); each keeps its best round by median, reported with that round's p99. POST: the form of
+one item posted `--posts` times (each with its own form id and CSRF field) with `--concurrency` in flight;
+the rate is posts answered per second, and after the run the Update rows, the ledger's ActionUpdated events
+with channel web and the taken forms are counted: each must equal the posts answered `303 See Other`.
+
+The load is spread over many links, as many owners' messages would be (a fresh link every 20 requests): the
+web face allows one link 30 requests a minute in each process. The client is httpx in a process of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from sqlmodel import Session, col, select
+
+from bench.common import fresh_database
+from models.audit import AuditEvent
+from models.ledger.chain import decode_data
+from models.ledger.kinds import EventKind
+from models.links.tokens import LinkMaker, csrf_token
+from models.people import Person
+from models.plan import Action, Plan, Update
+from models.web_links import WebSubmission
+from tests.factories import OWNER, load_small_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+USES_PER_LINK = 20  # under the web face's 30 requests a minute per link and process
+REF = "ACT-1"
+
+
+def bare_app() -> FastAPI:
+    """The baseline (a uvicorn factory): the same engine from the same settings, one read of the item row by
+    plan and ref, a few of its fields in a small escaped page. No link, no template, no guard."""
+    from flows.bootstrap import bootstrap
+
+    engine = bootstrap().engine
+    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @api.get("/healthz")
+    def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @api.get("/bare/{plan_id}/{ref}")
+    def item(plan_id: int, ref: str) -> HTMLResponse:
+        with Session(engine) as session:
+            found = session.exec(select(Action).where(Action.plan_id == plan_id, Action.ref == ref)).one()
+            text = (
+                f"{found.ref} {found.title}: due {found.current_due}, {found.status.value}, {found.percent}%"
+            )
+        return HTMLResponse(f"<!doctype html><title>{escape(found.ref)}</title><p>{escape(text)}</p>")
+
+    return api
+
+
+# The load generator: run as `python -m bench.web_update client FILE`, it reads the requests from FILE (JSON
+# lines: method, url, form or null) and prints what it measured as one JSON object.
+async def _load(requests: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                request = queue.get_nowait()
+                start = time.perf_counter()
+                answer = await client.request(request["method"], request["url"], data=request.get("form"))
+                latencies.append(time.perf_counter() - start)
+                statuses[str(answer.status_code)] = statuses.get(str(answer.status_code), 0) + 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        seconds = time.perf_counter() - start
+    return {"latencies": latencies, "statuses": statuses, "seconds": seconds}
+
+
+def client_main(path: str, concurrency: int) -> None:
+    requests = [json.loads(line) for line in Path(path).read_text().splitlines()]
+    print(json.dumps(asyncio.run(_load(requests, concurrency))))
+
+
+def load(requests: list[dict[str, Any]], concurrency: int, workdir: Path) -> dict[str, Any]:
+    """Runs the load generator in a process of its own, so it never shares an interpreter with a server."""
+    path = workdir / "requests.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in requests))
+    run = [sys.executable, "-m", "bench.web_update", "client", str(path), "--concurrency", str(concurrency)]
+    done = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+class Server:
+    """One uvicorn, as the web face runs: a factory, N workers, no access log, no server header."""
+
+    def __init__(self, factory: str, port: int, workers: int, env: dict[str, str]) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--workers", str(workers), "--no-access-log", "--no-server-header"]
+        self.process = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"{factory} did not answer on {self.base}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def free_port() -> int:
+    from tests.smtp_server import free_port as port
+
+    return port()
+
+
+def summary(result: dict[str, Any]) -> tuple[float, float]:
+    """Median and p99 latency in milliseconds."""
+    latencies = sorted(result["latencies"])
+    return statistics.median(latencies) * 1000, statistics.quantiles(latencies, n=100)[98] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--requests", type=int, default=2000, help="GET requests per round and server")
+    parser.add_argument("--posts", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        engine = fresh_database(args.backend, workdir, "web_update")
+        load_small_plan(engine)
+        with Session(engine) as session:
+            plan = session.exec(select(Plan)).one()
+            owner = session.exec(select(Person).where(Person.email == OWNER)).one()
+        url = engine.url.render_as_string(hide_password=False)
+        key = secrets.token_urlsafe(48)
+        ours_port, bare_port = free_port(), free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LINEOFSIGHT_")}
+        env |= {
+            "LINEOFSIGHT_DATABASE_URL": url,
+            "LINEOFSIGHT_SECRET_KEY": key,
+            "LINEOFSIGHT_BASE_URL": f"http://127.0.0.1:{ours_port}",
+        }
+        ours = Server("web.app:create_app", ours_port, args.workers, env)
+        try:
+            bare = Server("bench.web_update:bare_app", bare_port, args.workers, env)
+        except BaseException:
+            ours.stop()
+            raise
+        issued = datetime.now(UTC)
+        made = 0
+
+        def links(n: int) -> list[str]:
+            """n requests' worth of distinct item links (each used USES_PER_LINK times), in turn."""
+            nonlocal made
+            count = -(-n // USES_PER_LINK)
+            tokens = [
+                LinkMaker(ours.base, key.encode(), issued - timedelta(seconds=made + i)).item(
+                    owner.id,  # type: ignore[arg-type]
+                    plan.id,  # type: ignore[arg-type]
+                    REF,
+                )
+                for i in range(count)
+            ]
+            made += count
+            return [tokens[i % count] for i in range(n)]
+
+        def get_ours(n: int) -> list[dict[str, Any]]:
+            return [{"method": "GET", "url": u} for u in links(n)]
+
+        def get_bare(n: int) -> list[dict[str, Any]]:
+            return [{"method": "GET", "url": f"{bare.base}/bare/{plan.id}/{REF}"}] * n
+
+        try:
+            load(get_ours(200), args.concurrency, workdir)  # warm both: imports, pools, templates
+            load(get_bare(200), args.concurrency, workdir)
+            rounds: dict[str, list[dict[str, Any]]] = {"bare": [], "ours": []}
+            for _ in range(3):
+                rounds["bare"].append(load(get_bare(args.requests), args.concurrency, workdir))
+                rounds["ours"].append(load(get_ours(args.requests), args.concurrency, workdir))
+            for side, results in rounds.items():
+                for result in results:
+                    assert result["statuses"] == {"200": args.requests}, (side, result["statuses"])
+            best = {side: min(summary(r) for r in results) for side, results in rounds.items()}
+            posts = []
+            for i, link in enumerate(links(args.posts)):
+                token = link.rsplit("/", 1)[1]
+                form = {
+                    "csrf": csrf_token(key.encode(), token),
+                    "form_id": secrets.token_urlsafe(24),
+                    "note": f"Bench update {i}: the audit sample grew by one case.",
+                }
+                posts.append({"method": "POST", "url": link, "form": form})
+            posted = load(posts, args.concurrency, workdir)
+        finally:
+            ours.stop()
+            bare.stop()
+        answered = posted["statuses"].get("303", 0)
+        with Session(engine) as session:
+            updates = session.exec(select(sa.func.count()).select_from(Update)).one()
+            taken = session.exec(select(sa.func.count()).select_from(WebSubmission)).one()
+            events = [
+                decode_data(body)
+                for body in session.exec(
+                    select(col(AuditEvent.body)).where(AuditEvent.kind == EventKind.ACTION_UPDATED)
+                )
+            ]
+        engine.dispose()
+    web_events = sum(1 for e in events if e.get("channel") == "web")
+    (bare_median, bare_p99), (our_median, our_p99) = best["bare"], best["ours"]
+    print(
+        f"backend={args.backend} workers={args.workers} concurrency={args.concurrency}; "
+        f"GET: {args.requests:,} requests a round, 3 rounds each, best round by median"
+    )
+    print(f"bare endpoint (same row)   median {bare_median:6.2f} ms  p99 {bare_p99:7.2f} ms")
+    print(
+        f"update page /u/            median {our_median:6.2f} ms  p99 {our_p99:7.2f} ms  "
+        f"= {our_median / bare_median:.2f}x / {our_p99 / bare_p99:.2f}x"
+    )
+    rate = answered / posted["seconds"]
+    took = posted["seconds"]
+    print(f"POST: {args.posts:,} forms in {took:.2f} s = {rate:.0f} updates/s, answers {posted['statuses']}")
+    print(f"recorded: {updates} updates, {web_events} ledger events (channel web), {taken} forms taken")
+    lost = {updates, web_events, taken} != {answered} or answered != args.posts
+    print("none lost" if not lost else "LOST OR DOUBLED: the counts differ")
+    if lost:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "client":
+        client = argparse.ArgumentParser()
+        client.add_argument("command")
+        client.add_argument("path")
+        client.add_argument("--concurrency", type=int, default=16)
+        given = client.parse_args()
+        client_main(given.path, given.concurrency)
+    else:
+        main()
