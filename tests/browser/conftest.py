@@ -193,8 +193,8 @@ def lineofsight() -> list[str]:
     return [sys.executable, "-c", "import sys; from cli.app import main; sys.argv[0] = 'lineofsight'; main()"]
 
 
-def web_command(port: int) -> list[str]:
-    return [*lineofsight(), "web", "--host", "127.0.0.1", "--port", str(port)]
+def web_command(port: int, workers: int = 1) -> list[str]:
+    return [*lineofsight(), "web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
 
 
 def _wait_healthy(face: WebFace, seconds: float = 60) -> None:
@@ -214,7 +214,7 @@ def _wait_healthy(face: WebFace, seconds: float = 60) -> None:
     raise AssertionError(f"`lineofsight web` did not answer /healthz in {seconds} s:\n{face.log_text()}")
 
 
-def start_face(db_url: str, folder: Path) -> WebFace:
+def start_face(db_url: str, folder: Path, workers: int = 1) -> WebFace:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINEOFSIGHT_")}
@@ -228,7 +228,7 @@ def start_face(db_url: str, folder: Path) -> WebFace:
     log = folder / "web.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            web_command(port), env=env, cwd=folder, stdout=sink, stderr=subprocess.STDOUT
+            web_command(port, workers), env=env, cwd=folder, stdout=sink, stderr=subprocess.STDOUT
         )
     face = WebFace(base_url, db_url, log, env, make_engine(db_url), process)
     try:
@@ -273,6 +273,18 @@ def face(sqlite_url: str, tmp_path: Path) -> Iterator[WebFace]:
 def face_on_every_backend(db_url: str, tmp_path: Path) -> Iterator[WebFace]:
     """The web face on SQLite, and on PostgreSQL when the leg runs, with the browser plan loaded."""
     running = start_face(db_url, tmp_path)
+    try:
+        load_browser_plan(running.engine)
+        yield running
+    finally:
+        stop_face(running)
+
+
+@pytest.fixture
+def face_two_workers(db_url: str, tmp_path: Path) -> Iterator[WebFace]:
+    """`lineofsight web --workers 2` on SQLite, and on PostgreSQL when the leg runs: two processes that
+    must behave as one."""
+    running = start_face(db_url, tmp_path, workers=2)
     try:
         load_browser_plan(running.engine)
         yield running
