@@ -14,7 +14,7 @@ from playwright.sync_api import Page, Request, expect
 
 from models.links.tokens import fingerprint
 from tests.browser.conftest import OWNER, WebFace, assert_accessible, console_errors
-from tests.browser.pages import RECEIVED, fill_update, form_for, ledger_text, submit
+from tests.browser.pages import RECEIVED, fill_update, form_for, ledger_text, submit, updates_of
 
 pytestmark = pytest.mark.slow
 
@@ -134,3 +134,15 @@ def test_a_link_opened_too_often_is_slowed_down_with_a_plain_page(face: WebFace,
     # Another link of the same person is not slowed down by it.
     other = page.goto(face.all_link(OWNER))
     assert other is not None and other.status == 200
+
+
+def test_a_note_too_long_to_take_gets_a_plain_page(face: WebFace, page: Page) -> None:
+    page.goto(face.item_link(OWNER, "TAP-07"))
+    form = form_for(page)
+    fill_update(form, note="A pasted report. " * 5_000)  # about 85 KB: over the 64 KiB a form may carry
+    with page.expect_navigation() as answer:
+        form.get_by_role("button", name="Send update").click()
+    assert answer.value is not None and answer.value.status == 413
+    assert "Traceback" not in page.content() and "TAP-07" not in page.content()
+    assert_accessible(page, "the 413 page")
+    assert updates_of(face.engine, "TAP-07") == []
