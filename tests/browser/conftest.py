@@ -188,8 +188,8 @@ class WebFace:
 
 
 def lineofsight() -> list[str]:
-    """`lineofsight`, run from this checkout (not whichever copy the venv's script points at): with
-    PYTHONPATH set to it, see `face_env`."""
+    """`lineofsight`, run from this checkout rather than whichever copy the venv's script points at (the
+    environment sets PYTHONPATH to the checkout: see `start_face`)."""
     return [sys.executable, "-c", "import sys; from cli.app import main; sys.argv[0] = 'lineofsight'; main()"]
 
 
