@@ -80,17 +80,17 @@ CROSS_SITE = (
 )
 
 
-@router.get("/healthz", include_in_schema=False)
+@router.api_route("/healthz", include_in_schema=False, methods=["GET", "HEAD"])
 def healthz() -> PlainTextResponse:
     return PlainTextResponse("ok")
 
 
-@router.get("/u/{token}")
+@router.api_route("/u/{token}", methods=["GET", "HEAD"])  # link checkers ask with HEAD
 def item_page(token: str, request: Request, now: Now, sent: str | None = None) -> Response:
     return _show(request, token, now, all_items=False, sent=sent == "1")
 
 
-@router.get("/me/{token}")
+@router.api_route("/me/{token}", methods=["GET", "HEAD"])  # link checkers ask with HEAD
 def my_items_page(token: str, request: Request, now: Now, sent: str | None = None) -> Response:
     return _show(request, token, now, all_items=True, sent=sent == "1")
 

@@ -356,3 +356,13 @@ def test_a_form_without_its_form_id_is_refused(plan_engine: Engine, db_url: str)
         response = web.post(path, data=form, follow_redirects=False)
         assert response.status_code == 400 and h1(response.text) == "This form could not be read"
     assert _counts(plan_engine) == before
+
+
+def test_head_answers_as_get_and_writes_nothing(plan_engine: Engine, db_url: str) -> None:
+    web = client(db_url)
+    before = _counts(plan_engine)
+    assert web.head(item_path(plan_engine, OWNER, "ACT-1")).status_code == 200
+    assert web.head(all_path(plan_engine, OWNER)).status_code == 200
+    assert web.head("/healthz").status_code == 200
+    assert web.get(all_path(plan_engine, OWNER, NOW - timedelta(days=40))).status_code == 410
+    assert _counts(plan_engine) == before
