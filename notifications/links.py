@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -52,7 +53,7 @@ class LinkBook:
         secretariats = {name: address for name, address in found.items() if address}
         if links is None:
             return cls(None, plans, {}, secretariats)
-        addresses = sorted({d.recipient.casefold() for d in digests})
+        addresses = sorted({d.recipient.lower() for d in digests})
         organisations = {organisation for _, organisation in plans.values()}
         people: dict[tuple[str, str], int] = {}
         for start in range(0, len(addresses), _CHUNK):
@@ -75,21 +76,24 @@ class LinkBook:
         if self.links is None or plan is None:
             return replace(digest, no_links_help=self._help(digest))
         plan_id, organisation = plan
-        person_id = self.people.get((organisation, digest.recipient.casefold()))
+        person_id = self.people.get((organisation, digest.recipient.lower()))
         if person_id is None:  # a board's channel, an operator: nobody whose links these could be
             return replace(digest, no_links_help=self._help(digest))
-        items = tuple(
-            replace(item, update_url=self.links.item(person_id, plan_id, item.ref))
-            if item.updatable
-            else item
-            for item in digest.items
-        )
+        # One copy of the digest, its items as they are: the URLs go in a table by ref.
+        urls = {
+            item.ref: self.links.item(person_id, plan_id, item.ref) for item in digest.items if item.updatable
+        }
         return replace(
             digest,
-            items=items,
+            update_urls=urls,
             all_items_url=self.links.everything(person_id, plan_id),
-            links_until=day_in_words(self.links.expires.date()),
+            links_until=self.until,
         )
+
+    @cached_property
+    def until(self) -> str:
+        """The last day the links written now work, in words."""
+        return day_in_words(self.links.expires.date()) if self.links else ""
 
     def _help(self, digest: Digest) -> str:
         secretariat = self.secretariats.get(digest.plan)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,8 @@ from models.vocab import day_in_words
 
 # Reports about the service itself, to the secretariat: nothing in them is an item to update.
 SERVICE_KINDS = frozenset({EventKind.SWEEP_FAILED, EventKind.DEAD_NOTICES_REPORTED})
+# Made by the web face: a request for the secretariat, and a link a person asked for.
+WEB_KINDS = frozenset({EventKind.DUE_CHANGE_REQUESTED, EventKind.LINK_RESENT})
 NO_LINKS_HELP = "To update these items, reply to your board secretariat with what has changed."
 
 
@@ -60,12 +62,17 @@ class DigestItem:
     covering: str | None = None  # the deputy covering while the owner is away
     at_risk_from: tuple[str, ...] = ()  # a milestone's slipping dependencies only
     due_on: str = ""  # ISO, for sorting
-    update_url: str = ""  # the signed "Update REF" link for this reader, when links are written
 
     @property
     def updatable(self) -> bool:
         """An item a person can update: not a report about the service itself ("(outbox)", "(sweep)")."""
         return bool(self.ref) and not self.ref.startswith("(") and self.kind not in SERVICE_KINDS
+
+    @property
+    def shows_last_update(self) -> bool:
+        """ "none yet" is news about an item the sweep watches; a report about the service, a request or a
+        link asked for on the web carries no last update, and must not seem to say there was none."""
+        return bool(self.last_update) or self.kind not in SERVICE_KINDS | WEB_KINDS
 
     @property
     def update_text(self) -> str:
@@ -87,12 +94,18 @@ class Digest:
     # Filled at dispatch (notifications.links): the signed "Update all my items" link and the day the
     # digest's links stop working, or, with no links, whom to tell instead.
     all_items_url: str = ""
+    update_urls: Mapping[str, str] = field(default_factory=dict)  # ref -> the item's "Update REF" link
     links_until: str = ""
     no_links_help: str = ""
 
+    def update_url(self, item: DigestItem) -> str:
+        """The item's signed link for this reader, or "" (no links, or nothing to update)."""
+        return self.update_urls.get(item.ref, "") if item.updatable else ""
+
     @property
     def has_updatable(self) -> bool:
-        return any(item.updatable for item in self.items)
+        """Something the reader can update: an item, or the "all my items" link they asked for anew."""
+        return any(item.updatable or item.kind == EventKind.LINK_RESENT for item in self.items)
 
     @property
     def how_to_update(self) -> str:

@@ -52,14 +52,20 @@ def _context(digest: Digest) -> dict[str, Any]:
     }
 
 
-def links_note(digest: Digest) -> str:
-    """How long the links work, and that they are the reader's alone."""
+def links_note(digest: Digest, keep: str = "Do not forward this email") -> str:
+    """How long the links work, that they are the reader's alone and, for a deputy, whom they act for."""
     if not digest.all_items_url:
         return ""
-    return (
-        f"These links work until {digest.links_until} and are for you only. Do not forward this email: its "
-        "links let anyone who has them update your items."
+    note = (
+        f"These links work until {digest.links_until} and are for you only. {keep}: its links let anyone "
+        "who has them update your items."
     )
+    owners = list(
+        dict.fromkeys(i.on_behalf_of for i in digest.items if i.on_behalf_of and digest.update_url(i))
+    )
+    for owner in owners:  # a deputy's: the update is theirs, made for the away owner, and recorded so
+        note += f' A link "for {owner}" records your update on behalf of {owner} while they are away.'
+    return note
 
 
 def render_email(digest: Digest, sender: str, now: datetime) -> Message:
@@ -153,7 +159,11 @@ def render_card(digest: Digest) -> dict[str, Any]:
                 else []
             ),
             {"title": "Why", "value": card_text(item.reason)},
-            {"title": "Last update", "value": card_text(item.last_update or "none yet")},
+            *(
+                [{"title": "Last update", "value": card_text(item.last_update or "none yet")}]
+                if item.shows_last_update
+                else []
+            ),
             {"title": "If nothing changes", "value": card_text(item.next_step or "-")},
         ]
         body.append(
@@ -165,13 +175,14 @@ def render_card(digest: Digest) -> dict[str, Any]:
             }
         )
         body.append({"type": "FactSet", "facts": facts})
-        if item.update_url:  # a URL is data, not Markdown: never escaped, never pasted into text
-            body.append(_open_url_set(item.update_text, item.update_url))
+        url = digest.update_url(item)
+        if url:  # a URL is data, not Markdown: never escaped, never pasted into text
+            body.append(_open_url_set(item.update_text, url))
     if not digest.all_items_url:
         if digest.has_updatable:
             body.append({"type": "TextBlock", "text": card_text(digest.how_to_update), "wrap": True})
         return adaptive_card(body, digest.message_id)
-    note = f"These links work until {digest.links_until} and are for you only: do not share them."
+    note = links_note(digest, "Do not share this card")
     body.append({"type": "TextBlock", "text": card_text(note), "wrap": True, "isSubtle": True})
     return adaptive_card(body, digest.message_id, [_open_url("Update all my items", digest.all_items_url)])
 

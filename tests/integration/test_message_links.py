@@ -5,6 +5,7 @@ of gets none, and a message without links asks for a reply, never a command."""
 
 from __future__ import annotations
 
+import email
 import json
 import re
 from dataclasses import replace
@@ -230,3 +231,36 @@ def test_the_teams_card_opens_the_same_links(engine: Engine, tmp_path: Path) -> 
     assert _claims(everything["url"]).ref is None and _claims(everything["url"]).person_id == person_id
     texts = " ".join(b.get("text", "") for b in content["body"])
     assert "These links work until Monday 6 November 2017" in texts and BASE not in texts
+
+
+def test_the_sweep_command_writes_links_from_the_settings(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    # The operator's door: `lineofsight sweep` delivers with the links of LINEOFSIGHT_BASE_URL and
+    # LINEOFSIGHT_SECRET_KEY, working for LINEOFSIGHT_LINK_DAYS.
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    load_small_plan(engine)
+    key = "k" * 40
+    env = {
+        "LINEOFSIGHT_DATABASE_URL": db_url,
+        "LINEOFSIGHT_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "LINEOFSIGHT_BASE_URL": "https://plan.example.org/",
+        "LINEOFSIGHT_SECRET_KEY": key,
+        "LINEOFSIGHT_LINK_DAYS": "5",
+    }
+    result = CliRunner().invoke(app, ["sweep", "--as-of", "2017-10-16", "--any-day"], env=env)
+    assert result.exit_code == 0, result.output
+    [owner] = [p for p in (tmp_path / "outbox").glob("*.eml") if p.name.startswith(OWNER)]
+    text, html = _parts(email.message_from_bytes(owner.read_bytes()))
+    plan_id, person_id = _ids(engine, "Test Plan", OWNER)
+    urls = URL.findall(text)
+    assert len(urls) == 4 and all(u.startswith("https://plan.example.org/") for u in urls)  # no "//u/"
+    for url in urls:
+        claims = read(key.encode(), url.rsplit("/", 1)[1])
+        assert (claims.person_id, claims.plan_id) == (person_id, plan_id)
+        assert claims.expires - claims.issued == timedelta(days=5)
+        assert url in html
+    assert key not in text and key not in html

@@ -244,7 +244,7 @@ def test_each_item_has_its_update_link_in_both_parts_and_the_card() -> None:
     for item in sam.items:
         [(href, words)] = [(h, w) for h, w in anchors if w.startswith(f"Update {item.ref}")]
         assert words == f"Update {item.ref}"
-        assert href.startswith("https://los.example.org/u/") and href == item.update_url
+        assert href.startswith("https://los.example.org/u/") and href == sam.update_url(item)
         assert f"Update {item.ref}: {href}\n" in text  # the text part carries the very same URL
         claims = read(LINKS.key, href.rsplit("/", 1)[1])
         assert (claims.person_id, claims.plan_id, claims.ref) == (PERSON_IDS[SAM], 3, item.ref)
@@ -260,7 +260,7 @@ def test_each_item_has_its_update_link_in_both_parts_and_the_card() -> None:
     content = render_card(sam)["attachments"][0]["content"]
     opened = [a for block in content["body"] if block["type"] == "ActionSet" for a in block["actions"]]
     assert [(a["type"], a["title"], a["url"]) for a in opened] == [
-        ("Action.OpenUrl", f"Update {i.ref}", i.update_url) for i in sam.items
+        ("Action.OpenUrl", f"Update {i.ref}", sam.update_url(i)) for i in sam.items
     ]
     assert content["actions"] == [
         {"type": "Action.OpenUrl", "title": "Update all my items", "url": sam.all_items_url}
@@ -272,10 +272,13 @@ def test_a_deputys_link_says_it_acts_for_the_away_owner() -> None:
     text, html = _render(kim)
     [tap] = kim.items
     assert ("Update TAP-07 for Chris Green" in text) and (
-        tap.update_url,
+        kim.update_url(tap),
         "Update TAP-07 for Chris Green",
     ) in (_anchors(html))
-    assert read(LINKS.key, tap.update_url.rsplit("/", 1)[1]).person_id == PERSON_IDS[KIM]
+    assert read(LINKS.key, kim.update_url(tap).rsplit("/", 1)[1]).person_id == PERSON_IDS[KIM]
+    acts_for = 'A link "for Chris Green" records your update on behalf of Chris Green while they are away.'
+    assert acts_for in text and acts_for in html.replace("&#34;", '"')
+    assert "for Chris Green" not in _render(BOOK.fill(_digests()[ALEX]))[0]
     card = render_card(kim)["attachments"][0]["content"]
     assert any(
         a["title"] == "Update TAP-07 for Chris Green"
@@ -289,7 +292,7 @@ def test_a_reader_with_no_record_and_a_report_about_the_service_get_no_links() -
     # A board's Teams channel (no Person row) reads the same digest with no link in it.
     nobody = replace(_digests()[PAT], recipient="Improvement Board")
     filled = BOOK.fill(nobody)
-    assert not filled.all_items_url and not any(i.update_url for i in filled.items)
+    assert not filled.all_items_url and not any(filled.update_url(i) for i in filled.items)
     text, html = _render(filled)
     assert "http" not in text and "<a " not in html and "reply to your board secretariat" in text
     assert "actions" not in render_card(filled)["attachments"][0]["content"]
@@ -361,6 +364,7 @@ def test_a_request_to_move_a_due_date_reads_well_to_the_secretariat() -> None:
         "If nothing changes: The secretariat decides; re-baselining is done in the plan workbook.\n" in text
     )
     assert ">Date change asked</strong>" in html and "Update TAP-07" in html  # the secretariat may update it
+    assert "Last update" not in text and "last update" not in html  # a request: no update is news here
 
 
 def test_a_new_link_asked_for_reads_well_and_carries_the_links() -> None:
@@ -373,12 +377,18 @@ def test_a_new_link_asked_for_reads_well_and_carries_the_links() -> None:
     [digest] = build_digests(notices, {1: "Plan", 2: "Plan"}, "example.org")
     assert digest.subject == "2 new links"
     filled = BOOK.fill(digest)
-    assert [(i.ref, bool(i.update_url)) for i in filled.items] == [("", False), ("NS-01", True)]
+    assert [(i.ref, bool(filled.update_url(i))) for i in filled.items] == [("", False), ("NS-01", True)]
     text, html = _render(filled)
     assert "\nAll your items\n  New link.\n" in text  # no ref, no due date: no ": " and no "Due ."
     assert "You asked for a new link on Tuesday 5 December 2017." in text
+    assert "none yet" not in text and "none yet" not in html  # no last update is news here
     assert f"Update all my items: {filled.all_items_url}" in text and "Update NS-01: " in text
     assert "<h2" in html and ": All your items" not in html
+    # Asked for alone, the new "all my items" link still comes: it is the whole point of the message.
+    [alone] = build_digests(notices[:1], {1: "Plan"}, "example.org")
+    filled = BOOK.fill(alone)
+    assert filled.all_items_url.startswith("https://los.example.org/me/") and not filled.update_urls
+    assert f"Update all my items: {filled.all_items_url}" in _render(filled)[0]
 
 
 # A command anywhere in a message: `lineofsight ...`, or an option such as --by or --status.
