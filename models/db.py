@@ -163,6 +163,20 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def page_session(engine: Engine) -> Iterator[Session]:
+    """Reads for one web page, each statement on its own (no BEGIN and ROLLBACK round trips on PostgreSQL):
+    a page shows what each read found, and nothing it shows is written back without a transaction of its
+    own that checks again."""
+    if engine.dialect.name != "postgresql":
+        with Session(engine) as session:
+            yield session
+        return
+    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with connection, Session(bind=connection) as session:
+        yield session
+
+
 # --- migrations --------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from flows.bootstrap import App
-from models.db import read_session, unit_of_work
+from models.db import page_session, read_session, unit_of_work
 from models.errors import BadInput, InvalidValue
 from models.links.access import Access, LinkRefused, OpenItem, open_link
 from models.links.item_page import item_facts
@@ -186,7 +186,7 @@ def _show(
     key = _key(app)
     if key is None:  # no secret key: no link can be ours (`doctor` says so)
         return problem(403, *REFUSALS["tampered"])
-    with read_session(app.engine) as session:
+    with page_session(app.engine) as session:
         try:
             access = _open(session, key, token, now, all_items)
         except LinkRefused as exc:
@@ -260,11 +260,10 @@ def _post(request: Request, token: str, form: dict[str, str], now: datetime, all
             target = access.find(ref)
             if target is None:  # an item this link does not open (or no longer does)
                 raise LinkRefused("reassigned", 403, access.person.id, access.claims)
-            submission = WebSubmission(form_id=form_id, at=now)
-            session.add(submission)
-            session.flush()  # a form already taken stops here, before anything else is written
-            submission.update_id = _apply(session, access, target, posted, now)
-            session.add(submission)
+            # The form's row goes in with what it did: a form already taken fails there, on the unique
+            # form id, and the whole transaction (update, ledger event) rolls back with it.
+            update_id = _apply(session, access, target, posted, now)
+            session.add(WebSubmission(form_id=form_id, update_id=update_id, at=now))
     except LinkRefused as exc:
         return refused(exc, key, token)
     except IntegrityError:
@@ -305,7 +304,7 @@ def _apply(session: Session, access: Access, target: OpenItem, posted: Posted, n
         )
         try:
             update_id = apply_update(
-                session, spec, plan_name=plan.name, channel="web", on_behalf_of=on_behalf_of
+                session, spec, channel="web", on_behalf_of=on_behalf_of, found=(plan, item)
             ).id
         except BadInput as exc:
             errors |= _errors_of(exc)

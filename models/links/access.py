@@ -60,21 +60,36 @@ class Access:
         return next((o for o in self.items if o.item.ref.upper() == key), None)
 
 
+# Every page asks these, so they are built once, here, with their values bound per request: building a
+# statement costs more than PostgreSQL takes to answer it (bench/README.md, the owner's update page).
+# The person, the plan and the person's latest revocation, in one query.
+_LATEST_REVOCATION = (
+    select(sa.func.max(col(LinkRevocation.revoked_at)))
+    .where(col(LinkRevocation.person_id) == col(Person.id))
+    .scalar_subquery()
+)
+_PERSON_AND_PLAN = (
+    select(Person, Plan, _LATEST_REVOCATION)
+    .join(Plan, col(Plan.id) == sa.bindparam("plan_id"))
+    .where(col(Person.id) == sa.bindparam("person_id"))
+)
+_ACTION = (
+    select(Action, Area.name)
+    .join(Area, col(Area.id) == col(Action.area_id))
+    .where(col(Action.plan_id) == sa.bindparam("plan_id"), col(Action.ref) == sa.bindparam("ref"))
+)
+_MILESTONE = select(Milestone).where(
+    col(Milestone.plan_id) == sa.bindparam("plan_id"), col(Milestone.ref) == sa.bindparam("ref")
+)
+
+
 def open_link(session: Session, key: bytes, token: str, now: datetime) -> Access:
     try:
         claims = read(key, token)
     except TamperedLink:
         raise LinkRefused("tampered", 403) from None
-    # The person, the plan and the person's latest revocation in one query: every page asks.
-    latest = (
-        select(sa.func.max(col(LinkRevocation.revoked_at)))
-        .where(col(LinkRevocation.person_id) == col(Person.id))
-        .scalar_subquery()
-    )
     found = session.exec(
-        select(Person, Plan, latest)
-        .join(Plan, col(Plan.id) == claims.plan_id)
-        .where(col(Person.id) == claims.person_id)
+        _PERSON_AND_PLAN, params={"person_id": claims.person_id, "plan_id": claims.plan_id}
     ).first()
     if found is None:
         raise LinkRefused("unknown", 403)  # a person or plan removed since: nobody to send a link to
@@ -99,17 +114,11 @@ def _one_item(session: Session, plan: Plan, person: Person, claims: LinkClaims, 
     ref = claims.ref or ""
     area: str | None = None
     item: Item | None = None
-    action = session.exec(
-        select(Action, Area.name)
-        .join(Area, col(Area.id) == col(Action.area_id))
-        .where(Action.plan_id == plan.id, Action.ref == ref)
-    ).first()
+    action = session.exec(_ACTION, params={"plan_id": plan.id, "ref": ref}).first()
     if action is not None:
         item, area = action
     else:
-        item = session.exec(
-            select(Milestone).where(Milestone.plan_id == plan.id, Milestone.ref == ref)
-        ).first()
+        item = session.exec(_MILESTONE, params={"plan_id": plan.id, "ref": ref}).first()
     refused = LinkRefused("reassigned", 403, person.id, claims)
     if item is None:
         raise refused  # removed from the plan since the link was sent

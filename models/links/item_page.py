@@ -102,40 +102,61 @@ def item_facts(
     return facts
 
 
+# Built once, their values bound per request: building a statement costs more than answering it.
+_U = Update.__table__.c  # type: ignore[attr-defined]
+_RANKED = (
+    sa.select(
+        _U.action_id,
+        _U.milestone_id,
+        _U.at,
+        _U.status,
+        _U.rag,
+        _U.percent,
+        _U.commentary,
+        _U.evidence_url,
+        _U.author_id,
+        sa.func.row_number()
+        .over(partition_by=(_U.action_id, _U.milestone_id), order_by=(_U.at.desc(), _U.id.desc()))
+        .label("rank"),
+    )
+    .where(
+        sa.or_(
+            _U.action_id.in_(sa.bindparam("actions", expanding=True)),
+            _U.milestone_id.in_(sa.bindparam("milestones", expanding=True)),
+        )
+    )
+    .subquery()
+)
+_P = Person.__table__.c  # type: ignore[attr-defined]
+_LAST_UPDATES = (
+    sa.select(_RANKED, _P.name)
+    .join(Person.__table__, _P.id == _RANKED.c.author_id)  # type: ignore[attr-defined]
+    .where(_RANKED.c.rank <= sa.bindparam("last"))
+    .order_by(_RANKED.c.rank)
+)
+_N = Notice.__table__.c  # type: ignore[attr-defined]
+_REMINDERS = (
+    sa.select(_N.item_refs, _N.payload)
+    .where(
+        _N.plan == sa.bindparam("plan"),
+        _N.recipient == sa.bindparam("recipient"),
+        _N.item_refs.in_(sa.bindparam("refs", expanding=True)),
+        _N.kind.not_in([str(k) for k in _NOT_REMINDERS]),
+        _N.status != NoticeStatus.CANCELLED.value,
+    )
+    .order_by(_N.not_before.desc(), _N.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
 def _last_updates(
     session: Session, items: tuple[OpenItem, ...], timezone: str
 ) -> dict[tuple[str, int | None], list[UpdateLine]]:
     """The last three updates of every item, in one query (a window per item)."""
     actions = [o.item.id for o in items if isinstance(o.item, Action)]
     milestones = [o.item.id for o in items if not isinstance(o.item, Action)]
-    U = Update.__table__.c  # type: ignore[attr-defined]
-    rank = (
-        sa.func.row_number()
-        .over(partition_by=(U.action_id, U.milestone_id), order_by=(U.at.desc(), U.id.desc()))
-        .label("rank")
-    )
-    ranked = (
-        sa.select(
-            U.action_id,
-            U.milestone_id,
-            U.at,
-            U.status,
-            U.rag,
-            U.percent,
-            U.commentary,
-            U.evidence_url,
-            U.author_id,
-            rank,
-        )
-        .where(sa.or_(U.action_id.in_(actions), U.milestone_id.in_(milestones)))
-        .subquery()
-    )
-    P = Person.__table__.c  # type: ignore[attr-defined]
     rows = session.execute(
-        sa.select(ranked, P.name)
-        .join(Person.__table__, P.id == ranked.c.author_id)  # type: ignore[attr-defined]
-        .where(ranked.c.rank <= LAST_UPDATES)
-        .order_by(ranked.c.rank)
+        _LAST_UPDATES, {"actions": actions, "milestones": milestones, "last": LAST_UPDATES}
     )
     found: dict[tuple[str, int | None], list[UpdateLine]] = {}
     for row in rows:
@@ -158,18 +179,9 @@ def _last_updates(
 def _reminders(session: Session, access: Access) -> dict[str, tuple[tuple[str, ...], str]]:
     """By ref: the reasons of the reader's latest reminders about it, and what happens next."""
     refs = [o.item.ref for o in access.items]
-    N = Notice.__table__.c  # type: ignore[attr-defined]
     rows = session.execute(
-        sa.select(N.item_refs, N.payload)
-        .where(
-            N.plan == access.plan.name,
-            N.recipient == access.person.email,
-            N.item_refs.in_(refs),
-            N.kind.not_in([str(k) for k in _NOT_REMINDERS]),
-            N.status != NoticeStatus.CANCELLED.value,
-        )
-        .order_by(N.not_before.desc(), N.id.desc())
-        .limit(20 * len(refs))
+        _REMINDERS,
+        {"plan": access.plan.name, "recipient": access.person.email, "refs": refs, "limit": 20 * len(refs)},
     )
     reasons: dict[str, list[str]] = {}
     steps: dict[str, str] = {}

@@ -163,11 +163,15 @@ def entitled_people(session: Session, plan: Plan, item: Action | Milestone) -> d
     return people
 
 
-def _entitled(session: Session, plan: Plan, item: Action | Milestone, by: str) -> None:
-    """Refuses anyone but the people who answer for the item, naming who may."""
+def _entitled(session: Session, plan: Plan, item: Action | Milestone, by: str) -> Person | None:
+    """Refuses anyone but the people who answer for the item, naming who may; the owner, when it is the
+    owner who reports (most do: found without asking who else may)."""
+    owner = session.get(Person, item.owner_id)
+    if owner is not None and owner.email == by:
+        return owner
     people = entitled_people(session, plan, item)
     if by in people:
-        return
+        return None
     who = ", ".join(f"{email} ({' and '.join(roles)})" for email, roles in people.items())
     if by.casefold().startswith("system:"):
         why = f"An update is a person's report, so --by takes a person's email, not {by!r}"
@@ -195,14 +199,15 @@ def apply_update(
     plan_name: str | None = None,
     channel: str = "cli",
     on_behalf_of: str | None = None,
+    found: tuple[Plan, Action | Milestone] | None = None,
 ) -> Update:
     """The one way an update is made, whatever the door (`channel`: "cli", "web"); `on_behalf_of` names the
-    away owner a deputy reports for, kept with the event."""
+    away owner a deputy reports for, kept with the event. `found`: the plan and item, when the door has
+    already read them in this session (the web's link names them), so they are not looked up again."""
     spec = checked(spec)
-    plan, item = find_item(session, spec.ref, plan_name)
+    plan, item = found if found is not None else find_item(session, spec.ref, plan_name)
     _check(spec, item)
-    _entitled(session, plan, item, spec.by)
-    author = find_person(session, spec.by, plan)
+    author = _entitled(session, plan, item, spec.by) or find_person(session, spec.by, plan)
     spec = _consistent(spec, item)
     at: datetime = spec.at or utcnow()
 
