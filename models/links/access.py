@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -73,10 +74,14 @@ _PERSON_AND_PLAN = (
     .join(Plan, col(Plan.id) == sa.bindparam("plan_id"))
     .where(col(Person.id) == sa.bindparam("person_id"))
 )
-_ACTION = (
-    select(Action, Area.name)
-    .join(Area, col(Area.id) == col(Action.area_id))
-    .where(col(Action.plan_id) == sa.bindparam("plan_id"), col(Action.ref) == sa.bindparam("ref"))
+# An item link's item, when it is an action (most are), comes with them: one round trip for the whole check.
+_WITH_ACTION = (
+    sa.select(Person, Plan, _LATEST_REVOCATION, Action, col(Area.name))
+    .select_from(Person)
+    .join(Plan, col(Plan.id) == sa.bindparam("plan_id"))
+    .outerjoin(Action, sa.and_(col(Action.plan_id) == col(Plan.id), col(Action.ref) == sa.bindparam("ref")))
+    .outerjoin(Area, col(Area.id) == col(Action.area_id))
+    .where(col(Person.id) == sa.bindparam("person_id"))
 )
 _MILESTONE = select(Milestone).where(
     col(Milestone.plan_id) == sa.bindparam("plan_id"), col(Milestone.ref) == sa.bindparam("ref")
@@ -88,12 +93,16 @@ def open_link(session: Session, key: bytes, token: str, now: datetime) -> Access
         claims = read(key, token)
     except TamperedLink:
         raise LinkRefused("tampered", 403) from None
-    found = session.exec(
-        _PERSON_AND_PLAN, params={"person_id": claims.person_id, "plan_id": claims.plan_id}
-    ).first()
+    params = {"person_id": claims.person_id, "plan_id": claims.plan_id}
+    found: Any  # a row of three (person, plan, revocation), or five (with the action and its area)
+    if claims.ref is None:
+        found = session.exec(_PERSON_AND_PLAN, params=params).first()
+    else:
+        found = session.execute(_WITH_ACTION, {**params, "ref": claims.ref}).first()
     if found is None:
         raise LinkRefused("unknown", 403)  # a person or plan removed since: nobody to send a link to
-    person, plan, revoked = found
+    person, plan, revoked = found[0], found[1], found[2]
+    action = (found[3], found[4]) if len(found) > 3 and found[3] is not None else None
     if claims.expired(now):
         raise LinkRefused("expired", 410, person.id, claims)
     if revoked is not None and _utc(revoked) > claims.issued:
@@ -102,7 +111,7 @@ def open_link(session: Session, key: bytes, token: str, now: datetime) -> Access
     if claims.ref is None:
         items = _my_items(session, plan, person, today)
     else:
-        items = (_one_item(session, plan, person, claims, today),)
+        items = (_one_item(session, plan, person, claims, today, action),)
     return Access(person, plan, claims, items, today)
 
 
@@ -110,11 +119,17 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _one_item(session: Session, plan: Plan, person: Person, claims: LinkClaims, today: date) -> OpenItem:
+def _one_item(
+    session: Session,
+    plan: Plan,
+    person: Person,
+    claims: LinkClaims,
+    today: date,
+    action: tuple[Action, str | None] | None,
+) -> OpenItem:
     ref = claims.ref or ""
     area: str | None = None
     item: Item | None = None
-    action = session.exec(_ACTION, params={"plan_id": plan.id, "ref": ref}).first()
     if action is not None:
         item, area = action
     else:
