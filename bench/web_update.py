@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import secrets
 import statistics
 import subprocess
@@ -140,6 +141,69 @@ class Server:
         self.process.wait(timeout=30)
 
 
+def server_url(url: sa.URL, no_wal_wait: bool) -> str:
+    """The servers' database URL: the bench's own, or (diagnostic) with commits that do not wait for WAL."""
+    if no_wal_wait and url.get_backend_name() == "postgresql":
+        url = url.update_query_dict({"options": f"{url.query['options']} -csynchronous_commit=off"})
+    return url.render_as_string(hide_password=False)
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU time of each process, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def family(pid: int) -> list[int]:
+    """A process and its children (uvicorn's workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
+
+
+class CpuMeter:
+    """CPU spent by the web servers' processes (uvicorn and its workers) while a load ran. Their PostgreSQL
+    backends are not counted: the pool opens and closes connections beyond its size under load, and a
+    backend that has exited takes its CPU time with it."""
+
+    def __init__(self, servers: list[Server]) -> None:
+        self.servers = servers
+
+    def sample(self) -> dict[int, float]:
+        return cpu_seconds([p for s in self.servers for p in family(s.process.pid)])
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def measured(
+    meter: CpuMeter, requests: list[dict[str, Any]], concurrency: int, workdir: Path
+) -> dict[str, Any]:
+    """`load`, with the CPU seconds the servers, their database sessions and the load generator spent."""
+    server_before = meter.sample()
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = load(requests, concurrency, workdir)
+    client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_after = meter.sample()
+    result["cpu"] = {
+        "server": meter.spent(server_before, server_after),
+        "load generator": (client_after.ru_utime + client_after.ru_stime)
+        - (client_before.ru_utime + client_before.ru_stime),
+    }
+    return result
+
+
+def cpu_line(result: dict[str, Any], count: int) -> str:
+    return ", ".join(f"{what} {seconds / count * 1000:.2f} ms" for what, seconds in result["cpu"].items())
+
+
 def free_port() -> int:
     from tests.smtp_server import free_port as port
 
@@ -161,6 +225,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="GET requests per round and server")
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--no-wal-wait",
+        action="store_true",
+        help="diagnostic only: the servers' PostgreSQL sessions commit without waiting for the WAL flush",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -169,7 +238,7 @@ def main() -> None:
         with Session(engine) as session:
             plan = session.exec(select(Plan)).one()
             owner = session.exec(select(Person).where(Person.email == OWNER)).one()
-        url = engine.url.render_as_string(hide_password=False)
+        url = server_url(engine.url, args.no_wal_wait)
         key = secrets.token_urlsafe(48)
         ours_port, bare_port = free_port(), free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LINEOFSIGHT_")}
@@ -213,12 +282,14 @@ def main() -> None:
             load(get_bare(200), args.concurrency, workdir)
             rounds: dict[str, list[dict[str, Any]]] = {"bare": [], "ours": []}
             for _ in range(3):
-                rounds["bare"].append(load(get_bare(args.requests), args.concurrency, workdir))
-                rounds["ours"].append(load(get_ours(args.requests), args.concurrency, workdir))
+                bare_round = measured(CpuMeter([bare]), get_bare(args.requests), args.concurrency, workdir)
+                rounds["bare"].append(bare_round)
+                our_round = measured(CpuMeter([ours]), get_ours(args.requests), args.concurrency, workdir)
+                rounds["ours"].append(our_round)
             for side, results in rounds.items():
                 for result in results:
                     assert result["statuses"] == {"200": args.requests}, (side, result["statuses"])
-            best = {side: min(summary(r) for r in results) for side, results in rounds.items()}
+            best = {side: min(results, key=summary) for side, results in rounds.items()}
             posts = []
             for i, link in enumerate(links(args.posts)):
                 token = link.rsplit("/", 1)[1]
@@ -228,7 +299,7 @@ def main() -> None:
                     "note": f"Bench update {i}: the audit sample grew by one case.",
                 }
                 posts.append({"method": "POST", "url": link, "form": form})
-            posted = load(posts, args.concurrency, workdir)
+            posted = measured(CpuMeter([ours]), posts, args.concurrency, workdir)
         finally:
             ours.stop()
             bare.stop()
@@ -244,19 +315,23 @@ def main() -> None:
             ]
         engine.dispose()
     web_events = sum(1 for e in events if e.get("channel") == "web")
-    (bare_median, bare_p99), (our_median, our_p99) = best["bare"], best["ours"]
+    (bare_median, bare_p99), (our_median, our_p99) = summary(best["bare"]), summary(best["ours"])
     print(
-        f"backend={args.backend} workers={args.workers} concurrency={args.concurrency}; "
+        f"backend={args.backend} workers={args.workers} concurrency={args.concurrency}"
+        f"{' synchronous_commit=off' if args.no_wal_wait else ''}; "
         f"GET: {args.requests:,} requests a round, 3 rounds each, best round by median"
     )
     print(f"bare endpoint (same row)   median {bare_median:6.2f} ms  p99 {bare_p99:7.2f} ms")
+    print(f"  CPU per request: {cpu_line(best['bare'], args.requests)}")
     print(
         f"update page /u/            median {our_median:6.2f} ms  p99 {our_p99:7.2f} ms  "
         f"= {our_median / bare_median:.2f}x / {our_p99 / bare_p99:.2f}x"
     )
+    print(f"  CPU per request: {cpu_line(best['ours'], args.requests)}")
     rate = answered / posted["seconds"]
     took = posted["seconds"]
     print(f"POST: {args.posts:,} forms in {took:.2f} s = {rate:.0f} updates/s, answers {posted['statuses']}")
+    print(f"  CPU per form: {cpu_line(posted, args.posts)}")
     print(f"recorded: {updates} updates, {web_events} ledger events (channel web), {taken} forms taken")
     lost = {updates, web_events, taken} != {answered} or answered != args.posts
     print("none lost" if not lost else "LOST OR DOUBLED: the counts differ")
