@@ -1,5 +1,5 @@
 """What the web face keeps beside the plan: links revoked by an operator, and the forms already taken (so a
-double click, or the back button and Send again, records one update, however many `web` processes run)."""
+double click, or a page a browser sends again, records one update, however many `web` processes run)."""
 
 from __future__ import annotations
 
