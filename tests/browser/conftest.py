@@ -63,13 +63,16 @@ DAYS_TO_DUE = 4
 # --- the browser --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main thread while it
+# is open, and every later test that runs a Prefect flow or asyncio.run in that thread would meet it (a flow
+# called there returns a coroutine). It stops when the last browser test has run.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(

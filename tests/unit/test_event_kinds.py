@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("cli", "config", "flows", "models", "notifications", "packs", "web", "workbooks")
 CAMEL = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]+)+$")
 # CamelCase literals that are not event kinds: Adaptive Card element types, and a kind's prefix.
-NOT_KINDS = {"AdaptiveCard", "FactSet", "TextBlock", "DueDate"}
+NOT_KINDS = {"ActionSet", "AdaptiveCard", "FactSet", "TextBlock", "DueDate"}
 
 
 def _trees() -> list[ast.Module]:
