@@ -3,10 +3,11 @@ Referer sent onwards, no console error, and the token nowhere in the server's lo
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,32 +20,39 @@ from tests.browser.pages import RECEIVED, fill_update, form_for, ledger_text, su
 pytestmark = pytest.mark.slow
 
 
-class _Seen(BaseHTTPRequestHandler):
-    headers_seen: ClassVar[list[dict[str, str]]] = []
+@dataclass
+class Elsewhere:
+    """Another site, on another port: what it hears of the page a link was followed from (`seen`), and
+    the page it serves (`html`)."""
 
-    def do_GET(self) -> None:
-        type(self).headers_seen.append({k.lower(): v for k, v in self.headers.items()})
-        body = b"<!doctype html><title>Evidence</title><p>Evidence</p>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None
+    url: str
+    seen: list[dict[str, str]] = field(default_factory=list)
+    html: str = "<!doctype html><html lang='en'><title>Evidence</title><p>Evidence</p></html>"
 
 
 @pytest.fixture
-def elsewhere() -> Iterator[tuple[str, list[dict[str, str]]]]:
-    """Another site, on another port: what it hears of the page a link was followed from."""
-    seen: list[dict[str, str]] = []
-    handler = type("Seen", (_Seen,), {"headers_seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def elsewhere() -> Iterator[Elsewhere]:
+    site = Elsewhere("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            site.seen.append({k.lower(): v for k, v in self.headers.items()})
+            body = site.html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    site.url = f"http://127.0.0.1:{server.server_address[1]}/evidence"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/evidence", seen
+        yield site
     finally:
         server.shutdown()
         server.server_close()
@@ -68,10 +76,8 @@ def test_the_update_page_carries_the_security_headers(face: WebFace, page: Page)
     assert not console_errors(page), console_errors(page)
 
 
-def test_no_referer_leaves_the_page(
-    face: WebFace, page: Page, elsewhere: tuple[str, list[dict[str, str]]]
-) -> None:
-    target, seen = elsewhere
+def test_no_referer_leaves_the_page(face: WebFace, page: Page, elsewhere: Elsewhere) -> None:
+    target, seen = elsewhere.url, elsewhere.seen
     link = face.item_link(OWNER, "TAP-07")
     requests: list[Request] = []
     page.on("request", lambda r: requests.append(r))
@@ -145,4 +151,27 @@ def test_a_note_too_long_to_take_gets_a_plain_page(face: WebFace, page: Page) ->
     assert answer.value is not None and answer.value.status == 413
     assert "Traceback" not in page.content() and "TAP-07" not in page.content()
     assert_accessible(page, "the 413 page")
+    assert updates_of(face.engine, "TAP-07") == []
+
+
+def test_a_form_posted_from_another_site_changes_nothing(
+    face: WebFace, page: Page, elsewhere: Elsewhere
+) -> None:
+    # Even holding the link and a good anti-forgery field (as if both had leaked), a form on another site
+    # cannot post an update: the browser names that site as the form's origin, and the web face refuses it.
+    link = face.item_link(OWNER, "TAP-07")
+    page.goto(link)
+    fields = {name: page.locator(f"input[name='{name}']").input_value() for name in ("csrf", "form_id")}
+    hidden = "".join(f"<input type='hidden' name='{n}' value='{html.escape(v)}'>" for n, v in fields.items())
+    elsewhere.html = (
+        "<!doctype html><html lang='en'><title>Win a prize</title><main>"
+        f"<form method='post' action='{html.escape(link)}'>{hidden}"
+        "<input type='hidden' name='percent' value='100'><input type='hidden' name='status' value='complete'>"
+        "<button>Claim your prize</button></form></main></html>"
+    )
+    page.goto(elsewhere.url)
+    with page.expect_navigation() as answer:
+        page.get_by_role("button", name="Claim your prize").click()
+    assert answer.value is not None and answer.value.status == 403, answer.value.status
+    assert RECEIVED not in page.content()
     assert updates_of(face.engine, "TAP-07") == []
