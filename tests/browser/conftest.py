@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -261,26 +262,28 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def face(sqlite_url: str, tmp_path: Path) -> Iterator[WebFace]:
-    """The web face on SQLite, with the browser plan loaded."""
-    running = start_face(sqlite_url, tmp_path)
+@contextmanager
+def _loaded_face(db_url: str, folder: Path) -> Iterator[WebFace]:
+    running = start_face(db_url, folder)
     try:
         load_browser_plan(running.engine)
         yield running
     finally:
         stop_face(running)
+
+
+@pytest.fixture
+def face(sqlite_url: str, tmp_path: Path) -> Iterator[WebFace]:
+    """The web face on SQLite, with the browser plan loaded."""
+    with _loaded_face(sqlite_url, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture
 def face_on_every_backend(db_url: str, tmp_path: Path) -> Iterator[WebFace]:
     """The web face on SQLite, and on PostgreSQL when the leg runs, with the browser plan loaded."""
-    running = start_face(db_url, tmp_path)
-    try:
-        load_browser_plan(running.engine)
+    with _loaded_face(db_url, tmp_path) as running:
         yield running
-    finally:
-        stop_face(running)
 
 
 @pytest.fixture

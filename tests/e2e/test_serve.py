@@ -7,8 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +20,10 @@ from models.ledger.schema import migrate
 from models.outbox import Notice
 from tests.factories import load_small_plan
 from tests.smtp_server import free_port
+from tests.waiting import wait_for
 
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
-
-
-def _wait(what: str, probe: Callable[[], Any], seconds: float) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            found = probe()
-        except httpx.HTTPError:
-            found = None
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 @pytest.fixture
@@ -57,7 +44,12 @@ def prefect_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     )
     api = f"http://127.0.0.1:{port}/api"
     try:
-        _wait("the Prefect server", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120)
+        wait_for(
+            "the Prefect server",
+            lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200,
+            120,
+            every=0.5,
+        )
         yield api, env | {"PREFECT_API_URL": api}
     finally:
         server.terminate()
@@ -86,7 +78,7 @@ def test_serve_registers_the_schedules_and_runs_the_sweep(
             found = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()
             return found if len(found) == 3 else None
 
-        deployments = {d["name"]: d for d in _wait("the three deployments", served, 90)}
+        deployments = {d["name"]: d for d in wait_for("the three deployments", served, 90, every=0.5)}
         schedules = {name: d["schedules"][0]["schedule"] for name, d in deployments.items()}
         assert schedules == {
             "daily-sweep": {"cron": "0 7 * * 1-5", "timezone": "Europe/London", "day_or": True},
@@ -104,14 +96,14 @@ def test_serve_registers_the_schedules_and_runs_the_sweep(
             )
             return answer.json() if answer.status_code in (200, 201) else None
 
-        run = _wait("the flow run to be created", created, 60)
+        run = wait_for("the flow run to be created", created, 60, every=0.5)
 
         def finished() -> str | None:
             answer = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=5)
             state = answer.json()["state"]["type"] if answer.status_code == 200 else None
             return state if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
-        assert _wait("the sweep run", finished, 120) == "COMPLETED"
+        assert wait_for("the sweep run", finished, 120, every=0.5) == "COMPLETED"
     finally:
         serving.send_signal(signal.SIGINT)
         try:

@@ -9,12 +9,10 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -29,24 +27,12 @@ from models.plan import Plan, Update
 from tests.conftest import POSTGRES_URL
 from tests.factories import OWNER, load_small_plan
 from tests.smtp_server import free_port
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LINEOFSIGHT = str(Path(sys.executable).parent / "lineofsight")
 KEY = "an-e2e-secret-key-of-more-than-thirty-two-characters"
 pytestmark = pytest.mark.slow
-
-
-def _wait(what: str, probe: Callable[[], Any], seconds: float) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            found = probe()
-        except httpx.HTTPError:
-            found = None
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 @dataclass
@@ -103,7 +89,9 @@ def start(repo_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., Se
             )
         server = Server(process, f"http://127.0.0.1:{port}", out, err)
         started.append(server)
-        _wait("the web face", lambda: httpx.get(f"{server.base}/healthz", timeout=2).status_code == 200, 60)
+        wait_for(
+            "the web face", lambda: httpx.get(f"{server.base}/healthz", timeout=2).status_code == 200, 60
+        )
         return server
 
     yield _start
@@ -193,7 +181,7 @@ def test_two_workers_on_postgres_answer_as_one(start: Callable[..., Server], pos
         posted = f"POST /u/<link:{fingerprint(token)}>"
         return len(workers()) == 2 and answered(posted) == workers()
 
-    _wait("both workers to take the same form", both_took_the_form, 60)
+    wait_for("both workers to take the same form", both_took_the_form, 60)
     assert {(a.status_code, a.headers["location"]) for a in answers} == {(303, f"{_path(item)}?sent=1")}
     with Session(engine) as session:  # the same form, through two processes, recorded once
         notes = session.exec(select(Update.commentary).where(Update.commentary == form["note"])).all()
