@@ -108,6 +108,7 @@ def demo(
         out.print(
             Text(
                 '  (an owner\'s "Update all my items" page, as their emails link to it: open it while '
-                f"`lineofsight web` runs; the demo's links work until {day_in_words(result.links_until)})"
+                f"`lineofsight web` runs; the demo's links work until {day_in_words(result.links_until)}. "
+                "The page counts working days from today, so the autumn of 2017 shows as long overdue)"
             )
         )
