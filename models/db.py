@@ -53,12 +53,21 @@ def database_url(url: str) -> URL:
     )
 
 
+# A process keeps this many PostgreSQL connections open. Beyond them the pool opens connections that it closes
+# on their return, and a PostgreSQL session costs more to start than a page costs to serve: the web face gives
+# each process no more threads than the pool holds (`web.app`), so under load requests queue for a thread
+# rather than start sessions (bench/README.md, the owner's update page).
+POOL_SIZE = 8
+POOL_OVERFLOW = 8  # Prefect's task threads and a burst elsewhere: opened when needed, closed after
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = sa.create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
         _sqlite_transactions(engine)
         return engine
+    kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, **kwargs}
     return sa.create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 

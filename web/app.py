@@ -3,18 +3,36 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from config.settings import Settings
 from flows.bootstrap import App, bootstrap
+from models.db import POOL_SIZE
+
+# Pages run in the thread pool, each with one database connection at a time: no more threads than the
+# engine keeps connections, so a request beyond them waits for a thread, not for a new PostgreSQL session
+# (each costs PostgreSQL more to start than a page costs to serve).
+THREADS = POOL_SIZE
+
+
+@asynccontextmanager
+async def thread_limit(api: FastAPI) -> AsyncIterator[None]:
+    """The application's lifespan: the limit applies to the event loop that runs it."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     from web import pages, security
 
     app = bootstrap(settings)
-    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)  # pages for people, not an API
+    # Pages for people, not an API: no schema, no docs.
+    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=thread_limit)
     api.state.app = app
     security.install(api, app.settings)
     api.include_router(pages.router)

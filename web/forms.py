@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from markupsafe import Markup
+
 from models.errors import InvalidValue
 from models.vocab import RAG, Status, parse_day, parse_percent, parse_rag, parse_status, within_window
 
@@ -55,6 +57,16 @@ class FormState:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # "" for what is about no one field
     form_id: str = field(default_factory=new_form_id)
+
+
+def described_by(prefix: str, errors: Mapping[str, str]) -> dict[str, Markup]:
+    """Each field's `aria-describedby` attribute, as the page writes it: its hint, and its error when it has
+    one (ids as the template makes them: prefix, field name, "-hint" or "-error")."""
+    made = {}
+    for name in FIELDS:
+        ids = f"{prefix}{name}-hint" + (f" {prefix}{name}-error" if name in errors else "")
+        made[name] = Markup(' aria-describedby="{}"').format(ids)
+    return made
 
 
 def parse_due_change(text: str) -> date:

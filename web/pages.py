@@ -23,12 +23,13 @@ from models.links.access import Access, LinkRefused, OpenItem, open_link
 from models.links.item_page import item_facts
 from models.links.renewal import NobodyToSendTo, request_fresh_link
 from models.links.tokens import LinkClaims, TamperedLink, csrf_ok, csrf_token, fingerprint, read
+from models.plan import Update
 from models.plans.due_requests import request_due_change
 from models.plans.spec import UpdateSpec
 from models.plans.updates import FieldError, apply_update
 from models.vocab import RAG, Status
 from models.web_links import WebSubmission
-from web.forms import FIELD_OF_ERROR, FORM_ID, FormState, Posted, read_form
+from web.forms import FIELD_OF_ERROR, FORM_ID, FormState, Posted, described_by, read_form
 from web.rendering import page, problem
 
 router = APIRouter()
@@ -200,7 +201,15 @@ def _show(
     for fact, entry in zip(facts, access.items, strict=True):
         state = states.get(fact.ref.upper()) or FormState()
         prefix = f"{re.sub(r'[^a-z0-9]+', '-', fact.ref.lower())}-" if all_items else ""
-        forms.append({"item": fact, "state": state, "prefix": prefix, "away_until": _away_until(entry)})
+        forms.append(
+            {
+                "item": fact,
+                "state": state,
+                "prefix": prefix,
+                "away_until": _away_until(entry),
+                "described": described_by(prefix, state.errors),
+            }
+        )
     errors = [
         (f"#{f['prefix']}{name or 'status'}", text) for f in forms for name, text in f["state"].errors.items()
     ]
@@ -263,8 +272,7 @@ def _post(request: Request, token: str, form: dict[str, str], now: datetime, all
                 raise LinkRefused("reassigned", 403, access.person.id, access.claims)
             # The form's row goes in with what it did: a form already taken fails there, on the unique
             # form id, and the whole transaction (update, ledger event) rolls back with it.
-            update_id = _apply(session, access, target, posted, now)
-            session.add(WebSubmission(form_id=form_id, update_id=update_id, at=now))
+            _apply(session, access, target, posted, now, form_id)
     except LinkRefused as exc:
         return refused(exc, key, token)
     except IntegrityError:
@@ -285,13 +293,20 @@ class _Refusals(Exception):
         self.errors = errors
 
 
-def _apply(session: Session, access: Access, target: OpenItem, posted: Posted, now: datetime) -> int | None:
-    """The update and the due-date request of one form, in the caller's transaction; every refusal of
-    either is gathered, so the page shows them all at once."""
+def _apply(
+    session: Session, access: Access, target: OpenItem, posted: Posted, now: datetime, form_id: str
+) -> None:
+    """The update and the due-date request of one form, in the caller's transaction, with the form's row
+    (a form already taken fails on its unique id, and the whole transaction rolls back with it); every
+    refusal of either is gathered, so the page shows them all at once."""
     item, person, plan = target.item, access.person, access.plan
     on_behalf_of = target.for_owner.email if target.for_owner else None
     errors: dict[str, str] = {}
-    update_id = None
+
+    def taken(update: Update | None = None) -> WebSubmission:
+        return WebSubmission(form_id=form_id, update_id=update.id if update else None, at=now)
+
+    kept = False
     if posted.updates_item:
         spec = UpdateSpec(
             ref=item.ref,
@@ -304,11 +319,14 @@ def _apply(session: Session, access: Access, target: OpenItem, posted: Posted, n
             at=now,
         )
         try:
-            update_id = apply_update(
-                session, spec, channel="web", on_behalf_of=on_behalf_of, found=(plan, item)
-            ).id
+            apply_update(
+                session, spec, channel="web", on_behalf_of=on_behalf_of, found=(plan, item), kept_with=taken
+            )
+            kept = True
         except BadInput as exc:
             errors |= _errors_of(exc)
+    if not kept:
+        session.add(taken())  # a request to move the date alone: written with its own ledger event
     if posted.due_change is not None:
         try:
             request_due_change(
@@ -318,7 +336,6 @@ def _apply(session: Session, access: Access, target: OpenItem, posted: Posted, n
             errors |= _errors_of(exc)
     if errors:
         raise _Refusals(errors)
-    return update_id
 
 
 def _errors_of(exc: BadInput) -> dict[str, str]:

@@ -8,14 +8,15 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from models.calendar import WorkingCalendar, local_date, shared_calendar
 from models.ledger.kinds import EventKind
-from models.links.access import Access, OpenItem
+from models.links.access import Access
 from models.outbox import Notice, NoticeStatus
 from models.people import Person
 from models.plan import Action, Update
@@ -74,8 +75,7 @@ def item_facts(
     calendar = shared_calendar(access.plan.nation, closures, every_year)
     if not items:
         return []
-    updates = _last_updates(session, items, access.plan.timezone)
-    notices = _reminders(session, access)
+    updates, notices = _updates_and_reminders(session, access)
     facts = []
     for entry in items:
         item = entry.item
@@ -102,7 +102,9 @@ def item_facts(
     return facts
 
 
-# Built once, their values bound per request: building a statement costs more than answering it.
+# Built once, their values bound per request: building a statement costs more than answering it. The last
+# updates and the reminders come in one statement, each half padding the other's columns with NULLs: one
+# round trip a page for both (bench/README.md, the owner's update page).
 _U = Update.__table__.c  # type: ignore[attr-defined]
 _RANKED = (
     sa.select(
@@ -115,7 +117,7 @@ _RANKED = (
         _U.commentary,
         _U.evidence_url,
         _U.author_id,
-        sa.func.row_number()
+        sa.func.row_number(type_=sa.Integer())
         .over(partition_by=(_U.action_id, _U.milestone_id), order_by=(_U.at.desc(), _U.id.desc()))
         .label("rank"),
     )
@@ -128,37 +130,98 @@ _RANKED = (
     .subquery()
 )
 _P = Person.__table__.c  # type: ignore[attr-defined]
-_LAST_UPDATES = (
-    sa.select(_RANKED, _P.name)
-    .join(Person.__table__, _P.id == _RANKED.c.author_id)  # type: ignore[attr-defined]
-    .where(_RANKED.c.rank <= sa.bindparam("last"))
-    .order_by(_RANKED.c.rank)
-)
 _N = Notice.__table__.c  # type: ignore[attr-defined]
-_REMINDERS = (
-    sa.select(_N.item_refs, _N.payload)
+_LATEST_REMINDERS = (
+    sa.select(_N.item_refs, _N.payload, _N.not_before, _N.id)
     .where(
         _N.plan == sa.bindparam("plan"),
         _N.recipient == sa.bindparam("recipient"),
         _N.item_refs.in_(sa.bindparam("refs", expanding=True)),
-        _N.kind.not_in([str(k) for k in _NOT_REMINDERS]),
+        *(_N.kind != str(kind) for kind in _NOT_REMINDERS),
         _N.status != NoticeStatus.CANCELLED.value,
     )
     .order_by(_N.not_before.desc(), _N.id.desc())
     .limit(sa.bindparam("limit"))
+    .subquery()
 )
 
 
-def _last_updates(
-    session: Session, items: tuple[OpenItem, ...], timezone: str
-) -> dict[tuple[str, int | None], list[UpdateLine]]:
-    """The last three updates of every item, in one query (a window per item)."""
-    actions = [o.item.id for o in items if isinstance(o.item, Action)]
-    milestones = [o.item.id for o in items if not isinstance(o.item, Action)]
-    rows = session.execute(
-        _LAST_UPDATES, {"actions": actions, "milestones": milestones, "last": LAST_UPDATES}
+def _none(column: sa.ColumnElement[Any], name: str) -> sa.ColumnElement[Any]:
+    return sa.cast(sa.null(), column.type).label(name)
+
+
+_UPDATES_AND_REMINDERS = sa.union_all(
+    sa.select(
+        _RANKED.c.action_id,
+        _RANKED.c.milestone_id,
+        _RANKED.c.at,
+        _RANKED.c.status,
+        _RANKED.c.rag,
+        _RANKED.c.percent,
+        _RANKED.c.commentary,
+        _RANKED.c.evidence_url,
+        _P.name,
+        _RANKED.c.rank,
+        _none(_N.item_refs, "item_refs"),
+        _none(_N.payload, "payload"),
+        _none(_N.not_before, "not_before"),
+        _none(_N.id, "notice_id"),
     )
-    found: dict[tuple[str, int | None], list[UpdateLine]] = {}
+    .join(Person.__table__, _P.id == _RANKED.c.author_id)  # type: ignore[attr-defined]
+    .where(_RANKED.c.rank <= sa.bindparam("last")),
+    sa.select(
+        _none(_U.action_id, "action_id"),
+        _none(_U.milestone_id, "milestone_id"),
+        _none(_U.at, "at"),
+        _none(_U.status, "status"),
+        _none(_U.rag, "rag"),
+        _none(_U.percent, "percent"),
+        _none(_U.commentary, "commentary"),
+        _none(_U.evidence_url, "evidence_url"),
+        _none(_P.name, "name"),
+        _none(_RANKED.c.rank, "rank"),
+        _LATEST_REMINDERS.c.item_refs,
+        _LATEST_REMINDERS.c.payload,
+        _LATEST_REMINDERS.c.not_before,
+        _LATEST_REMINDERS.c.id,
+    ),
+)
+
+Updates = dict[tuple[str, int | None], list[UpdateLine]]
+Reminders = dict[str, tuple[tuple[str, ...], str]]
+
+
+def _updates_and_reminders(session: Session, access: Access) -> tuple[Updates, Reminders]:
+    """The last three updates of every item (a window per item), and by ref the reasons of the reader's
+    latest reminders about it and what happens next: one statement, whatever the number of items."""
+    items = access.items
+    rows = session.execute(
+        _UPDATES_AND_REMINDERS,
+        {
+            "actions": [o.item.id for o in items if isinstance(o.item, Action)],
+            "milestones": [o.item.id for o in items if not isinstance(o.item, Action)],
+            "last": LAST_UPDATES,
+            "plan": access.plan.name,
+            "recipient": access.person.email,
+            "refs": [o.item.ref for o in items],
+            "limit": 20 * len(items),
+        },
+    ).all()
+    updates = sorted((row for row in rows if row.payload is None), key=lambda row: row.rank)
+    reminders = sorted(
+        (row for row in rows if row.payload is not None),
+        key=lambda row: (_utc(row.not_before), row.notice_id),
+        reverse=True,
+    )
+    return _updates(updates, access.plan.timezone), _reminders(reminders)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _updates(rows: list[Any], timezone: str) -> Updates:
+    found: Updates = {}
     for row in rows:
         key = ("a", row.action_id) if row.action_id is not None else ("m", row.milestone_id)
         found.setdefault(key, []).append(
@@ -176,18 +239,13 @@ def _last_updates(
     return found
 
 
-def _reminders(session: Session, access: Access) -> dict[str, tuple[tuple[str, ...], str]]:
-    """By ref: the reasons of the reader's latest reminders about it, and what happens next."""
-    refs = [o.item.ref for o in access.items]
-    rows = session.execute(
-        _REMINDERS,
-        {"plan": access.plan.name, "recipient": access.person.email, "refs": refs, "limit": 20 * len(refs)},
-    )
+def _reminders(rows: list[Any]) -> Reminders:
+    """`rows`: the latest first."""
     reasons: dict[str, list[str]] = {}
     steps: dict[str, str] = {}
-    for ref, payload in rows:
-        key = str(ref).upper()
-        data = json.loads(payload)
+    for row in rows:
+        key = str(row.item_refs).upper()
+        data = json.loads(row.payload)
         said = reasons.setdefault(key, [])
         reason = str(data.get("reason") or "")
         if reason and reason not in said and len(said) < 3:

@@ -4,12 +4,13 @@ door (command line, web form) calls `apply_update`, so who may update and what m
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from models.calendar import local_date
 from models.columns import utcnow
@@ -200,10 +201,13 @@ def apply_update(
     channel: str = "cli",
     on_behalf_of: str | None = None,
     found: tuple[Plan, Action | Milestone] | None = None,
+    kept_with: Callable[[Update], SQLModel] | None = None,
 ) -> Update:
     """The one way an update is made, whatever the door (`channel`: "cli", "web"); `on_behalf_of` names the
     away owner a deputy reports for, kept with the event. `found`: the plan and item, when the door has
-    already read them in this session (the web's link names them), so they are not looked up again."""
+    already read them in this session (the web's link names them), so they are not looked up again.
+    `kept_with`: a row of the door's own that names the update (the web's taken form), written before the
+    ledger's lock is taken rather than while it is held: every writer of every plan queues on that lock."""
     spec = checked(spec)
     plan, item = found if found is not None else find_item(session, spec.ref, plan_name)
     _check(spec, item)
@@ -244,6 +248,8 @@ def apply_update(
     session.add(item)
     session.add(update)
     session.flush()
+    if kept_with is not None:
+        session.add(kept_with(update))  # the ledger's own flush writes it, before its lock
     kind = EventKind.ACTION_UPDATED if isinstance(item, Action) else EventKind.MILESTONE_UPDATED
     record(
         session,

@@ -140,7 +140,9 @@ def test_a_posted_update_is_the_cli_update_with_channel_web(plan_engine: Engine,
     with Session(plan_engine) as session:
         action = session.exec(select(Action).where(Action.ref == "ACT-1")).one()
         update = session.exec(select(Update)).one()
+        taken = session.exec(select(WebSubmission)).one()
     assert (action.rag, action.percent, action.last_update_on) == (RAG.RED, 55, NOW.date())
+    assert (taken.update_id, taken.at) == (update.id, NOW)  # the form's row names the update it made
     assert (update.commentary, update.evidence_url, update.at) == (
         "Auditors off sick",
         "https://example.org/evidence",
