@@ -30,6 +30,9 @@ class Person(SQLModel, table=True):
     deputy_id: int | None = Field(default=None, foreign_key="person.id")
     away_from: date | None = None
     away_to: date | None = None
+    # The console roles the People sheet gives (models.console.roles.Role values, space-separated): board
+    # roles also come from the Boards sheet, an inspector's only from `lineofsight access grant`.
+    console_roles: str | None = Field(default=None, max_length=200)
     # A Power Automate Workflows URL carries its own signature: treat it as a secret.
     teams_url: str | None = Field(default=None, max_length=2000)
 

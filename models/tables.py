@@ -2,6 +2,7 @@
 
 from models.audit import AuditEvent
 from models.board_packs import Pack
+from models.console_access import AccessGrant, SignInUse
 from models.escalations import Escalation
 from models.meetings import Board, BoardMember, Meeting
 from models.outbox import Notice
@@ -10,6 +11,7 @@ from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Upda
 from models.web_links import LinkRevocation, WebSubmission
 
 __all__ = [
+    "AccessGrant",
     "Action",
     "Area",
     "AuditEvent",
@@ -24,6 +26,7 @@ __all__ = [
     "Pack",
     "Person",
     "Plan",
+    "SignInUse",
     "Update",
     "WebSubmission",
 ]

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 
 class EventKind(StrEnum):
+    ACCESS_GRANTED = "AccessGranted"
+    ACCESS_REVOKED = "AccessRevoked"
     ACTION_ADDED = "ActionAdded"
     ACTION_CANCELLED = "ActionCancelled"
     ACTION_CHANGED = "ActionChanged"
@@ -46,6 +48,9 @@ class EventKind(StrEnum):
     PROGRESS_KEPT = "ProgressKept"
     REMINDER_QUEUED = "ReminderQueued"
     SCHEMA_MIGRATED = "SchemaMigrated"
+    SIGN_IN_LINK_SENT = "SignInLinkSent"
+    SIGNED_IN = "SignedIn"
+    SIGNED_OUT = "SignedOut"
     SWEEP_FAILED = "SweepFailed"
     SWEEP_RECOVERED = "SweepRecovered"
     UPDATE_REQUESTED = "UpdateRequested"
