@@ -11,6 +11,7 @@ import sys
 import typer
 
 from cli import (
+    access_commands,
     audit_commands,
     demo_command,
     doctor_command,
@@ -74,6 +75,7 @@ app.add_typer(audit_commands.audit, name="audit")
 app.add_typer(pack_commands.pack, name="pack")
 app.add_typer(meeting_commands.meeting, name="meeting")
 app.add_typer(link_commands.links, name="links")
+app.add_typer(access_commands.access, name="access")
 app.command()(doctor_command.doctor)
 app.command()(serve_command.serve)
 app.command()(web_command.web)

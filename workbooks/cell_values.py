@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config.timezone import DEFAULT_TIMEZONE
 from models.calendar import parse_nation
+from models.console.roles import parse_roles
 from models.errors import InvalidValue
 from models.output.secrets import STORED
 from models.plans import text_rules
@@ -122,6 +123,7 @@ def _convert(column: Column, value: Any, number_format: str | None) -> Any:
         Kind.TIMEZONE: lambda: _timezone(_text(value, column)),
         Kind.URL: lambda: _url(_text(value, column)),
         Kind.INT: lambda: int(value),
+        Kind.ROLES: lambda: parse_roles(_text(value, column), column.name),
     }
     return converters[kind]()
 

@@ -14,7 +14,7 @@ from models.columns import key_of
 from models.escalations import Escalation
 from models.meetings import Board, BoardMember, Meeting
 from models.output.secrets import STORED
-from models.people import Person
+from models.people import Person, organisation_key
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
 from models.plans.lookup import find_plan
 from models.sweep.rules import derived_rag
@@ -113,6 +113,7 @@ def plan_sheets(stored: StoredPlan, day: date, policy: Policy) -> dict[str, list
                 p.away_from,
                 p.away_to,
                 STORED if p.teams_url else None,
+                p.console_roles,
             ]
             for p in sorted(_people_of(stored), key=lambda p: p.email)
         ],
@@ -215,9 +216,14 @@ def _derived_rag(a: Action, calendar: WorkingCalendar, as_of: date, policy: Poli
 
 
 def _people_of(stored: StoredPlan) -> list[Person]:
-    """Everyone the plan refers to, and the managers and deputies they refer to in turn."""
+    """Everyone the plan refers to, the people of its organisation with a console role (an auditor may own
+    nothing), and the managers and deputies they refer to in turn."""
     people = stored.people
-    named = (
+    organisation = organisation_key(stored.plan.name, stored.plan.organisation)
+    named: set[int | None] = {
+        key_of(p) for p in people.values() if p.console_roles and p.organisation == organisation
+    }
+    named |= (
         {a.lead_id for a in stored.areas.values()}
         | {a.owner_id for a in stored.actions}
         | {m.owner_id for m in stored.milestones}

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     TIMEZONE = "timezone"
     URL = "url"
     INT = "int"
+    ROLES = "roles"  # console roles (models.console.roles.parse_roles)
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,15 @@ PEOPLE = Sheet(
             help="Power Automate Workflows URL for Teams messages. Keep it private.",
             max_length=2000,
         ),
+        C(
+            "roles",
+            Kind.ROLES,
+            help="Their roles in the console, if any: secretariat, chair, member or auditor, separated by "
+            "spaces, commas or semicolons. Board roles also come from the Boards sheet; an inspector is let "
+            "in only by `lineofsight access grant`, until a date. Empty: no console role from this sheet.",
+        ),
     ),
-    help="Everyone who owns, leads, manages, deputises or sits on a board.",
+    help="Everyone who owns, leads, manages, deputises, sits on a board or uses the console.",
 )
 AREAS = Sheet(
     "Areas",

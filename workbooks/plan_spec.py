@@ -28,7 +28,10 @@ def plan_spec(
     milestones: list[ReadRow],
     boards: list[ReadRow],
     meetings: list[ReadRow],
+    roles_column: bool = True,
 ) -> PlanSpec:
+    """`roles_column`: whether the People sheet has a `roles` column; without one (a workbook older than the
+    console) the stored roles are kept, while an empty cell in the column clears them."""
     # A reference may differ in case from what it names: the spec spells it as the definition does.
     code_of = {c.upper(): c for _, _, v in areas for c in [v["code"]] if c}
     ref_of = {r.upper(): r for _, _, v in actions for r in [v["ref"]] if r}
@@ -48,6 +51,7 @@ def plan_spec(
                 away_from=v["away_from"],
                 away_to=v["away_to"],
                 teams_url=v["teams_url"],
+                console_roles=(v["roles"] or frozenset()) if roles_column else None,
             )
             for _, _, v in people
         ),

@@ -106,6 +106,7 @@ def validate(
         milestones=milestone_rows,
         boards=board_rows,
         meetings=meeting_rows,
+        roles_column=PEOPLE.name in book.sheets and "roles" in book.sheets[PEOPLE.name].present,
     )
     reasons = {v["ref"]: v["rebaseline_reason"] for _, _, v in action_rows if v.get("rebaseline_reason")}
     return Validated(spec, list(book.warnings), reasons)

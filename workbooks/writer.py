@@ -52,6 +52,7 @@ EXAMPLE: dict[str, list[Any]] = {
         None,
         None,
         "",
+        "member",
     ],
     "Areas": ["MOQA", "Management oversight and quality assurance", "Performance", "owner@example.org"],
     "Actions": [
@@ -87,7 +88,7 @@ EXAMPLE: dict[str, list[Any]] = {
     "Meetings": ["Improvement Board", date(2017, 10, 3), "MOQA", "board"],
 }
 EXAMPLE_EXTRA_PEOPLE = [
-    ["director@example.org", "Director of Children's Services", "Director", "", "", None, None, ""],
+    ["director@example.org", "Director of Children's Services", "Director", "", "", None, None, "", "chair"],
     [
         "secretariat@example.org",
         "Improvement Programme Manager",
@@ -97,6 +98,7 @@ EXAMPLE_EXTRA_PEOPLE = [
         None,
         None,
         "",
+        "secretariat",
     ],
 ]
 

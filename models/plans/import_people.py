@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.columns import key_of
+from models.console.roles import stored_roles
 from models.errors import BadInput
 from models.ledger.kinds import EventKind
 from models.output.secrets import STORED
@@ -52,6 +53,8 @@ def import_people(job: ImportJob) -> dict[str, Person]:
             "away_to": ps.away_to,
             "teams_url": ps.teams_url,
         }
+        if ps.console_roles is not None:  # None: a workbook without the column keeps the stored roles
+            fields["console_roles"] = stored_roles(ps.console_roles)
         person = existing.get(email)
         if person is None:
             if fields["teams_url"] == STORED:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from config.timezone import DEFAULT_TIMEZONE
+from models.console.roles import Role
 from models.vocab import RAG, Audience, Status
 
 
@@ -20,6 +21,9 @@ class PersonSpec:
     away_from: date | None = None
     away_to: date | None = None
     teams_url: str | None = None
+    # The People sheet's `roles`: None when the sheet has no such column (a workbook older than the console),
+    # so the stored roles are kept; an empty set when the cell is empty, so they are cleared.
+    console_roles: frozenset[Role] | None = None
 
 
 @dataclass(frozen=True)
