@@ -143,9 +143,10 @@ def grant_access(
         _check_until(plan, until, now)
     done, events = [], []
     for plan in chosen:
-        who = given or _name_in(session, address, plan) or address
         live = _live(session, address, [plan], wanted, now)
         previous = live[-1].until if live else None
+        # A name given before is kept unless a new one is given.
+        who = given or (live[-1].name if live else None) or _name_in(session, address, plan) or address
         if live:
             grant = live[-1]
             change = (
