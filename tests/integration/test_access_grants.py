@@ -281,7 +281,7 @@ def test_roles_are_exported_even_for_someone_the_plan_names_nowhere_else(
     engine: Engine, tmp_path: Path
 ) -> None:
     sheets = template_rows(tmp_path)
-    auditor = [None] * len(sheets["People"][0])
+    auditor: list[Any] = [None] * len(sheets["People"][0])
     auditor[column(sheets["People"], "email")] = "internal.audit@example.org"
     auditor[column(sheets["People"], "name")] = "Internal Audit"
     auditor[column(sheets["People"], "roles")] = "auditor"
