@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from models.db import unit_of_work
 from models.ledger.chain import record_many
+from models.ledger.kinds import EventKind
 from models.outbox import Channel, Notice, NoticeStatus
 from notifications.failures import failed_event, reason
 from notifications.messages import PendingNotice, decode_payload
@@ -66,7 +67,10 @@ def claim_numbered(
         sa.and_(col(Notice.status) == NoticeStatus.SENDING, col(Notice.claimed_at) < now - lease),
     )
     if held:
-        at_work = col(Notice.plan).not_in(list(held))
+        # A sign-in link is asked for by someone waiting at a screen: it goes whatever the day.
+        at_work = sa.or_(
+            col(Notice.plan).not_in(list(held)), col(Notice.kind) == EventKind.SIGN_IN_LINK_SENT.value
+        )
         due = sa.and_(due, sa.or_(at_work, col(Notice.id).in_(list(asked))) if asked else at_work)
     # Whole recipients at a time, so that everything one person is owed goes in one digest.
     recipients = (
