@@ -14,9 +14,9 @@ from typing import Any
 from models.links.tokens import fingerprint
 
 # A token in a path (/u/TOKEN, /me/TOKEN, /console/enter/TOKEN) or a form or query field (token=TOKEN),
-# whole or mangled; and anything shaped like one, wherever it is (a link pasted onto a wrong path, an error's message): a claims
-# part, a dot and the 27 characters of the signature. The token's characters stop at a separator; `<` is not
-# one of them, so a line already redacted is left as it is.
+# whole or mangled; and anything shaped like one, wherever it is (a link pasted onto a wrong path, an
+# error's message): a claims part, a dot and the 27 characters of the signature. The token's characters
+# stop at a separator; `<` is not one of them, so a line already redacted is left as it is.
 _IN_PATH = re.compile(r"(/(?:u|me|console/enter)/)([^/?#&\s\"'<>]+)")
 _IN_FIELD = re.compile(r"(\btoken=)([^&;/?#\s\"'<>]+)")
 _SHAPED = re.compile(r"()(?<![\w-])([\w-]{8,}\.[\w-]{27})(?![\w-])", re.ASCII)

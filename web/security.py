@@ -112,13 +112,15 @@ def _renew_token(body: bytes) -> str | None:
 
 _COOKIE_FLAGS = re.compile(rb";\s*(?:samesite=[^;]*|httponly|secure)\s*(?=;|$)", re.IGNORECASE)
 _LAX = re.compile(rb";\s*samesite=lax\s*(?=;|$)", re.IGNORECASE)
+_CONSOLE_PATH = re.compile(rb";\s*path=/console\s*(?=;|$)", re.IGNORECASE)
 
 
 def _strict_cookie(value: bytes, https: bool) -> bytes:
     """A cookie set anywhere leaves HttpOnly, SameSite=Strict and (over https) Secure, whatever it asked;
-    but for one that asked for SameSite=Lax (the console's session, so a link to a console page from an
-    email opens it signed in), never looser."""
-    same_site = b"Lax" if _LAX.search(value) else b"Strict"
+    but the console's session (Path=/console) may keep the SameSite=Lax it asks for, so that a link to a
+    console page in an email opens it signed in."""
+    lax = _LAX.search(value) and _CONSOLE_PATH.search(value)
+    same_site = b"Lax" if lax else b"Strict"
     flags = b"; HttpOnly; SameSite=" + same_site + (b"; Secure" if https else b"")
     return _COOKIE_FLAGS.sub(b"", value) + flags
 
