@@ -322,3 +322,48 @@ def test_one_link_used_twice_at_once_opens_one_session(
         thread.join(timeout=60)
     assert sorted(answers) == [303, 410]
     assert counts(engine)[1] == 1 and len(events(engine, EventKind.SIGNED_IN)) == 1
+
+
+def test_the_link_goes_alone_and_on_a_rest_day(
+    engine: Engine, db_url: str, plan: int, clock: Clock, tmp_path: Path
+) -> None:
+    from notifications.delivery_days import RestDay
+
+    saturday = datetime(2027, 1, 9, 10, 0, tzinfo=UTC)
+    clock.now = saturday
+    ask(console(db_url, clock), SECRETARIAT)
+    with unit_of_work(engine) as session:  # an ordinary notice for the same person, due at the same time
+        session.add(
+            Notice(
+                dedupe_key="Test Plan|ACT-1|overdue|secretariat",
+                plan="Test Plan",
+                recipient=SECRETARIAT,
+                kind=EventKind.OVERDUE_NOTICE_QUEUED.value,
+                item_refs="ACT-1",
+                payload=json.dumps(
+                    {"ref": "ACT-1", "title": "Audit cases", "reason": "overdue", "due": "2017-10-02"}
+                ),
+                created_at=saturday,
+                not_before=saturday,
+            )
+        )
+        record(session, Event(EventKind.OVERDUE_NOTICE_QUEUED, "system:sweep", "Test Plan", "ACT-1", {}))
+    rest = {"Test Plan": RestDay("Test Plan", "ENG", saturday.date(), "Saturday")}
+    folder = tmp_path / "mail"
+    result = dispatch(
+        engine,
+        FileSink(folder),
+        saturday,
+        sender="los@example.org",
+        held=rest,
+        links=LinkMaker(BASE, KEY.encode(), saturday),
+    )
+    assert result.sent == 1 and result.held_notices == {"Test Plan": 1}
+    [message] = [email.message_from_bytes(p.read_bytes()) for p in folder.glob("*.eml")]
+    assert message["Subject"] == "Your link to sign in to Line of Sight"
+    text = "".join(
+        p.get_payload(decode=True).decode()
+        for p in message.walk()
+        if p.get_content_maintype() == "text"  # type: ignore[union-attr]
+    )
+    assert "ACT-1" not in text and len(LINK.findall(text)) == 2  # the text and the HTML part
