@@ -55,10 +55,12 @@ def claim_numbered(
     max_crashes: int,
     held: Collection[str] = (),
     asked: Collection[int] = (),
+    only: Collection[int] = (),
 ) -> tuple[list[PendingNotice], dict[int, int]]:
     """The notices claimed, and each one's claim number (its `attempts`), which says whether it is still ours.
     A notice found still `sending` after its lease is a claim that ended in a crash: counted, and the one
-    that reaches `max_crashes` is set dead (with its ledger event) instead of being claimed again."""
+    that reaches `max_crashes` is set dead (with its ledger event) instead of being claimed again. With
+    `only` (notice ids), those of them that are due, and nothing else."""
     N = Notice.__table__.c  # type: ignore[attr-defined]
     due = sa.or_(
         sa.and_(
@@ -66,6 +68,8 @@ def claim_numbered(
         ),
         sa.and_(col(Notice.status) == NoticeStatus.SENDING, col(Notice.claimed_at) < now - lease),
     )
+    if only:  # these notices and no others (a sign-in link sent the moment it is asked for)
+        due = sa.and_(due, col(Notice.id).in_(list(only)))
     if held:
         # A sign-in link is asked for by someone waiting at a screen: it goes whatever the day.
         at_work = sa.or_(

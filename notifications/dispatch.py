@@ -73,12 +73,14 @@ def dispatch(
     held: Mapping[str, RestDay] | None = None,
     asked: Collection[int] = (),
     links: LinkMaker | None = None,
+    only: Collection[int] = (),
 ) -> DispatchResult:
     """Deliver what is due at `now` through `senders` (the channel table, or a two-method transport), except
     the notices of the `held` plans; the `asked` notices (ids) go even when their plan is held. With `links`
-    (`App.links(now)`), each digest carries its reader's signed update links."""
+    (`App.links(now)`), each digest carries its reader's signed update links. With `only` (notice ids),
+    those of them that are due and nothing else."""
     held = dict(held or {})
-    notices, claims = claim_numbered(engine, now, limit, lease, max_crashes, held, asked)
+    notices, claims = claim_numbered(engine, now, limit, lease, max_crashes, held, asked, only)
     result = DispatchResult(claimed=len(notices), held=held)
     if notices:
         try:

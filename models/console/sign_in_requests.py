@@ -26,35 +26,35 @@ MAX_PER_HOUR = 3
 KIND = str(EventKind.SIGN_IN_LINK_SENT)
 
 
-def request_sign_in(session: Session, email: str, now: datetime) -> bool:
+def request_sign_in(session: Session, email: str, now: datetime) -> int | None:
     """Queue a sign-in link for `email` when it may use the console at `now` and has not had MAX_PER_HOUR in
-    the last hour; True when one was queued (for tests and logs only: the page must not say)."""
+    the last hour: the notice's id, or None when none was queued (the page must not say which)."""
     address = email.strip().casefold()
     found = standings(session, address, now)
     if not found:
-        return False
+        return None
     N = Notice.__table__.c  # type: ignore[attr-defined]
     mine = sa.and_(N.kind == KIND, N.recipient == address)
     recent = session.execute(
         sa.select(sa.func.count()).where(mine, N.created_at > now - timedelta(hours=1))
     ).scalar_one()
     if recent >= MAX_PER_HOUR:
-        return False
+        return None
     number = session.execute(sa.select(sa.func.count()).where(mine)).scalar_one() + 1
     plans = [s.plan_name for s in found]
     payload = {"email": address, "nonce": new_nonce(), "recipient_name": found[0].name, "plans": plans}
-    session.add(
-        Notice(
-            dedupe_key=f"console-sign-in|{address}|{number}",
-            plan=plans[0],
-            recipient=address,
-            kind=KIND,
-            payload=json.dumps(payload, sort_keys=True),
-            urgency=9,
-            created_at=now,
-            not_before=now,
-        )
+    notice = Notice(
+        dedupe_key=f"console-sign-in|{address}|{number}",
+        plan=plans[0],
+        recipient=address,
+        kind=KIND,
+        payload=json.dumps(payload, sort_keys=True),
+        urgency=9,
+        created_at=now,
+        not_before=now,
     )
+    session.add(notice)
+    session.flush()
     for standing in found:  # one event a plan, so each plan's history shows who asked to read it
         record(
             session,
@@ -66,7 +66,7 @@ def request_sign_in(session: Session, email: str, now: datetime) -> bool:
                 {"address": address, "plans": plans},
             ),
         )
-    return True
+    return notice.id
 
 
 def sign_in_notices(session: Session, email: str) -> list[Notice]:
