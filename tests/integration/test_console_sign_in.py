@@ -15,15 +15,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Annotated
 
 import pytest
 import sqlalchemy as sa
+from fastapi import Depends
+from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from config.settings import Settings
 from models.audit import AuditEvent
+from models.console.roles import Role
 from models.console.sign_in import COOKIE, read_sign_in
 from models.console.sign_in_requests import MAX_PER_HOUR, request_sign_in
 from models.console_access import AccessGrant, SignInUse
@@ -36,6 +40,7 @@ from models.plan import Plan
 from notifications.dispatch import dispatch
 from notifications.transport import FileSink
 from tests.factories import SECRETARIAT, load_small_plan
+from web.console.viewer import Viewer, require
 from web.logs import ACCESS_LOGGER
 
 KEY = "console-test-key-of-forty-characters-long"
@@ -394,3 +399,57 @@ def test_the_dispatcher_writes_the_link_when_it_sends(engine: Engine, plan: int,
     assert claims.nonce == json.loads(notice.payload)["nonce"]
     assert claims.issued == SENT and claims.expires == SENT + timedelta(minutes=15)
     assert send(engine, tmp_path / "mail", SENT + timedelta(minutes=1)) == [link]  # sent once, not again
+
+
+def write_page(viewer: Annotated[Viewer, Depends(require(Role.SECRETARIAT))]) -> PlainTextResponse:
+    return PlainTextResponse(f"may write: {viewer.email}")
+
+
+def read_page(viewer: Annotated[Viewer, Depends(require(Role.INSPECTOR, Role.AUDITOR))]) -> PlainTextResponse:
+    return PlainTextResponse("may read")
+
+
+def test_require_refuses_a_role_not_held_on_the_server(
+    engine: Engine, db_url: str, plan: int, clock: Clock, mail: Path
+) -> None:
+    """`require(*roles)`, as the console's later pages will use it: in the page's plan (`plan_id`), or in
+    any plan for a page of none; refused with 403 on the server whatever the page shows."""
+
+    def signed_in_as(address: str) -> TestClient:
+        client = console(db_url, clock, mail)
+        client.app.add_api_route("/console/plans/{plan_id}/write", write_page)  # type: ignore[attr-defined]
+        client.app.add_api_route("/console/read", read_page)  # type: ignore[attr-defined]
+        before = len(links_in(mail))
+        ask(client, address)
+        link = links_in(mail)[before]
+        shown = client.get(path_of(link))
+        assert client.post(path_of(link), data={"csrf": csrf(shown.text)}).status_code == 303
+        return client
+
+    secretariat, inspector = signed_in_as(SECRETARIAT), signed_in_as(INSPECTOR)
+    written = secretariat.get(f"/console/plans/{plan}/write")
+    assert written.text == f"may write: {SECRETARIAT}", (written.status_code, written.text[-600:])
+    assert secretariat.get(f"/console/plans/{plan + 1}/write").status_code == 403  # not in that plan
+    assert secretariat.get("/console/read").status_code == 403
+    refused = inspector.get(f"/console/plans/{plan}/write")
+    assert refused.status_code == 403 and "You cannot use this page" in refused.text
+    assert inspector.get("/console/read").text == "may read"
+    stranger = console(db_url, clock, mail)
+    stranger.app.add_api_route("/console/plans/{plan_id}/write", write_page)  # type: ignore[attr-defined]
+    assert stranger.get(f"/console/plans/{plan}/write").headers["location"] == "/console/sign-in"
+
+
+def test_hostile_addresses_are_answered_plainly(
+    engine: Engine, db_url: str, plan: int, clock: Clock, mail: Path
+) -> None:
+    client = console(db_url, clock, mail)
+    for typed in ("a\x00@example.org", "a@b\r\nBcc: x@example.org", "ä@example.org", "<script>@x.org", "@"):
+        answer = client.post("/console/sign-in", data={"email": typed})
+        assert answer.status_code == 400 and "<script>@" not in answer.text, typed
+    answer = client.post("/console/sign-in", data={"email": ["a@example.org", "b@example.org"]})
+    assert answer.status_code == 200
+    assert client.post(
+        "/console/sign-in", content=b"\xff\xfe", headers={"content-type": "application/x-www-form-urlencoded"}
+    ).status_code in (200, 400)
+    assert client.get("/console/enter/" + "x" * 3_000).status_code == 403
+    assert not sign_in_notices(engine)
