@@ -1,13 +1,34 @@
-"""A console sign-in link, sent the moment it is asked for: someone waits at a screen, and the scheduled
-dispatcher runs only every 15 minutes in working hours. Through the outbox all the same (claimed, sent with
-the link written now, marked and recorded), that one notice only, on a sender table of its own; if it
-cannot go now it stays in the outbox, and the scheduled dispatcher retries it as any other."""
+"""A console sign-in link asked for on the web: queued (when the address may use the console and is under
+its hourly limit, `models.console.sign_in_requests`) and sent at once, for someone waits at a screen and the
+scheduled dispatcher runs only every 15 minutes in working hours.
+
+The web face runs this after its answer has gone, so neither what the answer says nor how long it takes
+tells whether the address has access. The message goes through the outbox all the same (claimed, sent with
+the link written now, marked and recorded), that one notice only, on a sender table of its own; if it cannot
+go now it stays in the outbox, and the scheduled dispatcher retries it as any other."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from flows.bootstrap import App
+from models.console.sign_in_requests import request_sign_in
+from models.db import unit_of_work
+
+
+def sign_in_requested(app: App, address: str, now: datetime) -> int | None:
+    """Queue and send a sign-in link for `address`; the notice's id, or None when none was owed."""
+    try:
+        with unit_of_work(app.engine) as session:
+            queued = request_sign_in(session, address, now)
+    except IntegrityError:  # the same address asked at the same moment in another process: once more,
+        with unit_of_work(app.engine) as session:  # counting that one
+            queued = request_sign_in(session, address, now)
+    if queued is not None:
+        send_sign_in_now(app, queued, now)
+    return queued
 
 
 def send_sign_in_now(app: App, notice_id: int, now: datetime) -> None:

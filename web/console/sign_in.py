@@ -17,12 +17,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from config.timezone import DEFAULT_TIMEZONE
-from flows.sign_in import send_sign_in_now
+from flows.sign_in import sign_in_requested
 from models.console.entry import SignInRefused, check_link, enter, sign_out
 from models.console.roles import Role, Standing
 from models.console.sign_in import (
@@ -35,7 +34,7 @@ from models.console.sign_in import (
     read_session_value,
     session_value,
 )
-from models.console.sign_in_requests import MAX_PER_HOUR, request_sign_in
+from models.console.sign_in_requests import MAX_PER_HOUR
 from models.db import page_session, unit_of_work
 from models.errors import InvalidValue
 from models.plans.text_rules import email_address
@@ -159,17 +158,10 @@ def _ask(request: Request, form: dict[str, str], now: datetime) -> Response:
         return _sign_in_page(
             400, error="Enter an email address in the correct form, like name@example.org", email=typed
         )
-    queued = None
-    if _key(app) is not None:  # with no key no link can be written (`doctor` says so): nothing is queued
-        try:
-            with unit_of_work(app.engine) as session:
-                queued = request_sign_in(session, address, now)
-        except IntegrityError:  # the same address asked at the same moment in another process: once more,
-            with unit_of_work(app.engine) as session:  # counting that one
-                queued = request_sign_in(session, address, now)
     response = _sign_in_page(asked=True)
-    if queued is not None:  # sent after the answer, so how long the answer takes says nothing either
-        response.background = BackgroundTask(send_sign_in_now, app, queued, now)
+    if _key(app) is not None:  # with no key no link can be written (`doctor` says so): nothing is queued
+        # After the answer has gone, so how long it takes says nothing about the address either.
+        response.background = BackgroundTask(sign_in_requested, app, address, now)
     return response
 
 
