@@ -453,3 +453,33 @@ def test_hostile_addresses_are_answered_plainly(
     ).status_code in (200, 400)
     assert client.get("/console/enter/" + "x" * 3_000).status_code == 403
     assert not sign_in_notices(engine)
+
+
+def test_many_asking_at_once_for_one_address_queue_at_most_the_limit(
+    engine: Engine, db_url: str, plan: int, tmp_path: Path
+) -> None:
+    import threading
+
+    from flows.bootstrap import bootstrap
+    from flows.sign_in import sign_in_requested
+
+    app = bootstrap(Settings(database_url=db_url, secret_key=KEY, base_url=BASE, outbox_dir=tmp_path / "out"))
+    start = threading.Barrier(MAX_PER_HOUR + 2)
+    errors: list[BaseException] = []
+
+    def asking() -> None:
+        start.wait()
+        try:
+            sign_in_requested(app, SECRETARIAT, ASKED)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=asking) for _ in range(MAX_PER_HOUR + 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    notices = sign_in_notices(engine)
+    assert len(notices) == MAX_PER_HOUR and all(n.status == NoticeStatus.SENT for n in notices)
+    assert len(events(engine, EventKind.SIGN_IN_LINK_SENT)) == MAX_PER_HOUR
