@@ -55,6 +55,11 @@ class App:
     def senders(self) -> Senders:
         """The channel table dispatch sends through: one sender per `Channel`. With no SMTP server
         configured, every channel is written to the outbox folder instead."""
+        return self.new_senders()
+
+    def new_senders(self) -> Senders:
+        """A channel table of its own, for one send that must not share a connection with another thread's
+        (the web face's immediate sign-in message); closed by the `dispatch` that uses it."""
         from models.outbox import Channel
 
         if self.settings.smtp_url is None:

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from models.db import unit_of_work
 from models.ledger.chain import record_many
+from models.ledger.kinds import EventKind
 from models.outbox import Channel, Notice, NoticeStatus
 from notifications.failures import failed_event, reason
 from notifications.messages import PendingNotice, decode_payload
@@ -54,10 +55,12 @@ def claim_numbered(
     max_crashes: int,
     held: Collection[str] = (),
     asked: Collection[int] = (),
+    only: Collection[int] = (),
 ) -> tuple[list[PendingNotice], dict[int, int]]:
     """The notices claimed, and each one's claim number (its `attempts`), which says whether it is still ours.
     A notice found still `sending` after its lease is a claim that ended in a crash: counted, and the one
-    that reaches `max_crashes` is set dead (with its ledger event) instead of being claimed again."""
+    that reaches `max_crashes` is set dead (with its ledger event) instead of being claimed again. With
+    `only` (notice ids), those of them that are due, and nothing else."""
     N = Notice.__table__.c  # type: ignore[attr-defined]
     due = sa.or_(
         sa.and_(
@@ -65,8 +68,13 @@ def claim_numbered(
         ),
         sa.and_(col(Notice.status) == NoticeStatus.SENDING, col(Notice.claimed_at) < now - lease),
     )
+    if only:  # these notices and no others (a sign-in link sent the moment it is asked for)
+        due = sa.and_(due, col(Notice.id).in_(list(only)))
     if held:
-        at_work = col(Notice.plan).not_in(list(held))
+        # A sign-in link is asked for by someone waiting at a screen: it goes whatever the day.
+        at_work = sa.or_(
+            col(Notice.plan).not_in(list(held)), col(Notice.kind) == EventKind.SIGN_IN_LINK_SENT.value
+        )
         due = sa.and_(due, sa.or_(at_work, col(Notice.id).in_(list(asked))) if asked else at_work)
     # Whole recipients at a time, so that everything one person is owed goes in one digest.
     recipients = (

@@ -30,6 +30,7 @@ from notifications.pack_mail import board_channels
 from notifications.receipts import Receipts
 from notifications.senders import Delivery, Senders, as_senders, close
 from notifications.sending import send_digest
+from notifications.sign_in_mail import SignInDigest, filled
 
 __all__ = ["LEASE", "MAX_ATTEMPTS", "MAX_CRASHES", "DispatchResult", "Failure", "claim", "dispatch"]
 
@@ -72,12 +73,14 @@ def dispatch(
     held: Mapping[str, RestDay] | None = None,
     asked: Collection[int] = (),
     links: LinkMaker | None = None,
+    only: Collection[int] = (),
 ) -> DispatchResult:
     """Deliver what is due at `now` through `senders` (the channel table, or a two-method transport), except
     the notices of the `held` plans; the `asked` notices (ids) go even when their plan is held. With `links`
-    (`App.links(now)`), each digest carries its reader's signed update links."""
+    (`App.links(now)`), each digest carries its reader's signed update links. With `only` (notice ids),
+    those of them that are due and nothing else."""
     held = dict(held or {})
-    notices, claims = claim_numbered(engine, now, limit, lease, max_crashes, held, asked)
+    notices, claims = claim_numbered(engine, now, limit, lease, max_crashes, held, asked, only)
     result = DispatchResult(claimed=len(notices), held=held)
     if notices:
         try:
@@ -118,7 +121,9 @@ def _deliver(
                 continue  # taken over by another dispatcher after this one stalled past the lease
             result.digests += 1
             url = teams.get((digest.plan, digest.recipient))
-            delivery = send_digest(senders, book.fill(digest), sender, now, url)
+            # A sign-in link is written now, from its notice's nonce, and works for 15 minutes from now.
+            ready = filled(digest, links) if isinstance(digest, SignInDigest) else book.fill(digest)
+            delivery = send_digest(senders, ready, sender, now, url)
             # The receipt is written before the next send, never later: a crash can then send at most this
             # one digest twice (why not on another thread: bench/README.md).
             if delivery.ok:

@@ -12,6 +12,7 @@ from notifications.claims import POISON
 from notifications.failures import reason
 from notifications.messages import Digest, PendingNotice, build_digests
 from notifications.pack_mail import is_pack, pack_digests
+from notifications.sign_in_mail import is_sign_in, sign_in_digests
 
 
 def group(
@@ -37,10 +38,12 @@ def group(
 
 
 def _build(notices: list[PendingNotice], plan_of: dict[int, str], domain: str) -> list[Digest]:
-    # A board pack goes alone, with its PDF: never folded into the person's digest.
+    # A board pack goes alone, with its PDF, and a sign-in link alone: never folded into a person's digest.
     packs = [n for n in notices if is_pack(n)]
-    digests = build_digests([n for n in notices if not is_pack(n)], plan_of, domain)
-    return digests + pack_digests(packs, plan_of, domain)
+    sign_ins = [n for n in notices if is_sign_in(n)]
+    rest = [n for n in notices if not is_pack(n) and not is_sign_in(n)]
+    digests = build_digests(rest, plan_of, domain)
+    return digests + pack_digests(packs, plan_of, domain) + sign_in_digests(sign_ins, plan_of, domain)
 
 
 def remember(engine: Engine, digests: list[Digest]) -> None:

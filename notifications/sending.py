@@ -14,6 +14,7 @@ from notifications.messages import Digest
 from notifications.pack_mail import PackDigest, render_pack_card, render_pack_email
 from notifications.rendering import render_card, render_email
 from notifications.senders import Card, Delivery, Senders
+from notifications.sign_in_mail import SignInDigest, render_sign_in_email
 
 # A plain ASCII dot-atom address: what nearly every recipient is, passed without the full check (a fifth of
 # a millisecond each); anything else goes through the import's own rule.
@@ -48,6 +49,10 @@ def _render(digest: Digest, sender: str, now: datetime, teams_url: str | None) -
     if refused is not None:
         return Delivery(ok=False, transient=False, error=refused)
     try:
+        if isinstance(digest, SignInDigest):  # by email only: a link for one person's eyes
+            if digest.channel != Channel.EMAIL.value:
+                return Delivery(ok=False, transient=False, error="a sign-in link goes by email only")
+            return render_sign_in_email(digest, sender, now)
         if digest.channel == Channel.TEAMS.value:
             card = render_pack_card(digest) if isinstance(digest, PackDigest) else render_card(digest)
             return Card(card, teams_url, digest.recipient)

@@ -29,6 +29,7 @@ async def thread_limit(api: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     from web import pages, security
+    from web.console import sign_in, viewer
 
     app = bootstrap(settings)
     # Pages for people, not an API: no schema, no docs.
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.state.app = app
     security.install(api, app.settings)
     api.include_router(pages.router)
+    viewer.install(api)
+    api.include_router(sign_in.router)
     api.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     return api
 

@@ -34,7 +34,7 @@ MAX_BODY = 64 * 1024  # the update form with a long note is a few KiB; anything 
 WINDOW = 60.0
 KEPT_LINKS = 10_000  # links the limiter remembers at most: a flood of made-up ones cannot fill memory
 RENEW_PATH = "/links/renew"
-_LINK_PATH = re.compile(r"^/(?:u|me)/([^/]+)")
+_LINK_PATH = re.compile(r"^/(?:u|me|console/enter)/([^/]+)")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 access_log = logging.getLogger(ACCESS_LOGGER)
@@ -111,11 +111,18 @@ def _renew_token(body: bytes) -> str | None:
 
 
 _COOKIE_FLAGS = re.compile(rb";\s*(?:samesite=[^;]*|httponly|secure)\s*(?=;|$)", re.IGNORECASE)
+_LAX = re.compile(rb";\s*samesite=lax\s*(?=;|$)", re.IGNORECASE)
+_CONSOLE_PATH = re.compile(rb";\s*path=/console\s*(?=;|$)", re.IGNORECASE)
 
 
 def _strict_cookie(value: bytes, https: bool) -> bytes:
-    """A cookie set anywhere leaves HttpOnly, SameSite=Strict and (over https) Secure, whatever it asked."""
-    return _COOKIE_FLAGS.sub(b"", value) + b"; HttpOnly; SameSite=Strict" + (b"; Secure" if https else b"")
+    """A cookie set anywhere leaves HttpOnly, SameSite=Strict and (over https) Secure, whatever it asked;
+    but the console's session (Path=/console) may keep the SameSite=Lax it asks for, so that a link to a
+    console page in an email opens it signed in."""
+    lax = _LAX.search(value) and _CONSOLE_PATH.search(value)
+    same_site = b"Lax" if lax else b"Strict"
+    flags = b"; HttpOnly; SameSite=" + same_site + (b"; Secure" if https else b"")
+    return _COOKIE_FLAGS.sub(b"", value) + flags
 
 
 class Guard:

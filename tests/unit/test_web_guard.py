@@ -111,3 +111,14 @@ logging.getLogger("some.library").info("chatter nobody asked for")
     assert "uvicorn.error" in ran.stderr and f"request for https://los.example.org/u/{NAMED}" in ran.stderr
     assert f"could not fetch https://los.example.org/u/{NAMED}" in ran.stderr  # through the root logger
     assert "chatter" not in ran.stderr and "GET" not in ran.stderr  # access lines on stdout only
+
+
+def test_a_sign_in_token_is_redacted_whole_or_cut() -> None:
+    from models.console.sign_in import sign_in_url
+
+    link = sign_in_url("https://los.example.org", b"k" * 40, "a@example.org", "n0nce", MAKER.issued)
+    token = link.rsplit("/", 1)[1]
+    assert redact(link) == f"https://los.example.org/console/enter/<link:{fingerprint(token)}>"
+    assert redact(f"POST /console/enter/{token[:12]} 303") == (
+        f"POST /console/enter/<link:{fingerprint(token[:12])}> 303"
+    )

@@ -1,0 +1,115 @@
+"""Who is asking, for every console page: the signed-in viewer (their address and their standing in each
+plan, read afresh on each request, so a revoked grant or a role taken out of a workbook ends access at
+once), or a redirect to the sign-in page; and `require(*roles)`, which refuses on the server (403) a viewer
+without one of the roles, in the page's plan (its `plan_id` path parameter) or, on a page of no one plan,
+in any.
+
+    @router.get("/console/plans/{plan_id}/packs")
+    def packs(viewer: Annotated[Viewer, Depends(require(Role.SECRETARIAT, Role.AUDITOR))]) -> Response: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from models.console.roles import Role, Standing, standings
+from models.console.sign_in import COOKIE, SessionClaims, read_session_value
+from models.db import page_session
+from web.pages import Now, _key, the_app
+from web.rendering import problem
+
+SIGN_IN_PATH = "/console/sign-in"
+
+
+class SignInFirst(Exception):
+    """No valid session: the person is sent to the sign-in page."""
+
+
+class AccessEnded(Exception):
+    """A valid session, but the address may use the console in no plan any more."""
+
+
+class NotAllowed(Exception):
+    """A viewer without the role a page or a write needs."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    email: str
+    standings: tuple[Standing, ...]
+    session: SessionClaims
+    cookie: str  # the session's value: what the console's forms bind their anti-forgery field to
+
+    @property
+    def name(self) -> str:
+        return self.standings[0].name
+
+    def standing(self, plan_id: int) -> Standing | None:
+        return next((s for s in self.standings if s.plan_id == plan_id), None)
+
+
+def signed_in(request: Request, now: Now) -> Viewer:
+    """The FastAPI dependency every console page takes (through `SignedIn` or `require`)."""
+    app = the_app(request)
+    key, cookie = _key(app), request.cookies.get(COOKIE)
+    if key is None or not cookie:
+        raise SignInFirst()
+    claims = read_session_value(key, cookie, now)
+    if claims is None:
+        raise SignInFirst()
+    with page_session(app.engine) as session:
+        found = standings(session, claims.email, now)
+    if not found:
+        raise AccessEnded()
+    return Viewer(claims.email, found, claims, cookie)
+
+
+SignedIn = Annotated[Viewer, Depends(signed_in)]
+
+
+def require(*roles: Role) -> Callable[[Request, Viewer], Viewer]:
+    """A dependency: the viewer, when they hold one of `roles` in the page's plan (or in any plan, for a page
+    of no one plan); NotAllowed (a 403 page) otherwise."""
+    wanted = frozenset(roles)
+
+    def holding(request: Request, viewer: SignedIn) -> Viewer:
+        plan = request.path_params.get("plan_id")
+        mine = [s for s in viewer.standings if plan is None or str(s.plan_id) == str(plan)]
+        if not any(s.roles & wanted for s in mine):
+            raise NotAllowed()
+        return viewer
+
+    return holding
+
+
+def _to_sign_in(request: Request, exc: Exception) -> Response:
+    return RedirectResponse(SIGN_IN_PATH, status_code=303)
+
+
+def _ended(request: Request, exc: Exception) -> Response:
+    return problem(
+        403,
+        "Your access to the console has ended",
+        "This address may no longer use the console in any plan: a grant may have ended or been withdrawn, "
+        "or your role may have been taken out of the plan. Ask the board secretariat if you think this is "
+        "wrong.",
+    )
+
+
+def _not_allowed(request: Request, exc: Exception) -> Response:
+    return problem(
+        403,
+        "You cannot use this page",
+        "Your role in this plan does not include this page. Ask the board secretariat if you need it.",
+    )
+
+
+def install(api: FastAPI) -> None:
+    api.add_exception_handler(SignInFirst, _to_sign_in)
+    api.add_exception_handler(AccessEnded, _ended)
+    api.add_exception_handler(NotAllowed, _not_allowed)
