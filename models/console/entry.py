@@ -1,6 +1,8 @@
 """Using a sign-in link, and signing out: the console's two writes of a session, each with its ledger events
 in the caller's transaction. A link opens one session, once: its nonce goes into `SignInUse`, whose key is
-unique, so the same link used twice (even in two processes at the same moment) fails the second time."""
+unique, so the same link used twice (even in two processes at the same moment) fails the second time.
+Signing out puts the session's id into the same table, so the session ends on the server: a copy of the
+cookie is refused from then (`signed_out`), though its signature and its hours are still good."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from models.console.roles import Standing, standings
-from models.console.sign_in import SignInClaims, TamperedSignIn, read_sign_in
+from models.console.sign_in import SessionClaims, SignInClaims, TamperedSignIn, read_sign_in
 from models.console_access import SignInUse
 from models.errors import BadInput
 from models.ledger.chain import Event, record
@@ -72,12 +74,27 @@ def enter(session: Session, key: bytes, token: str, now: datetime) -> Entered:
     return Entered(claims.email, found)
 
 
-def sign_out(session: Session, email: str, now: datetime) -> None:
-    """SIGNED_OUT for each plan the address may use now (or once, with no plan, when it may use none)."""
-    found = standings(session, email, now)
+def signed_out(session: Session, claims: SessionClaims) -> bool:
+    """Whether the session `claims` names was signed out (one look-up by its id)."""
+    return session.get(SignInUse, claims.id) is not None
+
+
+def sign_out(session: Session, claims: SessionClaims, now: datetime) -> bool:
+    """End the session: its id into SignInUse and SIGNED_OUT for each plan the address may use now (or
+    once, with no plan, when it may use none). False, writing nothing, when it had already ended (the same
+    cookie signed out twice, even at the same moment in two processes: the second fails on the key)."""
+    if signed_out(session, claims):
+        return False
+    session.add(SignInUse(nonce=claims.id, email=claims.email, used_at=now))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise SignInRefused("signed out") from None
+    found = standings(session, claims.email, now)
     plans: list[str | None] = [s.plan_name for s in found] or [None]
     for plan in plans:
-        record(session, Event(EventKind.SIGNED_OUT, email, plan, None, {"address": email}))
+        record(session, Event(EventKind.SIGNED_OUT, claims.email, plan, None, {"address": claims.email}))
+    return True
 
 
 def _roles(standing: Standing) -> list[str]:

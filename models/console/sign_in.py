@@ -2,7 +2,8 @@
 
 A sign-in token names an address and a random nonce, with the moment it was written and the moment it stops
 working (15 minutes later); it opens one session, once (the nonce goes into `SignInUse`, whose key is
-unique). A session names the address, when it began and when it ends (a working day later). Both are
+unique). A session names the address, a random id, when it began and when it ends (a working day later);
+signing out puts its id into `SignInUse` too, so a copy of the cookie dies with it. Both are
 signed with HMAC-SHA256 under the service's secret key, each under a purpose of its own, so neither can
 stand in for the other, nor for an owner's link (`models.links.tokens`). Neither carries a role: each request
 asks `models.console.roles.standings`, so a grant revoked takes effect at once. Nothing here reads the clock.
@@ -52,6 +53,7 @@ class SignInClaims:
 @dataclass(frozen=True)
 class SessionClaims:
     email: str
+    id: str  # random: what signing out writes into SignInUse, so the session ends on the server too
     issued: datetime
     expires: datetime
 
@@ -109,19 +111,22 @@ def sign_in_url(base_url: str, key: bytes, email: str, nonce: str, issued: datet
     return f"{base_url.rstrip('/')}/console/enter/{sign_in_token(key, email, nonce, issued)}"
 
 
-def session_value(key: bytes, email: str, issued: datetime) -> str:
-    """The session cookie's value for `email`, begun at `issued`, ending SESSION_LIFE later."""
+def session_value(key: bytes, email: str, issued: datetime, session_id: str | None = None) -> str:
+    """The session cookie's value for `email`, begun at `issued`, ending SESSION_LIFE later, under
+    `session_id` (a new random one unless given)."""
     start = int(issued.timestamp())
-    return _signed(key, _SESSION, [email.casefold(), start, start + int(SESSION_LIFE.total_seconds())])
+    sid = session_id if session_id is not None else new_nonce()
+    return _signed(key, _SESSION, [email.casefold(), sid, start, start + int(SESSION_LIFE.total_seconds())])
 
 
 def read_session_value(key: bytes, value: str, now: datetime) -> SessionClaims | None:
-    """The session a cookie names, or None when it is not ours or has ended at `now`."""
+    """The session a cookie names, or None when it is not ours or has ended at `now`. (Whether it was
+    signed out is the database's question: `models.console.entry.signed_out`.)"""
     try:
-        email, issued, expires = _opened(key, _SESSION, value, 3)
+        email, session_id, issued, expires = _opened(key, _SESSION, value, 4)
+        claims = SessionClaims(str(email), str(session_id), _moment(issued), _moment(expires))
     except (ValueError, TypeError, OverflowError, OSError):
         return None
-    claims = SessionClaims(str(email), _moment(issued), _moment(expires))
     return None if claims.expired(now) or claims.issued > now + timedelta(minutes=5) else claims
 
 

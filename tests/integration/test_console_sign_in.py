@@ -302,6 +302,30 @@ def test_a_revoked_grant_ends_access_on_the_next_request(
     assert ended.status_code == 403 and "access to the console has ended" in ended.text
 
 
+def test_a_copied_cookie_is_refused_after_sign_out(
+    engine: Engine, db_url: str, plan: int, clock: Clock, mail: Path
+) -> None:
+    """Signing out ends the session on the server: a copy of the cookie taken before it no longer works,
+    though its signature and its eight hours are still good; signing out with the copy changes nothing."""
+    client = console(db_url, clock, mail)
+    ask(client, SECRETARIAT)
+    [link] = links_in(mail)
+    shown = client.get(path_of(link))
+    assert client.post(path_of(link), data={"csrf": csrf(shown.text)}).status_code == 303
+    copied = client.cookies[COOKIE]
+    home = client.get("/console")
+    assert home.status_code == 200
+    clock.now = ASKED + timedelta(minutes=30)
+    assert client.post("/console/sign-out", data={"csrf": csrf(home.text)}).status_code == 303
+    thief = console(db_url, clock, mail)
+    thief.cookies.set(COOKIE, copied, path="/console")
+    assert thief.get("/console").headers.get("location") == "/console/sign-in"
+    assert len(events(engine, EventKind.SIGNED_OUT)) == 1
+    before = counts(engine)
+    again = thief.post("/console/sign-out", data={"csrf": csrf(home.text)})
+    assert again.status_code == 303 and counts(engine) == before
+
+
 def test_the_cookie_is_secure_behind_https(
     engine: Engine, db_url: str, plan: int, clock: Clock, mail: Path
 ) -> None:

@@ -121,3 +121,12 @@ def test_the_csrf_field_is_bound_to_what_it_was_served_under() -> None:
     assert not csrf_matches(KEY, "token-b", field)
     assert not csrf_matches(KEY, "token-a", None)
     assert not csrf_matches(OTHER_KEY, "token-a", field)
+
+
+def test_each_session_has_an_id_of_its_own() -> None:
+    """The id signing out writes into SignInUse: random unless given, and kept through the round trip."""
+    first, second = (read_session_value(KEY, session_value(KEY, EMAIL, ISSUED), ISSUED) for _ in range(2))
+    assert first is not None and second is not None
+    assert first.id != second.id and len(first.id) >= 20
+    given = read_session_value(KEY, session_value(KEY, EMAIL, ISSUED, "fixed-id"), ISSUED)
+    assert given is not None and given.id == "fixed-id"

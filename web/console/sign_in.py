@@ -197,8 +197,11 @@ def _sign_out(request: Request, form: dict[str, str], now: datetime) -> Response
     if claims is not None and key is not None:
         if not _same_site(request, app.settings.base_url) or not csrf_matches(key, cookie, form.get("csrf")):
             return problem(403, *CROSS_SITE)
-        with unit_of_work(app.engine) as session:
-            sign_out(session, claims.email, now)
+        try:
+            with unit_of_work(app.engine) as session:
+                sign_out(session, claims, now)
+        except SignInRefused:  # signed out at the same moment elsewhere: it has ended all the same
+            pass
     response = RedirectResponse("/console/sign-in?signed_out=1", status_code=303)
     response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="lax")
     return response

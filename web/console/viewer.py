@@ -1,8 +1,8 @@
 """Who is asking, for every console page: the signed-in viewer (their address and their standing in each
 plan, read afresh on each request, so a revoked grant or a role taken out of a workbook ends access at
-once), or a redirect to the sign-in page; and `require(*roles)`, which refuses on the server (403) a viewer
-without one of the roles, in the page's plan (its `plan_id` path parameter) or, on a page of no one plan,
-in any.
+once), or a redirect to the sign-in page (no cookie, a cookie not ours, a session that has ended or was
+signed out); and `require(*roles)`, which refuses on the server (403) a viewer without one of the roles, in
+the page's plan (its `plan_id` path parameter) or, on a page of no one plan, in any.
 
     @router.get("/console/plans/{plan_id}/packs")
     def packs(viewer: Annotated[Viewer, Depends(require(Role.SECRETARIAT, Role.AUDITOR))]) -> Response: ...
@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from models.console.entry import signed_out
 from models.console.roles import Role, Standing, standings
 from models.console.sign_in import COOKIE, SessionClaims, read_session_value
 from models.db import page_session
@@ -63,6 +64,8 @@ def signed_in(request: Request, now: Now) -> Viewer:
     if claims is None:
         raise SignInFirst()
     with page_session(app.engine) as session:
+        if signed_out(session, claims):  # ended on the server: a copy of the cookie is worth nothing
+            raise SignInFirst()
         found = standings(session, claims.email, now)
     if not found:
         raise AccessEnded()
