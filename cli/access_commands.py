@@ -53,7 +53,13 @@ def grant(
         "earliest, 366 days ahead at the latest.",
     ),
     plan: list[str] | None = typer.Option(
-        None, "--plan", help="A plan to open to them; repeat for several (default: every plan)."
+        None, "--plan", help="A plan to open to them; repeat for several. Required unless --all-plans."
+    ),
+    all_plans: bool = typer.Option(
+        False,
+        "--all-plans",
+        help="Open every plan in this database now, of every organisation (not plans imported later), "
+        "instead of naming them with --plan.",
     ),
     name: str | None = typer.Option(
         None,
@@ -74,7 +80,15 @@ def grant(
     app = bootstrap()
     with unit_of_work(app.engine) as session:
         done = grant_access(
-            session, email=email, name=name, plans=plan, role=given, until=last, by=by, now=clock.now()
+            session,
+            email=email,
+            name=name,
+            plans=plan,
+            all_plans=all_plans,
+            role=given,
+            until=last,
+            by=by,
+            now=clock.now(),
         )
     for g in done:
         was = f" (was {_day(g.previous_until)})" if g.previous_until and g.change != "unchanged" else ""

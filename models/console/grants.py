@@ -125,15 +125,25 @@ def grant_access(
     email: str,
     name: str | None,
     plans: Sequence[str] | None,
+    all_plans: bool = False,
     role: str | Role,
     until: date,
     by: str,
     now: datetime,
 ) -> tuple[Granted, ...]:
-    """Let `email` read `plans` (every plan when none is named) as `role` to the end of `until`, the plan's
-    local day. `name`: how the console shows them (default: their People row's name in the plan, else the
-    address). Everything is checked before anything changes."""
+    """Let `email` read `plans` as `role` to the end of `until`, the plan's local day. The plans are named;
+    every plan in the database (of every organisation, as it stands now) only when the caller says so with
+    `all_plans` and names none, so a forgotten name never opens other organisations' plans. `name`: how the
+    console shows them (default: their People row's name in the plan, else the address). Everything is
+    checked before anything changes."""
     address = text_rules.email_address(email, "email")
+    if all_plans and plans:
+        raise BadInput("Name the plans to open (--plan) or give --all-plans, not both.")
+    if not all_plans and not plans:
+        raise BadInput(
+            f"Name the plan to open to {address} with --plan (repeat it for several), or give --all-plans "
+            "to open every plan in this database, of every organisation."
+        )
     wanted = grant_role(role)
     given = text_rules.name(name, "name") if name is not None else None
     if given is not None and len(given) > NAME_LENGTH:

@@ -41,6 +41,7 @@ def test_grant_list_extend_revoke_and_the_ledger_says_who(cli: Cli, engine: Engi
         first.isoformat(),
         "--name",
         "Ann Inspector",
+        "--all-plans",  # said on purpose: here, the one plan there is
     ).stdout
     assert _said(out) == (
         f"Granted: Ann Inspector <{INSPECTOR}> reads plan Test Plan as inspector until the end of "
@@ -115,8 +116,11 @@ def _refusals(today: date) -> list[tuple[list[str], str]]:
     soon = (today + timedelta(days=7)).isoformat()
     too_far = (today + timedelta(days=367)).isoformat()
     yesterday = (today - timedelta(days=1)).isoformat()
-    grant = ["access", "grant", "--person", INSPECTOR, "--role", "inspector"]
+    grant = ["access", "grant", "--person", INSPECTOR, "--role", "inspector", "--plan", "Test Plan"]
+    unnamed = ["access", "grant", "--person", INSPECTOR, "--role", "inspector", "--until", soon]
     return [
+        (unnamed, "or give --all-plans to open every plan in this database, of every organisation"),
+        ([*unnamed, "--all-plans", "--plan", "Test Plan"], "not both"),
         ([*grant, "--until", yesterday], f"from {today} (today in plan 'Test Plan')"),
         ([*grant, "--until", too_far], "(366 days ahead)"),
         ([*grant, "--until", "31/02/2027"], "Invalid --until '31/02/2027'"),
@@ -157,4 +161,6 @@ def test_bad_dates_roles_plans_and_addresses_exit_2_with_a_plain_message_and_cha
 def test_every_access_command_explains_itself(cli: Cli, command: str) -> None:
     out = _said(cli("access", command, "--help").stdout)
     assert "--plan" in out and len(out) > 200
+    if command == "grant":
+        assert "Required unless --all-plans" in out and "of every organisation" in out
     assert command in cli("access", "--help").stdout

@@ -126,7 +126,7 @@ def test_a_grant_ends_with_its_last_day_in_the_plans_zone(engine: Engine) -> Non
     with unit_of_work(engine) as session:
         far = dataclasses.replace(small_plan("Far Plan"), timezone="Pacific/Auckland")
         import_plan(session, far, actor="test")
-    _grant(engine, date(2017, 10, 20), plans=None)  # every plan
+    _grant(engine, date(2017, 10, 20), plans=None, all_plans=True)  # every plan
     assert sorted(e["plan"] for e in _events(engine, "AccessGranted")) == ["Far Plan", PLAN]
 
     # 20 October, 23:59 in London (BST, UTC+1) is 21 October, 11:59 in Auckland (NZDT, UTC+13).
@@ -162,6 +162,12 @@ def test_refusals_name_what_is_expected_and_change_nothing(engine: Engine) -> No
         _grant(engine, date(2017, 10, 31), email="ann at inspectorate")
     with pytest.raises(InvalidValue, match="U\\+202E"):
         _grant(engine, date(2017, 10, 31), name="\u202eAnn")
+    unnamed: list[str] | None
+    for unnamed in (None, []):  # no plan named and every plan not asked for: nothing opened
+        with pytest.raises(BadInput, match="--all-plans to open every plan in this database"):
+            _grant(engine, date(2017, 10, 31), plans=unnamed)
+    with pytest.raises(BadInput, match="not both"):
+        _grant(engine, date(2017, 10, 31), all_plans=True)
     assert _grants(engine) == [] and verify_database(engine).head == head
     [latest] = _grant(engine, date(2018, 10, 3), role="Auditor")  # the longest allowed, role forgiven
     assert latest.role is Role.AUDITOR
@@ -175,7 +181,7 @@ def test_the_name_defaults_to_the_people_row_of_each_plan_else_the_address(engin
             dataclasses.replace(p, name="Owner At The Trust") if p.email == OWNER else p for p in other.people
         )
         import_plan(session, dataclasses.replace(other, people=people), actor="test")
-    done = _grant(engine, date(2017, 12, 31), email=OWNER, plans=None, role="auditor")
+    done = _grant(engine, date(2017, 12, 31), email=OWNER, plans=None, all_plans=True, role="auditor")
     assert {(g.plan, g.name) for g in done} == {(PLAN, "Action Owner"), ("Trust Plan", "Owner At The Trust")}
     [stranger] = _grant(engine, date(2017, 12, 31))
     assert stranger.name == INSPECTOR
