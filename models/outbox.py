@@ -20,6 +20,10 @@ from models.ledger.kinds import EventKind
 
 # A pack's notice is never folded into a digest: it goes alone, with the PDF attached.
 PACK_PUBLISHED = EventKind.PACK_PUBLISHED
+# Notices that are no plan's business, though each is filed under a plan (a console sign-in link is the
+# person's own, filed under the first plan they may use): never among a plan's dead or failed notices in its
+# board pack or its sweep snapshot, so one organisation never sees another's sign-in.
+NOT_A_PLANS_OWN = (EventKind.SIGN_IN_LINK_SENT.value,)
 
 
 class Channel(StrEnum):

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from models.console.roles import Standing, standings
 from models.console.sign_in import SessionClaims, SignInClaims, TamperedSignIn, read_sign_in
+from models.console.sign_in_requests import standing_roles
 from models.console_access import SignInUse
 from models.errors import BadInput
 from models.ledger.chain import Event, record
@@ -68,7 +69,8 @@ def enter(session: Session, key: bytes, token: str, now: datetime) -> Entered:
                 claims.email,
                 standing.plan_name,
                 None,
-                {"address": claims.email, "plans": [s.plan_name for s in found], "roles": _roles(standing)},
+                # Only this plan and its roles: one organisation's ledger never names another's plans.
+                {"address": claims.email, "plans": [standing.plan_name], "roles": standing_roles(standing)},
             ),
         )
     return Entered(claims.email, found)
@@ -95,7 +97,3 @@ def sign_out(session: Session, claims: SessionClaims, now: datetime) -> bool:
     for plan in plans:
         record(session, Event(EventKind.SIGNED_OUT, claims.email, plan, None, {"address": claims.email}))
     return True
-
-
-def _roles(standing: Standing) -> list[str]:
-    return sorted(role.value for role in standing.roles)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from models.console.roles import standings
+from models.console.roles import Standing, standings
 from models.console.sign_in import new_nonce
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
@@ -56,17 +56,15 @@ def request_sign_in(session: Session, email: str, now: datetime) -> int | None:
     session.add(notice)
     session.flush()
     for standing in found:  # one event a plan, so each plan's history shows who asked to read it
-        record(
-            session,
-            Event(
-                EventKind.SIGN_IN_LINK_SENT,
-                address,
-                standing.plan_name,
-                None,
-                {"address": address, "plans": plans},
-            ),
-        )
+        # Only this plan and its roles: one organisation's ledger never names another's plans.
+        facts = {"address": address, "plans": [standing.plan_name], "roles": standing_roles(standing)}
+        record(session, Event(EventKind.SIGN_IN_LINK_SENT, address, standing.plan_name, None, facts))
     return notice.id
+
+
+def standing_roles(standing: Standing) -> list[str]:
+    """A standing's roles as the ledger records them: their values, sorted."""
+    return sorted(role.value for role in standing.roles)
 
 
 def sign_in_notices(session: Session, email: str) -> list[Notice]:

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.columns import columns_of, key_of
 from models.meetings import Board, Meeting
-from models.outbox import Notice, NoticeStatus
+from models.outbox import NOT_A_PLANS_OWN, Notice, NoticeStatus
 from models.people import Person, organisation_key
 from models.plan import Area, Plan
 from models.sweep.views import ItemView, LadderView, MeetingView, PersonView, Snapshot
@@ -256,7 +256,7 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
     dead: dict[str, list[tuple[str, str, str]]] = {name: [] for name in names.values()}
     for plan_name, refs, recipient, error in session.execute(
         sa.select(N.plan, N.item_refs, N.recipient, N.last_error)
-        .where(N.plan.in_(list(dead)), N.status == NoticeStatus.DEAD.value)
+        .where(N.plan.in_(list(dead)), N.status == NoticeStatus.DEAD.value, N.kind.not_in(NOT_A_PLANS_OWN))
         .order_by(N.id)
     ):
         dead[plan_name].append((refs or "", recipient, error or ""))

@@ -19,7 +19,7 @@ from models.escalations import Escalation
 from models.ledger.chain import decode_data, format_at
 from models.ledger.kinds import EventKind
 from models.meetings import Board, Meeting
-from models.outbox import Notice
+from models.outbox import NOT_A_PLANS_OWN, Notice
 from models.people import Person
 from models.plan import Action, Area, Milestone, MilestoneDependency, Plan, Update
 from models.reports.pack_data.facts import (
@@ -203,7 +203,9 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
     dead = tuple(
         DeadNoticeFact(n.kind, n.recipient, n.item_refs or "", errors[n.id])
         for n in session.execute(
-            sa.select(N.id, N.kind, N.recipient, N.item_refs).where(N.id.in_(list(errors))).order_by(N.id)
+            sa.select(N.id, N.kind, N.recipient, N.item_refs)
+            .where(N.id.in_(list(errors)), N.kind.not_in(NOT_A_PLANS_OWN))
+            .order_by(N.id)
         )
     )
     next_meeting = session.execute(
