@@ -22,6 +22,7 @@ from models.people import teams_urls
 from notifications.claims import LEASE, MAX_CRASHES, claim, claim_numbered
 from notifications.delivery_days import RestDay
 from notifications.failures import MAX_ATTEMPTS, Failure, mark_failed
+from notifications.failures import reason as failure_reason
 from notifications.grouping import group, remember
 from notifications.lease import Lease
 from notifications.links import LinkBook
@@ -121,9 +122,14 @@ def _deliver(
                 continue  # taken over by another dispatcher after this one stalled past the lease
             result.digests += 1
             url = teams.get((digest.plan, digest.recipient))
-            # A sign-in link is written now, from its notice's nonce, and works for 15 minutes from now.
-            ready = filled(digest, links) if isinstance(digest, SignInDigest) else book.fill(digest)
-            delivery = send_digest(senders, ready, sender, now, url)
+            try:
+                # A sign-in link is written now, from its notice's nonce, and works for 15 minutes from now.
+                ready = filled(digest, links) if isinstance(digest, SignInDigest) else book.fill(digest)
+            except Exception as exc:  # a malformed notice (a payload without its nonce): it fails alone
+                error = failure_reason("could not write the message", exc)
+                delivery = Delivery(ok=False, transient=False, error=error)
+            else:
+                delivery = send_digest(senders, ready, sender, now, url)
             # The receipt is written before the next send, never later: a crash can then send at most this
             # one digest twice (why not on another thread: bench/README.md).
             if delivery.ok:

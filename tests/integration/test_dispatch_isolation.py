@@ -228,3 +228,42 @@ def test_the_dead_notices_of_an_old_bad_address_can_be_found_by_it(engine: Engin
     env = {"LINEOFSIGHT_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
     result = CliRunner().invoke(app, ["outbox", "--recipient", ZERO_WIDTH], env=env)
     assert result.exit_code == 0 and "REF-old" in result.output, result.output
+
+
+def test_a_malformed_sign_in_notice_fails_alone(engine: Engine, tmp_path: Path) -> None:
+    """A sign-in notice whose payload has no nonce (written by hand, as a bad row would be) cannot have its
+    link written: it is dead with its reason and recorded, and the good sign-in notice beside it is sent."""
+    from models.console.sign_in_requests import request_sign_in
+    from models.links.tokens import LinkMaker
+    from notifications.transport import FileSink
+    from tests.factories import SECRETARIAT
+
+    load_small_plan(engine)
+    bad = "aaa.first@example.org"  # first in the run, so a crash on it would stop the good one
+    with unit_of_work(engine) as session:
+        session.add(
+            Notice(
+                dedupe_key=f"console-sign-in|{bad}|1",
+                plan=PLAN,
+                recipient=bad,
+                kind="SignInLinkSent",
+                payload=json.dumps({"email": bad, "recipient_name": "First", "plans": [PLAN]}),
+                urgency=9,
+                created_at=MORNING,
+                not_before=MORNING,
+            )
+        )
+        record(session, Event("TestNoticesQueued", "test", data={"count": 1}))
+    with unit_of_work(engine) as session:
+        good = request_sign_in(session, SECRETARIAT, MORNING)
+    assert good is not None
+    links = LinkMaker("http://testserver", b"console-test-key-of-forty-characters-long", MORNING)
+    result = dispatch(engine, FileSink(tmp_path / "out"), MORNING, sender=SENDER, links=links)
+    assert (result.delivered, result.dead) == (1, 1)
+    with Session(engine) as session:
+        found = {n.recipient: n for n in session.exec(select(Notice))}
+        failed = [decode_data(e.body) for e in session.exec(select(AuditEvent)) if e.kind == "NoticeFailed"]
+    assert found[SECRETARIAT].status is NoticeStatus.SENT
+    assert found[bad].status is NoticeStatus.DEAD and "KeyError" in (found[bad].last_error or "")
+    assert [f["notice_id"] for f in failed] == [found[bad].id]
+    assert len(list((tmp_path / "out").rglob("*.eml"))) == 1 and verify_database(engine).ok
