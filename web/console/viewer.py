@@ -1,5 +1,5 @@
 """Who is asking, for every console page: the signed-in viewer (their address and their standing in each
-plan, read afresh on each request, so a revoked grant or a role taken out of a workbook ends access at
+plan, read afresh on each request, so a revoked grant or an emptied `roles` cell in a workbook ends access at
 once), or a redirect to the sign-in page (no cookie, a cookie not ours, a session that has ended or was
 signed out); and `require(*roles)`, which refuses on the server (403) a viewer without one of the roles, in
 the page's plan (its `plan_id` path parameter) or, on a page of no one plan, in any.
