@@ -1,6 +1,6 @@
 """What the console keeps beside the plan: time-boxed grants of a role to a person by an operator
 (`lineofsight access grant`; an inspector's only way in), and the sign-in links already used, so each opens
-one session and no more."""
+one session and no more (and the sessions signed out, so each ends on the server)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ class AccessGrant(SQLModel, table=True):
 
 
 class SignInUse(SQLModel, table=True):
-    """A sign-in link that has opened its session: the same link again is refused (its nonce is unique)."""
+    """A sign-in link that has opened its session: the same link again is refused (its nonce is unique).
+    Signing out writes the session's id here too (`models.console.entry.sign_out`), ending it for good."""
 
     __table_args__ = (sa.Index("ix_signinuse_email", "email"),)
 
