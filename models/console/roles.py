@@ -160,3 +160,24 @@ def decide(
             )
         )
     return tuple(found)
+
+
+def allows(
+    found: Iterable[Standing], wanted: Iterable[Role], plan_id: str | None, board_id: str | None
+) -> bool:
+    """Whether a viewer with standings `found` holds one of `wanted` where a page is: in its plan
+    (`plan_id`), on its board (`board_id`), or on a page of no one plan, in any. A board's roles count on
+    that board only; the read-only roles across their plan. A board named without its plan is refused: a
+    board id alone does not say whose it is, and a check that cannot tell must not let in."""
+    roles = frozenset(wanted)
+    if board_id is not None and plan_id is None:
+        return False
+    mine = [s for s in found if plan_id is None or str(s.plan_id) == str(plan_id)]
+    if board_id is None:
+        return any(s.roles & roles for s in mine)
+    board = int(board_id) if str(board_id).isdigit() else None
+    return any(
+        (s.boards.get(board, frozenset()) if board is not None else frozenset()) & roles
+        or s.roles & roles & READ_ONLY
+        for s in mine
+    )

@@ -458,6 +458,9 @@ def test_require_refuses_a_role_not_held_on_the_server(
     assert written.text == f"may write: {SECRETARIAT}", (written.status_code, written.text[-600:])
     assert secretariat.get(f"/console/plans/{plan + 1}/write").status_code == 403  # not in that plan
     assert secretariat.get("/console/read").status_code == 403
+    # A page naming its plan or board in a way `require` does not read is refused, never checked against all.
+    secretariat.app.add_api_route("/console/boards/{board}/write", write_page)  # type: ignore[attr-defined]
+    assert secretariat.get("/console/boards/1/write").status_code == 403
     refused = inspector.get(f"/console/plans/{plan}/write")
     assert refused.status_code == 403 and "You cannot use this page" in refused.text
     assert inspector.get("/console/read").text == "may read"

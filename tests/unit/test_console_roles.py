@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from models.console.roles import Role, decide, parse_roles, stored_roles
+from models.console.roles import Role, Standing, allows, decide, parse_roles, stored_roles
 from models.console_access import AccessGrant
 from models.errors import InvalidValue
 from models.meetings import Board
@@ -166,3 +166,46 @@ def test_a_plan_without_an_organisation_is_its_own() -> None:
     people = [person(5, roles="member", organisation="Plan A")]
     [standing] = decide(ADDRESS, plans, people, [board(10, 1, secretariat=9)], set(), [])
     assert (standing.plan_name, standing.boards) == ("Plan A", {10: {Role.MEMBER}})
+
+
+# --- where a page is: models.console.roles.allows --------------------------------------------------------
+
+
+def _standing(plan_id: int, roles: set[Role], boards: dict[int, set[Role]] | None = None) -> Standing:
+    return Standing(
+        plan_id=plan_id,
+        plan_name=f"Plan {plan_id}",
+        email="someone@example.org",
+        name="Someone",
+        person_id=7,
+        roles=frozenset(roles),
+        boards={board: frozenset(r) for board, r in (boards or {}).items()},
+    )
+
+
+SECRETARY_OF_BOARD_1 = _standing(
+    1, {Role.SECRETARIAT, Role.MEMBER}, {1: {Role.SECRETARIAT}, 2: {Role.MEMBER}}
+)
+AUDITOR_OF_PLAN_2 = _standing(2, {Role.AUDITOR})
+
+
+@pytest.mark.parametrize(
+    ("wanted", "plan_id", "board_id", "allowed"),
+    [
+        ({Role.SECRETARIAT}, None, None, True),  # a page of no one plan: in any plan
+        ({Role.SECRETARIAT}, "1", None, True),
+        ({Role.SECRETARIAT}, "2", None, False),  # not in plan 2
+        ({Role.SECRETARIAT}, "1", "1", True),
+        ({Role.SECRETARIAT}, "1", "2", False),  # secretariat of board 1 is only a member of board 2
+        ({Role.MEMBER}, "1", "2", True),
+        ({Role.SECRETARIAT}, None, "1", False),  # a board without its plan: refused, whatever the roles
+        ({Role.SECRETARIAT}, "1", "x", False),  # a board id that is no number names no board
+        ({Role.AUDITOR}, "2", "5", True),  # read-only roles hold across their plan's boards
+        ({Role.AUDITOR}, "1", "1", False),
+        ({Role.AUDITOR, Role.SECRETARIAT}, "3", None, False),  # a plan they have no standing in
+    ],
+)
+def test_a_role_counts_where_the_page_is(
+    wanted: set[Role], plan_id: str | None, board_id: str | None, allowed: bool
+) -> None:
+    assert allows((SECRETARY_OF_BOARD_1, AUDITOR_OF_PLAN_2), wanted, plan_id, board_id) is allowed

@@ -18,7 +18,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from models.console.entry import signed_out
-from models.console.roles import Role, Standing, standings
+from models.console.roles import Role, Standing, allows, standings
 from models.console.sign_in import COOKIE, SessionClaims, read_session_value
 from models.db import page_session
 from web.pages import Now, _key, the_app
@@ -76,18 +76,29 @@ SignedIn = Annotated[Viewer, Depends(signed_in)]
 
 
 def require(*roles: Role) -> Callable[[Request, Viewer], Viewer]:
-    """A dependency: the viewer, when they hold one of `roles` in the page's plan (or in any plan, for a page
-    of no one plan); NotAllowed (a 403 page) otherwise."""
+    """A dependency: the viewer, when they hold one of `roles` where the page is (models.console.roles.allows:
+    its `plan_id`, its `board_id` within that plan, or any plan for a page of no one plan); NotAllowed (a 403
+    page) otherwise."""
     wanted = frozenset(roles)
 
     def holding(request: Request, viewer: SignedIn) -> Viewer:
-        plan = request.path_params.get("plan_id")
-        mine = [s for s in viewer.standings if plan is None or str(s.plan_id) == str(plan)]
-        if not any(s.roles & wanted for s in mine):
+        params = request.path_params
+        if any(_scope(name) and name not in SCOPES for name in params):
+            raise NotAllowed()  # a plan or board this check cannot read: refused, never let in
+        if not allows(viewer.standings, wanted, params.get("plan_id"), params.get("board_id")):
             raise NotAllowed()
         return viewer
 
     return holding
+
+
+# The path parameters `require` reads a page's place from; a page naming a plan or board any other way is
+# refused rather than checked against every plan.
+SCOPES = ("plan_id", "board_id")
+
+
+def _scope(name: str) -> bool:
+    return "plan" in name.casefold() or "board" in name.casefold()
 
 
 def _to_sign_in(request: Request, exc: Exception) -> Response:
