@@ -33,6 +33,12 @@ class Pack(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     supersedes_id: int | None = Field(default=None, foreign_key="pack.id")
     data_as_of: datetime | None = None  # the moment the data speaks for (None: built before versions)
+    # The secretariat's review (the console): a pack is a draft until approved, sent once published_at is set,
+    # and read-only from then on (a correction is a new version that supersedes it).
+    approved_at: datetime | None = None
+    approved_by: str | None = Field(default=None, max_length=320)
+    covering_summary: str | None = Field(default=None, sa_type=sa.Text)
+    commentary: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # item ref -> the board's words
 
 
 def on_disk(file: dict[str, Any]) -> str:

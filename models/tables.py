@@ -3,6 +3,7 @@
 from models.audit import AuditEvent
 from models.board_packs import Pack
 from models.console_access import AccessGrant, SignInUse
+from models.console_records import CalendarFeed, DueChangeRequest
 from models.escalations import Escalation
 from models.meetings import Board, BoardMember, Meeting
 from models.outbox import Notice
@@ -17,6 +18,8 @@ __all__ = [
     "AuditEvent",
     "Board",
     "BoardMember",
+    "CalendarFeed",
+    "DueChangeRequest",
     "Escalation",
     "LinkRevocation",
     "Meeting",

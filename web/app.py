@@ -29,7 +29,7 @@ async def thread_limit(api: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     from web import pages, security
-    from web.console import sign_in, viewer
+    from web.console import calendar, outbox, packs, programme, record, requests, sign_in, viewer
 
     app = bootstrap(settings)
     # Pages for people, not an API: no schema, no docs.
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(pages.router)
     viewer.install(api)
     api.include_router(sign_in.router)
+    for console in (programme, packs, outbox, requests, record, calendar):
+        api.include_router(console.router)
     api.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     return api
 

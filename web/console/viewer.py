@@ -123,7 +123,16 @@ def _not_allowed(request: Request, exc: Exception) -> Response:
     )
 
 
+def _cross_site(request: Request, exc: Exception) -> Response:
+    from web.pages import CROSS_SITE
+
+    return problem(403, *CROSS_SITE)
+
+
 def install(api: FastAPI) -> None:
+    from web.console.layout import CrossSiteForm
+
+    api.add_exception_handler(CrossSiteForm, _cross_site)
     api.add_exception_handler(SignInFirst, _to_sign_in)
     api.add_exception_handler(AccessEnded, _ended)
     api.add_exception_handler(NotAllowed, _not_allowed)
