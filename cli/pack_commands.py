@@ -1,5 +1,8 @@
-"""`lineofsight pack build|list|show`: building a meeting's pack here, reading the packs built in
-`cli/pack_views.py` (which imports neither WeasyPrint nor matplotlib)."""
+"""`lineofsight pack build|approve|send|list|show`: building a meeting's pack, approving and sending it here,
+reading the packs built in `cli/pack_views.py` (which imports neither WeasyPrint nor matplotlib).
+
+A pack is built as a draft; the board secretariat approves and sends it (in the console, or here with
+`approve` and `send`); `build --send` is an operator's approve-and-send in one step, recorded as such."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from rich.text import Text
 
 from cli import clock, pack_views
 from cli.output import console
+from cli.params import MAX_ID, actor_option
 from cli.progress import progress
 from flows.bootstrap import bootstrap
 
@@ -47,7 +51,13 @@ def build(
     force: bool = typer.Option(
         False, "--force", help="Overwrite a file of the same name that is not this pack's own."
     ),
-    send: bool = typer.Option(False, "--send", help="Email the PDF to the board and post a Teams card."),
+    send: bool = typer.Option(
+        False,
+        "--send",
+        help="Approve the pack and send it now: email the PDF to the board and post a Teams card "
+        "(recorded as approved and sent from the command line).",
+    ),
+    by: str = actor_option("system:operator", "Who approves and sends it with --send (recorded)."),
     plan: str | None = PLAN_OPTION,
 ) -> None:
     """Build the pack for a meeting: HTML and tagged PDF, stored with their SHA-256 and the ledger head it
@@ -101,7 +111,7 @@ def build(
     for result in built:
         _report(result, out_dir)
     if send:
-        _send(app, [b.pack_id for b in built])
+        _send(app, [b.pack_id for b in built], by, CLI_APPROVAL)
 
 
 def _check_folder(out: Path | None) -> None:
@@ -142,21 +152,64 @@ def _report(result: BuiltPack, out_dir: Path) -> None:
         )
 
 
-def _send(app: App, pack_ids: list[int]) -> None:
+CLI_APPROVAL = "approved and sent from the command line"
+PACK_ID = typer.Option(..., "--pack", min=1, max=MAX_ID, help="The pack's id, from `lineofsight pack list`.")
+
+
+@pack.command("approve")
+def approve(
+    pack_id: int = PACK_ID,
+    by: str = actor_option("system:operator", "Who approves it (recorded in the audit ledger)."),
+) -> None:
+    """Approve a draft pack: its files are first rendered again with the secretariat's words, and the
+    approval names them. Nothing is sent (see `pack send`)."""
+    from packs.secretariat import approve as approve_pack
+
+    app = bootstrap()
+    approve_pack(app.engine, pack_id, by, app.policy, clock.now())
+    console().print(
+        Text(f"Pack {pack_id} is approved by {by}; `lineofsight pack send --pack {pack_id}` sends it.")
+    )
+
+
+@pack.command("send")
+def send_pack(
+    pack_id: int = PACK_ID,
+    by: str = actor_option("system:operator", "Who sends it (recorded in the audit ledger)."),
+) -> None:
+    """Send an approved pack to its board now (a draft is refused: approve it first)."""
+    from packs.secretariat import send as send_approved
+
+    app = bootstrap()
+    published = send_approved(app.engine, pack_id, by, clock.now())
+    console().print(
+        Text(f"Pack {pack_id}: {published.queued} new notices for {', '.join(published.recipients)}")
+    )
+    _deliver(app, [pack_id])
+
+
+def _send(app: App, pack_ids: list[int], by: str, approval: str | None) -> None:
     """The packs go now, because the secretariat asks now, even on a day their plan's nation is not at work;
     everything else due waits for its plan's next working day, as `dispatch` holds it. Exit 1 when a
     delivery failed, as `dispatch`."""
-    from cli.outbox_commands import report_delivery
-    from notifications.delivery_days import resting_plans
-    from notifications.dispatch import dispatch
-    from packs.publish import pack_notices, publish
+    from packs.publish import publish
 
     now = clock.now()
     for pack_id in pack_ids:
-        published = publish(app.engine, pack_id, now=now)
+        published = publish(app.engine, pack_id, actor=by, now=now, approval=approval)
         console().print(
             Text(f"Pack {pack_id}: {published.queued} new notices for {', '.join(published.recipients)}")
         )
+    _deliver(app, pack_ids)
+
+
+def _deliver(app: App, pack_ids: list[int]) -> None:
+    from cli.outbox_commands import report_delivery
+    from notifications.delivery_days import resting_plans
+    from notifications.dispatch import dispatch
+    from packs.publish import pack_notices
+
+    now = clock.now()
     held = resting_plans(app.engine, app.policy, now)
     asked = pack_notices(app.engine, pack_ids)
     result = dispatch(

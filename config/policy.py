@@ -80,6 +80,9 @@ class MilestonePolicy(_Section):
 class MeetingPolicy(_Section):
     chase_days: tuple[int, ...] = (10, 7)
     pack_days: int = Field(5, ge=0)
+    # A pack not sent this many hours before its meeting (09:00 on the day) is sent anyway, approved or not,
+    # with the reason recorded; 0: never, the secretariat approves and sends every pack.
+    auto_send_hours_before: int = Field(0, ge=0, le=24 * 30)
 
     @field_validator("chase_days")
     @classmethod

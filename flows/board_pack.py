@@ -1,9 +1,11 @@
-"""Board packs as a Prefect flow: every working day, build each pack whose date has come (one task per
-plan), queue it for its board (email with the PDF, Teams card), deliver, and leave a markdown artifact
-summarising each pack built.
+"""Board packs as Prefect flows. Every day (06:30): build each pack whose date has come, as a DRAFT, and tell
+its board's secretariat it waits for their review in the console (one email with the link); nothing is sent
+to the board until the secretariat approves and sends it, or the plan's policy sends it
+(`meetings.auto_send_hours_before`). That check runs hourly (`pack_auto_send_flow`, and after each pack run),
+so a pack goes within the hour after its stated time. Each run leaves a markdown artifact per pack built.
 
-The work is done by plain functions (`packs.build`, `packs.publish`), which the CLI and the demo call
-without Prefect. The flow takes `as_of` as a parameter (never freeze time around a flow run).
+The work is done by plain functions (`packs.build`, `packs.ready`, `packs.auto_send`), which the CLI and the
+demo call without Prefect. The flows take `as_of` as a parameter (never freeze time around a flow run).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from prefect.runtime import flow_run
 from flows.bootstrap import bootstrap
 from flows.tasks import database_task, list_plans
 from models.calendar import local_date
+from packs.auto_send import auto_send
 from packs.build import BuiltPack, build_due_packs
-from packs.publish import publish
+from packs.ready import tell_secretariat
+from packs.review import send_deadline
 
 
 def artifact_markdown(built: BuiltPack) -> str:
@@ -47,7 +51,7 @@ def artifact_markdown(built: BuiltPack) -> str:
 
 
 @database_task
-def build_plan_packs(plan: str, as_of: datetime, send: bool, actor: str) -> list[dict[str, Any]]:
+def build_plan_packs(plan: str, as_of: datetime, actor: str) -> list[dict[str, Any]]:
     from prefect.artifacts import create_markdown_artifact
 
     app = bootstrap()
@@ -56,21 +60,25 @@ def build_plan_packs(plan: str, as_of: datetime, send: bool, actor: str) -> list
         app.engine, app.policy, day, app.settings.packs_dir, plan_name=plan, actor=actor, now=as_of
     )
     logger = get_run_logger()
+    hours = app.policy.for_plan(plan).meetings.auto_send_hours_before
     results = []
     for pack in built:
-        queued = publish(app.engine, pack.pack_id, actor=actor, now=as_of).queued if send else 0
+        send_by = send_deadline(pack.meeting_date, hours, app.settings.timezone)
+        told = tell_secretariat(
+            app.engine, pack.pack_id, app.settings.base_url, as_of, send_by=send_by, actor=actor
+        )
         create_markdown_artifact(
             key=f"board-pack-{pack.meeting_date.isoformat()}-{pack.audience}",
             markdown=artifact_markdown(pack),
-            description=f"{pack.board}: {pack.audience} pack for {pack.meeting_date:%d %B %Y}",
+            description=f"{pack.board}: {pack.audience} pack for {pack.meeting_date:%d %B %Y} (draft)",
         )
         logger.info(
-            "%s: %s pack for %s built (%s), %d notices queued",
+            "%s: %s pack for %s built as a draft (%s); secretariat told: %s",
             plan,
             pack.audience,
             pack.meeting_date,
             pack.state,
-            queued,
+            "yes" if told else "already",
         )
         results.append(
             {
@@ -80,7 +88,8 @@ def build_plan_packs(plan: str, as_of: datetime, send: bool, actor: str) -> list
                 "meeting": pack.meeting_date.isoformat(),
                 "audience": pack.audience,
                 "pdf": str(pack.path(".pdf")),
-                "notices": queued,
+                "state": "draft",
+                "told": told,
             }
         )
     if not built:
@@ -88,15 +97,40 @@ def build_plan_packs(plan: str, as_of: datetime, send: bool, actor: str) -> list
     return results
 
 
+@database_task
+def send_unsent_packs(as_of: datetime) -> list[dict[str, Any]]:
+    app = bootstrap()
+    sent = auto_send(app.engine, app.policy, as_of)
+    logger = get_run_logger()
+    for s in sent:
+        logger.info("%s: pack %d for %s sent (%s)", s.plan, s.pack_id, s.meeting_date, s.reason)
+    return [
+        {"plan": s.plan, "pack_id": s.pack_id, "meeting": s.meeting_date.isoformat(), "reason": s.reason}
+        | {"notices": s.queued}
+        for s in sent
+    ]
+
+
 @flow(name="lineofsight-board-pack")
-def board_pack_flow(
-    as_of: datetime | None = None, plan: str | None = None, send: bool = True
-) -> list[dict[str, Any]]:
+def board_pack_flow(as_of: datetime | None = None, plan: str | None = None) -> list[dict[str, Any]]:
     moment = as_of or datetime.now(UTC)
     actor = f"system:packs flow-run:{flow_run.id}" if flow_run.id else "system:packs"
-    results = [r for name in list_plans(plan) for r in build_plan_packs(name, moment, send, actor)]
-    if send and any(r["notices"] for r in results):
+    results = [r for name in list_plans(plan) for r in build_plan_packs(name, moment, actor)]
+    sent = send_unsent_packs(moment)
+    if any(r["told"] for r in results) or sent:
         from flows.dispatch import dispatch_flow
 
-        dispatch_flow(as_of=moment)  # the packs go out straight away
+        dispatch_flow(as_of=moment)  # the secretariat hears at once
     return results
+
+
+@flow(name="lineofsight-pack-auto-send")
+def pack_auto_send_flow(as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """Hourly: the packs the plans' policies send now, unsent so close to their meeting."""
+    moment = as_of or datetime.now(UTC)
+    sent = send_unsent_packs(moment)
+    if sent:
+        from flows.dispatch import dispatch_flow
+
+        dispatch_flow(as_of=moment)
+    return sent

@@ -41,6 +41,8 @@ from packs.publish import publish
 from workbooks.plan_workbook import import_workbook
 
 DEMO_ACTOR = "system:demo"
+# The demo replays months of meetings: each pack is taken as approved by the secretariat on its pack date.
+DEMO_APPROVAL = "demo: approved and sent by the board secretariat on the pack date"
 # What `run_demo` tells a progress bar: `tick(steps done, what comes next)` after the import and after each
 # day of the autumn (the last one through Prefect when asked).
 STEPS = 1 + (demo_plan.AS_OF - demo_plan.START).days + 1
@@ -202,7 +204,7 @@ def _replay(
             app.engine, app.policy, day, app.settings.packs_dir, actor="system:packs (demo)", now=issued
         )
         for pack in built:
-            publish(app.engine, pack.pack_id, actor="system:packs (demo)", now=issued)
+            publish(app.engine, pack.pack_id, actor="system:packs (demo)", now=issued, approval=DEMO_APPROVAL)
         packs += built
         morning = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
         dispatch(app.engine, app.senders, morning, sender=app.settings.mail_from, links=links)

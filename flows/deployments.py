@@ -11,12 +11,13 @@ TIMEZONE = DEFAULT_TIMEZONE
 SWEEP_CRON = "0 7 * * 1-5"  # 07:00 Monday to Friday
 DISPATCH_CRON = "*/15 7-18 * * 1-5"  # every 15 minutes from 07:00 to 18:45, Monday to Friday
 PACK_CRON = "30 6 * * *"  # 06:30 every day; the flow does nothing on weekends and bank holidays
+PACK_AUTO_SEND_CRON = "5 * * * *"  # hourly: packs a plan's policy sends unapproved near their meeting
 
 
 def deployments() -> list[Any]:
     from prefect.schedules import Cron
 
-    from flows.board_pack import board_pack_flow
+    from flows.board_pack import board_pack_flow, pack_auto_send_flow
     from flows.dispatch import dispatch_flow
     from flows.sweep import sweep_flow
 
@@ -39,8 +40,15 @@ def deployments() -> list[Any]:
         board_pack_flow.to_deployment(
             name="board-packs",
             schedule=Cron(PACK_CRON, timezone=TIMEZONE),
-            description="Every day at 06:30 (nothing on weekends and bank holidays): build and send each "
-            "board pack whose date has come.",
+            description="Every day at 06:30 (nothing on weekends and bank holidays): build each board pack "
+            "whose date has come as a draft, and tell the board's secretariat.",
+            tags=["lineofsight"],
+        ),
+        pack_auto_send_flow.to_deployment(
+            name="pack-auto-send",
+            schedule=Cron(PACK_AUTO_SEND_CRON, timezone=TIMEZONE),
+            description="Hourly: send each pack still unsent at the hour its plan's policy sets before the "
+            "meeting (auto_send_hours_before; 0, the default, never).",
             tags=["lineofsight"],
         ),
     ]

@@ -1,5 +1,7 @@
 """A board pack's messages: an email of its own with the PDF attached (never folded into a digest), and an
-Adaptive Card with the counts for the board's Teams channel; claimed, marked and retried as any other."""
+Adaptive Card with the counts for the board's Teams channel; and the email telling the board's secretariat a
+draft waits for their review (a link to the console, nothing attached). Claimed, marked and retried as any
+other notice."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from config.timezone import DEFAULT_TIMEZONE
 from models.board_packs import verified_bytes
 from models.ledger.kinds import EventKind
 from models.meetings import Board
@@ -25,10 +29,15 @@ from notifications.rendering import adaptive_card, address, card_text, environme
 @dataclass(frozen=True)
 class PackDigest(Digest):
     payload: dict[str, Any] = field(default_factory=dict)
+    kind: str = EventKind.PACK_PUBLISHED.value
 
 
 def is_pack(notice: PendingNotice) -> bool:
-    return notice.kind == EventKind.PACK_PUBLISHED
+    return notice.kind in (EventKind.PACK_PUBLISHED, EventKind.PACK_READY_FOR_REVIEW)
+
+
+def is_review(digest: PackDigest) -> bool:
+    return digest.kind == EventKind.PACK_READY_FOR_REVIEW
 
 
 def board_channels(session: Session) -> dict[tuple[str, str], str]:
@@ -48,6 +57,8 @@ def pack_digests(notices: list[PendingNotice], plan_of: dict[int, str], domain: 
         p = n.payload
         meeting = _day(p.get("meeting"))
         subject = f"{p.get('audience', 'board').capitalize()} pack: {p.get('board')}, meeting of {meeting}"
+        if n.kind == EventKind.PACK_READY_FOR_REVIEW:
+            subject = f"For your review: {subject[0].lower()}{subject[1:]} (draft)"
         out.append(
             PackDigest(
                 n.recipient,
@@ -57,7 +68,9 @@ def pack_digests(notices: list[PendingNotice], plan_of: dict[int, str], domain: 
                 (),
                 (n.id,),
                 n.previous_message_id or message_id([n.dedupe_key], domain),
+                str(p.get("recipient_name") or ""),
                 payload=p,
+                kind=n.kind,
             )
         )
     return out
@@ -88,6 +101,8 @@ def render_pack_email(digest: PackDigest, sender: str, now: datetime) -> MIMEMul
     differs from the one built raises PackFileChanged, which kills the notice at once with the reason."""
     env = environment()
     context = _context(digest)
+    if is_review(digest):
+        return _review_email(digest, context, sender, now)
     body = MIMEMultipart("alternative")
     body.attach(text_part(env.get_template("pack.txt.j2").render(context), "plain"))
     body.attach(text_part(env.get_template("pack.html.j2").render(context), "html"))
@@ -102,8 +117,24 @@ def render_pack_email(digest: PackDigest, sender: str, now: datetime) -> MIMEMul
     return message
 
 
+def _review_email(digest: PackDigest, context: dict[str, Any], sender: str, now: datetime) -> MIMEMultipart:
+    env = environment()
+    send_by = digest.payload.get("send_by")
+    if send_by:
+        moment = datetime.fromisoformat(str(send_by)).astimezone(ZoneInfo(DEFAULT_TIMEZONE))
+        context["send_by"] = f"{moment:%H:%M} (UK time) on {_day(moment.date().isoformat())}"
+    context["greeting"] = digest.greeting
+    message = MIMEMultipart("alternative")
+    address(message, digest, sender, now)
+    message.attach(text_part(env.get_template("pack_review.txt.j2").render(context), "plain"))
+    message.attach(text_part(env.get_template("pack_review.html.j2").render(context), "html"))
+    return message
+
+
 def render_pack_card(digest: PackDigest) -> dict[str, Any]:
     """The card announces the emailed PDF: it goes only while that PDF is still the one built."""
+    if is_review(digest):
+        raise ValueError("a draft pack's review goes to the secretariat by email only")
     verified_bytes(Path(str(digest.payload["pdf"])), str(digest.payload["pdf_sha256"]))
     context = _context(digest)
     p, counts = context["p"], context["counts"]

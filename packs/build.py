@@ -28,7 +28,7 @@ from models.reports.pack_data.moment import AsOf, default_as_of
 from models.sweep.run import calendar_for
 from models.vocab import Audience
 from packs import charts
-from packs.context import PackContext, build_pack_context
+from packs.context import PackContext, build_pack_context, with_words
 from packs.files import Rendered, hashes_of, restore_files, sha256_of, slug, stem_of, write_files
 from packs.records import built_event, summary_of, superseded_event
 from packs.render import Charts, render_html, render_pdf
@@ -76,11 +76,14 @@ def build_pack(
     data_as_of: AsOf | None = None,
     into: bool = False,
     force: bool = False,
+    new_version: bool = False,
 ) -> BuiltPack:
     """Build the pack of a meeting for an audience on day `as_of` (at `now` when known): its data speaks as
     of `data_as_of`, by default the end of its pack date. Files go to a folder per plan under `out_dir`, or
-    into `out_dir` itself when `into`. An unsent pack is rebuilt in place; a sent one is
-    kept as it was and followed by a new version, unless the new build is byte for byte the same."""
+    into `out_dir` itself when `into`. An unsent pack is rebuilt in place (an approved one whose files change
+    is a draft again); a sent one is kept as it was and followed by a new version, unless the new build is
+    byte for byte the same and no `new_version` (a correction) is asked for. The secretariat's words on the
+    latest version are printed, and carried into a new version."""
     with read_session(engine) as session:
         meeting, board, plan = _meeting(session, meeting_id)
         plan_policy = policy.for_plan(plan.name)
@@ -90,8 +93,9 @@ def build_pack(
         moment = moment or default_as_of(day, plan.timezone, as_of, now)
         data = load_pack_data(session, plan, board, meeting, moment)
         previous = load_previous_packs(session, board, meeting, audience)
+        words = _words(session, meeting_id, audience)
     context = build_pack_context(data, previous, plan_policy, calendar, moment.day, day, audience)
-    context = replace(context, data_as_of=moment)
+    context = with_words(replace(context, data_as_of=moment), *words)
     rendered = render(context, plan_policy.meetings.pack_days)
     wanted = {".pdf": sha256_of(rendered.pdf), ".html": sha256_of(rendered.html.encode("utf-8"))}
     folder = out_dir if into else out_dir / slug(plan.name)
@@ -103,8 +107,13 @@ def build_pack(
             .where(Pack.meeting_id == meeting_id, Pack.audience == audience)
             .order_by(col(Pack.version).desc())
         ).first()
-        if latest is not None and hashes_of(latest.files) == wanted:
+        sent = latest is not None and latest.published_at is not None
+        if latest is not None and hashes_of(latest.files) == wanted and not (sent and new_version):
             files, state, pack = latest.files, "unchanged", latest
+            words = summary_of(context)["words"]
+            if not sent and latest.summary.get("words") != words:  # words that print as they did
+                latest.summary = {**latest.summary, "words": words}
+                session.add(latest)
             restored = restore_files(session, plan.name, latest, rendered, actor)
             if folder.resolve() != Path(files[0]["path"]).parent.resolve():
                 stem = stem_of(meeting, board, audience, latest.version)
@@ -112,7 +121,7 @@ def build_pack(
                     Path(f["path"]) for f in write_files(folder, stem, rendered, own=set(), force=force)
                 )
         else:
-            sent = latest is not None and latest.published_at is not None
+            withdrawn = None
             if latest is None or sent:
                 pack = Pack(
                     plan_id=key_of(plan),
@@ -125,10 +134,15 @@ def build_pack(
                     supersedes_id=latest.id if latest else None,
                 )
                 state, before, own = ("new version" if sent else "built"), None, set()
+                pack.covering_summary = context.covering_summary
+                pack.commentary = dict(context.commentary)
             else:
                 pack, state = latest, "rebuilt"
                 before = [dict(f) for f in latest.files]
                 own = {f["path"] for f in latest.files}
+                if pack.approved_at is not None:  # approved were other files: they must be approved again
+                    withdrawn = f"approved by {pack.approved_by}, but its files changed since"
+                    pack.approved_at, pack.approved_by = None, None
             stem = stem_of(meeting, board, audience, pack.version)
             files = write_files(folder, stem, rendered, own=own, force=force)
             pack.built_at, pack.built_for, pack.data_as_of = now or utcnow(), day, moment.until
@@ -137,7 +151,10 @@ def build_pack(
             pack.published_at = None
             session.add(pack)
             session.flush()
-            record(session, built_event(plan.name, board.name, meeting.date, pack, context, before, actor))
+            record(
+                session,
+                built_event(plan.name, board.name, meeting.date, pack, context, before, actor, withdrawn),
+            )
             if sent and latest is not None:
                 record(session, superseded_event(plan.name, board.name, meeting.date, latest, pack, actor))
     return BuiltPack(
@@ -173,6 +190,15 @@ def _issued_moment(session: Session, meeting_id: int, audience: Audience, timezo
     if latest.summary.get("as_of_chosen"):
         return None
     return AsOf(latest.data_as_of, timezone)
+
+
+def _words(session: Session, meeting_id: int, audience: Audience) -> tuple[str | None, dict[str, str]]:
+    latest = session.exec(
+        select(Pack)
+        .where(Pack.meeting_id == meeting_id, Pack.audience == audience)
+        .order_by(col(Pack.version).desc())
+    ).first()
+    return (latest.covering_summary, dict(latest.commentary or {})) if latest else (None, {})
 
 
 def _meeting(session: Session, meeting_id: int) -> tuple[Meeting, Board, Plan]:

@@ -3,6 +3,7 @@ and a public pack loses its exempt items before anything is counted, charted or 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -99,6 +100,13 @@ class PackContext:
     items: tuple[ItemSummary, ...]  # stored with the pack for the next one's comparisons
     headlines: tuple[Headline, ...] = ()  # the summary in words, page 1 after the cover
     data_as_of: AsOf | None = None  # the moment the data speaks for, stated on the cover
+    # The secretariat's words (the console's review): printed at the head of the summary and under each
+    # exception; kept on the pack row, so a rebuild in place prints them again.
+    covering_summary: str | None = None
+    commentary: tuple[tuple[str, str], ...] = ()  # (exception ref, words), in the exceptions' order
+
+    def commentary_on(self, ref: str) -> str | None:
+        return next((words for r, words in self.commentary if r == ref), None)
 
     def has(self, section: str) -> bool:
         return section in self.sections
@@ -209,3 +217,10 @@ def build_pack_context(
         items=items,
     )
     return replace(context, headlines=executive_summary(context))
+
+
+def with_words(context: PackContext, summary: str | None, commentary: Mapping[str, str]) -> PackContext:
+    """The context with the secretariat's words; commentary on a ref no longer among the exceptions (a
+    correction built from changed data) is not printed."""
+    kept = tuple((e.ref, commentary[e.ref]) for e in context.exceptions if commentary.get(e.ref))
+    return replace(context, covering_summary=summary or None, commentary=kept)

@@ -23,6 +23,8 @@ from models.meetings import Board, BoardMember, Meeting
 from models.outbox import PACK_PUBLISHED, Channel, Notice, channels_for, existing_keys
 from models.people import Person
 from models.plan import Plan
+from packs.records import approved_event
+from packs.review import PackState, may_send, state_of
 
 ACTOR = "system:packs"
 
@@ -40,12 +42,25 @@ def recipients(session: Session, board: Board) -> list[str]:
     return sorted(session.exec(select(Person.email).where(col(Person.id).in_(ids))))
 
 
-def publish(engine: Engine, pack_id: int, *, actor: str = ACTOR, now: datetime | None = None) -> Published:
+def publish(
+    engine: Engine,
+    pack_id: int,
+    *,
+    actor: str = ACTOR,
+    now: datetime | None = None,
+    approval: str | None = None,
+) -> Published:
+    """Send an approved pack. A draft goes only with an `approval` (why it is sent unapproved by the
+    secretariat: an operator's approve-and-send, the plan's policy), recorded as `PackApproved` in the same
+    transaction; without one, a draft is refused (PackNotEditable). A pack already sent adds nothing."""
     moment = now or utcnow()
     with unit_of_work(engine) as session:
         pack = session.get(Pack, pack_id)
         if pack is None:
             raise UnknownItem("pack", str(pack_id))
+        state = state_of(pack.approved_at, pack.published_at)
+        if state is PackState.DRAFT and approval is None:
+            may_send(state)
         meeting = session.get(Meeting, pack.meeting_id)
         board = session.get(Board, meeting.board_id) if meeting else None
         plan = session.get(Plan, pack.plan_id)
@@ -60,6 +75,9 @@ def publish(engine: Engine, pack_id: int, *, actor: str = ACTOR, now: datetime |
         keys = {r: f"pack|{pack_id}|{pdf['sha256'][:16]}|{r[0]}|{r[1].value}" for r in rows}
         already = existing_keys(session, list(keys.values()))
         new = [r for r in rows if keys[r] not in already]
+        if new and state is PackState.DRAFT:
+            pack.approved_at, pack.approved_by = moment, actor
+            record(session, approved_event(plan.name, board.name, meeting.date, pack, actor, approval))
         if new:
             session.execute(
                 sa.insert(Notice.__table__),  # type: ignore[attr-defined]
@@ -99,6 +117,8 @@ def publish(engine: Engine, pack_id: int, *, actor: str = ACTOR, now: datetime |
                         "pdf_sha256": pdf["sha256"],
                         "recipients": [r for r, c in new if c is Channel.EMAIL],
                         "teams_channel": any(c is Channel.TEAMS for _, c in new),
+                        "approved_by": pack.approved_by,
+                        **({"reason": approval} if approval else {}),
                     },
                 ),
             )

@@ -10,6 +10,7 @@ from models.board_packs import Pack
 from models.ledger.chain import Event
 from models.ledger.kinds import EventKind
 from packs.context import PackContext
+from packs.review import words_digest
 
 
 def summary_of(context: PackContext) -> dict[str, Any]:
@@ -20,6 +21,13 @@ def summary_of(context: PackContext) -> dict[str, Any]:
         "withheld": context.withheld,
         "title": context.title,
         "as_of_chosen": bool(context.data_as_of and context.data_as_of.chosen),
+        # What the secretariat writes commentary on (the console's review page), and which words the files
+        # print (`packs.review.words_digest`).
+        "exception_list": [
+            {"ref": e.ref, "title": e.title, "why": e.why}
+            for e in (context.exceptions if context.has("exceptions") else ())
+        ],
+        "words": words_digest(context.covering_summary, dict(context.commentary)),
     }
 
 
@@ -31,6 +39,7 @@ def built_event(
     context: PackContext,
     before: list[dict[str, Any]] | None,
     actor: str,
+    withdrawn: str | None = None,
 ) -> Event:
     data: dict[str, Any] = {
         "pack_id": pack.id,
@@ -53,6 +62,10 @@ def built_event(
         data["supersedes"] = pack.supersedes_id
     if before is not None:
         data["before"] = [{k: f[k] for k in ("name", "sha256")} for f in before]
+    if context.covering_summary or context.commentary:
+        data["words"] = pack.summary["words"]
+    if withdrawn:
+        data["approval_withdrawn"] = withdrawn
     return Event(EventKind.PACK_BUILT, actor, plan, None, data)
 
 
@@ -70,3 +83,20 @@ def superseded_event(plan: str, board: str, meeting: date, old: Pack, new: Pack,
         "files": [{k: f[k] for k in ("name", "sha256")} for f in old.files],
     }
     return Event(EventKind.PACK_SUPERSEDED, actor, plan, None, data)
+
+
+def approved_event(plan: str, board: str, meeting: date, pack: Pack, actor: str, reason: str | None) -> Event:
+    """Approved: these files (their SHA-256), with these words, by `actor`; `reason` when it was not the
+    secretariat's own approval (an operator's approve-and-send, the plan's policy)."""
+    data: dict[str, Any] = {
+        "pack_id": pack.id,
+        "board": board,
+        "meeting": meeting.isoformat(),
+        "audience": pack.audience.value,
+        "version": pack.version,
+        "files": [{k: f[k] for k in ("name", "sha256")} for f in pack.files],
+        "words": pack.summary.get("words"),
+    }
+    if reason:
+        data["reason"] = reason
+    return Event(EventKind.PACK_APPROVED, actor, plan, None, data)

@@ -49,6 +49,7 @@ class EventKind(StrEnum):
     PACK_COMMENTARY_WRITTEN = "PackCommentaryWritten"
     PACK_FILES_RESTORED = "PackFilesRestored"
     PACK_PUBLISHED = "PackPublished"
+    PACK_READY_FOR_REVIEW = "PackReadyForReview"
     PACK_SUPERSEDED = "PackSuperseded"
     PERSON_ADDED = "PersonAdded"
     PERSON_CHANGED = "PersonChanged"
