@@ -146,7 +146,12 @@ class Guard:
                     (key, _strict_cookie(value, self.https) if key == b"set-cookie" else value)
                     for key, value in message.get("headers", [])
                 ]
-                headers += self.headers
+                # A page that states its own policy (a built pack's HTML, sandboxed) keeps it: two policies
+                # would both apply, the stricter one blocking what that page needs.
+                own_policy = any(key == b"content-security-policy" for key, _ in headers)
+                headers += [
+                    h for h in self.headers if not (own_policy and h[0] == b"content-security-policy")
+                ]
                 if dynamic:  # a page behind a link is never kept by a browser or a proxy
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
