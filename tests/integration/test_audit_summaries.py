@@ -31,6 +31,8 @@ from tests.pack_fixtures import PACK_DAY, load_pack_plan, pack_plan
 from workbooks.plan_workbook import import_workbook
 from workbooks.writer import write_template
 
+APPROVED = "test: approved and sent by the operator"  # a draft is sent only with an approval (packs.review)
+
 POLICY = load_policy()
 LONDON = ZoneInfo("Europe/London")
 REPR = ("{'", "[{", "['", "None ->")
@@ -45,7 +47,7 @@ def _demo_like_ledger(engine: Engine, folder: Path) -> None:
     sweep_plans(engine, POLICY, date(2017, 9, 20))
     morning = datetime(2017, 9, 25, 8, 0, tzinfo=LONDON)
     sent = build_pack(engine, meeting, Audience.BOARD, POLICY, PACK_DAY, folder, now=morning)
-    publish(engine, sent.pack_id, now=morning.replace(hour=8, minute=30))
+    publish(engine, sent.pack_id, approval=APPROVED, now=morning.replace(hour=8, minute=30))
     with unit_of_work(engine) as session:
         at = datetime(2017, 9, 27, 10, tzinfo=UTC)
         apply_update(session, UpdateSpec("ACT-1", OWNER, status=Status.COMPLETE, note="Done", at=at))

@@ -1,5 +1,6 @@
 """The board-pack flow as a real Prefect flow run: it builds the packs due on `as_of` (a parameter, never
-frozen time), sends them, leaves a markdown artifact per pack, and does nothing on a bank holiday."""
+frozen time) as drafts, tells the board's secretariat (nothing goes to the board until it is approved and
+sent), leaves a markdown artifact per pack, and does nothing on a bank holiday."""
 
 from __future__ import annotations
 
@@ -47,12 +48,18 @@ def test_board_pack_flow_run(prefect_harness, engine: Engine, db_url: str, monke
     assert state.is_completed()
     results = state.result()
     assert {r["audience"] for r in results} == {"board", "public"}
-    assert all(r["notices"] == 4 for r in results)
+    assert all(r["state"] == "draft" and r["told"] == 1 for r in results)
     with Session(engine) as session:
-        assert len(session.exec(select(Pack)).all()) == 2
-        notices = session.exec(select(Notice).where(Notice.kind == "PackPublished")).all()
+        packs = session.exec(select(Pack)).all()
+        assert len(packs) == 2 and all(p.published_at is None and p.approved_at is None for p in packs)
+        assert not session.exec(select(Notice).where(Notice.kind == "PackPublished")).all()
+        notices = session.exec(select(Notice).where(Notice.kind == "PackReadyForReview")).all()
     assert {n.status.value for n in notices} == {"sent"}  # delivered by the dispatch subflow
-    assert len([p for p in (tmp_path / "outbox").glob("*.eml") if b"application/pdf" in p.read_bytes()]) == 8
+    assert {n.recipient for n in notices} == {"secretariat@example.org"}
+    mails = [p.read_bytes() for p in (tmp_path / "outbox").glob("*.eml")]
+    assert not [m for m in mails if b"application/pdf" in m]  # the board hears nothing of a draft
+    reviews = [m for m in mails if b"For your review" in m]
+    assert len(reviews) == 2 and all(b"/console/plans/" in m for m in reviews)
     markdown = _artifacts(state.state_details.flow_run_id)
     assert len(markdown) == 2 and all(
         "| Red | Amber | Green | Complete | Exceptions |" in m for m in markdown
@@ -69,6 +76,6 @@ def test_board_pack_flow_run(prefect_harness, engine: Engine, db_url: str, monke
             audience=Audience.BOARD,
             actor="test",
         )
-    assert board_pack_flow(as_of=datetime(2017, 12, 25, 7, 30, tzinfo=LONDON), send=False) == []
-    [late] = board_pack_flow(as_of=datetime(2017, 12, 27, 7, 30, tzinfo=LONDON), send=False)
-    assert late["meeting"] == "2018-01-02" and late["notices"] == 0
+    assert board_pack_flow(as_of=datetime(2017, 12, 25, 7, 30, tzinfo=LONDON)) == []
+    [late] = board_pack_flow(as_of=datetime(2017, 12, 27, 7, 30, tzinfo=LONDON))
+    assert late["meeting"] == "2018-01-02" and late["told"] == 1

@@ -36,6 +36,8 @@ from packs.publish import publish
 from tests.factories import OWNER
 from tests.pack_fixtures import PACK_DAY, load_pack_plan, pack_plan
 
+APPROVED = "test: approved and sent by the operator"  # a draft is sent only with an approval (packs.review)
+
 POLICY = load_policy()
 LONDON = ZoneInfo("Europe/London")
 
@@ -87,7 +89,7 @@ def test_a_sent_pack_is_never_changed_and_a_later_build_is_a_new_version(
     # Built on its date at 08:00 (the daily run), then sent.
     morning = datetime(2017, 9, 25, 8, 0, tzinfo=LONDON)
     sent = build_pack(engine, board_meeting, Audience.BOARD, POLICY, PACK_DAY, tmp_path, now=morning)
-    publish(engine, sent.pack_id, now=morning.replace(hour=8, minute=30))
+    publish(engine, sent.pack_id, approval=APPROVED, now=morning.replace(hour=8, minute=30))
     with Session(engine) as session:
         before = session.get(Pack, sent.pack_id)
         assert before is not None and before.published_at is not None

@@ -28,6 +28,8 @@ from packs.build import BuiltPack, build_due_packs, build_pack
 from packs.publish import publish
 from tests.pack_fixtures import PACK_DAY, load_pack_plan
 
+APPROVED = "test: approved and sent by the operator"  # a draft is sent only with an approval (packs.review)
+
 POLICY = load_policy()
 MORNING = datetime(2017, 9, 25, 8, 0, tzinfo=UTC)
 FORGED = b"%PDF-1.7 a different document, swapped in after the build"
@@ -50,7 +52,7 @@ def test_a_pdf_replaced_after_the_build_is_never_sent(
     engine: Engine, tmp_path: Path, board_pack: BuiltPack
 ) -> None:
     sweep_plans(engine, POLICY, PACK_DAY)  # the day's reminders go in the same run
-    publish(engine, board_pack.pack_id, now=MORNING)
+    publish(engine, board_pack.pack_id, approval=APPROVED, now=MORNING)
     board_pack.path(".pdf").write_bytes(FORGED)
     outbox = tmp_path / "outbox"
     result = dispatch(engine, FileSink(outbox), MORNING, sender="los@example.org")

@@ -44,6 +44,8 @@ from tests.pack_fixtures import (
 )
 from tests.smtp_server import start
 
+APPROVED = "test: approved and sent by the operator"  # a draft is sent only with an approval (packs.review)
+
 POLICY = load_policy()
 
 
@@ -179,9 +181,9 @@ def test_markup_in_titles_and_commentary_is_text(planned: Engine, tmp_path: Path
 
 def test_publishing_queues_one_message_per_member_once(planned: Engine, tmp_path: Path) -> None:
     board = _build_all(planned, tmp_path)["board"]
-    first = publish(planned, board.pack_id)
+    first = publish(planned, board.pack_id, approval=APPROVED)
     assert set(first.recipients) == {SECRETARIAT, LEAD, MANAGER, MEMBER} and first.queued == 4
-    assert publish(planned, board.pack_id).queued == 0
+    assert publish(planned, board.pack_id, approval=APPROVED).queued == 0
     with Session(planned) as session:
         notices = session.exec(select(Notice).where(Notice.kind == "PackPublished")).all()
         events = session.exec(select(AuditEvent).where(AuditEvent.kind == "PackPublished")).all()
@@ -191,7 +193,7 @@ def test_publishing_queues_one_message_per_member_once(planned: Engine, tmp_path
 
 def test_the_pdf_arrives_attached_over_smtp(planned: Engine, tmp_path: Path) -> None:
     board = _build_all(planned, tmp_path)["board"]
-    publish(planned, board.pack_id, now=datetime(2017, 9, 25, 7, 30, tzinfo=UTC))
+    publish(planned, board.pack_id, approval=APPROVED, now=datetime(2017, 9, 25, 7, 30, tzinfo=UTC))
     controller, server = start()
     try:
         transport = SmtpTransport(parse_smtp_url(f"smtp://127.0.0.1:{controller.port}"))
