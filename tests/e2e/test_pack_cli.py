@@ -11,7 +11,14 @@ import pytest
 
 from tests.pack_fixtures import MEMBER, load_pack_plan
 
-SUBCOMMANDS = [["pack", "build"], ["pack", "list"], ["pack", "show"], ["meeting", "add"]]
+SUBCOMMANDS = [
+    ["pack", "build"],
+    ["pack", "approve"],
+    ["pack", "send"],
+    ["pack", "list"],
+    ["pack", "show"],
+    ["meeting", "add"],
+]
 
 
 @pytest.mark.parametrize("args", SUBCOMMANDS)
@@ -48,6 +55,30 @@ def test_build_and_send(cli, engine, tmp_path) -> None:
     assert all(
         b"\nAuto-Submitted: auto-generated\n" in e and b"X-Auto-Response-Suppress: All" in e for e in emails
     )
+
+
+def test_build_and_send_is_recorded_as_the_operators_approval(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    cli("pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(tmp_path), "--send")
+    log = cli("audit", "log", "--kind", "PackApproved", "--format", "json").output
+    [approved] = json.loads(log)
+    assert approved["actor"] == "system:operator"
+    assert approved["data"]["reason"] == "approved and sent from the command line"
+
+
+def test_approve_then_send_a_draft(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    cli("pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(tmp_path))
+    refused = cli("pack", "send", "--pack", "1", expect=2)
+    assert "approve it before sending" in refused.output
+    approved = cli("pack", "approve", "--pack", "1", "--by", "secretariat@example.org").output
+    assert "Pack 1 is approved by secretariat@example.org" in approved
+    sent = cli("pack", "send", "--pack", "1", "--by", "secretariat@example.org").output
+    assert "new notices" in sent and MEMBER in sent
+    again = cli("pack", "send", "--pack", "1", expect=2)
+    assert "already been sent" in again.output
+    [published] = json.loads(cli("audit", "log", "--kind", "PackPublished", "--format", "json").output)
+    assert published["actor"] == "secretariat@example.org"
 
 
 def test_meeting_add_then_its_pack(cli, engine, tmp_path) -> None:
