@@ -246,11 +246,14 @@ def test_bad_words_are_refused_with_an_error_summary_and_nothing_changes(
     assert _head(engine) == head and _pack(engine, reviewed["pack_id"]).covering_summary is None
 
 
-def test_board_roles_see_their_boards_packs_and_the_file_is_served_only_as_recorded(
+def test_readers_see_the_pack_and_its_file_is_served_only_as_recorded(
     engine: Engine, reviewed: dict[str, Any]
 ) -> None:
+    listing = f"/console/plans/{reviewed['plan_id']}/packs"
+    member = sign_in(reviewed["client"], ROLE_HOLDERS[Role.MEMBER], NOW).get(listing)
+    assert member.status_code == 200 and reviewed["base"] in member.text  # a member of the pack's board
     client, base = sign_in(reviewed["client"], ROLE_HOLDERS[Role.AUDITOR], NOW), reviewed["base"]
-    assert client.get(f"/console/plans/{reviewed['plan_id']}/packs").status_code == 200
+    assert reviewed["base"] in client.get(listing).text
     assert _events(engine, "ConsolePageViewed")  # an auditor's views are on the record
     assert client.get(base.replace(f"/packs/{reviewed['pack_id']}", "/packs/999999")).status_code == 404
     pack = _pack(engine, reviewed["pack_id"])
