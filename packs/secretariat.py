@@ -83,19 +83,25 @@ def write_words(
     engine: Engine,
     pack_id: int,
     by: str,
-    summary: str,
+    summary: str | None,
     commentary: Mapping[str, str],
     policy: Policy,
     now: datetime,
 ) -> bool:
     """Store the words (InvalidValue, UnknownException, PackNotEditable refuse them, changing nothing) with
-    `PackCommentaryWritten`, then render the files again. An approved pack whose words change is a draft
-    again. False when nothing changed."""
+    `PackCommentaryWritten`, then render the files again. `summary` None and a ref not in `commentary` keep
+    what is stored (an empty text clears it). An approved pack whose words change is a draft again. False
+    when nothing changed."""
     with unit_of_work(engine) as session:
         pack = _pack(session, pack_id)
         was = state(pack)
         may_write_words(was)
-        words = checked_words(summary, commentary, exception_refs(pack))
+        refs_now = exception_refs(pack)
+        # Stored words on an item no longer among the exceptions (a rebuild from changed data) are not
+        # printed: they lapse here; words posted on such an item are refused.
+        stored = {r: v for r, v in (pack.commentary or {}).items() if r in refs_now}
+        kept = pack.covering_summary or "" if summary is None else summary
+        words = checked_words(kept, stored | dict(commentary), refs_now)
         refs = changed_refs(pack.commentary or {}, words.commentary)
         summary_changed = (pack.covering_summary or None) != words.summary
         if not refs and not summary_changed:

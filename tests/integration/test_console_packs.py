@@ -137,6 +137,14 @@ def test_the_whole_lifecycle_over_http(engine: Engine, reviewed: dict[str, Any])
     assert "sandbox" in html.headers["content-security-policy"]
     assert "'unsafe-inline'" in html.headers["content-security-policy"]
 
+    # A form without a field keeps what is stored for it: only the summary changes here.
+    assert (
+        _post(client, base, "summary", {"summary": "The board should note ACT-1 first."}).status_code == 303
+    )
+    pack = _pack(engine, pack_id)
+    assert pack.commentary == {"ACT-1": "A recovery plan is agreed."}
+    assert _events(engine, "PackCommentaryWritten")[-1][1]["refs"] == []
+
     assert _post(client, base, "approve").status_code == 303
     pack = _pack(engine, pack_id)
     assert pack.approved_by == SECRETARIAT and pack.published_at is None

@@ -213,7 +213,7 @@ async def save_words(
             app.engine,
             pack_id,
             viewer.email,
-            form.get("summary", ""),
+            form.get("summary"),
             commentary,
             app.policy,
             now,
