@@ -30,7 +30,7 @@ from models.vocab import Audience
 from packs import charts
 from packs.context import PackContext, build_pack_context, with_words
 from packs.files import Rendered, hashes_of, restore_files, sha256_of, slug, stem_of, write_files
-from packs.records import built_event, summary_of, superseded_event
+from packs.records import built_event, summary_of
 from packs.render import Charts, render_html, render_pdf
 from packs.schedule import is_due, pack_date
 
@@ -82,7 +82,8 @@ def build_pack(
     of `data_as_of`, by default the end of its pack date. Files go to a folder per plan under `out_dir`, or
     into `out_dir` itself when `into`. An unsent pack is rebuilt in place (an approved one whose files change
     is a draft again); a sent one is kept as it was and followed by a new version, unless the new build is
-    byte for byte the same and no `new_version` (a correction) is asked for. The secretariat's words on the
+    byte for byte the same and no `new_version` (a correction) is asked for; the new version supersedes the
+    sent one when it is sent (`PackSuperseded`, packs.publish). The secretariat's words on the
     latest version are printed, and carried into a new version."""
     with read_session(engine) as session:
         meeting, board, plan = _meeting(session, meeting_id)
@@ -155,8 +156,6 @@ def build_pack(
                 session,
                 built_event(plan.name, board.name, meeting.date, pack, context, before, actor, withdrawn),
             )
-            if sent and latest is not None:
-                record(session, superseded_event(plan.name, board.name, meeting.date, latest, pack, actor))
     return BuiltPack(
         pack_id=key_of(pack),
         plan=plan.name,

@@ -1,5 +1,7 @@
 """Sending a pack: one outbox notice per recipient and channel, written with `PackPublished` in one
-transaction; the dedupe key (pack, PDF hash, recipient, channel) makes publishing twice add nothing."""
+transaction (with `PackApproved` when it goes unapproved by the secretariat, and `PackSuperseded` when it is
+a new version of a pack sent before); the dedupe key (pack, PDF hash, recipient, channel) makes publishing
+twice add nothing."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from models.meetings import Board, BoardMember, Meeting
 from models.outbox import PACK_PUBLISHED, Channel, Notice, channels_for, existing_keys
 from models.people import Person
 from models.plan import Plan
-from packs.records import approved_event
+from packs.records import approved_event, superseded_event
 from packs.review import PackState, may_send, state_of
 
 ACTOR = "system:packs"
@@ -102,6 +104,9 @@ def publish(
             pack.published_at = moment
             session.add(pack)
             session.flush()
+            replaced = session.get(Pack, pack.supersedes_id) if pack.supersedes_id is not None else None
+            if replaced is not None:  # a correction replaces the sent version once it goes to the board
+                record(session, superseded_event(plan.name, board.name, meeting.date, replaced, pack, actor))
             record(
                 session,
                 Event(

@@ -70,7 +70,8 @@ def built_event(
 
 
 def superseded_event(plan: str, board: str, meeting: date, old: Pack, new: Pack, actor: str) -> Event:
-    """The sent pack stays as it was (row, files, sent record); this says which version now follows it."""
+    """The sent pack stays as it was (row, files, sent record); this says which version, now sent too,
+    follows it."""
     data = {
         "pack_id": old.id,
         "version": old.version,

@@ -68,6 +68,7 @@ def _demo_like_ledger(engine: Engine, folder: Path) -> None:
     day = date(2017, 12, 1)
     rebuilt = build_pack(engine, meeting, Audience.BOARD, POLICY, day, folder, data_as_of=chosen)
     assert rebuilt.state == "rebuilt"
+    publish(engine, rebuilt.pack_id, approval=APPROVED, now=datetime(2017, 12, 1, 9, 0, tzinfo=UTC))
 
 
 def test_every_event_reads_as_words(engine: Engine, tmp_path: Path) -> None:

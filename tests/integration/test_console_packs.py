@@ -195,10 +195,14 @@ def test_the_whole_lifecycle_over_http(engine: Engine, reviewed: dict[str, Any])
         "ACT-1": "A recovery plan is agreed."
     }
     assert corrected.headers["location"].startswith(base.rsplit("/", 1)[0] + f"/{newer.id}")
-    [(_, superseded)] = _events(engine, "PackSuperseded")
-    assert superseded["pack_id"] == pack_id and superseded["by_pack_id"] == newer.id
     assert _pack(engine, pack_id).files == pack.files and _files_match_record(pack)  # the sent one as sent
     assert _post(client, base, "correct").status_code == 400  # a newer version exists
+    assert not _events(engine, "PackSuperseded")  # a draft correction replaces nothing yet
+    corrected_page = corrected.headers["location"].split("?")[0]
+    assert _post(client, corrected_page, "approve").status_code == 303
+    assert _post(client, corrected_page, "send").status_code == 303
+    [(_, superseded)] = _events(engine, "PackSuperseded")
+    assert superseded["pack_id"] == pack_id and superseded["by_pack_id"] == newer.id
 
 
 @pytest.mark.parametrize("role", [Role.CHAIR, Role.MEMBER, Role.AUDITOR, Role.INSPECTOR])
