@@ -103,18 +103,16 @@ def build_pack(
     restored: tuple[str, ...] = ()
     copies: tuple[Path, ...] = ()
     with unit_of_work(engine) as session:
+        # Held to the end: a pack sent (or approved) meanwhile is seen as such, never rebuilt in place.
         latest = session.exec(
             select(Pack)
             .where(Pack.meeting_id == meeting_id, Pack.audience == audience)
             .order_by(col(Pack.version).desc())
+            .with_for_update()
         ).first()
         sent = latest is not None and latest.published_at is not None
         if latest is not None and hashes_of(latest.files) == wanted and not (sent and new_version):
             files, state, pack = latest.files, "unchanged", latest
-            words = summary_of(context)["words"]
-            if not sent and latest.summary.get("words") != words:  # words that print as they did
-                latest.summary = {**latest.summary, "words": words}
-                session.add(latest)
             restored = restore_files(session, plan.name, latest, rendered, actor)
             if folder.resolve() != Path(files[0]["path"]).parent.resolve():
                 stem = stem_of(meeting, board, audience, latest.version)

@@ -57,7 +57,8 @@ def publish(
     transaction; without one, a draft is refused (PackNotEditable). A pack already sent adds nothing."""
     moment = now or utcnow()
     with unit_of_work(engine) as session:
-        pack = session.get(Pack, pack_id)
+        # Held to the end: the secretariat's words or approval cannot change a pack while it is sent.
+        pack = session.exec(select(Pack).where(Pack.id == pack_id).with_for_update()).first()
         if pack is None:
             raise UnknownItem("pack", str(pack_id))
         state = state_of(pack.approved_at, pack.published_at)

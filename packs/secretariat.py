@@ -65,6 +65,15 @@ def _pack(session: Session, pack_id: int) -> Pack:
     return pack
 
 
+def locked_pack(session: Session, pack_id: int) -> Pack:
+    """The pack's row, held until the transaction ends: its state is read and changed as one step, so a
+    pack being sent meanwhile is never written to (SQLite's writers are one at a time already)."""
+    pack = session.exec(select(Pack).where(Pack.id == pack_id).with_for_update()).first()
+    if pack is None:
+        raise UnknownItem("pack", str(pack_id))
+    return pack
+
+
 def state(pack: Pack) -> PackState:
     return state_of(pack.approved_at, pack.published_at)
 
@@ -93,7 +102,7 @@ def write_words(
     what is stored (an empty text clears it). An approved pack whose words change is a draft again. False
     when nothing changed."""
     with unit_of_work(engine) as session:
-        pack = _pack(session, pack_id)
+        pack = locked_pack(session, pack_id)
         was = state(pack)
         may_write_words(was)
         refs_now = exception_refs(pack)
@@ -135,7 +144,7 @@ def approve(engine: Engine, pack_id: int, by: str, policy: Policy, now: datetime
     if not ready:
         render_again(engine, pack_id, policy, by, now)
     with unit_of_work(engine) as session:
-        pack = _pack(session, pack_id)
+        pack = locked_pack(session, pack_id)
         may_approve(state(pack))
         if not files_carry_words(pack):  # the words changed again while the files were rendered
             raise PackNotEditable("The words changed while this pack was being approved: read it again.")
