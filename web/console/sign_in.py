@@ -10,6 +10,8 @@ the link or the session they were served under.
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +23,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from config.timezone import DEFAULT_TIMEZONE
+from flows.bootstrap import App
 from flows.sign_in import sign_in_requested
 from models.console.entry import SignInRefused, check_link, enter, sign_out
 from models.console.roles import Role, Standing
@@ -161,8 +164,19 @@ def _ask(request: Request, form: dict[str, str], now: datetime) -> Response:
     response = _sign_in_page(asked=True)
     if _key(app) is not None:  # with no key no link can be written (`doctor` says so): nothing is queued
         # After the answer has gone, so how long it takes says nothing about the address either.
-        response.background = BackgroundTask(sign_in_requested, app, address, now)
+        response.background = BackgroundTask(_send_apart, app, address, now)
     return response
+
+
+# Sign-in emails are sent on threads of their own, at most SENDERS at once in a process: a slow or
+# unreachable mail server then holds these, never the threads (and connections) the pages are served on.
+# A plain executor, not an anyio limiter: it belongs to no event loop, so it outlives any one of them.
+SENDERS = 2
+_senders = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="sign-in-mail")
+
+
+async def _send_apart(app: App, address: str, now: datetime) -> None:
+    await asyncio.wrap_future(_senders.submit(sign_in_requested, app, address, now))
 
 
 def _enter(request: Request, token: str, form: dict[str, str], now: datetime) -> Response:
