@@ -44,6 +44,7 @@ from models.plans.text_rules import email_address
 from web.console.viewer import SignedIn, SignInFirst
 from web.pages import CROSS_SITE, Now, _form, _key, _same_site, the_app
 from web.rendering import page, problem
+from web.security import LinkLimiter
 
 router = APIRouter()
 ASK_AGAIN = "Ask for a new link on the sign-in page: it works for 15 minutes, once."
@@ -152,6 +153,14 @@ def _ask(request: Request, form: dict[str, str], now: datetime) -> Response:
     app = the_app(request)
     if not _same_site(request, app.settings.base_url):
         return problem(403, *CROSS_SITE)
+    if not _askers(request).allow(request.client.host if request.client else "-"):
+        refusal = problem(
+            429,
+            "Too many requests",
+            "Links were asked for from here too often in the last minute. Wait a minute, then ask again.",
+        )
+        refusal.headers["Retry-After"] = "60"
+        return refusal
     typed = form.get("email", "")
     if not typed.strip():
         return _sign_in_page(400, error="Enter your email address", email=typed)
@@ -177,6 +186,18 @@ _senders = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="sign-in-m
 
 async def _send_apart(app: App, address: str, now: datetime) -> None:
     await asyncio.wrap_future(_senders.submit(sign_in_requested, app, address, now))
+
+
+# Per address, the database holds asking to MAX_PER_HOUR links an hour; per client address, this process holds
+# the form to ASKS_PER_MINUTE a minute, so one machine cannot walk a list of addresses through it.
+ASKS_PER_MINUTE = 10
+
+
+def _askers(request: Request) -> LinkLimiter:
+    found: LinkLimiter | None = getattr(request.app.state, "sign_in_askers", None)
+    if found is None:
+        found = request.app.state.sign_in_askers = LinkLimiter(per_minute=ASKS_PER_MINUTE)
+    return found
 
 
 def _enter(request: Request, token: str, form: dict[str, str], now: datetime) -> Response:
