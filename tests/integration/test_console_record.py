@@ -63,6 +63,8 @@ def test_the_record_shows_the_head_and_verifies_the_ledger_intact(engine: Engine
     assert verified.actor == SECRETARIAT and verified.plan == "Test Plan"
     data = decode_data(verified.body)
     assert data["verdict"] == "intact" and data["head"] == str(top)
+    history = client.get(f"/console/plans/{plan_id}/record/history").text
+    assert f"verified the ledger: intact, {top.seq} events, head {top.seq}:{top.hash[:12]}..." in history
 
 
 def test_verify_names_the_break_after_tampering(engine: Engine, db_url: str) -> None:
