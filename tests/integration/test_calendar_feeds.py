@@ -190,3 +190,12 @@ def test_the_token_never_reaches_the_logs(
     assert "/calendar/<link:" in served
     assert token not in served and token.split(".")[0] not in served
     assert redact("POST /console/calendar/new 303") == "POST /console/calendar/new 303"
+
+
+def test_an_inspector_s_view_of_the_calendar_page_is_recorded(engine: Engine, db_url: str) -> None:
+    console_plan(engine)
+    for who in (INSPECTOR, SECRETARIAT):
+        sign_in(console_client(db_url, Clock()), who).get("/console/calendar")
+    with Session(engine) as session:
+        views = list(session.exec(select(AuditEvent).where(AuditEvent.kind == EventKind.CONSOLE_PAGE_VIEWED)))
+    assert [(e.actor, e.plan) for e in views] == [(INSPECTOR, "Test Plan")]

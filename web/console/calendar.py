@@ -20,7 +20,7 @@ from models.plan import Plan
 from models.reports.calendar_events import ics, load_feed
 from models.sweep.run import calendar_for
 from packs.schedule import pack_date
-from web.console.layout import console_page, posted
+from web.console.layout import console_page, posted, viewed
 from web.console.viewer import NotAllowed, SignedIn, Viewer
 from web.pages import Now, _key, the_app
 from web.rendering import problem
@@ -31,10 +31,12 @@ GONE = ("Page not found", "There is no page at this address.")
 
 
 @router.get(PAGE)
-def calendar_page(request: Request, viewer: SignedIn, made: str | None = None) -> Response:
+def calendar_page(request: Request, now: Now, viewer: SignedIn, made: str | None = None) -> Response:
     key = _feed_key(request)
     with page_session(the_app(request).engine) as session:
         token = live_token(session, key, viewer.email)
+    for standing in viewer.standings:  # an auditor's or inspector's view, on each of their plans' record
+        viewed(request, standing, PAGE, now)
     base = the_app(request).settings.base_url.rstrip("/")
     context: dict[str, Any] = {
         "title": "Your calendar feed",
