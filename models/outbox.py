@@ -17,7 +17,6 @@ from models.columns import enum_type, utcnow
 from models.errors import BadInput, UnknownItem
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
-from models.output.secrets import redact_text
 
 # A pack's notice is never folded into a digest: it goes alone, with the PDF attached.
 PACK_PUBLISHED = EventKind.PACK_PUBLISHED
@@ -150,7 +149,7 @@ def revive(session: Session, notice_id: int, actor: str, now: datetime, plan: st
     notice = session.get(Notice, notice_id, with_for_update=True)
     if notice is None or (plan is not None and (notice.plan != plan or notice.kind in NOT_A_PLANS_OWN)):
         raise UnknownItem("notice", str(notice_id))
-    if notice.status not in (NoticeStatus.DEAD, NoticeStatus.FAILED):
+    if notice.status not in TROUBLED:
         raise BadInput(
             f"Notice {notice_id} is {notice.status.value}: only dead or failed notices can be retried."
         )
@@ -170,7 +169,7 @@ def revive(session: Session, notice_id: int, actor: str, now: datetime, plan: st
                 "notice_id": notice.id,
                 "before": {"status": before.value},
                 "after": {"status": NoticeStatus.PENDING.value},
-                "last_error": redact_text(notice.last_error) if notice.last_error else None,
+                "last_error": notice.last_error,
             },
         ),
     )
