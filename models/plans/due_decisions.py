@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from models.calendar import local_date
 from models.console_records import DueChangeRequest
 from models.errors import BadInput, InvalidValue
 from models.ledger.chain import Event, record
@@ -87,7 +88,7 @@ def why_not_accept(request: DueChangeRequest, item: ItemNow | None) -> str | Non
 
 
 def already_decided(request: DueChangeRequest) -> str:
-    when = f" on {day_in_words(request.decided_at.date())}" if request.decided_at else ""
+    when = f" on {day_in_words(local_date(request.decided_at))}" if request.decided_at else ""
     who = f" by {request.decided_by}" if request.decided_by else ""
     return f"This request was already {request.status}{who}{when}: a request is decided once."
 
