@@ -67,6 +67,11 @@ def why_not_accept(request: DueChangeRequest, item: ItemNow | None) -> str | Non
     """Why the request cannot be accepted now, in words for the secretariat; None when it can."""
     if request.status != OPEN:
         return already_decided(request)
+    return _overtaken(request, item)
+
+
+def _overtaken(request: DueChangeRequest, item: ItemNow | None) -> str | None:
+    """Why the item no longer fits the request (gone, closed, its date moved, a date out of bounds)."""
     if item is None:
         return f"{request.item_ref} is no longer in the plan: decline the request instead."
     if item.status is Status.CANCELLED or item.status.is_done:
@@ -97,12 +102,16 @@ def accept(session: Session, request: DueChangeRequest, by: str, reason: str, at
     """The re-baseline: the item's due date set to the date asked for, its events and the notices, in the
     caller's transaction. DecisionRefused when it cannot be made (nothing is then written)."""
     reason = decision_reason(reason)
+    if request.status != OPEN:
+        raise DecisionRefused(already_decided(request))
+    # Claimed first, then the item read under its lock: of two decisions at once on this request the second
+    # hears it was decided, and of two acceptances of requests about one item the second sees the date the
+    # first set. A refusal rolls the claim back with everything else.
+    _claim(session, request, ACCEPTED, by, reason, at)
     plan, item = _plan_and_item(session, request)
-    found = ItemNow(item.ref, item.status, _due(item)) if item is not None else None
-    refused = why_not_accept(request, found)
+    refused = _overtaken(request, ItemNow(item.ref, item.status, _due(item)) if item is not None else None)
     if refused is not None or item is None:
         raise DecisionRefused(refused or "")
-    _claim(session, request, ACCEPTED, by, reason, at)
     data: dict[str, object] = {
         "before": {"due": request.from_due.isoformat()},
         "after": {"due": request.to_due.isoformat()},
@@ -132,8 +141,8 @@ def decline(session: Session, request: DueChangeRequest, by: str, reason: str, a
     reason = decision_reason(reason)
     if request.status != OPEN:
         raise DecisionRefused(already_decided(request))
+    _claim(session, request, DECLINED, by, reason, at)  # first, as accept does: the same lock order
     plan, item = _plan_and_item(session, request)
-    _claim(session, request, DECLINED, by, reason, at)
     told: list[str] = []
     if item is not None:
         said = (

@@ -435,39 +435,54 @@ def test_a_request_is_decided_once(engine: Engine, db_url: str) -> None:
     assert len(_ledger(engine)) == before and _request(engine, asked).status == "accepted"
 
 
-def test_two_secretariats_at_once_make_one_decision(engine: Engine, db_url: str) -> None:
-    plan_id = console_plan(engine)
-    asked = _ask(engine)
-    page = f"/console/plans/{plan_id}/requests"
-    clients = [_client(db_url, SECRETARIAT) for _ in range(2)]
+def _at_once(clients: list[TestClient], paths: list[str], page: str) -> tuple[list[int], list[str]]:
+    """Both posts released together, each from its own application (as two `web` processes would be)."""
     tokens = [csrf(c.get(page).text) for c in clients]
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
+    barrier = threading.Barrier(len(clients))
+    answers: list[tuple[int, str]] = []
 
-    def decide(index: int) -> None:
+    def post(index: int) -> None:
         barrier.wait()
-        path = f"{page}/{asked}/{('accept', 'decline')[index]}"
-        statuses.append(
-            clients[index].post(path, data={"csrf": tokens[index], "reason": f"r{index}"}).status_code
-        )
+        answer = clients[index].post(paths[index], data={"csrf": tokens[index], "reason": f"r{index}"})
+        answers.append((answer.status_code, answer.text))
 
-    threads = [threading.Thread(target=decide, args=(i,)) for i in range(2)]
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert sorted(statuses) == [303, 400]
-    decisions = _events(engine, EventKind.DUE_CHANGE_ACCEPTED) + _events(
-        engine, EventKind.DUE_CHANGE_DECLINED
-    )
-    assert len(decisions) == 1
+    return sorted(status for status, _ in answers), [text for status, text in answers if status == 400]
+
+
+@pytest.mark.parametrize("decisions", [("accept", "decline"), ("accept", "accept"), ("decline", "decline")])
+def test_two_secretariats_at_once_make_one_decision(
+    engine: Engine, db_url: str, decisions: tuple[str, str]
+) -> None:
+    plan_id = console_plan(engine)
+    asked = _ask(engine)
+    page = f"/console/plans/{plan_id}/requests"
+    clients = [_client(db_url, SECRETARIAT) for _ in range(2)]
+    statuses, refusals = _at_once(clients, [f"{page}/{asked}/{d}" for d in decisions], page)
+    assert statuses == [303, 400]
     won = _request(engine, asked).status
+    assert "This request was already " + won in refusals[0]
+    made = _events(engine, EventKind.DUE_CHANGE_ACCEPTED) + _events(engine, EventKind.DUE_CHANGE_DECLINED)
+    assert len(made) == 1
     assert _due(engine) == (WANTED if won == "accepted" else date(2017, 10, 2))
-    assert (
-        len(_notices(engine, EventKind.DUE_CHANGE_ACCEPTED) + _notices(engine, EventKind.DUE_CHANGE_DECLINED))
-        == 1
-    )
-    assert verify_database(engine).ok
+    told = _notices(engine, EventKind.DUE_CHANGE_ACCEPTED) + _notices(engine, EventKind.DUE_CHANGE_DECLINED)
+    assert len(told) == 1 and verify_database(engine).ok
+
+
+def test_two_requests_about_one_item_accepted_at_once_move_it_once(engine: Engine, db_url: str) -> None:
+    plan_id = console_plan(engine)
+    first, second = _ask(engine, wanted=WANTED), _ask(engine, wanted=date(2017, 12, 15))
+    page = f"/console/plans/{plan_id}/requests"
+    clients = [_client(db_url, SECRETARIAT) for _ in range(2)]
+    statuses, refusals = _at_once(clients, [f"{page}/{first}/accept", f"{page}/{second}/accept"], page)
+    assert statuses == [303, 400] and "so the request is out of date" in refusals[0]
+    [(_, data)] = _events(engine, EventKind.DUE_DATE_REBASELINED)
+    assert data["rebaseline_count"] == 1 and _due(engine).isoformat() == data["after"]["due"]
+    assert sorted(_request(engine, r).status for r in (first, second)) == ["accepted", "open"]
 
 
 def test_a_request_overtaken_by_the_workbook_is_refused_as_out_of_date(engine: Engine, db_url: str) -> None:
