@@ -306,6 +306,10 @@ def test_the_requests_page_lists_what_is_asked(engine: Engine, db_url: str) -> N
     assert 'label for="reason-' in page.text and ">Accept<" in page.text and ">Decline<" in page.text
     read_only = _client(db_url, AUDITOR).get(f"/console/plans/{plan_id}/requests")
     assert "ACT-1: Audit cases" in _text(read_only.text) and "<textarea" not in read_only.text
+    [(event, data)] = _events(
+        engine, EventKind.CONSOLE_PAGE_VIEWED
+    )  # the auditor's view; not the secretariat's
+    assert event.actor == AUDITOR and data["page"] == f"/console/plans/{plan_id}/requests"
 
 
 def test_accepting_re_baselines_the_item_and_tells_the_owner(
