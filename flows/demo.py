@@ -219,6 +219,8 @@ def _replay(
             app.engine, app.policy, day, app.settings.packs_dir, actor="system:packs (demo)", now=issued
         )
         for pack in built:
+            # The December packs stay drafts: built (and, once the pack flow tells the secretariat of a
+            # draft, told as it would be), never approved nor sent by the demo.
             if pack.meeting_date != demo_plan.REVIEW_MEETING:
                 _approve_and_send(app, pack, issued)
         packs += built
@@ -233,7 +235,9 @@ def _replay(
 
 
 def _approve_and_send(app: App, pack: BuiltPack, at: datetime) -> None:
-    """The board's secretariat approves the pack and sends it, at the moment it was built."""
+    """The board's secretariat approves the pack and sends it, at the moment it was built. (Until packs
+    have a review, sending is publishing; once `publish` sends only an approved pack, the approval is given
+    here, in the same call or just before it.)"""
     with read_session(app.engine) as session:
         by = secretariat_of(session, pack.plan, pack.board)
     publish(app.engine, pack.pack_id, actor=by, now=at)
