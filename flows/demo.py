@@ -38,6 +38,7 @@ from models.sweep.run import sweep_plans
 from models.vocab import short_day
 from notifications.dispatch import dispatch
 from packs.build import BuiltPack, build_due_packs
+from packs.ready import tell_secretariat
 from packs.secretariat import approve, send
 from workbooks.plan_workbook import import_workbook
 
@@ -219,10 +220,14 @@ def _replay(
             app.engine, app.policy, day, app.settings.packs_dir, actor="system:packs (demo)", now=issued
         )
         for pack in built:
-            # The December packs stay drafts: built (and, once the pack flow tells the secretariat of a
-            # draft, told as it would be), never approved nor sent by the demo.
+            # The December packs stay drafts: built, the secretariat told as the pack flow tells it (an email
+            # with the link to the pack's review page), never approved nor sent by the demo.
             if pack.meeting_date != demo_plan.REVIEW_MEETING:
                 _approve_and_send(app, pack, issued)
+            else:
+                tell_secretariat(
+                    app.engine, pack.pack_id, app.settings.base_url, issued, actor="system:packs (demo)"
+                )
         packs += built
         morning = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
         dispatch(app.engine, app.senders, morning, sender=app.settings.mail_from, links=links)
