@@ -113,11 +113,17 @@ def place(engine: Engine) -> Place:
 
 
 def console_routes(db_url: str) -> set[tuple[str, str]]:
-    client = console_client(db_url, Clock())
+    """Every (method, path) the app serves under /console, through the routers it includes (FastAPI keeps an
+    included router as one entry of its own, holding the router's routes; none is given a prefix here)."""
     found = set()
-    for route in client.app.routes:  # type: ignore[attr-defined]
+    pending = list(console_client(db_url, Clock()).app.routes)  # type: ignore[attr-defined]
+    while pending:
+        route = pending.pop()
         if isinstance(route, APIRoute) and route.path.startswith("/console"):
             found |= {(method, route.path) for method in route.methods or ()}
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            pending += included.routes
     return found
 
 
