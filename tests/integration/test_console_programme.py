@@ -145,7 +145,7 @@ def test_the_programme_shows_counts_trend_ladder_milestones_and_silent_owners(
     assert 'aria-label="1 red in A1"' in html and 'aria-label="1 amber in A2"' in html
     assert 'aria-label="1 complete in A1"' in html
     # The trend: both packs, one point each, the chart with the table of the same numbers.
-    assert "<svg" in html and 'aria-labelledby="trend-title"' in html
+    assert f"/console/plans/{plan_id}/trend.svg" in html
     assert html.count("<td>Improvement Board</td>") == 2
     assert "<td>board</td>" in html and "<td>public</td>" in html
     assert "5 working days overdue: to the owner" in html and "Friday 6 October 2017" in html
@@ -282,3 +282,15 @@ def test_a_read_only_view_is_on_the_record_and_nothing_else_is_written(
 def test_someone_with_no_role_in_the_plan_is_refused(client: TestClient, plan_id: int) -> None:
     for path in ("", "/register", "/items/ACT-1"):
         assert sign_in(client, OWNER).get(f"/console/plans/{plan_id}{path}").status_code == 403
+
+
+def test_the_trend_chart_is_an_image_of_the_packs_the_viewer_may_read(
+    client: TestClient, plan_id: int, engine: Engine
+) -> None:
+    chart = sign_in(client, SECRETARIAT).get(f"/console/plans/{plan_id}/trend.svg")
+    assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")
+    assert "R 2" in chart.text and "R 1" in chart.text  # the board's pack, then the public one
+    _only_in_public(engine)
+    chart = sign_in(client, MEMBER).get(f"/console/plans/{plan_id}/trend.svg")
+    assert "R 1" in chart.text and "R 2" not in chart.text
+    assert sign_in(client, OWNER).get(f"/console/plans/{plan_id}/trend.svg").status_code == 403

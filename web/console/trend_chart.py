@@ -1,9 +1,8 @@
-"""The programme page's trend as inline SVG, drawn as the pack draws its own (the same colours, letters and
-deterministic output: packs.charts); the page's table beside it holds the same numbers as text."""
+"""The programme page's trend as an SVG image, drawn as the pack draws its own (the same colours, letters
+and deterministic output: packs.charts); the page's table under it holds the same numbers as text."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from models.reports.programme import TrendPoint
@@ -11,8 +10,8 @@ from packs.charts import STYLE, _figure, _stacked, _svg
 from packs.lines import Counts
 
 
-def trend_svg(points: Sequence[TrendPoint], labelled_by: str) -> str:
-    """An <svg> element (no XML prologue) named by the element with id `labelled_by`."""
+def trend_svg(points: Sequence[TrendPoint]) -> str:
+    """An SVG document (empty axes when there is no pack yet)."""
     import matplotlib
 
     with matplotlib.rc_context(STYLE):
@@ -24,6 +23,4 @@ def trend_svg(points: Sequence[TrendPoint], labelled_by: str) -> str:
         axes.set_xlim(-0.6, max(len(points), 4) - 0.4)
         axes.set_ylabel("Actions")
         axes.legend(ncols=4, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
-        svg = _svg(figure)
-    svg = svg[svg.index("<svg") :]
-    return re.sub(r"<svg ", f'<svg role="img" aria-labelledby="{labelled_by}" class="chart" ', svg, count=1)
+        return _svg(figure)
