@@ -11,11 +11,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from models.columns import key_of
+from models.console.visibility import hidden_refs, redact
 from models.errors import BadInput, UnknownItem
 from models.ledger.stored import StoredEvent
 from models.ledger.trail import item_history
 from models.outbox import Channel, Notice, NoticeStatus
-from models.plan import Action, Plan
+from models.plan import Plan
 from models.reports.event_lines import summary
 from models.reports.item_story import ItemStory, load_item_story
 
@@ -52,25 +54,14 @@ def load_item_record(
     story = load_item_story(session, ref, plan.name, as_of)
     if story.exempt and not exempt_visible:
         raise UnknownItem("action or milestone", ref)
-    if not exempt_visible and story.depends_on:
-        hidden = set(
-            session.exec(
-                select(Action.ref).where(
-                    Action.plan_id == plan.id, col(Action.exempt), col(Action.ref).in_(story.depends_on)
-                )
-            )
-        )
-        story = _without(story, hidden)
+    hidden = hidden_refs(session, key_of(plan), exempt_visible)
+    story = replace(story, depends_on=tuple(r for r in story.depends_on if r not in hidden))
     try:
         events = item_history(session, story.ref, plan.name)
     except BadInput:  # nothing in the ledger about it yet: an empty story, not an error
         events = []
-    history = tuple(StoryLine(e, summary(e)) for e in events)
+    history = tuple(StoryLine(e, redact(summary(e), hidden)) for e in events)
     return ItemRecord(story, history, messages_about(session, plan.name, story.ref))
-
-
-def _without(story: ItemStory, hidden: set[str]) -> ItemStory:
-    return replace(story, depends_on=tuple(r for r in story.depends_on if r not in hidden))
 
 
 def messages_about(session: Session, plan: str, ref: str) -> tuple[Message, ...]:

@@ -16,6 +16,8 @@ from sqlmodel import Session, col
 from config.policy import Policy
 from models.board_packs import Pack
 from models.calendar import WorkingCalendar
+from models.columns import key_of
+from models.console.visibility import hidden_refs, redact
 from models.meetings import Board, Meeting
 from models.plan import Area, Plan
 from models.reports.item_state import ItemState, load_states
@@ -93,8 +95,9 @@ def load_programme(
         session.execute(sa.select(col(Area.code), col(Area.name)).where(col(Area.plan_id) == plan.id)).all()
     )
     by_ref = {(s.row.kind.value, s.row.ref): s for s in states}
+    hidden = hidden_refs(session, key_of(plan), exempt_visible)
     ladder = [
-        Rung(e.ref, by_ref[(e.kind, e.ref)].row.title, e.level, e.since, e.rule, e.reason)
+        Rung(e.ref, by_ref[(e.kind, e.ref)].row.title, e.level, e.since, e.rule, redact(e.reason, hidden))
         for e in open_escalations(session, [plan])
         if (e.kind, e.ref) in by_ref  # an exempt item the viewer may not see stays off
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from models.console.roles import Role
-from models.console.visibility import sees_exempt
+from models.console.visibility import redact, sees_exempt
 
 PRIVATE, PUBLIC = 1, 2
 
@@ -37,3 +37,17 @@ def test_a_private_board_counts_only_for_its_own_chair_and_members() -> None:
 def test_no_role_sees_nothing() -> None:
     assert not sees_exempt(set(), {}, {PRIVATE})
     assert not sees_exempt(set(), {PRIVATE: set()}, {PRIVATE})
+
+
+def test_redact_takes_hidden_refs_out_of_words_and_leaves_the_rest() -> None:
+    text = (
+        "milestone MS-1 is due in 3 working days and at risk from ACT-2 (4 working days overdue), act-2 again"
+    )
+    assert redact(text, {"ACT-2"}) == (
+        "milestone MS-1 is due in 3 working days and at risk from an exempt item (4 working days overdue), "
+        "an exempt item again"
+    )
+    # Whole refs only: ACT-20 and XACT-2 are other items; a ref with regex characters is taken as written.
+    assert redact("ACT-20 and XACT-2 and ACT-2.", {"ACT-2"}) == "ACT-20 and XACT-2 and an exempt item."
+    assert redact("A.1 and AB1", {"A.1"}) == "an exempt item and AB1"
+    assert redact("nothing hidden", set()) == "nothing hidden"
