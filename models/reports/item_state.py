@@ -5,8 +5,8 @@ never one query per item."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -20,8 +20,7 @@ from models.sweep.rules import derived_rag
 from models.vocab import RAG, ItemKind, Status
 
 
-@dataclass(frozen=True)
-class ItemState:
+class ItemState(NamedTuple):  # a tuple: a thousand are built for every register page
     row: RegisterRow
     counted: str | None  # red, amber, green, complete; None: deferred, cancelled, or an open milestone
     level: int  # the ladder: 1 the owner, 2 their manager or lead, 3 the board
@@ -33,8 +32,7 @@ class ItemState:
         return self.row.status.is_open and self.row.working_days_to_due < 0
 
 
-@dataclass(frozen=True)
-class _Progress:
+class _Progress(NamedTuple):
     status: Status
     rag: RAG | None
     percent: int

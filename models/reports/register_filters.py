@@ -11,6 +11,7 @@ from models.reports.item_state import ItemState
 from models.vocab import RAG_COUNTS
 
 LEVELS = ("1", "2", "3")
+PAGE_SIZE = 200  # rows on one page of the register: a plan of thousands stays quick to send and to read
 FIELDS = ("area", "owner", "rag", "level", "overdue", "exempt")
 
 
@@ -85,3 +86,33 @@ def read_filter(
 
 def apply(states: Iterable[ItemState], where: RegisterFilter) -> list[ItemState]:
     return [s for s in states if where.keeps(s)]
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    pages: int
+    first: int  # the first row's position, from 1 (0 when there is none)
+    last: int
+    total: int
+
+
+def read_page(given: Mapping[str, str]) -> tuple[int, str | None]:
+    """The page asked for (1 when none), or a message when it is not a page number."""
+    text = (given.get("page") or "").strip()
+    if not text:
+        return 1, None
+    if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) < 1:
+        return 1, "Choose a page from the links under the table"
+    return int(text), None
+
+
+def page_of(rows: list[ItemState], number: int, size: int = PAGE_SIZE) -> tuple[list[ItemState], Page | None]:
+    """The rows of page `number`, and where it stands; None when the plan has no such page."""
+    pages = max(1, -(-len(rows) // size))
+    if number > pages:
+        return [], None
+    start = (number - 1) * size
+    shown = rows[start : start + size]
+    first = start + 1 if shown else 0
+    return shown, Page(number, pages, first, start + len(shown), len(rows))

@@ -320,6 +320,46 @@ def test_the_trend_chart_is_an_image_of_the_packs_the_viewer_may_read(
     assert sign_in(client, OWNER).get(f"/console/plans/{plan_id}/trend.svg").status_code == 403
 
 
+def _more_actions(engine: Engine, plan_id: int, count: int) -> None:
+    """`count` more actions of ACT-1's area and owner, due in November, every other one exempt."""
+    with _changed(engine) as session:
+        first = session.exec(select(Action).where(Action.ref == "ACT-1")).one()
+        for n in range(count):
+            session.add(
+                Action(
+                    plan_id=plan_id,
+                    ref=f"MORE-{n:03d}",
+                    title=f"More work {n}",
+                    area_id=first.area_id,
+                    owner_id=first.owner_id,
+                    original_due=date(2017, 11, 1),
+                    current_due=date(2017, 11, 1),
+                    exempt=n % 2 == 0,
+                )
+            )
+
+
+def test_a_long_register_comes_in_pages_that_keep_the_filters(
+    client: TestClient, plan_id: int, engine: Engine
+) -> None:
+    _more_actions(engine, plan_id, 450)
+    sign_in(client, SECRETARIAT)
+    base = f"/console/plans/{plan_id}/register"
+    first = client.get(base + "?area=A1&exempt=0")  # ACT-1, ACT-3 and 225 more
+    assert first.status_code == 200
+    assert "<strong>227</strong> items match these filters: 1 to 200 on this page, 1 of 2." in first.text
+    assert first.text.count("/items/MORE-") == 198 and 'rel="prev"' not in first.text
+    assert f'href="{base}?area=A1&amp;exempt=0&amp;page=2" rel="next"' in first.text
+    second = client.get(base + "?area=A1&exempt=0&page=2")
+    assert "201 to 227 on this page, 2 of 2" in second.text and second.text.count("/items/MORE-") == 27
+    assert f'href="{base}?area=A1&amp;exempt=0&amp;page=1" rel="prev"' in second.text
+    assert 'rel="next"' not in second.text
+    for page in ("3", "0", "-1", "two", "\u0662", "1e3", "9" * 12):
+        refused = client.get(base + f"?area=A1&exempt=0&page={page}")
+        assert refused.status_code == 400, page
+        assert "from the links under the table" in refused.text, page
+
+
 def _statements(client: TestClient, path: str) -> int:
     """The SQL statements one GET of `path` runs, on whichever engine the app uses."""
     seen: list[str] = []
@@ -341,20 +381,5 @@ def test_a_page_reads_in_bulk_whatever_the_number_of_items(
 ) -> None:
     sign_in(client, MEMBER)  # the member: the visibility rule's query runs too
     few = _statements(client, f"/console/plans/{plan_id}{path}")
-    with _changed(engine) as session:
-        first = session.exec(select(Action)).first()
-        assert first is not None
-        for n in range(40):
-            session.add(
-                Action(
-                    plan_id=plan_id,
-                    ref=f"MORE-{n}",
-                    title=f"More work {n}",
-                    area_id=first.area_id,
-                    owner_id=first.owner_id,
-                    original_due=date(2017, 11, 1),
-                    current_due=date(2017, 11, 1),
-                    exempt=n % 2 == 0,
-                )
-            )
+    _more_actions(engine, plan_id, 40)
     assert _statements(client, f"/console/plans/{plan_id}{path}") == few

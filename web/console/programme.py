@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -24,7 +25,7 @@ from models.plan import Plan
 from models.reports.item_record import load_item_record
 from models.reports.item_state import load_states
 from models.reports.programme import MILESTONE_WINDOW, load_programme, load_trend
-from models.reports.register_filters import LEVELS, apply, read_filter
+from models.reports.register_filters import FIELDS, LEVELS, apply, page_of, read_filter, read_page
 from models.vocab import RAG_COUNTS
 from web.console.layout import READERS, console_page, plan_standing, viewed
 from web.console.viewer import Viewer, require
@@ -99,16 +100,22 @@ def register(plan_id: int, request: Request, now: Now, viewer: Reader) -> Respon
     areas = sorted({s.row.area for s in states if s.row.area})
     owners = sorted({(s.row.owner_name, s.row.owner) for s in states})
     where, errors = read_filter(given, areas, {email for _, email in owners}, at.exempt)
-    rows = [] if errors else apply(states, where)
-    viewed(request, at.standing, f"/console/plans/{plan_id}/register", now, where.details())
+    number, wrong_page = read_page(given)
+    rows, place = page_of(apply(states, where), number)
+    if place is None or wrong_page:
+        errors["page"] = wrong_page or "There is no such page: choose one from the links under the table"
+    kept = {name: given[name] for name in FIELDS if given.get(name)}  # for the pages' links
+    details = {**where.details(), "page": number if number > 1 else None}
+    viewed(request, at.standing, f"/console/plans/{plan_id}/register", now, details)
     context = {
         "title": ("Error: " if errors else "") + f"Register: {at.plan.name}",
-        "rows": rows,
+        "rows": [] if errors else rows,
+        "place": place,
         "errors": errors,
         "where": where,
-        "given": {
-            k: v for k, v in given.items() if k in ("area", "owner", "rag", "level", "overdue", "exempt")
-        },
+        "given": kept,
+        "previous": _page_link(plan_id, kept, place.number - 1) if place and place.number > 1 else None,
+        "next": _page_link(plan_id, kept, place.number + 1) if place and place.number < place.pages else None,
         "areas": areas,
         "owners": owners,
         "rags": RAG_COUNTS,
@@ -118,6 +125,10 @@ def register(plan_id: int, request: Request, now: Now, viewer: Reader) -> Respon
     }
     status = 400 if errors else 200
     return console_page(request, viewer, at.standing, "console_register.html.j2", "register", context, status)
+
+
+def _page_link(plan_id: int, kept: dict[str, str], number: int) -> str:
+    return f"/console/plans/{plan_id}/register?" + urlencode({**kept, "page": str(number)})
 
 
 @router.get("/console/plans/{plan_id}/items/{ref}")
