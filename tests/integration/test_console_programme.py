@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from models.vocab import Audience
 from tests.console_helpers import (
     AUDITOR,
     CHAIR,
+    GRANT_ENDS,
     INSPECTOR,
     MEMBER,
     NOW,
@@ -383,3 +384,21 @@ def test_a_page_reads_in_bulk_whatever_the_number_of_items(
     few = _statements(client, f"/console/plans/{plan_id}{path}")
     _more_actions(engine, plan_id, 40)
     assert _statements(client, f"/console/plans/{plan_id}{path}") == few
+
+
+def test_an_inspector_is_refused_once_the_grant_has_ended(db_url: str, plan_id: int) -> None:
+    clock = Clock()
+    client = sign_in(console_client(db_url, clock), INSPECTOR)
+    assert client.get(f"/console/plans/{plan_id}/register").status_code == 200
+    clock.now = datetime.combine(GRANT_ENDS + timedelta(days=1), time(9), tzinfo=UTC)
+    sign_in(client, INSPECTOR, at=clock.now)  # a fresh session: only the grant has ended
+    for path in ("", "/register", "/items/ACT-1", "/trend.svg"):
+        assert client.get(f"/console/plans/{plan_id}{path}").status_code == 403, path
+
+
+def test_the_chart_is_not_a_second_view_on_the_record(
+    client: TestClient, plan_id: int, engine: Engine
+) -> None:
+    before = len(_events(engine))
+    assert sign_in(client, AUDITOR).get(f"/console/plans/{plan_id}/trend.svg").status_code == 200
+    assert len(_events(engine)) == before
