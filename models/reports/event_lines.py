@@ -3,6 +3,7 @@ a pack built, a change with its before and after, never a Python repr or cut JSO
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -99,6 +100,36 @@ def _pack_restored(data: dict[str, Any]) -> str:
     return f"pack {data.get('pack_id')}: restored {restored or 'no files'}"
 
 
+def _head(text: object) -> str:
+    """A head as SEQ:first 12 hex digits (enough to tell two apart on a page; the export has it whole)."""
+    seq, _, digest = str(text).partition(":")
+    return f"{seq}:{digest[:12]}..." if digest else "none"
+
+
+def _verified(data: dict[str, Any]) -> str:
+    if data.get("verdict") == "intact":
+        counted = plural(int(data.get("events") or 0), "event")
+        return f"verified the ledger: intact, {counted}, head {_head(data.get('head'))}"
+    return f"verified the ledger: broken at seq {data.get('break_seq')}: {data.get('break')}"
+
+
+def _exported(data: dict[str, Any]) -> str:
+    counted = plural(int(data.get("events") or 0), "event")
+    return f"exported the plan's {counted} (ledger head {_head(data.get('head'))})"
+
+
+def _viewed(data: dict[str, Any]) -> str:
+    filters = data.get("filters") or {}
+    return f"viewed {data.get('page')}" + (f" ({_flat(filters)})" if filters else "")
+
+
+_CONSOLE: dict[str, Callable[[dict[str, Any]], str]] = {
+    EventKind.LEDGER_VERIFIED: _verified,
+    EventKind.LEDGER_EXPORTED: _exported,
+    EventKind.CONSOLE_PAGE_VIEWED: _viewed,
+}
+
+
 def summary(event: StoredEvent) -> str:
     """What the event says, in one line of words."""
     data = event.data
@@ -109,6 +140,8 @@ def summary(event: StoredEvent) -> str:
         return f"not delivered: {_delivery(data)}: {data.get('error')} ({outcome})"
     if event.kind == EventKind.PACK_BUILT:
         return _pack_built(data)
+    if event.kind in _CONSOLE:
+        return _CONSOLE[event.kind](data)
     if event.kind == EventKind.PACK_SUPERSEDED:
         return _pack_superseded(data)
     if event.kind == EventKind.PACK_FILES_RESTORED:
