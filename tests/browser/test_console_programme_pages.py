@@ -104,7 +104,8 @@ def test_the_programme_register_and_item_pages_pass_axe(
     assert not console_errors(page), console_errors(page)
 
 
-def test_the_pages_work_with_javascript_off(face: WebFace, browser: Browser) -> None:
+def test_the_pages_work_with_javascript_off(face_on_every_backend: WebFace, browser: Browser) -> None:
+    face = face_on_every_backend
     context = new_context(browser, java_script_enabled=False)
     try:
         _signed_in(context, face, SECRETARIAT)

@@ -402,3 +402,15 @@ def test_the_chart_is_not_a_second_view_on_the_record(
     before = len(_events(engine))
     assert sign_in(client, AUDITOR).get(f"/console/plans/{plan_id}/trend.svg").status_code == 200
     assert len(_events(engine)) == before
+
+
+def test_a_plan_that_is_not_one_is_refused_with_a_page(client: TestClient, plan_id: int) -> None:
+    sign_in(client, SECRETARIAT)
+    for path in (
+        "/console/plans/999999/register",
+        "/console/plans/abc/register",
+        "/console/plans/-1/items/ACT-1",
+    ):
+        answer = client.get(path)
+        assert answer.status_code in (400, 403), path
+        assert answer.headers["content-type"].startswith("text/html") and "Traceback" not in answer.text

@@ -28,7 +28,7 @@ from models.reports.programme import MILESTONE_WINDOW, load_programme, load_tren
 from models.reports.register_filters import FIELDS, LEVELS, apply, page_of, read_filter, read_page
 from models.vocab import RAG_COUNTS
 from web.console.layout import READERS, console_page, plan_standing, viewed
-from web.console.viewer import Viewer, require
+from web.console.viewer import NotAllowed, Viewer, require
 from web.pages import Now, the_app
 from web.rendering import problem
 
@@ -55,8 +55,8 @@ def _place(request: Request, viewer: Viewer, plan_id: int, now: datetime) -> Ite
     app = the_app(request)
     with page_session(app.engine) as session:
         plan = session.get(Plan, plan_id)
-        if plan is None:  # `require` found a standing in it, so it existed a moment ago
-            raise UnknownItem("plan", str(plan_id))
+        if plan is None:  # `require` found a standing in it a moment ago: gone since, refused as elsewhere
+            raise NotAllowed()
         policy = app.policy.for_plan(plan.name)
         calendar = shared_calendar(plan.nation, policy.calendar.dates, policy.calendar.every_year)
         as_of = local_date(now, plan.timezone)
