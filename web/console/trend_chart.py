@@ -17,7 +17,8 @@ def trend_svg(points: Sequence[TrendPoint]) -> str:
     with matplotlib.rc_context(STYLE):
         figure = _figure(7.0, 2.6)
         axes = figure.add_subplot()
-        labels = [f"{p.meeting.day} {p.meeting:%b %y}" for p in points]
+        mixed = len({p.audience for p in points}) > 1  # a board's pack and a public one: say which is which
+        labels = [f"{p.meeting.day} {p.meeting:%b %y}" + (f"\n{p.audience}" if mixed else "") for p in points]
         _stacked(axes, labels, [Counts(**p.counts) for p in points], horizontal=False)
         axes.set_xticks(range(len(points)), labels)
         axes.set_xlim(-0.6, max(len(points), 4) - 0.4)
