@@ -13,11 +13,12 @@ from typing import Any
 
 from models.links.tokens import fingerprint
 
-# A token in a path (/u/TOKEN, /me/TOKEN, /console/enter/TOKEN) or a form or query field (token=TOKEN),
+# A token in a path (/u/TOKEN, /me/TOKEN, /console/enter/TOKEN, /calendar/TOKEN.ics: not the console's own
+# /console/calendar page) or a form or query field (token=TOKEN),
 # whole or mangled; and anything shaped like one, wherever it is (a link pasted onto a wrong path, an
 # error's message): a claims part, a dot and the 27 characters of the signature. The token's characters
 # stop at a separator; `<` is not one of them, so a line already redacted is left as it is.
-_IN_PATH = re.compile(r"(/(?:u|me|console/enter)/)([^/?#&\s\"'<>]+)")
+_IN_PATH = re.compile(r"(/(?:u|me|console/enter)/|(?<!/console)/calendar/)([^/?#&\s\"'<>]+)")
 _IN_FIELD = re.compile(r"(\btoken=)([^&;/?#\s\"'<>]+)")
 _SHAPED = re.compile(r"()(?<![\w-])([\w-]{8,}\.[\w-]{27})(?![\w-])", re.ASCII)
 ACCESS_LOGGER = "lineofsight.web.access"
@@ -32,7 +33,7 @@ def _named(match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """`text` with every link token in it replaced by `<link:FINGERPRINT>`."""
-    if "/u/" in text or "/me/" in text or "/enter/" in text or "token=" in text:
+    if "/u/" in text or "/me/" in text or "/enter/" in text or "/calendar/" in text or "token=" in text:
         text = _IN_FIELD.sub(_named, _IN_PATH.sub(_named, text))
     return _SHAPED.sub(_named, text) if "." in text else text
 

@@ -34,7 +34,7 @@ MAX_BODY = 64 * 1024  # the update form with a long note is a few KiB; anything 
 WINDOW = 60.0
 KEPT_LINKS = 10_000  # links the limiter remembers at most: a flood of made-up ones cannot fill memory
 RENEW_PATH = "/links/renew"
-_LINK_PATH = re.compile(r"^/(?:u|me|console/enter)/([^/]+)")
+_LINK_PATH = re.compile(r"^/(?:u|me|console/enter|calendar)/([^/]+)")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 access_log = logging.getLogger(ACCESS_LOGGER)

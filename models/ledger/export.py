@@ -18,10 +18,16 @@ from models.audit import AuditEvent
 from models.errors import BadInput
 from models.ledger.chain import Head, format_at, head
 from models.ledger.stored import StoredEvent, select_stored
-from models.ledger.verification import Break, Verdict, check_chain
+from models.ledger.verification import Break, Verdict, check_chain, check_each
 from models.output.files import replacing
 
 EXPORT_FORMAT = "lineofsight-ledger-export/1"
+# A plan's export (the console's): that plan's events only, each with its own hash and the hash before it in
+# the whole chain. Each event's hash is checkable offline; the links and completeness are not (the events
+# between are other plans', which its reader may not see): the manifest says so, and the head it names is
+# the whole chain's, for checking against a head the operator publishes.
+PLAN_SCOPE = "plan"
+PLAN_BATCH = 2_000
 
 
 def exported(event: StoredEvent) -> dict[str, Any]:
@@ -81,6 +87,61 @@ def export_ledger(engine: Engine, path: Path) -> Head | None:
     return anchor
 
 
+def plan_events(engine: Engine, plan: str, upto: int, batch: int = PLAN_BATCH) -> Iterator[StoredEvent]:
+    """The plan's events up to seq `upto`, in seq order, a batch per short session (so a response streamed
+    from another thread never holds one open between its chunks)."""
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    after = 0
+    while True:
+        with Session(engine) as session:
+            stmt = (
+                select_stored()
+                .where(table.c.plan == plan, table.c.seq > after, table.c.seq <= upto)
+                .limit(batch)
+            )
+            rows = [StoredEvent(*row) for row in session.execute(stmt)]
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1].seq
+
+
+def plan_export_lines(engine: Engine, plan: str, anchor: Head | None, exported_at: datetime) -> Iterator[str]:
+    """A plan's export as lines of text: its events up to `anchor` (the whole chain's head when the export
+    began), then a manifest naming the scope, the plan and that head."""
+    count = 0
+    for event in plan_events(engine, plan, anchor.seq if anchor else 0):
+        yield json.dumps(exported(event), ensure_ascii=False) + "\n"
+        count += 1
+    manifest = {
+        "manifest": {
+            "format": EXPORT_FORMAT,
+            "scope": PLAN_SCOPE,
+            "plan": plan,
+            "exported_at": format_at(exported_at),
+            "events": count,
+            "head_seq": anchor.seq if anchor else 0,
+            "head_hash": anchor.hash if anchor else None,
+            "proves": "each event's hash and columns; not the links between them, nor that none is missing",
+        }
+    }
+    yield json.dumps(manifest, ensure_ascii=False) + "\n"
+
+
+def _last_manifest(path: Path) -> dict[str, Any]:
+    """The manifest on a file's last line, when there is one (read from the end: an export may be large)."""
+    try:
+        with path.open("rb") as raw:
+            raw.seek(0, 2)
+            raw.seek(max(0, raw.tell() - 4096))
+            tail = raw.read().decode("utf-8", errors="replace").strip().splitlines()
+        record = json.loads(tail[-1]) if tail else {}
+    except (OSError, ValueError):
+        return {}
+    found = record.get("manifest") if isinstance(record, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 @dataclass(frozen=True)
 class ExportVerdict:
     verdict: Verdict
@@ -110,6 +171,13 @@ def verify_export(path: Path, anchor: Head | None = None) -> ExportVerdict:
                 f"({type(exc).__name__}: {exc})."
             ) from None
 
+    if _last_manifest(path).get("scope") == PLAN_SCOPE:
+        if anchor is not None:
+            raise BadInput(
+                f"{path} holds one plan's events only: a published head is checked against the whole "
+                "ledger (`lineofsight audit verify --head`), not against a plan's export."
+            )
+        return _verify_plan_export(events(), manifest)
     verdict = check_chain(events(), anchor)
     manifest_head = None
     if manifest.get("head_hash"):
@@ -124,3 +192,15 @@ def verify_export(path: Path, anchor: Head | None = None) -> ExportVerdict:
         )
         verdict = Verdict(verdict.count, verdict.head, Break(at, what))
     return ExportVerdict(verdict, manifest_head)
+
+
+def _verify_plan_export(events: Iterator[StoredEvent], manifest: dict[str, Any]) -> ExportVerdict:
+    verdict = check_each(events)
+    head = Head(int(manifest["head_seq"]), str(manifest["head_hash"])) if manifest.get("head_hash") else None
+    if verdict.ok and int(manifest.get("events", -1)) != verdict.count:
+        what = f"the manifest counts {manifest.get('events')} events but the file holds {verdict.count}"
+        verdict = Verdict(verdict.count, verdict.head, Break(verdict.head.seq if verdict.head else 0, what))
+    elif verdict.ok and verdict.head is not None and (head is None or verdict.head.seq > head.seq):
+        what = f"an event after the manifest's head {head}"
+        verdict = Verdict(verdict.count, verdict.head, Break(verdict.head.seq, what))
+    return ExportVerdict(verdict, head)

@@ -106,6 +106,31 @@ def check_chain(events: Iterable[Sequence[Any]], anchor: Head | None = None) -> 
     return Verdict(count, head, None)
 
 
+def check_each(events: Iterable[Sequence[Any]]) -> Verdict:
+    """A plan's own events, without the others between them (a plan's export): each one's hash against its
+    bytes, its columns against its hashed header, in rising seq. The links cannot be followed (the event
+    before is often another plan's), so this proves each event is as written, not that none is missing:
+    that is the whole chain's check, `check_chain`, which the operator runs (and the console's verify)."""
+    sha256 = hashlib.sha256
+    count, last = 0, 0
+    found: Head | None = None
+    for event in events:
+        seq, digest, body = event[0], event[7], event[8]
+        problem = None
+        if seq <= last:
+            problem = Break(seq, f"out of order: seq {seq} follows seq {last}")
+        elif sha256(body).hexdigest() != digest:
+            problem = Break(seq, "hash mismatch: the stored record was changed after it was written")
+        elif not body.startswith(_header(event)):
+            problem = Break(seq, _field_difference(event))
+        elif len(event) > 9 and event[9]:
+            problem = Break(seq, event[9])
+        if problem is not None:
+            return Verdict(count, found, problem)
+        count, last, found = count + 1, seq, Head(seq, digest)
+    return Verdict(count, found, None)
+
+
 # --- reading the chain out of the database --------------------------------------------------------
 
 

@@ -513,3 +513,22 @@ def test_many_asking_at_once_for_one_address_queue_at_most_the_limit(
     notices = sign_in_notices(engine)
     assert len(notices) == MAX_PER_HOUR and all(n.status == NoticeStatus.SENT for n in notices)
     assert len(events(engine, EventKind.SIGN_IN_LINK_SENT)) == MAX_PER_HOUR
+
+
+def test_one_machine_cannot_walk_a_list_of_addresses(
+    engine: Engine, db_url: str, plan: int, mail: Path
+) -> None:
+    """Each address may ask a few times an hour; one client may ask for at most ASKS_PER_MINUTE links a minute
+    whatever the addresses, then gets 429 (and nothing is queued for the rest)."""
+    from web.console.sign_in import ASKS_PER_MINUTE
+
+    client = console(db_url, Clock(ASKED), mail)
+    answers = [
+        client.post("/console/sign-in", data={"email": f"walker{i}@example.org"}).status_code
+        for i in range(ASKS_PER_MINUTE + 3)
+    ]
+    assert answers == [200] * ASKS_PER_MINUTE + [429] * 3
+    answer = client.post("/console/sign-in", data={"email": SECRETARIAT})
+    assert answer.status_code == 429 and answer.headers["retry-after"] == "60"
+    assert "Wait a minute" in answer.text
+    assert not sign_in_notices(engine)  # strangers got nothing, and the refused one was not queued

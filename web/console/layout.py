@@ -30,7 +30,7 @@ from models.console.access_log import page_viewed
 from models.console.roles import BOARD_ROLES, READ_ONLY, Role, Standing
 from models.console.sign_in import csrf_field, csrf_matches
 from models.db import unit_of_work
-from web.console.viewer import NotAllowed, Viewer
+from web.console.viewer import CrossSiteForm, NotAllowed, Viewer
 from web.pages import _form, _key, _same_site, the_app
 from web.rendering import page
 
@@ -41,10 +41,6 @@ READERS = (Role.SECRETARIAT, Role.CHAIR, Role.MEMBER, Role.AUDITOR, Role.INSPECT
 WRITERS = (Role.SECRETARIAT,)
 # The record (ledger head, verify, export, history): the secretariat and the read-only roles.
 RECORD_READERS = (Role.SECRETARIAT, Role.AUDITOR, Role.INSPECTOR)
-
-
-class CrossSiteForm(Exception):
-    """A console form posted from another site, or without the field signed for this session: refused."""
 
 
 @dataclass(frozen=True)

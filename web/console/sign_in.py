@@ -10,6 +10,8 @@ the link or the session they were served under.
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +23,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from config.timezone import DEFAULT_TIMEZONE
+from flows.bootstrap import App
 from flows.sign_in import sign_in_requested
 from models.console.entry import SignInRefused, check_link, enter, sign_out
 from models.console.roles import Role, Standing
@@ -41,6 +44,7 @@ from models.plans.text_rules import email_address
 from web.console.viewer import SignedIn, SignInFirst
 from web.pages import CROSS_SITE, Now, _form, _key, _same_site, the_app
 from web.rendering import page, problem
+from web.security import LinkLimiter
 
 router = APIRouter()
 ASK_AGAIN = "Ask for a new link on the sign-in page: it works for 15 minutes, once."
@@ -149,6 +153,14 @@ def _ask(request: Request, form: dict[str, str], now: datetime) -> Response:
     app = the_app(request)
     if not _same_site(request, app.settings.base_url):
         return problem(403, *CROSS_SITE)
+    if not _askers(request).allow(request.client.host if request.client else "-"):
+        refusal = problem(
+            429,
+            "Too many requests",
+            "Links were asked for from here too often in the last minute. Wait a minute, then ask again.",
+        )
+        refusal.headers["Retry-After"] = "60"
+        return refusal
     typed = form.get("email", "")
     if not typed.strip():
         return _sign_in_page(400, error="Enter your email address", email=typed)
@@ -161,8 +173,31 @@ def _ask(request: Request, form: dict[str, str], now: datetime) -> Response:
     response = _sign_in_page(asked=True)
     if _key(app) is not None:  # with no key no link can be written (`doctor` says so): nothing is queued
         # After the answer has gone, so how long it takes says nothing about the address either.
-        response.background = BackgroundTask(sign_in_requested, app, address, now)
+        response.background = BackgroundTask(_send_apart, app, address, now)
     return response
+
+
+# Sign-in emails are sent on threads of their own, at most SENDERS at once in a process: a slow or
+# unreachable mail server then holds these, never the threads (and connections) the pages are served on.
+# A plain executor, not an anyio limiter: it belongs to no event loop, so it outlives any one of them.
+SENDERS = 2
+_senders = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="sign-in-mail")
+
+
+async def _send_apart(app: App, address: str, now: datetime) -> None:
+    await asyncio.wrap_future(_senders.submit(sign_in_requested, app, address, now))
+
+
+# Per address, the database holds asking to MAX_PER_HOUR links an hour; per client address, this process holds
+# the form to ASKS_PER_MINUTE a minute, so one machine cannot walk a list of addresses through it.
+ASKS_PER_MINUTE = 10
+
+
+def _askers(request: Request) -> LinkLimiter:
+    found: LinkLimiter | None = getattr(request.app.state, "sign_in_askers", None)
+    if found is None:
+        found = request.app.state.sign_in_askers = LinkLimiter(per_minute=ASKS_PER_MINUTE)
+    return found
 
 
 def _enter(request: Request, token: str, form: dict[str, str], now: datetime) -> Response:

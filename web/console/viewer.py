@@ -21,7 +21,7 @@ from models.console.entry import signed_out
 from models.console.roles import Role, Standing, allows, standings
 from models.console.sign_in import COOKIE, SessionClaims, read_session_value
 from models.db import page_session
-from web.pages import Now, _key, the_app
+from web.pages import CROSS_SITE, Now, _key, the_app
 from web.rendering import problem
 
 SIGN_IN_PATH = "/console/sign-in"
@@ -37,6 +37,10 @@ class AccessEnded(Exception):
 
 class NotAllowed(Exception):
     """A viewer without the role a page or a write needs."""
+
+
+class CrossSiteForm(Exception):
+    """A console form posted from another site, or without the field signed for this session: refused."""
 
 
 @dataclass(frozen=True)
@@ -124,14 +128,10 @@ def _not_allowed(request: Request, exc: Exception) -> Response:
 
 
 def _cross_site(request: Request, exc: Exception) -> Response:
-    from web.pages import CROSS_SITE
-
     return problem(403, *CROSS_SITE)
 
 
 def install(api: FastAPI) -> None:
-    from web.console.layout import CrossSiteForm
-
     api.add_exception_handler(CrossSiteForm, _cross_site)
     api.add_exception_handler(SignInFirst, _to_sign_in)
     api.add_exception_handler(AccessEnded, _ended)
