@@ -54,7 +54,7 @@ ACTIONS = sa.text(
     "p.name FROM action a JOIN area r ON r.id = a.area_id JOIN person p ON p.id = a.owner_id "
     "WHERE a.plan_id = :plan"
 )
-LAST_UPDATES = sa.text("SELECT action_id, max(at) FROM \"update\" WHERE plan_id = :plan GROUP BY action_id")
+LAST_UPDATES = sa.text('SELECT action_id, max(at) FROM "update" WHERE plan_id = :plan GROUP BY action_id')
 LADDER = sa.text(
     "SELECT item_kind, item_ref, level, rule, since FROM escalation "
     "WHERE plan_id = :plan AND closed_on IS NULL"

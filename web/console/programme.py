@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlmodel import Session
 
 from config.policy import Policy
@@ -24,7 +25,7 @@ from models.errors import UnknownItem
 from models.plan import Plan
 from models.reports.item_record import load_item_record
 from models.reports.item_state import load_states
-from models.reports.programme import MILESTONE_WINDOW, load_programme, load_trend
+from models.reports.programme import MILESTONE_WINDOW, load_programme
 from models.reports.register_filters import FIELDS, LEVELS, apply, page_of, read_filter, read_page
 from models.vocab import RAG_COUNTS
 from web.console.layout import READERS, console_page, plan_standing, viewed
@@ -69,27 +70,21 @@ def programme(plan_id: int, request: Request, now: Now, viewer: Reader) -> Respo
         found = load_programme(
             at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt
         )
+    chart = None
+    if found.trend:
+        from web.console.trend_chart import inline_trend  # matplotlib: only when there is a trend to draw
+
+        chart = Markup(inline_trend(found.trend, "trend-title"))  # our own SVG: numbers, dates, audiences
     viewed(request, at.standing, f"/console/plans/{plan_id}", now)
     context = {
         "title": f"Programme: {at.plan.name}",
         "programme": found,
         "rags": RAG_COUNTS,
+        "chart": chart,
         "window": MILESTONE_WINDOW,
         "exempt_hidden": not at.exempt,
     }
     return console_page(request, viewer, at.standing, "console_programme.html.j2", "programme", context)
-
-
-@router.get("/console/plans/{plan_id}/trend.svg")
-def trend(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response:
-    """The programme's trend chart, an image of its page (the page's view is the one on the record). An
-    image, not inline: matplotlib's SVG styles itself inline, which the pages' Content-Security-Policy
-    forbids in a document."""
-    from web.console.trend_chart import trend_svg  # matplotlib: only when a chart is asked for
-
-    with _place(request, viewer, plan_id, now) as at:
-        points = load_trend(at.session, at.plan, at.exempt)
-    return Response(trend_svg(points), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/console/plans/{plan_id}/register")
