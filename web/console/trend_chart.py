@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 from models.reports.programme import TrendPoint
 from packs.charts import STYLE, _figure, _stacked, _svg
@@ -42,7 +44,15 @@ def _attributes(style: str) -> str:
 
 def inline_trend(points: Sequence[TrendPoint], labelled_by: str) -> str:
     """An <svg> element for the page (no prologue, no metadata, no style), an image named by the element
-    whose id is `labelled_by`."""
+    whose id is `labelled_by`. Drawn once per set of packs and kept (drawing costs far more than the rest
+    of the page, and the packs change only when one is built)."""
+    key = tuple((p.meeting, p.board, p.audience, tuple(sorted(p.counts.items()))) for p in points)
+    return _inline(key, labelled_by)
+
+
+@lru_cache(maxsize=64)
+def _inline(key: tuple[tuple[Any, ...], ...], labelled_by: str) -> str:
+    points = [TrendPoint(day, board, audience, dict(counts)) for day, board, audience, counts in key]
     svg = trend_svg(points)
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
