@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from config.policy import Policy
 from models.calendar import WorkingCalendar
 from models.plan import Action, Milestone, Plan
+from models.reports.ladder import Standing as Escalated
 from models.reports.ladder import open_escalations
 from models.reports.register import RegisterRow, load_register
 from models.sweep.rules import derived_rag
@@ -68,8 +69,10 @@ def load_states(
     exempt_visible: bool,
     area_code: str | None = None,
     owner_email: str | None = None,
+    ladder: list[Escalated] | None = None,
 ) -> list[ItemState]:
-    """The plan's items in the register's order; exempt ones only for a viewer who may see them."""
+    """The plan's items in the register's order; exempt ones only for a viewer who may see them. `ladder`:
+    the plan's open escalations when the caller has read them already."""
     rows = load_register(session, [plan], as_of, area_code, owner_email, calendar)
     A, M = Action, Milestone
     actions = {
@@ -85,7 +88,8 @@ def load_states(
     milestones = dict(
         session.execute(sa.select(col(M.ref), col(M.last_update_on)).where(col(M.plan_id) == plan.id)).all()
     )
-    levels = {(e.kind, e.ref): e.level for e in open_escalations(session, [plan])}
+    rungs = open_escalations(session, [plan]) if ladder is None else ladder
+    levels = {(e.kind, e.ref): e.level for e in rungs}
     states = []
     for row in rows:
         if row.kind is ItemKind.ACTION:

@@ -90,7 +90,10 @@ def load_programme(
     *,
     exempt_visible: bool,
 ) -> Programme:
-    states = load_states(session, plan, policy, calendar, as_of, exempt_visible=exempt_visible)
+    escalations = open_escalations(session, [plan])
+    states = load_states(
+        session, plan, policy, calendar, as_of, exempt_visible=exempt_visible, ladder=escalations
+    )
     names = dict(
         session.execute(sa.select(col(Area.code), col(Area.name)).where(col(Area.plan_id) == plan.id)).all()
     )
@@ -98,7 +101,7 @@ def load_programme(
     hidden = hidden_refs(session, key_of(plan), exempt_visible)
     ladder = [
         Rung(e.ref, by_ref[(e.kind, e.ref)].row.title, e.level, e.since, e.rule, redact(e.reason, hidden))
-        for e in open_escalations(session, [plan])
+        for e in escalations
         if (e.kind, e.ref) in by_ref  # an exempt item the viewer may not see stays off
     ]
     horizon = calendar.add_working_days(as_of, MILESTONE_WINDOW)
