@@ -13,9 +13,9 @@ from sqlmodel import Session, col
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
+from models.columns import key_of
 from models.plan import Action, Milestone, Plan
-from models.reports.ladder import Standing as Escalated
-from models.reports.ladder import open_escalations
+from models.reports.ladder import open_levels
 from models.reports.register import RegisterRow, load_register
 from models.sweep.rules import derived_rag
 from models.vocab import RAG, ItemKind, Status
@@ -69,10 +69,10 @@ def load_states(
     exempt_visible: bool,
     area_code: str | None = None,
     owner_email: str | None = None,
-    ladder: list[Escalated] | None = None,
+    levels: dict[tuple[str, str], int] | None = None,
 ) -> list[ItemState]:
-    """The plan's items in the register's order; exempt ones only for a viewer who may see them. `ladder`:
-    the plan's open escalations when the caller has read them already."""
+    """The plan's items in the register's order; exempt ones only for a viewer who may see them. `levels`:
+    the ladder's levels (models.reports.ladder.open_levels) when the caller has read the ladder already."""
     rows = load_register(session, [plan], as_of, area_code, owner_email, calendar)
     A, M = Action, Milestone
     actions = {
@@ -88,8 +88,7 @@ def load_states(
     milestones = dict(
         session.execute(sa.select(col(M.ref), col(M.last_update_on)).where(col(M.plan_id) == plan.id)).all()
     )
-    rungs = open_escalations(session, [plan]) if ladder is None else ladder
-    levels = {(e.kind, e.ref): e.level for e in rungs}
+    levels = open_levels(session, key_of(plan)) if levels is None else levels
     states = []
     for row in rows:
         if row.kind is ItemKind.ACTION:

@@ -91,9 +91,8 @@ def load_programme(
     exempt_visible: bool,
 ) -> Programme:
     escalations = open_escalations(session, [plan])
-    states = load_states(
-        session, plan, policy, calendar, as_of, exempt_visible=exempt_visible, ladder=escalations
-    )
+    levels = {(e.kind, e.ref): e.level for e in escalations}  # open_escalations keeps each item's highest
+    states = load_states(session, plan, policy, calendar, as_of, exempt_visible=exempt_visible, levels=levels)
     names = dict(
         session.execute(sa.select(col(Area.code), col(Area.name)).where(col(Area.plan_id) == plan.id)).all()
     )
