@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.text import Text
@@ -12,7 +14,11 @@ from rich.text import Text
 from cli import clock
 from cli.output import console
 from cli.plan_commands import print_status
+from config.timezone import DEFAULT_TIMEZONE
 from models.vocab import day_in_words, plural
+
+if TYPE_CHECKING:
+    from flows.demo_console import ConsoleTour
 
 
 def flow_run_line(run: Mapping[str, object]) -> str:
@@ -80,13 +86,21 @@ def demo(
     state = "verified intact" if verdict.ok else f"FAILED verification at {verdict.problem}"
     out.print(f"Audit ledger: {verdict.count} events, {state}, head {verdict.head}")
     messages = sorted(result.directory.joinpath("outbox").glob("*.eml"))
+    links = len(result.console.links) if result.console else 0
+    signing_in = f" and today's {links} console sign-in links (below)" if links else ""
     out.print(
-        f"Messages:      {len(messages)} emails the service sent over the autumn, as .eml files in "
-        f"{result.directory / 'outbox'} (open any in a mail client)"
+        f"Messages:      {len(messages)} emails the service sent over the autumn{signing_in}, as .eml "
+        f"files in {result.directory / 'outbox'} (open any in a mail client)"
     )
-    out.print(f"Board packs:   {len(result.packs)} built and sent to their boards:")
+    drafts = {p.pack_id for p in result.drafts}
+    out.print(
+        f"Board packs:   {len(result.packs)} built: {len(result.sent)} approved by their board's secretariat "
+        f"and sent, {len(drafts)} left as drafts waiting for approval in the console:"
+    )
     for pack in result.packs:
-        out.print(Text(f"               {pack.meeting_date:%d %b %Y} {pack.audience:<8} {pack.path('.pdf')}"))
+        state = "draft" if pack.pack_id in drafts else "sent"
+        line = f"{pack.meeting_date:%d %b %Y} {pack.audience:<8} {state:<6} {pack.path('.pdf')}"
+        out.print(Text(f"               {line}"))
     out.print(f"Demo database: {result.database}")
     # The exact lines to paste: every setting, so nothing the explorer runs writes beside the demo, and the
     # demo's own key, so `lineofsight web` opens the links in its messages.
@@ -112,3 +126,38 @@ def demo(
                 "The page counts working days from today, so the autumn of 2017 shows as long overdue)"
             )
         )
+    if result.console is not None:
+        print_console_tour(result.console, result.directory / "outbox")
+
+
+def print_console_tour(tour: ConsoleTour, outbox: Path) -> None:
+    """The console's sign-in links (the secretariat's, an inspector's) and where to go once signed in."""
+    from flows.demo_plan import AUDITOR
+    from models.console.roles import Role
+    from models.console.sign_in import SIGN_IN_LIFE
+
+    out = console()
+    ends = tour.links_until.astimezone(ZoneInfo(DEFAULT_TIMEZONE))
+    minutes = int(SIGN_IN_LIFE.total_seconds() // 60)
+    out.print(
+        Text(
+            "The console, while `lineofsight web` runs (start it first): each sign-in link below works "
+            f"once, until {ends:%H:%M} UK time ({minutes} minutes from now); open it, then press the button."
+        )
+    )
+    last_day = f"{tour.inspector_until.day} {tour.inspector_until:%B %Y}"
+    for link in tour.links:
+        granted = f", granted until {last_day}" if link.role is Role.INSPECTOR else ""
+        out.print(Text(f"  {link.title}, {link.name} <{link.email}>{granted}:"))
+        out.print(Text(f"    {link.url}"))
+    out.print(Text(f"  The autumn 2017 programme: {tour.programme}"))
+    for draft in tour.drafts:
+        what = f"The {draft.meeting:%B} pack ({draft.audience}), a draft waiting for approval"
+        out.print(Text(f"  {what}: {tour.review(draft)}"))
+    out.print(
+        Text(
+            f"  A link used or expired? Ask for another at {tour.url('/console/sign-in')}: with no mail "
+            f"server set, the message is written to {outbox} (the newest .eml). The auditor, {AUDITOR}, "
+            "signs in the same way."
+        )
+    )

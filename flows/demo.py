@@ -22,6 +22,7 @@ from config.settings import Settings
 from config.timezone import DEFAULT_TIMEZONE
 from flows import demo_plan
 from flows.bootstrap import App, bootstrap, release, settings_in_use
+from flows.demo_console import ConsoleTour, open_console, secretariat_of
 from models.db import read_session, unit_of_work
 from models.errors import BadInput
 from models.ledger.schema import migrate
@@ -72,6 +73,16 @@ class DemoResult:
     key_file: Path | None = None
     link_to_try: str | None = None  # one owner's "Update all my items" link, for `lineofsight web`
     links_until: date | None = None  # the last day the demo's links work, where its people are
+    console: ConsoleTour | None = None  # sign-in links for the secretariat and an inspector, the draft pack
+
+    @property
+    def sent(self) -> tuple[BuiltPack, ...]:
+        return tuple(p for p in self.packs if p.meeting_date != demo_plan.REVIEW_MEETING)
+
+    @property
+    def drafts(self) -> tuple[BuiltPack, ...]:
+        """The packs left for the secretariat to approve in the console."""
+        return tuple(p for p in self.packs if p.meeting_date == demo_plan.REVIEW_MEETING)
 
 
 def run_demo(
@@ -116,6 +127,10 @@ def run_demo(
         tick(1, "Done")
     else:
         replayed += _replay(app, packs, links, since=demo_plan.AS_OF, until=demo_plan.AS_OF, tick=tick)
+    # The inspector's grant ends with the demo's links, on the last day they work where its people are.
+    links_until = links.expires.astimezone(ZoneInfo(settings.timezone)).date() if links else None
+    drafts = [p.pack_id for p in packs if p.meeting_date == demo_plan.REVIEW_MEETING]
+    console = open_console(app, links_issued, links_until, drafts) if links_until else None
     return DemoResult(
         app=app,
         directory=directory,
@@ -130,7 +145,8 @@ def run_demo(
         packs=tuple(packs),
         key_file=directory / KEY_FILE,
         link_to_try=_link_to_try(app, links),
-        links_until=links.expires.astimezone(ZoneInfo(settings.timezone)).date() if links else None,
+        links_until=links_until,
+        console=console,
     )
 
 
@@ -184,8 +200,9 @@ def _replay(
     since: date = demo_plan.START,
     tick: Tick = _silent,
 ) -> int:
-    """Every day from `since` to `until`: the 07:00 sweep, the board packs due that day (built and sent),
-    then the updates owners posted that day."""
+    """Every day from `since` to `until`: the 07:00 sweep, the board packs due that day (built; each sent
+    by its board's secretariat, but those of REVIEW_MEETING left as drafts for the console), then the
+    updates owners posted that day."""
     by_day: dict[date, list[UpdateSpec]] = {}
     for update in demo_plan.UPDATES:
         if update.at is not None:
@@ -202,7 +219,10 @@ def _replay(
             app.engine, app.policy, day, app.settings.packs_dir, actor="system:packs (demo)", now=issued
         )
         for pack in built:
-            publish(app.engine, pack.pack_id, actor="system:packs (demo)", now=issued)
+            # The December packs stay drafts: built (and, once the pack flow tells the secretariat of a
+            # draft, told as it would be), never approved nor sent by the demo.
+            if pack.meeting_date != demo_plan.REVIEW_MEETING:
+                _approve_and_send(app, pack, issued)
         packs += built
         morning = datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
         dispatch(app.engine, app.senders, morning, sender=app.settings.mail_from, links=links)
@@ -212,6 +232,15 @@ def _replay(
         day += timedelta(days=1)
         tick(1, f"Replaying {short_day(day)}")
     return swept
+
+
+def _approve_and_send(app: App, pack: BuiltPack, at: datetime) -> None:
+    """The board's secretariat approves the pack and sends it, at the moment it was built. (Until packs
+    have a review, sending is publishing; once `publish` sends only an approved pack, the approval is given
+    here, in the same call or just before it.)"""
+    with read_session(app.engine) as session:
+        by = secretariat_of(session, pack.plan, pack.board)
+    publish(app.engine, pack.pack_id, actor=by, now=at)
 
 
 def _last_day_through_prefect(app: App, links: LinkMaker | None) -> list[dict[str, object]]:

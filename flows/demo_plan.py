@@ -1,8 +1,9 @@
 """The demo: the Children's Services Improvement Plan of autumn 2017, after the public report in
 `shared/domain/`. The plan itself is the workbook beside this file (`demo_plan.xlsx`), loaded by
 `lineofsight demo` through the same import as any council's plan: the thirteen improvement areas as the
-report names them, 40 actions, 7 milestones, the Improvement Board and the scrutiny sub-committee. Every
-person is a fictitious role holder at example.org. UPDATES replays what owners reported after 5 September.
+report names them, 40 actions, 7 milestones, the Improvement Board and the scrutiny sub-committee, and an
+auditor (the People sheet's `roles` column). Every person is a fictitious role holder at example.org.
+UPDATES replays what owners reported after 5 September.
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ PLAN_NAME = "Children's Services Improvement Plan"
 WORKBOOK = Path(__file__).with_name("demo_plan.xlsx")
 START = date(2017, 9, 5)  # the Improvement Board's first meeting: the service starts watching
 AS_OF = date(2017, 12, 11)  # the day the improvement plan goes to the inspectorate
+# The console: each board's secretariat (the Boards sheet's) approves and sends its autumn packs, but the
+# packs of this meeting are left as drafts, waiting in the console for the secretariat's approval.
+REVIEW_MEETING = date(2017, 12, 5)
+SECRETARIAT = "improvement.manager@example.org"
+# An inspector is in no People sheet: an operator's grant lets them read the plan, until a date.
+INSPECTOR = "lead.inspector@example.org"
+INSPECTOR_NAME = "Lead Inspector (monitoring visit)"
+GRANTED_BY = "system:operator (demo)"
+AUDITOR = "audit.manager@example.org"  # the People sheet's `roles` column makes them an auditor
 
 
 def _email(handle: str) -> str:

@@ -120,12 +120,36 @@ def cancel_pending(session: Session, plan: str, ref: str, recipient: str) -> int
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def revive(session: Session, notice_id: int, actor: str, now: datetime) -> Notice:
-    """Give a dead (or failed) notice another go: pending again from now, its history kept in the ledger."""
-    notice = session.get(Notice, notice_id)
-    if notice is None:
+# What went wrong with a notice: the ones the console lists for a plan, and the only ones revived.
+TROUBLED = (NoticeStatus.DEAD, NoticeStatus.FAILED)
+
+
+def troubled(session: Session, plan: str, limit: int) -> tuple[list[Notice], int]:
+    """The plan's dead and failed notices, newest first (at most `limit` of them), and how many there are
+    in all; never a sign-in link, which is no plan's business."""
+    where = (
+        col(Notice.plan) == plan,
+        col(Notice.status).in_(TROUBLED),
+        col(Notice.kind).not_in(NOT_A_PLANS_OWN),
+    )
+    count = session.exec(select(sa.func.count()).select_from(Notice).where(*where)).one()
+    rows = session.exec(
+        select(Notice)
+        .where(*where)
+        .order_by(col(Notice.created_at).desc(), col(Notice.id).desc())
+        .limit(limit)
+    )
+    return list(rows), int(count)
+
+
+def revive(session: Session, notice_id: int, actor: str, now: datetime, plan: str | None = None) -> Notice:
+    """Give a dead (or failed) notice another go: pending again from now, its history kept in the ledger.
+    With `plan`, only a notice of that plan's own (another plan's, or a sign-in link, is "no such notice")."""
+    # Locked: of two people reviving it at once, the second finds it pending and is told so.
+    notice = session.get(Notice, notice_id, with_for_update=True)
+    if notice is None or (plan is not None and (notice.plan != plan or notice.kind in NOT_A_PLANS_OWN)):
         raise UnknownItem("notice", str(notice_id))
-    if notice.status not in (NoticeStatus.DEAD, NoticeStatus.FAILED):
+    if notice.status not in TROUBLED:
         raise BadInput(
             f"Notice {notice_id} is {notice.status.value}: only dead or failed notices can be retried."
         )

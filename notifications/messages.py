@@ -17,8 +17,16 @@ from models.vocab import day_in_words
 
 # Reports about the service itself, to the secretariat: nothing in them is an item to update.
 SERVICE_KINDS = frozenset({EventKind.SWEEP_FAILED, EventKind.DEAD_NOTICES_REPORTED})
-# Made by the web face: a request for the secretariat, and a link a person asked for.
-WEB_KINDS = frozenset({EventKind.DUE_CHANGE_REQUESTED, EventKind.LINK_RESENT})
+# Made by the web face: a request for the secretariat, a link a person asked for, and the secretariat's
+# answer to a request (from the console).
+WEB_KINDS = frozenset(
+    {
+        EventKind.DUE_CHANGE_REQUESTED,
+        EventKind.LINK_RESENT,
+        EventKind.DUE_CHANGE_ACCEPTED,
+        EventKind.DUE_CHANGE_DECLINED,
+    }
+)
 NO_LINKS_HELP = "To update these items, reply to your board secretariat with what has changed."
 
 
@@ -214,6 +222,11 @@ def subject(items: Iterable[DigestItem], plan: str) -> str:
 _COUNTED = {
     LABELS[EventKind.DUE_CHANGE_REQUESTED]: ("request to move a due date", "requests to move a due date"),
     LABELS[EventKind.LINK_RESENT]: ("new link", "new links"),
+    LABELS[EventKind.DUE_CHANGE_ACCEPTED]: ("due date moved", "due dates moved"),
+    LABELS[EventKind.DUE_CHANGE_DECLINED]: (
+        "request to move a due date declined",
+        "requests to move a due date declined",
+    ),
 }
 
 

@@ -24,7 +24,12 @@ from models.vocab import RAG, Status
 
 LAST_UPDATES = 3
 # Notices that are no reminder about the item: they say nothing of why its reader is chased.
-_NOT_REMINDERS = (EventKind.LINK_RESENT, EventKind.DUE_CHANGE_REQUESTED)
+_NOT_REMINDERS = (
+    EventKind.LINK_RESENT,
+    EventKind.DUE_CHANGE_REQUESTED,
+    EventKind.DUE_CHANGE_ACCEPTED,
+    EventKind.DUE_CHANGE_DECLINED,
+)
 
 _calendar_lock = threading.Lock()  # a calendar fills its caches as it is asked; pages are served in threads
 

@@ -1,5 +1,7 @@
-"""An owner's request to move a due date: recorded and sent to whoever decides, never applied. Moving a due
-date is re-baselining, which stays a secretariat act (in the plan workbook); an owner can only ask."""
+"""An owner's request to move a due date: recorded (a `DueChangeRequest` awaiting a decision, and its ledger
+event) and sent to whoever decides, never applied. Moving a due date is re-baselining, which stays a
+secretariat act (in the console, `models.plans.due_decisions`, or in the plan workbook); an owner can only
+ask."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from models.columns import key_of
+from models.console_records import DueChangeRequest
 from models.errors import InvalidValue
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
@@ -18,10 +22,13 @@ from models.people import Person
 from models.plan import Action, Area, Milestone, Plan
 from models.plans.text_rules import free_text
 from models.plans.updates import FieldError
-from models.vocab import DAY_WINDOW, day_in_words, within_window
+from models.vocab import DAY_WINDOW, ItemKind, day_in_words, within_window
 
 MAX_REASON = 2_000
-NEXT_STEP = "The secretariat decides; re-baselining is done in the plan workbook."
+NEXT_STEP = (
+    "The board secretariat accepts or declines it in the console (Due-date requests), or re-baselines it in "
+    "the plan workbook."
+)
 
 
 def request_due_change(
@@ -34,8 +41,9 @@ def request_due_change(
     at: datetime,
     on_behalf_of: str | None = None,
 ) -> list[str]:
-    """Records the request and queues one notice per decider (in the caller's transaction); returns their
-    addresses. Refusals name the form's field (FieldError)."""
+    """Records the request (a row the console lists until it is decided, and its ledger event) and queues one
+    notice per decider, in the caller's transaction; returns their addresses. Refusals name the form's field
+    (FieldError)."""
     due = item.current_due if isinstance(item, Action) else item.due
     try:
         within_window(wanted, "date to move the due date to", wanted.isoformat())
@@ -100,6 +108,19 @@ def request_due_change(
             )
     if rows:
         session.execute(sa.insert(Notice.__table__), rows)  # type: ignore[attr-defined]
+    asked = DueChangeRequest(
+        plan_id=key_of(plan),
+        item_ref=item.ref,
+        item_kind=(ItemKind.ACTION if isinstance(item, Action) else ItemKind.MILESTONE).value,
+        requested_by=person.email,
+        on_behalf_of=on_behalf_of,
+        from_due=due,
+        to_due=wanted,
+        reason=reason,
+        requested_at=at,
+    )
+    session.add(asked)
+    session.flush()
     record(
         session,
         Event(
@@ -113,6 +134,7 @@ def request_due_change(
                 "reason": reason,
                 "channel": "web",
                 "sent_to": [d.email for d in deciders],
+                "request_id": asked.id,
                 **({"on_behalf_of": on_behalf_of} if on_behalf_of else {}),
             },
         ),

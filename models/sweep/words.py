@@ -25,6 +25,9 @@ LABELS: dict[str, str] = {
     # Made by the web face, not the sweep: a request for the secretariat, and a link a person asked for.
     EventKind.DUE_CHANGE_REQUESTED: "date change asked",
     EventKind.LINK_RESENT: "new link",
+    # The secretariat's answer to such a request, from the console.
+    EventKind.DUE_CHANGE_ACCEPTED: "due date moved",
+    EventKind.DUE_CHANGE_DECLINED: "date change declined",
 }
 LABEL_ORDER = tuple(LABELS.values())
 

@@ -1,4 +1,5 @@
-"""Requests to move a due date: checked, recorded in the ledger, sent to whoever decides, never applied."""
+"""Requests to move a due date: checked, recorded (a request awaiting the secretariat's decision, and its
+ledger event), sent to whoever decides, never applied."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
+from models.console_records import DueChangeRequest
 from models.db import unit_of_work
 from models.ledger.chain import decode_data
 from models.ledger.kinds import EventKind
@@ -72,6 +74,7 @@ def test_a_request_goes_to_the_secretariat_and_changes_nothing(engine: Engine) -
         event = session.exec(
             select(AuditEvent).where(AuditEvent.kind == EventKind.DUE_CHANGE_REQUESTED)
         ).one()
+        asked = session.exec(select(DueChangeRequest)).one()
     assert (action.current_due, action.rebaseline_count) == (date(2017, 10, 2), 0)
     assert (event.actor, event.ref) == (OWNER, "ACT-1")
     assert decode_data(event.body) == {
@@ -80,7 +83,21 @@ def test_a_request_goes_to_the_secretariat_and_changes_nothing(engine: Engine) -
         "reason": "Two auditors left",
         "channel": "web",
         "sent_to": [SECRETARIAT],
+        "request_id": asked.id,
     }
+    assert (asked.item_ref, asked.item_kind, asked.requested_by, asked.on_behalf_of) == (
+        "ACT-1",
+        "action",
+        OWNER,
+        None,
+    )
+    assert (asked.from_due, asked.to_due, asked.reason, asked.requested_at, asked.status) == (
+        date(2017, 10, 2),
+        date(2017, 11, 6),
+        "Two auditors left",
+        AT,
+        "open",
+    )
 
 
 def test_a_deputy_asks_for_the_away_owner(engine: Engine) -> None:
@@ -92,6 +109,9 @@ def test_a_deputy_asks_for_the_away_owner(engine: Engine) -> None:
     payload = json.loads(_notices(engine)[0].payload)
     assert payload["reason"].startswith("Dana Deputy, for Action Owner, asks to move the due date of ACT-1")
     assert payload["on_behalf_of"] == OWNER
+    with Session(engine) as session:
+        asked = session.exec(select(DueChangeRequest)).one()
+    assert (asked.requested_by, asked.on_behalf_of) == ("deputy@example.org", OWNER)
 
 
 @pytest.mark.parametrize(
@@ -135,3 +155,5 @@ def test_refused_requests_name_their_field_and_record_nothing(
         _ask(engine, "ACT-1", wanted, reason)
     assert refused.value.field == field and message in str(refused.value)
     assert _notices(engine) == []
+    with Session(engine) as session:
+        assert session.exec(select(DueChangeRequest)).all() == []
