@@ -60,11 +60,14 @@ def load_register(
     as_of: date,
     area_code: str | None = None,
     owner_email: str | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> list[RegisterRow]:
-    """`owner_email` (lower case, as stored) keeps only that person's actions and milestones."""
+    """`owner_email` (lower case, as stored) keeps only that person's actions and milestones. `calendar`:
+    the one to count working days by (with the policy's closure days, as the sweep counts), for one plan;
+    by default the plan nation's bank holidays only."""
     rows: list[RegisterRow] = []
     for plan in plans:
-        calendar = WorkingCalendar(plan.nation)
+        counting = calendar or WorkingCalendar(plan.nation)
         owner = aliased(Person)
         owner_columns = (col(owner.email), col(owner.name))
         action_query = (
@@ -89,8 +92,8 @@ def load_register(
         milestones: Sequence[Sequence[Any]] = []
         if area_code is None:  # milestones belong to the plan, not to an area
             milestones = session.execute(milestone_query).all()
-        rows += register_rows(plan.name, calendar, as_of, actions, ItemKind.ACTION)
-        rows += register_rows(plan.name, calendar, as_of, milestones, ItemKind.MILESTONE)
+        rows += register_rows(plan.name, counting, as_of, actions, ItemKind.ACTION)
+        rows += register_rows(plan.name, counting, as_of, milestones, ItemKind.MILESTONE)
     return sorted(rows, key=lambda r: (r.plan, r.kind != ItemKind.ACTION, r.due, r.ref))
 
 

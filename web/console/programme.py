@@ -1,8 +1,145 @@
 """The secretariat's view of a plan: the programme at a glance, the register with its filters, and each
-item's whole story."""
+item's whole story. Every reader of the plan may open them; exempt items only for those who may see them
+(models.console.visibility). A GET writes nothing but an auditor's or inspector's view on the record."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+from sqlmodel import Session
+
+from config.policy import Policy
+from models.calendar import WorkingCalendar, local_date, shared_calendar
+from models.console.roles import Standing
+from models.console.visibility import exempt_visible
+from models.db import page_session
+from models.errors import UnknownItem
+from models.plan import Plan
+from models.reports.item_record import load_item_record
+from models.reports.item_state import load_states
+from models.reports.programme import MILESTONE_WINDOW, load_programme
+from models.reports.register_filters import FIELDS, LEVELS, apply, page_of, read_filter, read_page
+from models.vocab import RAG_COUNTS
+from web.console.layout import READERS, console_page, plan_standing, viewed
+from web.console.viewer import NotAllowed, Viewer, require
+from web.pages import Now, the_app
+from web.rendering import problem
 
 router = APIRouter()
+Reader = Annotated[Viewer, Depends(require(*READERS))]
+
+
+@dataclass(frozen=True)
+class Place:
+    """What every page of a plan reads first: the plan, its policy and calendar, the day, who is looking."""
+
+    session: Session
+    plan: Plan
+    policy: Policy
+    calendar: WorkingCalendar
+    as_of: date
+    standing: Standing
+    exempt: bool
+
+
+@contextmanager
+def _place(request: Request, viewer: Viewer, plan_id: int, now: datetime) -> Iterator[Place]:
+    standing = plan_standing(viewer, plan_id)
+    app = the_app(request)
+    with page_session(app.engine) as session:
+        plan = session.get(Plan, plan_id)
+        if plan is None:  # `require` found a standing in it a moment ago: gone since, refused as elsewhere
+            raise NotAllowed()
+        policy = app.policy.for_plan(plan.name)
+        calendar = shared_calendar(plan.nation, policy.calendar.dates, policy.calendar.every_year)
+        as_of = local_date(now, plan.timezone)
+        yield Place(session, plan, policy, calendar, as_of, standing, exempt_visible(session, standing))
+
+
+@router.get("/console/plans/{plan_id}")
+def programme(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response:
+    with _place(request, viewer, plan_id, now) as at:
+        found = load_programme(
+            at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt
+        )
+    chart = None
+    if found.trend:
+        from web.console.trend_chart import inline_trend  # matplotlib: only when there is a trend to draw
+
+        chart = Markup(inline_trend(found.trend, "trend-title"))  # our own SVG: numbers, dates, audiences
+    viewed(request, at.standing, f"/console/plans/{plan_id}", now)
+    context = {
+        "title": f"Programme: {at.plan.name}",
+        "programme": found,
+        "rags": RAG_COUNTS,
+        "chart": chart,
+        "window": MILESTONE_WINDOW,
+        "exempt_hidden": not at.exempt,
+    }
+    return console_page(request, viewer, at.standing, "console_programme.html.j2", "programme", context)
+
+
+@router.get("/console/plans/{plan_id}/register")
+def register(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response:
+    given = dict(request.query_params)
+    with _place(request, viewer, plan_id, now) as at:
+        states = load_states(at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt)
+    areas = sorted({s.row.area for s in states if s.row.area})
+    owners = sorted({(s.row.owner_name, s.row.owner) for s in states})
+    where, errors = read_filter(given, areas, {email for _, email in owners}, at.exempt)
+    number, wrong_page = read_page(given)
+    rows, place = page_of(apply(states, where), number)
+    if place is None or wrong_page:
+        errors["page"] = wrong_page or "There is no such page: choose one from the links under the table"
+    kept = {name: given[name] for name in FIELDS if given.get(name)}  # for the pages' links
+    details = {**where.details(), "page": number if number > 1 else None}
+    viewed(request, at.standing, f"/console/plans/{plan_id}/register", now, details)
+    context = {
+        "title": ("Error: " if errors else "") + f"Register: {at.plan.name}",
+        "rows": [] if errors else rows,
+        "place": place,
+        "errors": errors,
+        "where": where,
+        "given": kept,
+        "previous": _page_link(plan_id, kept, place.number - 1) if place and place.number > 1 else None,
+        "next": _page_link(plan_id, kept, place.number + 1) if place and place.number < place.pages else None,
+        "areas": areas,
+        "owners": owners,
+        "rags": RAG_COUNTS,
+        "levels": LEVELS,
+        "exempt_shown": at.exempt,
+        "as_of": at.as_of,
+    }
+    status = 400 if errors else 200
+    return console_page(request, viewer, at.standing, "console_register.html.j2", "register", context, status)
+
+
+def _page_link(plan_id: int, kept: dict[str, str], number: int) -> str:
+    return f"/console/plans/{plan_id}/register?" + urlencode({**kept, "page": str(number)})
+
+
+@router.get("/console/plans/{plan_id}/items/{ref}")
+def item(plan_id: int, ref: str, request: Request, now: Now, viewer: Reader) -> Response:
+    with _place(request, viewer, plan_id, now) as at:
+        try:
+            found = load_item_record(at.session, at.plan, ref, at.as_of, exempt_visible=at.exempt)
+        except UnknownItem:
+            found = None
+    if found is None:
+        return problem(
+            404,
+            "No such item",
+            "This plan has no action or milestone with that reference that you can see. Find it in the "
+            "register.",
+        )
+    viewed(request, at.standing, f"/console/plans/{plan_id}/items/{found.story.ref}", now)
+    context = {"title": f"{found.story.ref}: {found.story.title}", "record": found, "plan": at.plan}
+    return console_page(request, viewer, at.standing, "console_item.html.j2", "register", context)
