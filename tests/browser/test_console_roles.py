@@ -2,7 +2,7 @@
 refused on the server too. A board member's navigation has no outbox, requests or record, and opening the
 record by its address gets the refusal page; a write posted with the member's own session is refused (403);
 an inspector whose grant has ended is refused on every page; an auditor reads the record but is shown no
-write button anywhere it goes. Every page passes axe-core, JavaScript off."""
+write button anywhere it goes. Every page passes axe-core; a member's also works with JavaScript off."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from tests.browser.conftest import (
     console_errors,
     new_context,
     today,
+    watch,
 )
 
 pytestmark = pytest.mark.slow
@@ -38,9 +39,10 @@ AUDITOR = "audra.auditor@example.org"
 INSPECTOR = "ina.inspector@inspectorate.example.org"
 
 
-def signed_in(browser: Browser, face: WebFace, email: str) -> BrowserContext:
-    """A browser without JavaScript holding the session cookie a sign-in link would have set for `email`."""
-    context = new_context(browser, java_script_enabled=False)
+def signed_in(browser: Browser, face: WebFace, email: str, javascript: bool = True) -> BrowserContext:
+    """A browser holding the session cookie a sign-in link would have set for `email` (axe-core runs as
+    JavaScript in the page: a context without it checks what the page does without, not its accessibility)."""
+    context = new_context(browser, java_script_enabled=javascript)
     host = face.base_url.split("//", 1)[1].split(":")[0]
     value = session_value(SECRET_KEY.encode(), email, datetime.now(UTC))
     context.add_cookies(
@@ -74,6 +76,7 @@ def roles(face: WebFace) -> Iterator[int]:
 def test_a_member_is_shown_and_allowed_only_their_part(browser: Browser, face: WebFace, roles: int) -> None:
     context = signed_in(browser, face, MANAGER)
     page = context.new_page()
+    watch(page)
     page.goto(f"{face.base_url}/console/plans/{roles}")
     nav = page.get_by_role("navigation", name=PLAN)
     expect(nav.get_by_role("link", name="Programme")).to_be_visible()
@@ -92,6 +95,14 @@ def test_a_member_is_shown_and_allowed_only_their_part(browser: Browser, face: W
     assert refused.status == 403
     assert not console_errors(page)
     context.close()
+    # Without JavaScript the page is the same page: the navigation, and the refusal of what it leaves out.
+    plain = signed_in(browser, face, MANAGER, javascript=False)
+    page = plain.new_page()
+    page.goto(f"{face.base_url}/console/plans/{roles}")
+    expect(page.get_by_role("navigation", name=PLAN).get_by_role("link", name="Register")).to_be_visible()
+    answer = page.goto(f"{face.base_url}/console/plans/{roles}/outbox")
+    assert answer is not None and answer.status == 403
+    plain.close()
 
 
 def test_an_auditor_reads_the_record_and_is_shown_no_write(
