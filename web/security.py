@@ -110,6 +110,7 @@ def _renew_token(body: bytes) -> str | None:
     return tokens[0] if tokens else None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _COOKIE_FLAGS = re.compile(rb";\s*(?:samesite=[^;]*|httponly|secure)\s*(?=;|$)", re.IGNORECASE)
 _LAX = re.compile(rb";\s*samesite=lax\s*(?=;|$)", re.IGNORECASE)
 _CONSOLE_PATH = re.compile(rb";\s*path=/console\s*(?=;|$)", re.IGNORECASE)
@@ -182,6 +183,8 @@ class Guard:
         too_large = _too_large(_header(scope, b"content-length"))
         if too_large:
             return _refused_size(), receive
+        if _CONTROL.search(scope["path"]):  # no address of ours holds one; a database refuses a NUL outright
+            return problem(404, *_REFUSED[404]), receive
         link: str | None = None
         matched = _LINK_PATH.match(scope["path"])
         if matched:
@@ -278,7 +281,11 @@ async def _http_problem(request: Request, exc: Exception) -> Response:
 
 async def _unreadable_form(request: Request, exc: Exception) -> Response:
     """A form that does not even have the fields a page reads (never one sent from our pages): a plain page,
-    not FastAPI's JSON, which would echo what was sent."""
+    not FastAPI's JSON, which would echo what was sent. An address whose own parts cannot be read (a row id
+    that is not a number, or past the database's range) names no page: 404, as an unknown address."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    if any(error.get("loc", ("",))[0] == "path" for error in errors):
+        return problem(404, *_REFUSED[404])
     return problem(400, "This form could not be read", "Open the page again from your message and send it.")
 
 

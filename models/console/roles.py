@@ -175,7 +175,9 @@ def allows(
     mine = [s for s in found if plan_id is None or str(s.plan_id) == str(plan_id)]
     if board_id is None:
         return any(s.roles & roles for s in mine)
-    board = int(board_id) if str(board_id).isdigit() else None
+    text = str(board_id)
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    board = int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
     return any(
         (s.boards.get(board, frozenset()) if board is not None else frozenset()) & roles
         or s.roles & roles & READ_ONLY

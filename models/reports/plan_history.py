@@ -69,6 +69,11 @@ class HistoryPage:
     searched_to: int | None  # the oldest seq looked at, when the page stopped looking before it was full
 
 
+# Any day a history may be asked about: wider than the plan's window (an empty answer is an answer), narrow
+# enough that the day after the last and the zone's offset stay inside the calendar.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
 def parse_filters(query: Mapping[str, str]) -> HistoryFilter:
     """The history's query string, checked; BadFilters naming every field that is wrong."""
     errors: dict[str, str] = {}
@@ -100,14 +105,19 @@ def parse_filters(query: Mapping[str, str]) -> HistoryFilter:
     for field, key in (("from", "first"), ("to", "last")):
         if (day := text(field)) is not None:
             try:
-                values[key] = date.fromisoformat(day)
+                given = date.fromisoformat(day)
             except ValueError:
                 errors[field] = f"Enter the '{field}' date as year-month-day, like 2017-10-09"
+                continue
+            if FIRST_DAY <= given <= LAST_DAY:  # room for the day after, in every time zone
+                values[key] = given
+            else:
+                errors[field] = f"Enter the '{field}' date between {FIRST_DAY} and {LAST_DAY}"
     first, last = values.get("first"), values.get("last")
     if isinstance(first, date) and isinstance(last, date) and first > last:
         errors["to"] = "The 'to' date must be the same as or after the 'from' date"
     if (before := text("before")) is not None:
-        if before.isdigit() and 0 < int(before) < 10**15:
+        if before.isascii() and before.isdigit() and len(before) <= 15 and int(before) > 0:
             values["before"] = int(before)
         else:
             errors["before"] = "The 'older' link is not one of ours: open the history again"

@@ -85,6 +85,24 @@ def test_verify_names_the_break_after_tampering(engine: Engine, db_url: str) -> 
     }
 
 
+def test_a_break_in_another_plans_event_is_located_not_quoted(engine: Engine, db_url: str) -> None:
+    """An inspector of one plan verifying the whole chain learns where it breaks, not what another plan's
+    tampered event says."""
+    plan_id = console_plan(engine)
+    console_plan(engine, "Other Plan")
+    with Session(engine) as session:
+        theirs = session.exec(select(AuditEvent.seq).where(AuditEvent.plan == "Other Plan")).first()
+    assert theirs is not None
+    with behind_the_triggers(engine) as conn:
+        put(conn, theirs, {"actor": "mallory@example.org"})
+    client = sign_in(console_client(db_url, Clock()), INSPECTOR)
+    shown = _verify(client, plan_id)
+    assert f"The ledger is broken at event {theirs}" in shown.text
+    assert "mallory" not in shown.text and "not this plan" in shown.text
+    [verified] = _events(engine, EventKind.LEDGER_VERIFIED)
+    assert "mallory" not in verified.body.decode()
+
+
 def test_verify_refuses_a_form_without_its_field(engine: Engine, db_url: str) -> None:
     plan_id = console_plan(engine)
     client = sign_in(console_client(db_url, Clock()), SECRETARIAT)
@@ -169,6 +187,9 @@ def test_history_filters_by_item_person_rule_and_days(engine: Engine, db_url: st
         ("from", "2017-13-45"),
         ("to", "yesterday"),
         ("before", "-1"),
+        ("before", "\u00b2"),  # a digit to str.isdigit(), not to int()
+        ("to", "9999-12-31"),  # the day after it is past the calendar's end
+        ("from", "0001-01-01"),  # before any day a history is asked about
     ],
 )
 def test_history_refuses_hostile_filters_naming_the_field(

@@ -217,3 +217,33 @@ def test_everyone_else_is_refused_everywhere(engine: Engine, db_url: str, place:
         if status != expected:
             wrong.append(f"{method} {path}: {who} expected {expected}, got {status}")
     assert not wrong, "\n".join(wrong)
+
+
+HOSTILE_PARTS = ["%C2%B2", "1.0", "99999999999999999999", "-1", "abc", "%00", "%EF%BC%91"]  # ², fullwidth 1
+
+
+@pytest.mark.parametrize("role", [Role.SECRETARIAT, Role.AUDITOR], ids=str)
+def test_an_address_with_a_hostile_part_is_refused_plainly(
+    engine: Engine, db_url: str, place: Place, role: Role
+) -> None:
+    """Every id or ref in every console address, given a value no page of ours links to: a plain refusal
+    (400, 403 or 404), never a failure of the service (500) and never a write."""
+    client = sign_in(console_client(db_url, Clock()), ROLE_HOLDERS[role])
+    wrong: list[str] = []
+    for method, template in MATRIX:
+        names = [n for n in re.findall(r"\{(\w+)\}", template) if n != "plan_id"]
+        for name in names:
+            for part in HOSTILE_PARTS:
+                path = _with(template, place, name, part)
+                before = ledger_size(engine)
+                status = ask(client, method, path)
+                if status not in (400, 403, 404):
+                    wrong.append(f"{method} {path}: {status}")
+                elif method == "POST" and ledger_size(engine) != before:
+                    wrong.append(f"{method} {path}: refused, yet the ledger grew")
+    assert not wrong, "\n".join(wrong)
+
+
+def _with(template: str, place: Place, name: str, part: str) -> str:
+    """The address with `name` given `part` and every other part a good value."""
+    return concrete(template.replace("{" + name + "}", "\x00"), place, place.board_id).replace("\x00", part)

@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.responses import Response
 
 from models.console.access_log import page_viewed
@@ -41,6 +41,12 @@ READERS = (Role.SECRETARIAT, Role.CHAIR, Role.MEMBER, Role.AUDITOR, Role.INSPECT
 WRITERS = (Role.SECRETARIAT,)
 # The record (ledger head, verify, export, history): the secretariat and the read-only roles.
 RECORD_READERS = (Role.SECRETARIAT, Role.AUDITOR, Role.INSPECTOR)
+
+
+# A row id in a console address: the database's own integer range, so a number past it is an unknown page
+# (404: an address the app cannot read), never an overflow inside a query.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from models.output.secrets import redact_text
 from models.plan import Plan
 from models.sweep.words import LABELS
 from models.vocab import short_day
-from web.console.layout import RECORD_READERS, WRITERS, console_page, plan_standing, posted, viewed
+from web.console.layout import RECORD_READERS, WRITERS, Id, console_page, plan_standing, posted, viewed
 from web.console.viewer import Viewer, require
 from web.pages import Now, the_app
 from web.rendering import problem
@@ -36,7 +36,7 @@ NO_SUCH_NOTICE = (
 
 @router.get("/console/plans/{plan_id}/outbox")
 def outbox_page(
-    plan_id: int,
+    plan_id: Id,
     request: Request,
     now: Now,
     viewer: Annotated[Viewer, Depends(require(*RECORD_READERS))],
@@ -48,8 +48,8 @@ def outbox_page(
 
 @router.post("/console/plans/{plan_id}/outbox/{notice_id}/revive")
 async def revive_notice(
-    plan_id: int,
-    notice_id: int,
+    plan_id: Id,
+    notice_id: Id,
     request: Request,
     now: Now,
     viewer: Annotated[Viewer, Depends(require(*WRITERS))],
@@ -58,7 +58,7 @@ async def revive_notice(
     return await run_in_threadpool(_revive, request, viewer, plan_id, notice_id, now)
 
 
-def _revive(request: Request, viewer: Viewer, plan_id: int, notice_id: int, now: datetime) -> Response:
+def _revive(request: Request, viewer: Viewer, plan_id: Id, notice_id: Id, now: datetime) -> Response:
     standing = plan_standing(viewer, plan_id)
     try:
         with unit_of_work(the_app(request).engine) as session:
@@ -73,7 +73,7 @@ def _revive(request: Request, viewer: Viewer, plan_id: int, notice_id: int, now:
 def _page(
     request: Request,
     viewer: Viewer,
-    plan_id: int,
+    plan_id: Id,
     *,
     revived: int | None = None,
     error: tuple[str, str] | None = None,
@@ -114,7 +114,7 @@ def _row(notice: Notice, zone: str) -> dict[str, Any]:
     }
 
 
-def plan_zone(session: Session, plan_id: int) -> str:
+def plan_zone(session: Session, plan_id: Id) -> str:
     plan = session.get(Plan, plan_id)
     return plan.timezone if plan is not None else DEFAULT_TIMEZONE
 

@@ -25,7 +25,7 @@ from models.db import page_session
 from models.errors import InvalidValue
 from packs.listing import PackDetail, pack_detail, pack_rows
 from packs.review import PackNotEditable, PackState, UnknownException, invalid_field
-from web.console.layout import READERS, console_page, plan_standing, posted, viewed
+from web.console.layout import READERS, Id, console_page, plan_standing, posted, viewed
 from web.console.viewer import Viewer, require
 from web.pages import Now, the_app
 from web.rendering import problem
@@ -67,7 +67,7 @@ def _boards(standing: Standing) -> list[int] | None:
 
 @router.get("/console/plans/{plan_id}/packs")
 def packs_page(
-    plan_id: int, request: Request, now: Now, viewer: Annotated[Viewer, Depends(require(*READERS))]
+    plan_id: Id, request: Request, now: Now, viewer: Annotated[Viewer, Depends(require(*READERS))]
 ) -> Response:
     standing = plan_standing(viewer, plan_id)
     boards = _boards(standing)
@@ -84,7 +84,7 @@ def packs_page(
     return console_page(request, viewer, standing, "console_packs.html.j2", "packs", context)
 
 
-def _detail(request: Request, plan_id: int, board_id: int, pack_id: int) -> PackDetail | None:
+def _detail(request: Request, plan_id: Id, board_id: Id, pack_id: Id) -> PackDetail | None:
     with page_session(the_app(request).engine) as session:
         return pack_detail(session, plan_id, board_id, pack_id)
 
@@ -98,7 +98,7 @@ def _not_found() -> Response:
 def _review(
     request: Request,
     viewer: Viewer,
-    plan_id: int,
+    plan_id: Id,
     detail: PackDetail,
     *,
     done: str | None = None,
@@ -134,9 +134,9 @@ def _review(
 
 @router.get(PACK)
 def pack_page(
-    plan_id: int,
-    board_id: int,
-    pack_id: int,
+    plan_id: Id,
+    board_id: Id,
+    pack_id: Id,
     request: Request,
     now: Now,
     viewer: Reader,
@@ -150,27 +150,29 @@ def pack_page(
 
 
 @router.get(PACK + "/pack.html")
-def pack_html(
-    plan_id: int, board_id: int, pack_id: int, request: Request, now: Now, viewer: Reader
-) -> Response:
-    return _file(
-        request, viewer, now, ".html", "text/html; charset=utf-8", {"Content-Security-Policy": PACK_POLICY}
-    )
+def pack_html(plan_id: Id, board_id: Id, pack_id: Id, request: Request, now: Now, viewer: Reader) -> Response:
+    place = (plan_id, board_id, pack_id)
+    policy = {"Content-Security-Policy": PACK_POLICY}
+    return _file(request, viewer, now, place, ".html", "text/html; charset=utf-8", policy)
 
 
 @router.get(PACK + "/pack.pdf")
-def pack_pdf(
-    plan_id: int, board_id: int, pack_id: int, request: Request, now: Now, viewer: Reader
-) -> Response:
-    return _file(request, viewer, now, ".pdf", "application/pdf", {})
+def pack_pdf(plan_id: Id, board_id: Id, pack_id: Id, request: Request, now: Now, viewer: Reader) -> Response:
+    return _file(request, viewer, now, (plan_id, board_id, pack_id), ".pdf", "application/pdf", {})
 
 
 def _file(
-    request: Request, viewer: Viewer, now: datetime, suffix: str, media: str, extra: dict[str, str]
+    request: Request,
+    viewer: Viewer,
+    now: datetime,
+    place: tuple[int, int, int],
+    suffix: str,
+    media: str,
+    extra: dict[str, str],
 ) -> Response:
-    """The file as built and recorded, or a page saying why not: never a file that is not the one built."""
-    params = {k: int(v) for k, v in request.path_params.items()}
-    detail = _detail(request, params["plan_id"], params["board_id"], params["pack_id"])
+    """The file as built and recorded, or a page saying why not: never a file that is not the one built.
+    `place`: (plan, board, pack) as the address gave them, already read as numbers by the route."""
+    detail = _detail(request, *place)
     found = next((f for f in detail.pack.files if f["name"].endswith(suffix)), None) if detail else None
     if detail is None or found is None:
         return _not_found()
@@ -190,14 +192,14 @@ def _file(
             "The pack's file is not on the server. Ask the service's operator to rebuild the pack "
             "(`lineofsight pack build`), which restores it.",
         )
-    viewed(request, plan_standing(viewer, params["plan_id"]), request.url.path, now)
+    viewed(request, plan_standing(viewer, place[0]), request.url.path, now)
     headers = {"Content-Disposition": f'inline; filename="{Path(found["name"]).name}"', **extra}
     return Response(data, media_type=media, headers=headers)
 
 
 @router.post(PACK + "/summary")
 async def save_words(
-    plan_id: int, board_id: int, pack_id: int, request: Request, now: Now, viewer: Secretariat
+    plan_id: Id, board_id: Id, pack_id: Id, request: Request, now: Now, viewer: Secretariat
 ) -> Response:
     form = await posted(request, viewer)
     detail = _detail(request, plan_id, board_id, pack_id)
@@ -238,7 +240,7 @@ async def save_words(
 
 @router.post(PACK + "/approve")
 async def approve_pack(
-    plan_id: int, board_id: int, pack_id: int, request: Request, now: Now, viewer: Secretariat
+    plan_id: Id, board_id: Id, pack_id: Id, request: Request, now: Now, viewer: Secretariat
 ) -> Response:
     from packs.secretariat import approve
 
@@ -247,7 +249,7 @@ async def approve_pack(
 
 @router.post(PACK + "/send")
 async def send_pack(
-    plan_id: int, board_id: int, pack_id: int, request: Request, now: Now, viewer: Secretariat
+    plan_id: Id, board_id: Id, pack_id: Id, request: Request, now: Now, viewer: Secretariat
 ) -> Response:
     from packs.secretariat import send
 
@@ -259,7 +261,7 @@ async def send_pack(
 
 @router.post(PACK + "/correct")
 async def correct_pack(
-    plan_id: int, board_id: int, pack_id: int, request: Request, now: Now, viewer: Secretariat
+    plan_id: Id, board_id: Id, pack_id: Id, request: Request, now: Now, viewer: Secretariat
 ) -> Response:
     from packs.secretariat import correct
 
@@ -279,9 +281,9 @@ async def _act(
     request: Request,
     viewer: Viewer,
     now: datetime,
-    plan_id: int,
-    board_id: int,
-    pack_id: int,
+    plan_id: Id,
+    board_id: Id,
+    pack_id: Id,
     step: Any,
     done: str,
 ) -> Response:
@@ -300,7 +302,7 @@ async def _act(
 def _refused(
     request: Request,
     viewer: Viewer,
-    plan_id: int,
+    plan_id: Id,
     detail: PackDetail,
     exc: PackNotEditable,
     form: dict[str, str],
@@ -315,6 +317,6 @@ def _said(exc: InvalidValue | UnknownException) -> str:
     return str(exc)
 
 
-def _back(plan_id: int, board_id: int, pack_id: int, done: str) -> Response:
+def _back(plan_id: Id, board_id: Id, pack_id: Id, done: str) -> Response:
     path = PACK.format(plan_id=plan_id, board_id=board_id, pack_id=pack_id)
     return RedirectResponse(f"{path}?done={done}", status_code=303)

@@ -21,17 +21,18 @@ from starlette.concurrency import run_in_threadpool
 
 from config.timezone import DEFAULT_TIMEZONE
 from models.audit import AuditEvent
+from models.console.roles import Standing
 from models.db import page_session, unit_of_work
 from models.ledger.chain import Event, Head, head, record
 from models.ledger.export import plan_export_lines
 from models.ledger.kinds import EventKind
 from models.ledger.stored import COLUMNS, StoredEvent
-from models.ledger.verification import verify_database
+from models.ledger.verification import Break, verify_database
 from models.plan import Plan
 from models.reports.event_lines import summary
 from models.reports.plan_history import FIELDS, BadFilters, HistoryFilter, plan_history
 from models.reports.plan_history import parse_filters as parse_history_filters
-from web.console.layout import RECORD_READERS, console_page, plan_standing, posted, viewed
+from web.console.layout import RECORD_READERS, Id, console_page, plan_standing, posted, viewed
 from web.console.viewer import Viewer, require
 from web.pages import Now, the_app
 
@@ -42,7 +43,7 @@ _TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
 
 @router.get("/console/plans/{plan_id}/record")
 def record_page(
-    plan_id: int, request: Request, now: Now, viewer: Reader, verified: str | None = None
+    plan_id: Id, request: Request, now: Now, viewer: Reader, verified: str | None = None
 ) -> Response:
     standing = plan_standing(viewer, plan_id)
     engine = the_app(request).engine
@@ -55,14 +56,14 @@ def record_page(
 
 
 @router.post("/console/plans/{plan_id}/record/verify")
-async def verify(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response:
+async def verify(plan_id: Id, request: Request, now: Now, viewer: Reader) -> Response:
     await posted(request, viewer)
     seq = await run_in_threadpool(_verify, request, viewer, plan_id, now)
     return RedirectResponse(f"/console/plans/{plan_id}/record?verified={seq}", status_code=303)
 
 
 @router.get("/console/plans/{plan_id}/record/export.jsonl")
-def export(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response:
+def export(plan_id: Id, request: Request, now: Now, viewer: Reader) -> Response:
     standing = plan_standing(viewer, plan_id)
     engine = the_app(request).engine
     with unit_of_work(engine) as session:
@@ -85,7 +86,7 @@ def export(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response
 
 
 @router.get("/console/plans/{plan_id}/record/history")
-def history(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response:
+def history(plan_id: Id, request: Request, now: Now, viewer: Reader) -> Response:
     standing = plan_standing(viewer, plan_id)
     typed = {f: request.query_params.get(f, "")[:400] for f in FIELDS}
     try:
@@ -124,7 +125,7 @@ def _row(session: Session, seq: int | None) -> StoredEvent | None:
 def _verification(session: Session, plan: str, verified: str | None) -> dict[str, Any] | None:
     """The verdict a verify just recorded (the page it redirected to names its event), when it is this
     plan's LedgerVerified event; nothing otherwise."""
-    if verified is None or not verified.isdigit() or len(verified) > 15:
+    if verified is None or not (verified.isascii() and verified.isdigit()) or len(verified) > 15:
         return None
     event = _row(session, int(verified))
     if event is None or event.kind != EventKind.LEDGER_VERIFIED or event.plan != plan:
@@ -132,7 +133,7 @@ def _verification(session: Session, plan: str, verified: str | None) -> dict[str
     return {**event.data, "by": event.actor, "at": event.at}
 
 
-def _verify(request: Request, viewer: Viewer, plan_id: int, now: datetime) -> int:
+def _verify(request: Request, viewer: Viewer, plan_id: Id, now: datetime) -> int:
     standing = plan_standing(viewer, plan_id)
     engine = the_app(request).engine
     verdict = verify_database(engine)
@@ -141,13 +142,26 @@ def _verify(request: Request, viewer: Viewer, plan_id: int, now: datetime) -> in
         "events": verdict.count,
         "head": str(verdict.head) if verdict.head else None,
     }
-    if verdict.problem is not None:
-        data |= {"break_seq": verdict.problem.seq, "break": verdict.problem.what}
     with unit_of_work(engine) as session:
+        if verdict.problem is not None:
+            data |= {"break_seq": verdict.problem.seq, "break": _told(session, verdict.problem, standing)}
         written: Head = record(
             session, Event(EventKind.LEDGER_VERIFIED, viewer.email, standing.plan_name, None, data), at=now
         )
     return written.seq
+
+
+OTHER_PLANS_BREAK = (
+    "an event outside this plan does not match the chain; what it says is not shown here (it is not this "
+    "plan's): the operator sees it with `lineofsight audit verify`"
+)
+
+
+def _told(session: Session, problem: Break, standing: Standing) -> str:
+    """Where the chain breaks, in words this viewer may read: a break in another plan's event (or in one of no
+    plan) is located by its seq only, for its columns are that plan's data."""
+    row = session.get(AuditEvent, problem.seq)
+    return problem.what if row is not None and row.plan == standing.plan_name else OTHER_PLANS_BREAK
 
 
 def _line(event: StoredEvent) -> dict[str, Any]:
@@ -162,7 +176,7 @@ def _line(event: StoredEvent) -> dict[str, Any]:
     }
 
 
-def _older_link(plan_id: int, where: HistoryFilter, older: int | None) -> str | None:
+def _older_link(plan_id: Id, where: HistoryFilter, older: int | None) -> str | None:
     if older is None:
         return None
     query = {k: v for k, v in where.shown().items() if v is not None}

@@ -18,7 +18,7 @@ from models.db import page_session, unit_of_work
 from models.plan import Plan
 from models.plans.due_decisions import DecisionRefused, accept, decline
 from models.reports.due_change_requests import DECIDED_SHOWN, RequestLine, requests_of
-from web.console.layout import RECORD_READERS, WRITERS, console_page, plan_standing, posted, viewed
+from web.console.layout import RECORD_READERS, WRITERS, Id, console_page, plan_standing, posted, viewed
 from web.console.outbox import when
 from web.console.viewer import NotAllowed, Viewer, require
 from web.pages import Now, the_app
@@ -38,7 +38,7 @@ class _NoSuchRequest(Exception):
 
 @router.get("/console/plans/{plan_id}/requests")
 def requests_page(
-    plan_id: int,
+    plan_id: Id,
     request: Request,
     now: Now,
     viewer: Annotated[Viewer, Depends(require(*RECORD_READERS))],
@@ -50,8 +50,8 @@ def requests_page(
 
 @router.post("/console/plans/{plan_id}/requests/{request_id}/accept")
 async def accept_request(
-    plan_id: int,
-    request_id: int,
+    plan_id: Id,
+    request_id: Id,
     request: Request,
     now: Now,
     viewer: Annotated[Viewer, Depends(require(*WRITERS))],
@@ -62,8 +62,8 @@ async def accept_request(
 
 @router.post("/console/plans/{plan_id}/requests/{request_id}/decline")
 async def decline_request(
-    plan_id: int,
-    request_id: int,
+    plan_id: Id,
+    request_id: Id,
     request: Request,
     now: Now,
     viewer: Annotated[Viewer, Depends(require(*WRITERS))],
@@ -75,8 +75,8 @@ async def decline_request(
 def _decide(
     request: Request,
     viewer: Viewer,
-    plan_id: int,
-    request_id: int,
+    plan_id: Id,
+    request_id: Id,
     form: dict[str, str],
     now: datetime,
     decision: Decision,
@@ -101,7 +101,7 @@ def _decide(
 def _page(
     request: Request,
     viewer: Viewer,
-    plan_id: int,
+    plan_id: Id,
     *,
     decided: int | None = None,
     error: dict[str, Any] | None = None,
