@@ -1,4 +1,4 @@
-"""`lineofsight serve` against a real `prefect server start`: the three schedules arrive with their crons in
+"""`lineofsight serve` against a real `prefect server start`: the four schedules arrive with their crons in
 Europe/London, and a run of the sweep deployment, started through the API, does the day's work."""
 
 from __future__ import annotations
@@ -76,14 +76,15 @@ def test_serve_registers_the_schedules_and_runs_the_sweep(
 
         def served() -> list[dict[str, Any]] | None:
             found = httpx.post(f"{api}/deployments/filter", json={}, timeout=5).json()
-            return found if len(found) == 3 else None
+            return found if len(found) == 4 else None
 
-        deployments = {d["name"]: d for d in wait_for("the three deployments", served, 90, every=0.5)}
+        deployments = {d["name"]: d for d in wait_for("the four deployments", served, 90, every=0.5)}
         schedules = {name: d["schedules"][0]["schedule"] for name, d in deployments.items()}
         assert schedules == {
             "daily-sweep": {"cron": "0 7 * * 1-5", "timezone": "Europe/London", "day_or": True},
             "dispatch": {"cron": "*/15 7-18 * * 1-5", "timezone": "Europe/London", "day_or": True},
             "board-packs": {"cron": "30 6 * * *", "timezone": "Europe/London", "day_or": True},
+            "pack-auto-send": {"cron": "5 * * * *", "timezone": "Europe/London", "day_or": True},
         }
 
         def created() -> dict[str, Any] | None:
