@@ -24,8 +24,9 @@ from models.db import page_session
 from models.errors import UnknownItem
 from models.plan import Plan
 from models.reports.item_record import load_item_record
-from models.reports.item_state import load_states
-from models.reports.programme import MILESTONE_WINDOW, load_programme
+from models.reports.item_state import ItemState, load_states
+from models.reports.programme import MILESTONE_WINDOW, Programme, load_programme
+from models.reports.read_cache import ReadCache, ledger_mark
 from models.reports.register_filters import FIELDS, LEVELS, apply, page_of, read_filter, read_page
 from models.vocab import RAG_COUNTS
 from web.console.layout import READERS, console_page, plan_standing, viewed
@@ -50,6 +51,35 @@ class Place:
     exempt: bool
 
 
+def _read_models(request: Request) -> ReadCache:
+    """The application's cache of computed programmes and registers (models.reports.read_cache)."""
+    state = request.app.state
+    found: ReadCache | None = getattr(state, "console_read_models", None)
+    if found is None:  # two first requests may each make one: the one kept last wins, both are correct
+        found = state.console_read_models = ReadCache()
+    return found
+
+
+def _programme(request: Request, at: Place) -> Programme:
+    key = ("programme", at.plan.id, ledger_mark(at.session), at.as_of, at.exempt)
+    return _read_models(request).get(
+        key,
+        lambda: load_programme(
+            at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt
+        ),
+    )
+
+
+def _states(request: Request, at: Place) -> tuple[ItemState, ...]:
+    key = ("register", at.plan.id, ledger_mark(at.session), at.as_of, at.exempt)
+    return _read_models(request).get(
+        key,
+        lambda: tuple(
+            load_states(at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt)
+        ),
+    )
+
+
 @contextmanager
 def _place(request: Request, viewer: Viewer, plan_id: int, now: datetime) -> Iterator[Place]:
     standing = plan_standing(viewer, plan_id)
@@ -67,9 +97,7 @@ def _place(request: Request, viewer: Viewer, plan_id: int, now: datetime) -> Ite
 @router.get("/console/plans/{plan_id}")
 def programme(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response:
     with _place(request, viewer, plan_id, now) as at:
-        found = load_programme(
-            at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt
-        )
+        found = _programme(request, at)
     chart = None
     if found.trend:
         from web.console.trend_chart import inline_trend  # matplotlib: only when there is a trend to draw
@@ -91,7 +119,7 @@ def programme(plan_id: int, request: Request, now: Now, viewer: Reader) -> Respo
 def register(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response:
     given = dict(request.query_params)
     with _place(request, viewer, plan_id, now) as at:
-        states = load_states(at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt)
+        states = _states(request, at)
     areas = sorted({s.row.area for s in states if s.row.area})
     owners = sorted({(s.row.owner_name, s.row.owner) for s in states})
     where, errors = read_filter(given, areas, {email for _, email in owners}, at.exempt)
