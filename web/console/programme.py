@@ -78,6 +78,20 @@ class RegisterView:
     plan_id: int
     states: tuple[ItemState, ...]
     rows: dict[int, Markup] = field(default_factory=dict)  # id(state) -> its <tr>; filled, never changed
+    areas: tuple[str, ...] = ()  # the filters' choices, from the same items
+    owners: tuple[tuple[str, str], ...] = ()  # (name, address)
+    addresses: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, plan_id: int, states: list[ItemState]) -> RegisterView:
+        owners = tuple(sorted({(s.row.owner_name, s.row.owner) for s in states}))
+        return cls(
+            plan_id,
+            tuple(states),
+            areas=tuple(sorted({s.row.area for s in states if s.row.area})),
+            owners=owners,
+            addresses=frozenset(email for _, email in owners),
+        )
 
     def row_of(self, state: ItemState) -> Markup:
         found = self.rows.get(id(state))
@@ -117,7 +131,7 @@ _BODY = environment().get_template("console_programme_body.html.j2")
 
 def _states(request: Request, at: Place) -> RegisterView:
     key = ("register", at.plan.id, ledger_mark(at.session), at.as_of, at.exempt)
-    return _read_models(request).get(key, lambda: RegisterView(key_of(at.plan), tuple(_loaded_states(at))))
+    return _read_models(request).get(key, lambda: RegisterView.of(key_of(at.plan), _loaded_states(at)))
 
 
 def _loaded_states(at: Place) -> list[ItemState]:
@@ -153,9 +167,8 @@ def register(plan_id: int, request: Request, now: Now, viewer: Reader) -> Respon
     with _place(request, viewer, plan_id, now) as at:
         view = _states(request, at)
     states = view.states
-    areas = sorted({s.row.area for s in states if s.row.area})
-    owners = sorted({(s.row.owner_name, s.row.owner) for s in states})
-    where, errors = read_filter(given, areas, {email for _, email in owners}, at.exempt)
+    areas, owners = view.areas, view.owners
+    where, errors = read_filter(given, areas, view.addresses, at.exempt)
     number, wrong_page = read_page(given)
     rows, place = page_of(apply(states, where), number)
     if place is None or wrong_page:
