@@ -53,19 +53,39 @@ class ReadCache:
         self._size = size
         self._kept: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
+        self._running: dict[Hashable, threading.Event] = {}
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The kept model, or `compute`'s. Readers who ask for a key being computed wait for it rather than
+        compute it again (after a change, every reader under load would otherwise build the same model)."""
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
                 return self._kept[key]  # type: ignore[return-value]
-        value = compute()  # outside the lock: two readers may both compute the same model, never wait on one
-        with self._lock:
-            self._kept[key] = value
-            self._kept.move_to_end(key)
-            while len(self._kept) > self._size:
-                self._kept.popitem(last=False)
-        return value
+            running = self._running.get(key)
+            if running is None:
+                running = self._running[key] = threading.Event()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            running.wait()
+            with self._lock:
+                if key in self._kept:
+                    return self._kept[key]  # type: ignore[return-value]
+            return compute()  # the one computing it failed (or it was pushed out already): on our own
+        try:
+            value = compute()
+            with self._lock:
+                self._kept[key] = value
+                self._kept.move_to_end(key)
+                while len(self._kept) > self._size:
+                    self._kept.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                del self._running[key]
+            running.set()
 
     def clear(self) -> None:
         with self._lock:

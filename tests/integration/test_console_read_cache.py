@@ -4,6 +4,10 @@ shows at once."""
 
 from __future__ import annotations
 
+import threading
+import time
+
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -85,3 +89,34 @@ def test_the_cache_keeps_the_latest_few() -> None:
     cache.get("a", lambda: make("a"))
     cache.get("b", lambda: make("b"))
     assert built == ["a", "b", "c", "b"]
+
+
+def test_readers_of_a_model_being_computed_wait_for_it_and_a_failure_is_not_kept() -> None:
+    cache = ReadCache()
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow() -> str:
+        calls.append("slow")
+        started.set()
+        release.wait(5)
+        return "model"
+
+    results: list[str] = []
+    first = threading.Thread(target=lambda: results.append(cache.get("k", slow)))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: results.append(cache.get("k", slow)))
+    second.start()
+    time.sleep(0.2)  # the second reader is asking by now: without waiting it would build the model again
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert results == ["model", "model"] and calls == ["slow"]
+
+    def broken() -> str:
+        raise ValueError("no model")
+
+    with pytest.raises(ValueError):
+        cache.get("other", broken)
+    assert cache.get("other", lambda: "built") == "built"
