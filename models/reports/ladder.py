@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from models.escalations import Escalation
 from models.plan import Plan
@@ -26,18 +27,20 @@ class Standing:
 
 def open_escalations(session: Session, plans: list[Plan], level: int | None = None) -> list[Standing]:
     names = {p.id: p.name for p in plans}
-    query = select(Escalation).where(
-        col(Escalation.plan_id).in_(list(names)), col(Escalation.closed_on).is_(None)
-    )
-    best: dict[tuple[int, str], Escalation] = {}
-    for row in session.exec(query):
-        key = (row.plan_id, row.item_ref)
-        if key not in best or row.level > best[key].level:
+    E = Escalation
+    query = sa.select(
+        col(E.plan_id), col(E.item_ref), col(E.item_kind), col(E.level), col(E.since), col(E.rule)
+    ).add_columns(col(E.reason), col(E.due))
+    query = query.where(col(E.plan_id).in_(list(names)), col(E.closed_on).is_(None))
+    best: dict[tuple[int, str], Any] = {}  # plain rows: a plan's open ladder is read on every programme page
+    for row in session.execute(query):
+        key = (row[0], row[1])
+        if key not in best or row[3] > best[key][3]:
             best[key] = row
     rows = [
-        Standing(names[r.plan_id], r.item_ref, r.item_kind, r.level, r.since, r.rule, r.reason, r.due)
-        for r in best.values()
-        if level is None or r.level == level
+        Standing(names[plan], ref, kind, found, since, rule, reason, due)
+        for plan, ref, kind, found, since, rule, reason, due in best.values()
+        if level is None or found == level
     ]
     return sorted(rows, key=lambda s: (s.plan, -s.level, s.since, s.ref))
 

@@ -63,9 +63,11 @@ def _pack(
 
 @contextmanager
 def _changed(engine: Engine) -> Iterator[Session]:
-    """Test data put straight in, as a later import or sweep would leave it (no ledger event of its own)."""
+    """Test data put straight in, as a later import or sweep would leave it: with an event on the ledger in
+    the same transaction, as every change has (the console's read models are kept until the next one)."""
     with Session(engine) as session:
         yield session
+        record(session, Event(EventKind.PLAN_IMPORTED, "test:fixture"))
         session.commit()
 
 

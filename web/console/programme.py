@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
@@ -18,20 +18,22 @@ from sqlmodel import Session
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar, local_date, shared_calendar
+from models.columns import key_of
 from models.console.roles import Standing
 from models.console.visibility import exempt_visible
 from models.db import page_session
 from models.errors import UnknownItem
 from models.plan import Plan
 from models.reports.item_record import load_item_record
-from models.reports.item_state import load_states
-from models.reports.programme import MILESTONE_WINDOW, load_programme
+from models.reports.item_state import ItemState, load_states
+from models.reports.programme import MILESTONE_WINDOW, Programme, load_programme
+from models.reports.read_cache import ReadCache, ledger_mark
 from models.reports.register_filters import FIELDS, LEVELS, apply, page_of, read_filter, read_page
 from models.vocab import RAG_COUNTS
 from web.console.layout import READERS, console_page, plan_standing, viewed
 from web.console.viewer import NotAllowed, Viewer, require
 from web.pages import Now, the_app
-from web.rendering import problem
+from web.rendering import environment, problem
 
 router = APIRouter()
 Reader = Annotated[Viewer, Depends(require(*READERS))]
@@ -48,6 +50,92 @@ class Place:
     as_of: date
     standing: Standing
     exempt: bool
+
+
+def _read_models(request: Request) -> ReadCache:
+    """The application's cache of computed programmes and registers (models.reports.read_cache)."""
+    state = request.app.state
+    found: ReadCache | None = getattr(state, "console_read_models", None)
+    if found is None:  # two first requests may each make one: the one kept last wins, both are correct
+        found = state.console_read_models = ReadCache()
+    return found
+
+
+@dataclass(frozen=True)
+class ProgrammeView:
+    """A computed programme and its page's body, rendered once: it holds nothing of the viewer but what is
+    in its key (the plan, the day, whether exempt items are seen)."""
+
+    programme: Programme
+    body: Markup
+
+
+@dataclass(frozen=True)
+class RegisterView:
+    """A computed register: every item the viewer may see, and each one's table row, rendered the first time
+    a page shows it (the same row for every viewer with the same key)."""
+
+    plan_id: int
+    states: tuple[ItemState, ...]
+    rows: dict[int, Markup] = field(default_factory=dict)  # id(state) -> its <tr>; filled, never changed
+    areas: tuple[str, ...] = ()  # the filters' choices, from the same items
+    owners: tuple[tuple[str, str], ...] = ()  # (name, address)
+    addresses: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, plan_id: int, states: list[ItemState]) -> RegisterView:
+        owners = tuple(sorted({(s.row.owner_name, s.row.owner) for s in states}))
+        return cls(
+            plan_id,
+            tuple(states),
+            areas=tuple(sorted({s.row.area for s in states if s.row.area})),
+            owners=owners,
+            addresses=frozenset(email for _, email in owners),
+        )
+
+    def row_of(self, state: ItemState) -> Markup:
+        found = self.rows.get(id(state))
+        if found is None:  # two threads may render the same row: equal strings, either kept
+            found = self.rows[id(state)] = Markup(_ROW.render(s=state, plan_id=self.plan_id))
+        return found
+
+
+_ROW = environment().get_template("console_register_row.html.j2")
+
+
+def _programme(request: Request, at: Place) -> ProgrammeView:
+    key = ("programme", at.plan.id, ledger_mark(at.session), at.as_of, at.exempt)
+    return _read_models(request).get(key, lambda: _programme_view(at))
+
+
+def _programme_view(at: Place) -> ProgrammeView:
+    found = load_programme(at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt)
+    chart = None
+    if found.trend:
+        from web.console.trend_chart import inline_trend  # matplotlib: only when there is a trend to draw
+
+        chart = Markup(inline_trend(found.trend, "trend-title"))  # our own SVG: numbers, dates, audiences
+    context = {
+        "plan_id": at.plan.id,
+        "programme": found,
+        "rags": RAG_COUNTS,
+        "chart": chart,
+        "window": MILESTONE_WINDOW,
+        "exempt_hidden": not at.exempt,
+    }
+    return ProgrammeView(found, Markup(_BODY.render(context)))
+
+
+_BODY = environment().get_template("console_programme_body.html.j2")
+
+
+def _states(request: Request, at: Place) -> RegisterView:
+    key = ("register", at.plan.id, ledger_mark(at.session), at.as_of, at.exempt)
+    return _read_models(request).get(key, lambda: RegisterView.of(key_of(at.plan), _loaded_states(at)))
+
+
+def _loaded_states(at: Place) -> list[ItemState]:
+    return load_states(at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt)
 
 
 @contextmanager
@@ -67,23 +155,9 @@ def _place(request: Request, viewer: Viewer, plan_id: int, now: datetime) -> Ite
 @router.get("/console/plans/{plan_id}")
 def programme(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response:
     with _place(request, viewer, plan_id, now) as at:
-        found = load_programme(
-            at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt
-        )
-    chart = None
-    if found.trend:
-        from web.console.trend_chart import inline_trend  # matplotlib: only when there is a trend to draw
-
-        chart = Markup(inline_trend(found.trend, "trend-title"))  # our own SVG: numbers, dates, audiences
+        found = _programme(request, at)
     viewed(request, at.standing, f"/console/plans/{plan_id}", now)
-    context = {
-        "title": f"Programme: {at.plan.name}",
-        "programme": found,
-        "rags": RAG_COUNTS,
-        "chart": chart,
-        "window": MILESTONE_WINDOW,
-        "exempt_hidden": not at.exempt,
-    }
+    context = {"title": f"Programme: {at.plan.name}", "body": found.body}
     return console_page(request, viewer, at.standing, "console_programme.html.j2", "programme", context)
 
 
@@ -91,10 +165,10 @@ def programme(plan_id: int, request: Request, now: Now, viewer: Reader) -> Respo
 def register(plan_id: int, request: Request, now: Now, viewer: Reader) -> Response:
     given = dict(request.query_params)
     with _place(request, viewer, plan_id, now) as at:
-        states = load_states(at.session, at.plan, at.policy, at.calendar, at.as_of, exempt_visible=at.exempt)
-    areas = sorted({s.row.area for s in states if s.row.area})
-    owners = sorted({(s.row.owner_name, s.row.owner) for s in states})
-    where, errors = read_filter(given, areas, {email for _, email in owners}, at.exempt)
+        view = _states(request, at)
+    states = view.states
+    areas, owners = view.areas, view.owners
+    where, errors = read_filter(given, areas, view.addresses, at.exempt)
     number, wrong_page = read_page(given)
     rows, place = page_of(apply(states, where), number)
     if place is None or wrong_page:
@@ -104,7 +178,7 @@ def register(plan_id: int, request: Request, now: Now, viewer: Reader) -> Respon
     viewed(request, at.standing, f"/console/plans/{plan_id}/register", now, details)
     context = {
         "title": ("Error: " if errors else "") + f"Register: {at.plan.name}",
-        "rows": [] if errors else rows,
+        "rows": [] if errors else [view.row_of(s) for s in rows],
         "place": place,
         "errors": errors,
         "where": where,

@@ -1,0 +1,122 @@
+"""The console keeps a computed programme and register until the ledger says something changed: a second
+read of an unchanged plan builds nothing, a page view (a read) keeps the model, and a change with its event
+shows at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models.console.access_log import page_viewed
+from models.console.roles import Role, Standing
+from models.db import unit_of_work
+from models.ledger.chain import Event, record
+from models.ledger.kinds import EventKind
+from models.plan import Action
+from models.reports.read_cache import ReadCache, ledger_mark
+from tests.console_helpers import AUDITOR, NOW, SECRETARIAT, Clock, console_client, console_plan, sign_in
+
+
+def _statements(client: TestClient, path: str) -> tuple[int, str]:
+    seen: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        seen.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
+    try:
+        answer = client.get(path)
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+    assert answer.status_code == 200
+    return len(seen), answer.text
+
+
+def test_an_unchanged_plan_is_read_once_and_a_change_shows_at_once(db_url: str, engine: Engine) -> None:
+    plan_id = console_plan(engine)
+    client = sign_in(console_client(db_url, Clock()), SECRETARIAT)
+    paths = (f"/console/plans/{plan_id}", f"/console/plans/{plan_id}/register")
+    built = {}
+    for path in paths:
+        built[path], first = _statements(client, path)
+        kept, again = _statements(client, path)
+        assert kept < built[path] and again == first, path
+    with unit_of_work(engine) as session:  # a change, with its event, as every change is made
+        act = session.exec(select(Action).where(Action.ref == "ACT-1")).one()
+        act.title = "Renamed while the model was kept"
+        record(session, Event(EventKind.ACTION_CHANGED, "test", None, "ACT-1"))
+    for path in paths:
+        rebuilt, text = _statements(client, path)
+        assert rebuilt == built[path], path
+    assert "Renamed while the model was kept" in text  # the register lists every title
+
+
+def test_a_page_view_is_not_a_change(db_url: str, engine: Engine) -> None:
+    plan_id = console_plan(engine)
+    with Session(engine) as session:
+        before = ledger_mark(session)
+    auditor = sign_in(console_client(db_url, Clock()), AUDITOR)
+    assert auditor.get(f"/console/plans/{plan_id}/register").status_code == 200  # writes its view
+    with unit_of_work(engine) as session:
+        standing = Standing(plan_id, "Test Plan", AUDITOR, "Audra", None, frozenset({Role.AUDITOR}))
+        page_viewed(session, standing, "/somewhere", NOW, None)
+    with Session(engine) as session:
+        assert ledger_mark(session) == before
+        record(session, Event(EventKind.PLAN_CHANGED, "test"))
+        session.commit()
+        assert ledger_mark(session) > before
+
+
+def test_the_cache_keeps_the_latest_few() -> None:
+    cache = ReadCache(size=2)
+    built: list[str] = []
+
+    def make(name: str) -> str:
+        built.append(name)
+        return name.upper()
+
+    assert cache.get("a", lambda: make("a")) == "A"
+    assert cache.get("a", lambda: make("a")) == "A"
+    cache.get("b", lambda: make("b"))
+    cache.get("a", lambda: make("a"))  # a is now the most recent: c pushes b out
+    cache.get("c", lambda: make("c"))
+    cache.get("a", lambda: make("a"))
+    cache.get("b", lambda: make("b"))
+    assert built == ["a", "b", "c", "b"]
+
+
+def test_readers_of_a_model_being_computed_wait_for_it_and_a_failure_is_not_kept() -> None:
+    cache = ReadCache()
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow() -> str:
+        calls.append("slow")
+        started.set()
+        release.wait(5)
+        return "model"
+
+    results: list[str] = []
+    first = threading.Thread(target=lambda: results.append(cache.get("k", slow)))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: results.append(cache.get("k", slow)))
+    second.start()
+    time.sleep(0.2)  # the second reader is asking by now: without waiting it would build the model again
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert results == ["model", "model"] and calls == ["slow"]
+
+    def broken() -> str:
+        raise ValueError("no model")
+
+    with pytest.raises(ValueError):
+        cache.get("other", broken)
+    assert cache.get("other", lambda: "built") == "built"
