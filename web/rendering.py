@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from models.output.secrets import redact_text
 from models.vocab import day_in_words, plural
 
 
@@ -23,6 +24,8 @@ def environment() -> Environment:
     )
     env.filters["day"] = day_in_words
     env.filters["working_days"] = working_days
+    # A delivery error as a page may show it: a Workflows URL or a password in it never reaches a reader.
+    env.filters["redacted"] = redact_text
     return env
 
 

@@ -409,3 +409,31 @@ def test_a_plan_that_is_not_one_is_refused_with_a_page(client: TestClient, plan_
         answer = client.get(path)
         assert answer.status_code in (400, 403), path
         assert answer.headers["content-type"].startswith("text/html") and "Traceback" not in answer.text
+
+
+def test_the_item_page_shows_a_delivery_error_without_its_secret(engine: Engine, db_url: str) -> None:
+    """A dead notice about an item, its error quoting a Teams Workflows URL with its signature: the item's
+    page says why it failed, never the URL a chair or member could post to the board's channel with."""
+    plan_id = console_plan(engine)
+    secret = (
+        "https://prod-12.uksouth.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=S3CRETSIG"
+    )
+    with unit_of_work(engine) as session:
+        session.add(
+            Notice(
+                dedupe_key="dead-about-act-1",
+                plan="Test Plan",
+                recipient=OWNER,
+                kind=str(EventKind.OVERDUE_NOTICE_QUEUED),
+                item_refs="ACT-1",
+                payload="{}",
+                status=NoticeStatus.DEAD,
+                last_error=f"HTTP 404 from {secret}",
+            )
+        )
+        record(session, Event(EventKind.NOTICE_FAILED, "system:dispatch", "Test Plan", "ACT-1", {}))
+    client = sign_in(console_client(db_url, Clock()), MEMBER)
+    page = client.get(f"/console/plans/{plan_id}/items/ACT-1")
+    assert page.status_code == 200
+    assert "HTTP 404 from https://" in page.text
+    assert "S3CRETSIG" not in page.text and "logic.azure.com" not in page.text
