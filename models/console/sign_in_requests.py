@@ -35,12 +35,15 @@ def request_sign_in(session: Session, email: str, now: datetime) -> int | None:
         return None
     N = Notice.__table__.c  # type: ignore[attr-defined]
     mine = sa.and_(N.kind == KIND, N.recipient == address)
-    recent = session.execute(
-        sa.select(sa.func.count()).where(mine, N.created_at > now - timedelta(hours=1))
-    ).scalar_one()
+    # Both counts in one statement, so from one snapshot: read apart, another process's link committed between
+    # them would leave this one under the limit with the next number free, and both would go.
+    in_hour = sa.case((N.created_at > now - timedelta(hours=1), 1), else_=0)
+    total, recent = session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(in_hour), 0)).where(mine)
+    ).one()
     if recent >= MAX_PER_HOUR:
         return None
-    number = session.execute(sa.select(sa.func.count()).where(mine)).scalar_one() + 1
+    number = total + 1
     plans = [s.plan_name for s in found]
     payload = {"email": address, "nonce": new_nonce(), "recipient_name": found[0].name, "plans": plans}
     notice = Notice(
