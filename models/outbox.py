@@ -7,8 +7,10 @@ can never become two messages.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -41,6 +43,37 @@ def channels_for(*, email: bool = True, teams: bool) -> tuple[Channel, ...]:
 def channel_key(dedupe_key: str, channel: Channel) -> str:
     """One decision, one notice per channel: email keeps the decision's own key, the others add their name."""
     return dedupe_key if channel is Channel.EMAIL else f"{dedupe_key}|{channel.value}"
+
+
+def notice_rows(
+    plan: str,
+    recipient: str,
+    teams: bool,
+    kind: str,
+    ref: str,
+    payload: dict[str, Any],
+    key: str,
+    at: datetime,
+    urgency: int = 1,
+) -> list[dict[str, Any]]:
+    """One message about one item to one person, as outbox rows ready to insert: one a channel they are told
+    on, each under its channel's key, due from `at`."""
+    return [
+        {
+            "dedupe_key": channel_key(key, channel)[:400],
+            "plan": plan,
+            "recipient": recipient,
+            "on_behalf_of": None,
+            "channel": channel,
+            "kind": kind,
+            "item_refs": ref,
+            "payload": json.dumps(payload, sort_keys=True),
+            "created_at": at,
+            "not_before": at,
+            "urgency": urgency,
+        }
+        for channel in channels_for(teams=teams)
+    ]
 
 
 class NoticeStatus(StrEnum):

@@ -10,7 +10,6 @@ request then no longer says what it meant. A decline is never stale: it only say
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
@@ -24,7 +23,7 @@ from models.console_records import DueChangeRequest
 from models.errors import BadInput, InvalidValue
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
-from models.outbox import Notice, channel_key, channels_for
+from models.outbox import Notice, notice_rows
 from models.people import Person, organisation_key
 from models.plan import Action, Milestone, Plan
 from models.plans.text_rules import free_text
@@ -245,22 +244,9 @@ def _tell(
             "level": 1,
         }
         key = "|".join((plan.name, item.ref, kind.value, str(request.id), person.email))
-        for channel in channels_for(teams=bool(person.teams_url)):
-            rows.append(
-                {
-                    "dedupe_key": channel_key(key, channel)[:400],
-                    "plan": plan.name,
-                    "recipient": person.email,
-                    "on_behalf_of": None,
-                    "channel": channel,
-                    "kind": kind.value,
-                    "item_refs": item.ref,
-                    "payload": json.dumps(payload, sort_keys=True),
-                    "created_at": at,
-                    "not_before": at,
-                    "urgency": 1,
-                }
-            )
+        rows += notice_rows(
+            plan.name, person.email, bool(person.teams_url), kind.value, item.ref, payload, key, at
+        )
     if rows:
         session.execute(sa.insert(Notice.__table__), rows)  # type: ignore[attr-defined]
     return list(people)

@@ -5,7 +5,6 @@ ask."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from models.errors import InvalidValue
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
 from models.meetings import Board
-from models.outbox import Notice, channel_key, channels_for
+from models.outbox import Notice, notice_rows
 from models.people import Person
 from models.plan import Action, Area, Milestone, Plan
 from models.plans.text_rules import free_text
@@ -90,22 +89,16 @@ def request_due_change(
         key = "|".join(
             (plan.name, item.ref, "due-change", person.email, str(wanted), at.isoformat(), decider.email)
         )
-        for channel in channels_for(teams=bool(decider.teams_url)):
-            rows.append(
-                {
-                    "dedupe_key": channel_key(key, channel)[:400],
-                    "plan": plan.name,
-                    "recipient": decider.email,
-                    "on_behalf_of": None,
-                    "channel": channel,
-                    "kind": str(EventKind.DUE_CHANGE_REQUESTED),
-                    "item_refs": item.ref,
-                    "payload": json.dumps(payload, sort_keys=True),
-                    "created_at": at,
-                    "not_before": at,
-                    "urgency": 1,
-                }
-            )
+        rows += notice_rows(
+            plan.name,
+            decider.email,
+            bool(decider.teams_url),
+            str(EventKind.DUE_CHANGE_REQUESTED),
+            item.ref,
+            payload,
+            key,
+            at,
+        )
     if rows:
         session.execute(sa.insert(Notice.__table__), rows)  # type: ignore[attr-defined]
     asked = DueChangeRequest(

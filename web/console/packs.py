@@ -265,16 +265,10 @@ async def correct_pack(
 ) -> Response:
     from packs.secretariat import correct
 
-    form = await posted(request, viewer)
-    detail = _detail(request, plan_id, board_id, pack_id)
-    if detail is None:
-        return _not_found()
-    app = the_app(request)
-    try:
-        built = await run_in_threadpool(correct, app.engine, pack_id, viewer.email, app.policy, now)
-    except PackNotEditable as exc:
-        return _refused(request, viewer, plan_id, detail, exc, form)
-    return _back(plan_id, board_id, built.pack_id, "corrected")
+    def correcting(engine: Any, pack: int, by: str, policy: Any, moment: datetime) -> int:
+        return correct(engine, pack, by, policy, moment).pack_id  # the new draft is the page to show
+
+    return await _act(request, viewer, now, plan_id, board_id, pack_id, correcting, "corrected")
 
 
 async def _act(
@@ -293,10 +287,11 @@ async def _act(
         return _not_found()
     app = the_app(request)
     try:
-        await run_in_threadpool(step, app.engine, pack_id, viewer.email, app.policy, now)
+        shown = await run_in_threadpool(step, app.engine, pack_id, viewer.email, app.policy, now)
     except PackNotEditable as exc:
         return _refused(request, viewer, plan_id, detail, exc, form)
-    return _back(plan_id, board_id, pack_id, done)
+    # A step that makes another pack (a correction) names it; the others stay on this one.
+    return _back(plan_id, board_id, shown if isinstance(shown, int) else pack_id, done)
 
 
 def _refused(
