@@ -80,20 +80,26 @@ def bare_programme(session: Session, plan_id: int) -> int:
 
 
 def bare_register(session: Session, plan_id: int) -> int:
-    """The register's rows: every action with its area and owner, its last update and its ladder level."""
+    """The register's rows: every action with its area and owner, its last update and its ladder level, and
+    the milestones (the register lists them after the actions)."""
     return sum(
-        len(session.execute(query, {"plan": plan_id}).all()) for query in (ACTIONS, LAST_UPDATES, LADDER)
+        len(session.execute(query, {"plan": plan_id}).all())
+        for query in (ACTIONS, LAST_UPDATES, LADDER, MILESTONES)
     )
 
 
-def median_ms(fn: Any, runs: int) -> float:
-    fn()  # warm: caches, the first connection, compiled templates
-    seconds = []
+def medians_ms(runs: int, *fns: Any) -> list[float]:
+    """Each function's median time, the functions taken in turn within every run, so that whatever else the
+    machine does meets all of them alike (the ratios are the figures; the milliseconds move with the load)."""
+    for fn in fns:
+        fn()  # warm: caches, the first connection, compiled templates
+    seconds: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds) * 1000
+        for fn, kept in zip(fns, seconds, strict=True):
+            start = time.perf_counter()
+            fn()
+            kept.append(time.perf_counter() - start)
+    return [statistics.median(kept) * 1000 for kept in seconds]
 
 
 def prepare(engine: sa.Engine, actions: int, packs_dir: Path) -> int:
@@ -169,6 +175,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--think-ms", type=float, default=0.0, help="each reader's pause between requests")
+    parser.add_argument("--pages-only", action="store_true", help="part 1 only: no servers, no readers")
     args = parser.parse_args()
     from fastapi.testclient import TestClient
 
@@ -194,27 +201,27 @@ def main() -> None:
         ):
             answer = client.get(path)
             assert answer.status_code == 200, (path, answer.status_code, answer.text[:500])
-            page = median_ms(lambda path=path: client.get(path), args.runs)
 
             def cold(path: str = path) -> None:
-                kept = getattr(app.state, "console_read_models", None)
-                if kept is not None:
-                    kept.clear()
+                for kept_as in ("console_read_models", "console_standings"):  # as after a change
+                    kept = getattr(app.state, kept_as, None)
+                    if kept is not None:
+                        kept.clear()
                 client.get(path)
-
-            first = median_ms(cold, args.runs)
 
             def queries(bare: Any = bare) -> None:
                 with Session(engine) as session:
                     bare(session, plan_id)
 
-            floor = median_ms(queries, args.runs)
+            page, first, floor = medians_ms(args.runs, lambda path=path: client.get(path), cold, queries)
             ratio = page / floor
             print(
                 f"  {name:<10} page {page:7.1f} ms   bare queries {floor:6.1f} ms   ratio {ratio:4.2f}x   "
                 f"cold {first:7.1f} ms   ratio {first / floor:4.2f}x"
             )
         client.close()
+        if args.pages_only:
+            return
 
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LINEOFSIGHT_")}

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2.filters import do_urlencode
 
 from models.output.secrets import redact_text
 from models.vocab import day_in_words, plural
@@ -22,11 +23,23 @@ def environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.filters["day"] = day_in_words
+    # Remembered: a console page after a change writes the same few hundred dates and refs a thousand times.
+    env.filters["day"] = lru_cache(maxsize=4096)(day_in_words)
+    env.filters["urlencode"] = urlencode
     env.filters["working_days"] = working_days
     # A delivery error as a page may show it: a Workflows URL or a password in it never reaches a reader.
     env.filters["redacted"] = redact_text
     return env
+
+
+def urlencode(value: Any) -> str:
+    """Jinja's own `urlencode`, remembered for text (a dict or a list of pairs is encoded afresh)."""
+    return _quoted(value) if isinstance(value, str) else do_urlencode(value)
+
+
+@lru_cache(maxsize=8192)
+def _quoted(text: str) -> str:
+    return do_urlencode(text)
 
 
 def working_days(n: int) -> str:

@@ -6,17 +6,18 @@ never one query per item."""
 from __future__ import annotations
 
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
 from models.columns import key_of
-from models.plan import Action, Milestone, Plan
+from models.people import Person
+from models.plan import Action, Area, Milestone, Plan
 from models.reports.ladder import open_levels
-from models.reports.register import RegisterRow, load_register
+from models.reports.register import RegisterRow, register_rows
 from models.sweep.rules import derived_rag
 from models.vocab import RAG, ItemKind, Status
 
@@ -48,13 +49,16 @@ def counted_rag(
     policy: Policy,
     calendar: WorkingCalendar,
     as_of: date,
+    since: int | None = None,
 ) -> str | None:
-    """The RAG a pack counts an item under (`last`: its last update, else its start)."""
+    """The RAG a pack counts an item under (`last`: its last update, else its start; `since`: the working
+    days from it to `as_of` when the caller has counted them)."""
     if row.status.is_done:
         return "complete"
     if row.kind is ItemKind.MILESTONE or not row.status.is_open:
         return None
-    since = calendar.count_between(last, as_of) if last and last <= as_of else None
+    if since is None:
+        since = calendar.count_between(last, as_of) if last and last <= as_of else None
     progress = _Progress(row.status, row.rag, percent, rebaseline_count)
     return derived_rag(progress, row.working_days_to_due, since, policy)
 
@@ -67,38 +71,67 @@ def load_states(
     as_of: date,
     *,
     exempt_visible: bool,
-    area_code: str | None = None,
-    owner_email: str | None = None,
     levels: dict[tuple[str, str], int] | None = None,
 ) -> list[ItemState]:
     """The plan's items in the register's order; exempt ones only for a viewer who may see them. `levels`:
-    the ladder's levels (models.reports.ladder.open_levels) when the caller has read the ladder already."""
-    rows = load_register(session, [plan], as_of, area_code, owner_email, calendar)
-    A, M = Action, Milestone
-    actions = {
-        r[0]: r[1:]
-        for r in session.execute(
-            sa.select(
-                col(A.ref), col(A.exempt), col(A.percent), col(A.rebaseline_count), col(A.last_update_on)
-            )
-            .add_columns(col(A.start))
-            .where(col(A.plan_id) == plan.id)
-        )
-    }
-    milestones = dict(
-        session.execute(sa.select(col(M.ref), col(M.last_update_on)).where(col(M.plan_id) == plan.id)).all()
-    )
-    levels = open_levels(session, key_of(plan)) if levels is None else levels
+    the ladder's levels (models.reports.ladder.open_levels) when the caller has read the ladder already.
+
+    One query per table, of plain columns (the register's, then what a state adds): a console page after a
+    change of its plan waits on this, so no ORM objects and nothing computed twice."""
+    plan_id = key_of(plan)
+    actions = session.execute(_ACTIONS, {"plan": plan_id}).all()
+    milestones = session.execute(_MILESTONES, {"plan": plan_id}).all()
+    levels = open_levels(session, plan_id) if levels is None else levels
+    action, milestone = ItemKind.ACTION, ItemKind.MILESTONE
     states = []
-    for row in rows:
-        if row.kind is ItemKind.ACTION:
-            exempt, percent, rebaselines, last_update, start = actions[row.ref]
-            if exempt and not exempt_visible:
-                continue
-            counted = counted_rag(row, percent, rebaselines, last_update or start, policy, calendar, as_of)
-        else:
-            exempt, last_update = False, milestones[row.ref]
-            counted = counted_rag(row, 0, 0, None, policy, calendar, as_of)
-        level = levels.get((row.kind.value, row.ref), 1)
+    rows = register_rows(plan.name, calendar, as_of, (r[:8] for r in actions), action)
+    since: dict[date, int] = {}  # working days since a last update: a few hundred distinct dates
+    for row, (*_, exempt, percent, rebaselines, last_update, start) in zip(rows, actions, strict=True):
+        if exempt and not exempt_visible:
+            continue
+        last = last_update or start
+        days = since.get(last) if last else None
+        if days is None and last and last <= as_of:
+            days = since[last] = calendar.count_between(last, as_of)
+        counted = counted_rag(row, percent, rebaselines, last, policy, calendar, as_of, days)
+        level = levels.get((action.value, row.ref), 1)
         states.append(ItemState(row, counted, level, bool(exempt), last_update))
+    rows = register_rows(plan.name, calendar, as_of, (r[:8] for r in milestones), milestone)
+    for row, found in zip(rows, milestones, strict=True):
+        counted = counted_rag(row, 0, 0, None, policy, calendar, as_of)
+        states.append(ItemState(row, counted, levels.get((milestone.value, row.ref), 1), False, found[8]))
+    states.sort(key=_register_order)
     return states
+
+
+def _register_order(
+    state: ItemState,
+) -> tuple[bool, date, str]:  # the register's order (models.reports.register)
+    return (state.row.kind is not ItemKind.ACTION, state.row.due, state.row.ref)
+
+
+def _statements() -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """Built once. Status and RAG are read as their stored words (register_rows maps them to members):
+    the columns' own Enum type would convert every value twice."""
+    actions: sa.Table = Action.__table__  # type: ignore[attr-defined]
+    areas: sa.Table = Area.__table__  # type: ignore[attr-defined]
+    people: sa.Table = Person.__table__  # type: ignore[attr-defined]
+    milestones: sa.Table = Milestone.__table__  # type: ignore[attr-defined]
+    A, R, P, M = actions.c, areas.c, people.c, milestones.c
+    owner, plan = (P.email, P.name), sa.bindparam("plan", type_=sa.Integer)
+
+    def word(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+        return sa.type_coerce(column, sa.String)
+
+    return (
+        sa.select(A.ref, A.title, R.code, *owner, A.current_due, word(A.status), word(A.rag))
+        .add_columns(A.exempt, A.percent, A.rebaseline_count, A.last_update_on, A.start)
+        .select_from(actions.join(areas, R.id == A.area_id).join(people, P.id == A.owner_id))
+        .where(A.plan_id == plan),
+        sa.select(M.ref, M.title, sa.null(), *owner, M.due, word(M.status), sa.null(), M.last_update_on)
+        .select_from(milestones.join(people, P.id == M.owner_id))
+        .where(M.plan_id == plan),
+    )
+
+
+_ACTIONS, _MILESTONES = _statements()

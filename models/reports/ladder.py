@@ -27,13 +27,8 @@ class Standing:
 
 def open_escalations(session: Session, plans: list[Plan], level: int | None = None) -> list[Standing]:
     names = {p.id: p.name for p in plans}
-    E = Escalation
-    query = sa.select(
-        col(E.plan_id), col(E.item_ref), col(E.item_kind), col(E.level), col(E.since), col(E.rule)
-    ).add_columns(col(E.reason), col(E.due))
-    query = query.where(col(E.plan_id).in_(list(names)), col(E.closed_on).is_(None))
     best: dict[tuple[int, str], Any] = {}  # plain rows: a plan's open ladder is read on every programme page
-    for row in session.execute(query):
+    for row in session.execute(_OPEN, {"plans": list(names)}):
         key = (row[0], row[1])
         if key not in best or row[3] > best[key][3]:
             best[key] = row
@@ -43,6 +38,12 @@ def open_escalations(session: Session, plans: list[Plan], level: int | None = No
         if level is None or found == level
     ]
     return sorted(rows, key=lambda s: (s.plan, -s.level, s.since, s.ref))
+
+
+_E: sa.Table = Escalation.__table__  # type: ignore[attr-defined]
+_OPEN = sa.select(
+    _E.c.plan_id, _E.c.item_ref, _E.c.item_kind, _E.c.level, _E.c.since, _E.c.rule, _E.c.reason, _E.c.due
+).where(_E.c.plan_id.in_(sa.bindparam("plans", expanding=True)), _E.c.closed_on.is_(None))
 
 
 def open_levels(session: Session, plan_id: int) -> dict[tuple[str, str], int]:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from config.policy import Policy
 from models.board_packs import Pack
@@ -93,23 +93,25 @@ def load_programme(
     escalations = open_escalations(session, [plan])
     levels = {(e.kind, e.ref): e.level for e in escalations}  # open_escalations keeps each item's highest
     states = load_states(session, plan, policy, calendar, as_of, exempt_visible=exempt_visible, levels=levels)
-    names = dict(
-        session.execute(sa.select(col(Area.code), col(Area.name)).where(col(Area.plan_id) == plan.id)).all()
-    )
-    by_ref = {(s.row.kind.value, s.row.ref): s for s in states}
+    names = dict(session.execute(_AREA_NAMES, {"plan": plan.id}).all())
     hidden = hidden_refs(session, key_of(plan), exempt_visible)
+    wanted = {(e.kind, e.ref) for e in escalations}
+    titles = {
+        (s.row.kind.value, s.row.ref): s.row.title for s in states if (s.row.kind.value, s.row.ref) in wanted
+    }
     ladder = [
-        Rung(e.ref, by_ref[(e.kind, e.ref)].row.title, e.level, e.since, e.rule, redact(e.reason, hidden))
+        Rung(e.ref, titles[(e.kind, e.ref)], e.level, e.since, e.rule, redact(e.reason, hidden))
         for e in escalations
-        if (e.kind, e.ref) in by_ref  # an exempt item the viewer may not see stays off
+        if (e.kind, e.ref) in titles  # an exempt item the viewer may not see stays off
     ]
     horizon = calendar.add_working_days(as_of, MILESTONE_WINDOW)
+    actions = [s for s in states if s.row.kind is ItemKind.ACTION]
     milestones = [s for s in states if s.row.kind is ItemKind.MILESTONE and as_of <= s.row.due <= horizon]
     return Programme(
         plan=plan.name,
         as_of=as_of,
-        areas=area_counts(states, names),
-        total=_counts(s.counted for s in states if s.row.kind is ItemKind.ACTION),
+        areas=area_counts(actions, names),
+        total=_counts(s.counted for s in actions),
         trend=load_trend(session, plan, exempt_visible),
         ladder=tuple(ladder),
         milestones=tuple(milestones),
@@ -118,16 +120,21 @@ def load_programme(
     )
 
 
+_AREAS: sa.Table = Area.__table__  # type: ignore[attr-defined]
+_AREA_NAMES = sa.select(_AREAS.c.code, _AREAS.c.name).where(_AREAS.c.plan_id == sa.bindparam("plan"))
+
+
 def _counts(values: Any) -> dict[str, int]:
-    found = Counter(v for v in values if v in RAG_COUNTS)
+    found = Counter(values)
     return {rag: found.get(rag, 0) for rag in RAG_COUNTS}
 
 
 def area_counts(states: list[ItemState], names: dict[str, str]) -> tuple[AreaCounts, ...]:
-    """Every area of the plan, with none of its actions counted when it has none the viewer may see."""
+    """Every area of the plan, with none of its actions counted when it has none the viewer may see (`states`:
+    the actions')."""
     by_area: dict[str, list[str | None]] = {code: [] for code in names}
     for s in states:
-        if s.row.kind is ItemKind.ACTION and s.row.area is not None:
+        if s.row.area is not None:
             by_area.setdefault(s.row.area, []).append(s.counted)
     return tuple(AreaCounts(code, names.get(code, code), _counts(v)) for code, v in sorted(by_area.items()))
 
@@ -137,13 +144,19 @@ def silent_owners(
 ) -> tuple[Silent, ...]:
     """Longest silent first; an owner who never updated an open item comes before any who did."""
     quiet: dict[str, list[tuple[int | None, ItemState]]] = {}
+    since: dict[date, int] = {}  # a plan's updates fall on a few hundred days
     for s in states:
         if not s.row.status.is_open:
             continue
-        last = s.last_update
-        days = calendar.count_between(last, as_of) if last and last <= as_of else None
-        if last is not None and (days is None or days < stale_days):
-            continue
+        last, days = s.last_update, None
+        if last is not None:
+            if last > as_of:
+                continue
+            days = since.get(last)
+            if days is None:
+                days = since[last] = calendar.count_between(last, as_of)
+            if days < stale_days:
+                continue
         quiet.setdefault(s.row.owner, []).append((days, s))
     found = []
     for email, items in quiet.items():
@@ -155,26 +168,32 @@ def silent_owners(
 def load_trend(session: Session, plan: Plan, exempt_visible: bool) -> tuple[TrendPoint, ...]:
     """One point per pack (of a meeting's versions, the one sent, else the latest), oldest first, the last
     TREND_POINTS. A viewer who may not see exempt items gets public packs only: they were counted without."""
-    packs: sa.Table = Pack.__table__  # type: ignore[attr-defined]
-    meetings: sa.Table = Meeting.__table__  # type: ignore[attr-defined]
-    boards: sa.Table = Board.__table__  # type: ignore[attr-defined]
-    K, MT, B = packs.c, meetings.c, boards.c
-    query = (
-        sa.select(MT.date, B.name, K.audience, K.version, K.published_at, K.summary["counts"].label("counts"))
-        .select_from(packs.join(meetings, K.meeting_id == MT.id).join(boards, MT.board_id == B.id))
-        .where(K.plan_id == plan.id)
-        .order_by(MT.date, B.name, K.audience, K.version)
-    )
-    if not exempt_visible:
-        query = query.where(K.audience == Audience.PUBLIC.value)
+    query = _TREND if exempt_visible else _PUBLIC_TREND
     chosen: dict[tuple[date, str, str], Any] = {}
-    for r in session.execute(query):
+    for r in session.execute(query, {"plan": plan.id}):
         key = (r.date, r.name, r.audience)
         kept = chosen.get(key)
         if kept is None or r.published_at is not None or kept.published_at is None:
             chosen[key] = r
     points = [TrendPoint(r.date, r.name, str(r.audience), _counts_of(r.counts)) for r in chosen.values()]
     return tuple(points[-TREND_POINTS:])
+
+
+def _trend_query() -> sa.Select[Any]:
+    packs: sa.Table = Pack.__table__  # type: ignore[attr-defined]
+    meetings: sa.Table = Meeting.__table__  # type: ignore[attr-defined]
+    boards: sa.Table = Board.__table__  # type: ignore[attr-defined]
+    K, MT, B = packs.c, meetings.c, boards.c
+    return (
+        sa.select(MT.date, B.name, K.audience, K.version, K.published_at, K.summary["counts"].label("counts"))
+        .select_from(packs.join(meetings, K.meeting_id == MT.id).join(boards, MT.board_id == B.id))
+        .where(K.plan_id == sa.bindparam("plan"))
+        .order_by(MT.date, B.name, K.audience, K.version)
+    )
+
+
+_TREND = _trend_query()
+_PUBLIC_TREND = _TREND.where(Pack.__table__.c.audience == Audience.PUBLIC.value)  # type: ignore[attr-defined]
 
 
 def _counts_of(stored: Any) -> dict[str, int]:

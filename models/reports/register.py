@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -19,8 +19,7 @@ from models.plan import Action, Area, Milestone, Plan
 from models.vocab import RAG, ItemKind, Status
 
 
-@dataclass(frozen=True)
-class RegisterRow:
+class RegisterRow(NamedTuple):  # a tuple: a console register builds a thousand on every change of its plan
     plan: str
     ref: str
     kind: ItemKind
@@ -101,23 +100,32 @@ def register_rows(
     plan: str, calendar: WorkingCalendar, as_of: date, rows: Iterable[Sequence[Any]], kind: ItemKind
 ) -> list[RegisterRow]:
     out = []
+    to_due: dict[date, int] = {}  # a plan's items share a few hundred due dates
     for ref, title, area, email, name, due, status, rag in rows:
+        days = to_due.get(due)
+        if days is None:
+            days = to_due[due] = calendar.working_days_to_due(as_of, due)
         out.append(
             RegisterRow(
-                plan=plan,
-                ref=str(ref),
-                kind=kind,
-                title=str(title),
-                area=area and str(area),
-                owner=str(email),
-                owner_name=str(name),
-                due=due,
-                status=Status(status),
-                rag=RAG(rag) if rag else None,
-                working_days_to_due=calendar.working_days_to_due(as_of, due),
+                plan,
+                str(ref),
+                kind,
+                str(title),
+                area and str(area),
+                str(email),
+                str(name),
+                due,
+                _STATUS[status],
+                _RAG[rag] if rag else None,
+                days,
             )
         )
     return out
+
+
+# The stored values to their members: a dictionary read, where calling the enum is a search of its members.
+_STATUS: dict[str, Status] = {s.value: s for s in Status}
+_RAG: dict[str, RAG] = {r.value: r for r in RAG}
 
 
 def summarise(rows: Iterable[RegisterRow]) -> Summary:

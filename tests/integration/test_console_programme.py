@@ -399,6 +399,20 @@ def test_an_inspector_is_refused_once_the_grant_has_ended(db_url: str, plan_id: 
         assert client.get(f"/console/plans/{plan_id}{path}").status_code == 403, path
 
 
+def test_a_kept_standing_ends_with_the_grant_at_midnight(db_url: str, plan_id: int) -> None:
+    """The guard keeps each viewer's roles while the ledger records no change (web.console.viewer): an
+    inspector reading on through the grant's last evening is refused from the first minute after it, in the
+    same session, with nothing written in between but the record of their own page views."""
+    evening = datetime.combine(GRANT_ENDS, time(23, 58, 30), tzinfo=UTC)  # London is on UTC in December
+    clock = Clock(evening)
+    client = sign_in(console_client(db_url, clock), INSPECTOR, at=evening)
+    for seconds in (0, 30, 80):
+        clock.now = evening + timedelta(seconds=seconds)
+        assert client.get(f"/console/plans/{plan_id}/register").status_code == 200, seconds
+    clock.now = evening + timedelta(seconds=91)  # 00:00:01 on the day after the grant's last
+    assert client.get(f"/console/plans/{plan_id}/register").status_code == 403
+
+
 def test_a_plan_that_is_not_one_is_refused_with_a_page(client: TestClient, plan_id: int) -> None:
     sign_in(client, SECRETARIAT)
     for path in (

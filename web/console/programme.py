@@ -4,7 +4,7 @@ item's whole story. Every reader of the plan may open them; exempt items only fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -61,6 +61,12 @@ def _read_models(request: Request) -> ReadCache:
     return found
 
 
+def _mark(request: Request, at: Place) -> int:
+    """The ledger's mark the guard read for this request (web.console.viewer), else read now."""
+    found: int | None = getattr(request.state, "ledger_mark", None)
+    return ledger_mark(at.session) if found is None else found
+
+
 @dataclass(frozen=True)
 class ProgrammeView:
     """A computed programme and its page's body, rendered once: it holds nothing of the viewer but what is
@@ -96,15 +102,17 @@ class RegisterView:
     def row_of(self, state: ItemState) -> Markup:
         found = self.rows.get(id(state))
         if found is None:  # two threads may render the same row: equal strings, either kept
-            found = self.rows[id(state)] = Markup(_ROW.render(s=state, plan_id=self.plan_id))
+            found = self.rows[id(state)] = Markup(_ROW(state, self.plan_id))
         return found
 
 
-_ROW = environment().get_template("console_register_row.html.j2")
+_ROW: Callable[[ItemState, int], str] = (
+    environment().get_template("console_register_row.html.j2").module.row  # type: ignore[attr-defined]
+)
 
 
 def _programme(request: Request, at: Place) -> ProgrammeView:
-    key = ("programme", at.plan.id, ledger_mark(at.session), at.as_of, at.exempt)
+    key = ("programme", at.plan.id, _mark(request, at), at.as_of, at.exempt)
     return _read_models(request).get(key, lambda: _programme_view(at))
 
 
@@ -130,7 +138,7 @@ _BODY = environment().get_template("console_programme_body.html.j2")
 
 
 def _states(request: Request, at: Place) -> RegisterView:
-    key = ("register", at.plan.id, ledger_mark(at.session), at.as_of, at.exempt)
+    key = ("register", at.plan.id, _mark(request, at), at.as_of, at.exempt)
     return _read_models(request).get(key, lambda: RegisterView.of(key_of(at.plan), _loaded_states(at)))
 
 

@@ -1,8 +1,8 @@
-"""Who is asking, for every console page: the signed-in viewer (their address and their standing in each
-plan, read afresh on each request, so a revoked grant or an emptied `roles` cell in a workbook ends access at
-once), or a redirect to the sign-in page (no cookie, a cookie not ours, a session that has ended or was
-signed out); and `require(*roles)`, which refuses on the server (403) a viewer without one of the roles, in
-the page's plan (its `plan_id` path parameter) or, on a page of no one plan, in any.
+"""Who is asking, for every console page: the signed-in viewer (their address and their standing in each plan,
+read afresh whenever the ledger has recorded a change since, so a revoked grant or an emptied `roles` cell in
+a workbook ends access at once), or a redirect to the sign-in page (no cookie, a cookie not ours, a session
+that has ended or was signed out); and `require(*roles)`, which refuses on the server (403) a viewer without
+one of the roles, in the page's plan (its `plan_id` path parameter) or, on a page of no one plan, in any.
 
     @router.get("/console/plans/{plan_id}/packs")
     def packs(viewer: Annotated[Viewer, Depends(require(Role.SECRETARIAT, Role.AUDITOR))]) -> Response: ...
@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from models.console.entry import signed_out
 from models.console.roles import Role, Standing, allows, standings
 from models.console.sign_in import COOKIE, SessionClaims, read_session_value
 from models.db import page_session
+from models.reports.read_cache import ReadCache, ledger_mark
 from web.pages import CROSS_SITE, Now, _key, the_app
 from web.rendering import problem
 
@@ -70,10 +73,27 @@ def signed_in(request: Request, now: Now) -> Viewer:
     with page_session(app.engine) as session:
         if signed_out(session, claims):  # ended on the server: a copy of the cookie is worth nothing
             raise SignInFirst()
-        found = standings(session, claims.email, now)
+        found = _standings(request, session, claims.email, now)
     if not found:
         raise AccessEnded()
     return Viewer(claims.email, found, claims, cookie)
+
+
+def _standings(request: Request, session: Session, email: str, now: datetime) -> tuple[Standing, ...]:
+    """`standings`, kept per address while the ledger's mark and the minute stay the same: roles come from
+    People, Boards and grants, each changed only with its ledger event (models.reports.read_cache), and a
+    grant ends at a local midnight, always on a minute. The mark is left on the request: a page keys its read
+    model by it (read before the page's rows, it can only make a kept model look older, never newer)."""
+    mark = request.state.ledger_mark = ledger_mark(session)
+    key = (email, mark, now.replace(second=0, microsecond=0))
+    return kept_standings(request.app).get(key, lambda: standings(session, email, now))
+
+
+def kept_standings(app: FastAPI) -> ReadCache:
+    found: ReadCache | None = getattr(app.state, "console_standings", None)
+    if found is None:  # two first requests may each make one: the one kept last wins, both are correct
+        found = app.state.console_standings = ReadCache(size=1024)
+    return found
 
 
 SignedIn = Annotated[Viewer, Depends(signed_in)]
