@@ -12,9 +12,22 @@ from sqlmodel import Field, SQLModel
 
 GENESIS_HASH = "0" * 64
 
+# The kinds of event a reader writes (a page view, an export, a verification): they change nothing a page
+# shows. Spelled out, as the table's index needs them here (models.ledger.kinds names them; a test checks).
+READ_ONLY_KINDS = ("ConsolePageViewed", "LedgerExported", "LedgerVerified")
+CHANGES = sa.text("kind NOT IN (" + ", ".join(f"'{kind}'" for kind in READ_ONLY_KINDS) + ")")
+
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
+    __table_args__ = (
+        # The last change's seq (models.reports.read_cache): one step down this index, however many page
+        # views were recorded since.
+        sa.Index("ix_audit_event_change", "seq", sqlite_where=CHANGES, postgresql_where=CHANGES),
+        # An item's story, its ref matched as people type it (models.ledger.trail): without it every item
+        # page reads the whole ledger.
+        sa.Index("ix_audit_event_ref_upper", sa.func.upper(sa.column("ref"))),
+    )
 
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     # ISO-8601 UTC with microseconds and a Z, fixed width: sorts as text and hashes without re-rendering.

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from models.calendar import WorkingCalendar
 from models.columns import key_of
 from models.console.visibility import hidden_refs, redact
 from models.errors import BadInput, UnknownItem
@@ -48,10 +49,10 @@ class ItemRecord:
 
 
 def load_item_record(
-    session: Session, plan: Plan, ref: str, as_of: date, *, exempt_visible: bool
+    session: Session, plan: Plan, ref: str, as_of: date, calendar: WorkingCalendar, *, exempt_visible: bool
 ) -> ItemRecord:
     """Raises UnknownItem for an item of no such ref in the plan, and for one the viewer may not see."""
-    story = load_item_story(session, ref, plan.name, as_of)
+    story = load_item_story(session, ref, plan.name, as_of, calendar)
     if story.exempt and not exempt_visible:
         raise UnknownItem("action or milestone", ref)
     hidden = hidden_refs(session, key_of(plan), exempt_visible)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
-from models.calendar import WorkingCalendar, local_date
+from models.calendar import WorkingCalendar, local_date, shared_calendar
 from models.ledger.chain import decode_data
 from models.ledger.kinds import EventKind
 from models.people import Person
@@ -103,7 +103,11 @@ def _as_it_stood(
     return _Progress(status, rag, percent, last, note)
 
 
-def load_item_story(session: Session, ref: str, plan_name: str | None, as_of: date) -> ItemStory:
+def load_item_story(
+    session: Session, ref: str, plan_name: str | None, as_of: date, calendar: WorkingCalendar | None = None
+) -> ItemStory:
+    """`calendar`: the one to count working days by (the console passes the plan's, with the policy's
+    closure days, as its register counts); by default the plan nation's bank holidays only."""
     plan, item = find_item(session, ref, plan_name)
     owner = session.get(Person, item.owner_id)
     if owner is None:  # a foreign key guarantees it; this only narrows the type
@@ -123,7 +127,7 @@ def load_item_story(session: Session, ref: str, plan_name: str | None, as_of: da
         if local_date(u.at, plan.timezone) <= as_of
     )
     later = len(updates) - len(lines)
-    calendar = WorkingCalendar(plan.nation)
+    calendar = calendar or shared_calendar(plan.nation)
     if isinstance(item, Action):
         area = session.get(Area, item.area_id)
         return ItemStory(

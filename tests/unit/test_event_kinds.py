@@ -45,3 +45,14 @@ def test_the_scan_finds_kinds_from_every_door() -> None:
 def test_every_kind_the_code_writes_is_a_known_kind() -> None:
     missing = written_kinds() - KINDS
     assert not missing, f"add to models.ledger.kinds.EventKind (or to NOT_KINDS here): {sorted(missing)}"
+
+
+def test_the_read_only_kinds_the_ledger_index_spells_out_are_the_readers_kinds() -> None:
+    """models.audit spells out the kinds its partial index leaves out (it may not import the ledger's room):
+    they must be exactly the kinds a reader writes, or a change could hide behind one and a kept console page
+    would never be rebuilt."""
+    from models.audit import READ_ONLY_KINDS
+    from models.ledger.kinds import EventKind
+
+    readers = {EventKind.CONSOLE_PAGE_VIEWED, EventKind.LEDGER_EXPORTED, EventKind.LEDGER_VERIFIED}
+    assert set(READ_ONLY_KINDS) == {kind.value for kind in readers}

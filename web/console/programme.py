@@ -212,7 +212,9 @@ def _page_link(plan_id: int, kept: dict[str, str], number: int) -> str:
 def item(plan_id: int, ref: str, request: Request, now: Now, viewer: Reader) -> Response:
     with _place(request, viewer, plan_id, now) as at:
         try:
-            found = load_item_record(at.session, at.plan, ref, at.as_of, exempt_visible=at.exempt)
+            found = load_item_record(
+                at.session, at.plan, ref, at.as_of, at.calendar, exempt_visible=at.exempt
+            )
         except UnknownItem:
             found = None
     if found is None:

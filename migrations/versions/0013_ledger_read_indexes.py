@@ -1,0 +1,35 @@
+"""The ledger's read indexes: the last change's seq past any number of recorded page views (a partial index
+on seq), and an item's story by its ref as people type it (upper(ref)), which every item page of the console
+and `audit history` read.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-07 19:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# As models.audit states it, written out: a migration keeps what it did even when the model moves on.
+CHANGES = sa.text("kind NOT IN ('ConsolePageViewed', 'LedgerExported', 'LedgerVerified')")
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_audit_event_change", "audit_event", ["seq"], sqlite_where=CHANGES, postgresql_where=CHANGES
+    )
+    op.create_index("ix_audit_event_ref_upper", "audit_event", [sa.text("upper(ref)")])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_audit_event_ref_upper", table_name="audit_event")
+    op.drop_index("ix_audit_event_change", table_name="audit_event")
