@@ -49,9 +49,18 @@ class ItemRecord:
 
 
 def load_item_record(
-    session: Session, plan: Plan, ref: str, as_of: date, calendar: WorkingCalendar, *, exempt_visible: bool
+    session: Session,
+    plan: Plan,
+    ref: str,
+    as_of: date,
+    calendar: WorkingCalendar,
+    *,
+    exempt_visible: bool,
+    messages: bool = True,
 ) -> ItemRecord:
-    """Raises UnknownItem for an item of no such ref in the plan, and for one the viewer may not see."""
+    """Raises UnknownItem for an item of no such ref in the plan, and for one the viewer may not see.
+    `messages=False` leaves the messages out, for a caller who keeps the rest (models.reports.read_cache)
+    and reads them afresh each time: the outbox's lease and grouping change notices with no ledger event."""
     story = load_item_story(session, ref, plan.name, as_of, calendar)
     if story.exempt and not exempt_visible:
         raise UnknownItem("action or milestone", ref)
@@ -62,7 +71,7 @@ def load_item_record(
     except BadInput:  # nothing in the ledger about it yet: an empty story, not an error
         events = []
     history = tuple(StoryLine(e, redact(summary(e), hidden)) for e in events)
-    return ItemRecord(story, history, messages_about(session, plan.name, story.ref))
+    return ItemRecord(story, history, messages_about(session, plan.name, story.ref) if messages else ())
 
 
 def messages_about(session: Session, plan: str, ref: str) -> tuple[Message, ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
@@ -24,7 +24,7 @@ from models.console.visibility import exempt_visible
 from models.db import page_session
 from models.errors import UnknownItem
 from models.plan import Plan
-from models.reports.item_record import load_item_record
+from models.reports.item_record import ItemRecord, load_item_record, messages_about
 from models.reports.item_state import ItemState, load_states
 from models.reports.programme import MILESTONE_WINDOW, Programme, load_programme
 from models.reports.read_cache import ReadCache, ledger_mark
@@ -212,11 +212,11 @@ def _page_link(plan_id: int, kept: dict[str, str], number: int) -> str:
 def item(plan_id: int, ref: str, request: Request, now: Now, viewer: Reader) -> Response:
     with _place(request, viewer, plan_id, now) as at:
         try:
-            found = load_item_record(
-                at.session, at.plan, ref, at.as_of, at.calendar, exempt_visible=at.exempt
-            )
+            found = _item(request, at, ref)
         except UnknownItem:
             found = None
+        if found is not None:
+            found = replace(found, messages=messages_about(at.session, at.plan.name, found.story.ref))
     if found is None:
         return problem(
             404,
@@ -227,3 +227,22 @@ def item(plan_id: int, ref: str, request: Request, now: Now, viewer: Reader) -> 
     viewed(request, at.standing, f"/console/plans/{plan_id}/items/{found.story.ref}", now)
     context = {"title": f"{found.story.ref}: {found.story.title}", "record": found, "plan": at.plan}
     return console_page(request, viewer, at.standing, "console_item.html.j2", "register", context)
+
+
+def _item(request: Request, at: Place, ref: str) -> ItemRecord:
+    """An item's facts and story, kept as the programme is (its messages are read afresh by the caller).
+    Kept apart from the programmes and registers: a reader going through items must not push those out."""
+    key = (at.plan.id, ref.strip().upper(), _mark(request, at), at.as_of, at.exempt)
+    state = request.app.state
+    kept: ReadCache | None = getattr(state, "console_items", None)
+    if kept is None:  # two first requests may each make one: the one kept last wins, both are correct
+        kept = state.console_items = ReadCache(size=ITEMS_KEPT)
+    return kept.get(key, lambda: _loaded_item(at, ref))
+
+
+def _loaded_item(at: Place, ref: str) -> ItemRecord:
+    plan, as_of, calendar = at.plan, at.as_of, at.calendar
+    return load_item_record(at.session, plan, ref, as_of, calendar, exempt_visible=at.exempt, messages=False)
+
+
+ITEMS_KEPT = 512  # items' stories per application: a reader's afternoon of item pages
