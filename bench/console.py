@@ -203,7 +203,11 @@ def main() -> None:
             assert answer.status_code == 200, (path, answer.status_code, answer.text[:500])
 
             def cold(path: str = path) -> None:
-                for kept_as in ("console_read_models", "console_standings", "console_items"):  # as after a change
+                for kept_as in (
+                    "console_read_models",
+                    "console_standings",
+                    "console_items",
+                ):  # as after a change
                     kept = getattr(app.state, kept_as, None)
                     if kept is not None:
                         kept.clear()

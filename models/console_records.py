@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.columns import utcnow
@@ -30,9 +31,17 @@ class DueChangeRequest(SQLModel, table=True):
     decision_reason: str | None = Field(default=None, max_length=2000)
 
 
+LIVE = sa.text("revoked_at IS NULL")
+
+
 class CalendarFeed(SQLModel, table=True):
     """A person's private `.ics` feed: its address carries a token signed for `nonce`; revoking (or making a
     new one, which revokes the old) ends it."""
+
+    # One working feed per address, whatever arrives at once (models.console.calendar_feed.new_feed).
+    __table_args__ = (
+        sa.Index("uq_calendarfeed_live", "email", unique=True, sqlite_where=LIVE, postgresql_where=LIVE),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, index=True)  # stored lower-cased

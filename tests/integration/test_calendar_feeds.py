@@ -7,6 +7,7 @@ the logs."""
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date
 
 import pytest
@@ -16,8 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
-from models.console.calendar_feed import issue_feed
+from models.console.calendar_feed import feed_owner, issue_feed, new_feed
 from models.console_access import AccessGrant
+from models.console_records import CalendarFeed
 from models.db import unit_of_work
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
@@ -199,3 +201,33 @@ def test_an_inspector_s_view_of_the_calendar_page_is_recorded(engine: Engine, db
     with Session(engine) as session:
         views = list(session.exec(select(AuditEvent).where(AuditEvent.kind == EventKind.CONSOLE_PAGE_VIEWED)))
     assert [(e.actor, e.plan) for e in views] == [(INSPECTOR, "Test Plan")]
+
+
+def test_two_new_feeds_at_once_leave_one_working(engine: Engine, db_url: str) -> None:
+    """A feed being made (its transaction open) while a second press makes another for the same address:
+    the second waits, then replaces the first, so one feed works, the newest, and both are on the record."""
+    console_plan(engine)
+    opened, release = threading.Event(), threading.Event()
+    first: list[str] = []
+
+    def slow_press() -> None:
+        with unit_of_work(engine) as session:
+            first.append(issue_feed(session, KEY.encode(), SECRETARIAT, NOW))
+            opened.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=slow_press)
+    thread.start()
+    assert opened.wait(10)
+    threading.Timer(0.5, release.set).start()  # the second press is waiting on the first by then
+    second = new_feed(engine, KEY.encode(), SECRETARIAT, NOW)
+    thread.join(10)
+    assert first and first[0] != second
+    with Session(engine) as session:
+        live = session.exec(select(CalendarFeed).where(col(CalendarFeed.revoked_at).is_(None))).all()
+        issued = session.exec(
+            select(AuditEvent).where(col(AuditEvent.kind) == EventKind.CALENDAR_FEED_ISSUED)
+        ).all()
+        assert len(live) == 1 and feed_owner(session, KEY.encode(), second) == SECRETARIAT
+        assert feed_owner(session, KEY.encode(), first[0]) is None
+    assert len(issued) == 2

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from models.console.calendar_feed import feed_owner, issue_feed, live_token, revoke_feed
+from models.console import calendar_feed
+from models.console.calendar_feed import feed_owner, live_token, revoke_feed
 from models.db import page_session, unit_of_work
 from models.plan import Plan
 from models.reports.calendar_events import ics, load_feed
@@ -84,9 +85,7 @@ def _feed_key(request: Request) -> bytes:
 
 
 def _issue(request: Request, viewer: Viewer, now: datetime) -> None:
-    key = _feed_key(request)
-    with unit_of_work(the_app(request).engine) as session:
-        issue_feed(session, key, viewer.email, now)
+    calendar_feed.new_feed(the_app(request).engine, _feed_key(request), viewer.email, now)
 
 
 def _revoke(request: Request, viewer: Viewer, now: datetime) -> None:

@@ -1,6 +1,7 @@
 """The ledger's read indexes: the last change's seq past any number of recorded page views (a partial index
 on seq), and an item's story by its ref as people type it (upper(ref)), which every item page of the console
-and `audit history` read.
+and `audit history` read. And one working calendar feed per address (a unique partial index): two "new feed"
+presses at once could leave two.
 
 Revision ID: 0013
 Revises: 0012
@@ -28,8 +29,23 @@ def upgrade() -> None:
         "ix_audit_event_change", "audit_event", ["seq"], sqlite_where=CHANGES, postgresql_where=CHANGES
     )
     op.create_index("ix_audit_event_ref_upper", "audit_event", [sa.text("upper(ref)")])
+    # Two feeds made at once before this index (revision 0012 only, a day's window): the older gives way.
+    op.execute(
+        "UPDATE calendarfeed SET revoked_at = created_at WHERE revoked_at IS NULL AND id NOT IN "
+        "(SELECT max(id) FROM calendarfeed WHERE revoked_at IS NULL GROUP BY email)"
+    )
+    live = sa.text("revoked_at IS NULL")
+    op.create_index(
+        "uq_calendarfeed_live",
+        "calendarfeed",
+        ["email"],
+        unique=True,
+        sqlite_where=live,
+        postgresql_where=live,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_calendarfeed_live", table_name="calendarfeed")
     op.drop_index("ix_audit_event_ref_upper", table_name="audit_event")
     op.drop_index("ix_audit_event_change", table_name="audit_event")
