@@ -16,7 +16,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -84,3 +85,33 @@ class ReadCache:
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
+
+
+class SharedRun:
+    """One run of a costly read at a time: callers who arrive while it runs wait for it and share its
+    result (which is then at most as old as their call) rather than start another; later callers start
+    afresh. Nothing is kept once it ends. For a read anyone may ask for on demand, such as verifying the
+    whole ledger, which a crowd of presses must not multiply."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: Future[Any] | None = None
+
+    def run(self, compute: Callable[[], T]) -> T:
+        with self._lock:
+            running, mine = self._running, False
+            if running is None:
+                running = self._running = Future()
+                mine = True
+        if not mine:
+            return running.result()
+        try:
+            value = compute()
+            running.set_result(value)
+            return value
+        except BaseException as exc:
+            running.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                self._running = None

@@ -1,6 +1,6 @@
 """Every access is on the record (issue 17, point 4): each console page an auditor or an inspector opens is a
 `ConsolePageViewed` event naming who, which page and which plan (the export, a `LedgerExported`); the
-secretariat's and the board's page views are not recorded, and a refused request records nothing. Walked
+secretariat's and the board's page views are not recorded, and a request refused (403) records nothing. Walked
 over every page of the role matrix, so a new page that forgets to record fails here."""
 
 from __future__ import annotations
@@ -100,3 +100,19 @@ def test_an_export_is_recorded_whoever_takes_it(engine: Engine, db_url: str, pla
     assert answer.status_code == 200
     [event] = [e for e in events_since(engine, before) if e.kind == EventKind.LEDGER_EXPORTED.value]
     assert event.actor == ROLE_HOLDERS[Role.SECRETARIAT]
+
+
+@pytest.mark.parametrize("reader", [AUDITOR, INSPECTOR])
+def test_an_item_looked_for_and_not_found_is_recorded_with_what_was_asked(
+    engine: Engine, db_url: str, place: Place, reader: str
+) -> None:
+    """An inspector trying references is as much on the record as one reading pages: the ref asked for,
+    cut to a ref's length, and that there was no such item."""
+    client = sign_in(console_client(db_url, Clock()), reader)
+    before = head(engine)
+    asked = "ACT-404" + "X" * 200
+    assert client.get(f"/console/plans/{place.plan_id}/items/{asked}").status_code == 404
+    [event] = [e for e in events_since(engine, before) if e.kind in RECORDED]
+    data = decode_data(event.body)
+    assert event.actor == reader and data["page"] == f"/console/plans/{place.plan_id}/items"
+    assert data["filters"] == {"refused": "no such item", "ref": asked[:64]}

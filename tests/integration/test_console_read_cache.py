@@ -19,7 +19,7 @@ from models.db import unit_of_work
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
 from models.plan import Action
-from models.reports.read_cache import ReadCache, ledger_mark
+from models.reports.read_cache import ReadCache, SharedRun, ledger_mark
 from tests.console_helpers import AUDITOR, NOW, SECRETARIAT, Clock, console_client, console_plan, sign_in
 
 
@@ -120,3 +120,35 @@ def test_readers_of_a_model_being_computed_wait_for_it_and_a_failure_is_not_kept
     with pytest.raises(ValueError):
         cache.get("other", broken)
     assert cache.get("other", lambda: "built") == "built"
+
+
+def test_a_shared_run_is_shared_by_those_who_arrive_while_it_runs_and_by_no_one_after() -> None:
+    shared = SharedRun()
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def verify() -> str:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return f"verdict {len(calls)}"
+
+    results: list[str] = []
+    presses = [threading.Thread(target=lambda: results.append(shared.run(verify))) for _ in range(5)]
+    presses[0].start()
+    started.wait(5)
+    for press in presses[1:]:
+        press.start()
+    time.sleep(0.2)  # the other four are waiting by now: without sharing each would read the chain again
+    release.set()
+    for press in presses:
+        press.join(5)
+    assert results == ["verdict 1"] * 5 and len(calls) == 1
+    assert shared.run(verify) == "verdict 2"  # a press after it ended reads afresh
+
+    def broken() -> str:
+        raise ValueError("unreadable")
+
+    with pytest.raises(ValueError):
+        shared.run(broken)
+    assert shared.run(lambda: "again") == "again"
