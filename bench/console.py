@@ -123,23 +123,27 @@ def prepare(engine: sa.Engine, actions: int, packs_dir: Path) -> int:
         return plan_id
 
 
-async def _readers(requests: list[tuple[str, bytes]], readers: int, think: float = 0.0) -> dict[str, Any]:
+async def _readers(
+    url: str, requests: list[tuple[str, bytes]], readers: int, think: float = 0.0
+) -> dict[str, Any]:
     latencies: list[float] = []
+    by_label: dict[str, list[float]] = {}
     statuses: dict[str, int] = {}
     queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
     for request in requests:
         queue.put_nowait(request)
-    url = urlsplit(requests[0][0])
+    where = urlsplit(url)
 
     async def reader() -> None:
-        stream, writer = await asyncio.open_connection(url.hostname, url.port)
+        stream, writer = await asyncio.open_connection(where.hostname, where.port)
         try:
             while not queue.empty():
-                _, data = queue.get_nowait()
+                label, data = queue.get_nowait()
                 start = time.perf_counter()
                 writer.write(data)
                 status = await _answer(stream)
                 latencies.append(time.perf_counter() - start)
+                by_label.setdefault(label, []).append(latencies[-1])
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
                 if think:
                     await asyncio.sleep(think)
@@ -149,19 +153,20 @@ async def _readers(requests: list[tuple[str, bytes]], readers: int, think: float
 
     start = time.perf_counter()
     await asyncio.gather(*(reader() for _ in range(readers)))
-    return {"latencies": latencies, "statuses": statuses, "seconds": time.perf_counter() - start}
+    seconds = time.perf_counter() - start
+    return {"latencies": latencies, "by_label": by_label, "statuses": statuses, "seconds": seconds}
 
 
 def client_main(path: str, readers: int, think_ms: float = 0.0) -> None:
     lines = [json.loads(line) for line in Path(path).read_text().splitlines()]
-    requests = [(line["url"], line["raw"].encode("latin-1")) for line in lines]
-    print(json.dumps(asyncio.run(_readers(requests, readers, think_ms / 1000))))
+    requests = [(line["label"], line["raw"].encode("latin-1")) for line in lines]
+    print(json.dumps(asyncio.run(_readers(lines[0]["url"], requests, readers, think_ms / 1000))))
 
 
-def raw_get(base: str, path: str, cookie: str) -> dict[str, str]:
+def raw_get(base: str, path: str, cookie: str, label: str) -> dict[str, str]:
     host = urlsplit(base).netloc
     raw = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {COOKIE}={cookie}\r\n\r\n"
-    return {"url": base + path, "raw": raw}
+    return {"url": base + path, "raw": raw, "label": label}
 
 
 def main() -> None:
@@ -244,7 +249,16 @@ def main() -> None:
                 f"/console/plans/{plan_id}/register",
                 f"/console/plans/{plan_id}/items/ACT-0001",
             ]
-            lines = [raw_get(server.base, paths[i % 3], cookies[(i // 3) % 3]) for i in range(args.requests)]
+            pages, viewers = ("programme", "register", "item"), ("secretariat", "auditor", "member")
+            lines = [
+                raw_get(
+                    server.base,
+                    paths[i % 3],
+                    cookies[(i // 3) % 3],
+                    f"{pages[i % 3]}, {viewers[(i // 3) % 3]}",
+                )
+                for i in range(args.requests)
+            ]
             jobs = workdir / "requests.jsonl"
             jobs.write_text("".join(json.dumps(line) + "\n" for line in lines))
             command = [
@@ -271,6 +285,12 @@ def main() -> None:
             f"p99 {cuts[98] * 1000:.0f} ms, {len(latencies) / result['seconds']:.0f} requests/s, "
             f"statuses {result['statuses']}"
         )
+        for label, seconds in sorted(result["by_label"].items()):
+            seconds.sort()
+            print(
+                f"  {label:<24} p50 {statistics.median(seconds) * 1000:5.0f} ms   "
+                f"p95 {statistics.quantiles(seconds, n=100)[94] * 1000:5.0f} ms"
+            )
         engine.dispose()
 
 

@@ -6,6 +6,7 @@ never one query per item."""
 from __future__ import annotations
 
 from datetime import date
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -79,40 +80,41 @@ def load_states(
     One query per table, of plain columns (the register's, then what a state adds): a console page after a
     change of its plan waits on this, so no ORM objects and nothing computed twice."""
     plan_id = key_of(plan)
-    actions = session.execute(_ACTIONS, {"plan": plan_id}).all()
-    milestones = session.execute(_MILESTONES, {"plan": plan_id}).all()
+    # The register's order, actions then milestones, each by due date then ref (as models.reports.register).
+    actions = sorted(session.execute(_ACTIONS, {"plan": plan_id}), key=_BY_DUE_THEN_REF)
+    milestones = sorted(session.execute(_MILESTONES, {"plan": plan_id}), key=_BY_DUE_THEN_REF)
     levels = open_levels(session, plan_id) if levels is None else levels
-    action, milestone = ItemKind.ACTION, ItemKind.MILESTONE
+    action, milestone = ItemKind.ACTION.value, ItemKind.MILESTONE.value
     states = []
-    rows = register_rows(plan.name, calendar, as_of, (r[:8] for r in actions), action)
+    rows = register_rows(plan.name, calendar, as_of, (r[:8] for r in actions), ItemKind.ACTION)
     since: dict[date, int] = {}  # working days since a last update: a few hundred distinct dates
-    for row, (*_, exempt, percent, rebaselines, last_update, start) in zip(rows, actions, strict=True):
+    for row, found in zip(rows, actions, strict=True):
+        exempt = found[8]
         if exempt and not exempt_visible:
             continue
-        last = last_update or start
+        last_update = found[11]
+        last = last_update or found[12]  # else its start
         days = since.get(last) if last else None
         if days is None and last and last <= as_of:
             days = since[last] = calendar.count_between(last, as_of)
-        counted = counted_rag(row, percent, rebaselines, last, policy, calendar, as_of, days)
-        level = levels.get((action.value, row.ref), 1)
+        counted = counted_rag(row, found[9], found[10], last, policy, calendar, as_of, days)
+        level = levels.get((action, row.ref), 1)
         states.append(ItemState(row, counted, level, bool(exempt), last_update))
-    rows = register_rows(plan.name, calendar, as_of, (r[:8] for r in milestones), milestone)
+    rows = register_rows(plan.name, calendar, as_of, (r[:8] for r in milestones), ItemKind.MILESTONE)
     for row, found in zip(rows, milestones, strict=True):
         counted = counted_rag(row, 0, 0, None, policy, calendar, as_of)
-        states.append(ItemState(row, counted, levels.get((milestone.value, row.ref), 1), False, found[8]))
-    states.sort(key=_register_order)
+        states.append(ItemState(row, counted, levels.get((milestone, row.ref), 1), False, found[8]))
     return states
 
 
-def _register_order(
-    state: ItemState,
-) -> tuple[bool, date, str]:  # the register's order (models.reports.register)
-    return (state.row.kind is not ItemKind.ACTION, state.row.due, state.row.ref)
+_BY_DUE_THEN_REF = itemgetter(5, 0)  # the statements' due date and ref
 
 
 def _statements() -> tuple[sa.Select[Any], sa.Select[Any]]:
     """Built once. Status and RAG are read as their stored words (register_rows maps them to members):
-    the columns' own Enum type would convert every value twice."""
+    the columns' own Enum type would convert every value twice. Each row: the register's eight columns
+    (ref, title, area, owner's address and name, due, status, RAG), then for an action exempt, percent,
+    re-baselines, last update and start, for a milestone its last update."""
     actions: sa.Table = Action.__table__  # type: ignore[attr-defined]
     areas: sa.Table = Area.__table__  # type: ignore[attr-defined]
     people: sa.Table = Person.__table__  # type: ignore[attr-defined]

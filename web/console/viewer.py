@@ -10,7 +10,7 @@ one of the roles, in the page's plan (its `plan_id` path parameter) or, on a pag
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -99,13 +99,13 @@ def kept_standings(app: FastAPI) -> ReadCache:
 SignedIn = Annotated[Viewer, Depends(signed_in)]
 
 
-def require(*roles: Role) -> Callable[[Request, Viewer], Viewer]:
+def require(*roles: Role) -> Callable[[Request, Viewer], Awaitable[Viewer]]:
     """A dependency: the viewer, when they hold one of `roles` where the page is (models.console.roles.allows:
     its `plan_id`, its `board_id` within that plan, or any plan for a page of no one plan); NotAllowed (a 403
     page) otherwise."""
     wanted = frozenset(roles)
 
-    def holding(request: Request, viewer: SignedIn) -> Viewer:
+    async def holding(request: Request, viewer: SignedIn) -> Viewer:  # no I/O: no hop to the thread pool
         params = request.path_params
         if any(_scope(name) and name not in SCOPES for name in params):
             raise NotAllowed()  # a plan or board this check cannot read: refused, never let in
