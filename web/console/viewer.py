@@ -71,22 +71,27 @@ def signed_in(request: Request, now: Now) -> Viewer:
     if claims is None:
         raise SignInFirst()
     with page_session(app.engine) as session:
-        if signed_out(session, claims):  # ended on the server: a copy of the cookie is worth nothing
-            raise SignInFirst()
-        found = _standings(request, session, claims.email, now)
+        ended, found = _standings(request, session, claims, now)
+    if ended:  # ended on the server: a copy of the cookie is worth nothing
+        raise SignInFirst()
     if not found:
         raise AccessEnded()
     return Viewer(claims.email, found, claims, cookie)
 
 
-def _standings(request: Request, session: Session, email: str, now: datetime) -> tuple[Standing, ...]:
-    """`standings`, kept per address while the ledger's mark and the minute stay the same: roles come from
-    People, Boards and grants, each changed only with its ledger event (models.reports.read_cache), and a
-    grant ends at a local midnight, always on a minute. The mark is left on the request: a page keys its read
-    model by it (read before the page's rows, it can only make a kept model look older, never newer)."""
+def _standings(
+    request: Request, session: Session, claims: SessionClaims, now: datetime
+) -> tuple[bool, tuple[Standing, ...]]:
+    """Whether the session was signed out, and the address's `standings`, kept per session while the
+    ledger's mark and the minute stay the same: sign-outs, People, Boards and grants each change only with
+    their ledger event (models.reports.read_cache), and a grant ends at a local midnight, always on a
+    minute. The mark is left on the request: a page keys its read model by it (read before the page's
+    rows, it can only make a kept model look older, never newer)."""
     mark = request.state.ledger_mark = ledger_mark(session)
-    key = (email, mark, now.replace(second=0, microsecond=0))
-    return kept_standings(request.app).get(key, lambda: standings(session, email, now))
+    key = (claims.id, claims.email, mark, now.replace(second=0, microsecond=0))
+    return kept_standings(request.app).get(
+        key, lambda: (signed_out(session, claims), standings(session, claims.email, now))
+    )
 
 
 def kept_standings(app: FastAPI) -> ReadCache:
