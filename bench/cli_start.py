@@ -12,9 +12,11 @@ built first in a temporary folder, or the one in `--demo`, built there when miss
 Each round runs every command once, each right after or right before a bare import (the order swaps every
 round), so the machine's noise falls on both sides; each command's median and best over `--runs` rounds are
 printed against the medians and best of the bare runs paired with it, and their ratio (issue 18's goal: at
-most 1.4x the bare import's median). `--against` adds a third side: the same commands run on another
-checkout's code (a worktree of the commit before), in the same rounds, for a before/after in one run.
-Every setting comes from the bench's own LINEOFSIGHT_* variables, never the user's.
+most 1.4x the bare import's median). A last row, "(floor)", is the bare import plus sqlmodel and
+pydantic-settings, which every command that reads the database imports as the product is built.
+`--against` adds a third side: the same commands run on another checkout's code (a copy of the commit
+before), in the same rounds, for a before/after in one run. Every setting comes from the bench's own
+LINEOFSIGHT_* variables, never the user's.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ from flows.demo_plan import AS_OF
 ROOT = Path(__file__).resolve().parents[1]
 LINEOFSIGHT = str(Path(sys.executable).parent / "lineofsight")
 BARE = [sys.executable, "-c", "import sqlalchemy, pydantic, typer, rich"]
+# What a command that reads the tables cannot start without today: the tables are SQLModel classes (so the
+# ORM and pydantic's models come with them) and the settings are pydantic-settings. Measured as a reference,
+# paired with a bare import of its own: the lowest ratio `status`, `show` and the rest can reach as built.
+FLOOR = [sys.executable, "-c", "import sqlalchemy, pydantic, typer, rich, sqlmodel, pydantic_settings"]
+FLOOR_NAME = "(floor)"
 DAY = AS_OF.isoformat()
 COMMANDS: dict[str, list[str]] = {
     "status": ["status", "--as-of", DAY],
@@ -107,8 +114,9 @@ def main() -> None:
         build_demo(demo, sides["this checkout"])
         check(sides)
         bare_env = environment(demo, ROOT)
-        bare: dict[str, list[float]] = {name: [] for name in COMMANDS}
+        bare: dict[str, list[float]] = {name: [] for name in [*COMMANDS, FLOOR_NAME]}
         times: dict[tuple[str, str], list[float]] = {(s, n): [] for s in sides for n in COMMANDS}
+        floor: list[float] = []
         for round_ in range(args.runs):
             for name, command in COMMANDS.items():
                 pair = [("bare", BARE, bare_env)] + [
@@ -119,6 +127,8 @@ def main() -> None:
                 for side, argv, env in pair:
                     took = run(argv, env)
                     (bare[name] if side == "bare" else times[(side, name)]).append(took)
+            for side, argv in ([("bare", BARE), ("floor", FLOOR)])[:: -1 if round_ % 2 else 1]:
+                (bare[FLOOR_NAME] if side == "bare" else floor).append(run(argv, bare_env))
             print(f"round {round_ + 1}/{args.runs}", file=sys.stderr, flush=True)
 
     print(f"{args.runs} rounds; each command alternates with a bare `{' '.join(BARE[1:])}`")
@@ -126,10 +136,10 @@ def main() -> None:
         f"{'command':<14}{'side':<24}{'bare median/best':>18}{'command median/best':>22}{'ratio median':>14}"
         f"{'ratio best':>12}"
     )
-    for name in COMMANDS:
+    for name in [*COMMANDS, FLOOR_NAME]:
         b_med, b_best = statistics.median(bare[name]), min(bare[name])
-        for side in sides:
-            t = times[(side, name)]
+        for side in sides if name != FLOOR_NAME else ["+ sqlmodel, pyd.-settings"]:
+            t = times[(side, name)] if name != FLOOR_NAME else floor
             med, best = statistics.median(t), min(t)
             print(
                 f"{name:<14}{side[-23:]:<24}{b_med * 1000:>10.0f}/{b_best * 1000:.0f} ms"

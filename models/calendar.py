@@ -44,7 +44,7 @@ def _uk_module() -> ModuleType:
             import holidays
 
             path = Path(holidays.__file__).parent / "countries" / "united_kingdom.py"
-            spec = importlib.util.spec_from_file_location(UK_HOLIDAYS, path)
+            spec = importlib.util.spec_from_file_location(UK_HOLIDAYS, path) if path.is_file() else None
             if spec is None or spec.loader is None:  # a holidays release laid out otherwise: the usual way
                 return importlib.import_module(UK_HOLIDAYS)
             module = importlib.util.module_from_spec(spec)
