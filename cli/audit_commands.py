@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.text import Text
@@ -12,13 +13,12 @@ from rich.text import Text
 from cli.output import Format, console, err_console, table, write_csv, write_json
 from cli.params import force_option, input_file, output_file
 from flows.bootstrap import App, bootstrap
-from models.db import read_session
-from models.ledger.export import export_ledger, verify_export
-from models.ledger.stored import StoredEvent
-from models.ledger.trail import LogFilter, item_history, read_log
-from models.ledger.verification import Verdict, parse_head, verify_database
-from models.reports.event_lines import summary as _summary
 from models.vocab import parse_day, plural
+
+if TYPE_CHECKING:
+    from models.ledger.stored import StoredEvent
+    from models.ledger.trail import LogFilter
+    from models.ledger.verification import Verdict
 
 audit = typer.Typer(
     help="The audit ledger: read it, follow one item's story, verify it, export it for auditors.",
@@ -43,6 +43,8 @@ def _filter(
     day_to: str | None,
     **rest: str | None,
 ) -> LogFilter:
+    from models.ledger.trail import LogFilter
+
     def day(value: str | None, option: str) -> date | None:
         return parse_day(value, f"{option} date") if value is not None else None
 
@@ -72,6 +74,9 @@ def log(
 ) -> None:
     """List ledger events, oldest first, filtered by plan, item, kind, actor, when they were written
     (--since/--until) and the day they speak for (--day-from/--day-to)."""
+    from models.db import read_session
+    from models.ledger.trail import read_log
+
     app = bootstrap()
     plan = _known_plan(app, plan)
     where = _filter(
@@ -101,6 +106,9 @@ def history(
 ) -> None:
     """One item's whole story in order: import, re-baselines, updates, reminders, escalations (with the
     rule and the reason), deliveries and failures; each with the day it speaks for and when it was written."""
+    from models.db import read_session
+    from models.ledger.trail import item_history
+
     app = bootstrap()
     plan = _known_plan(app, plan)
     where = _filter(app, since=since, until=until, day_from=day_from, day_to=day_to)
@@ -117,6 +125,7 @@ def _known_plan(app: App, plan: str | None) -> str | None:
     typo is an error rather than an empty ledger."""
     if plan is None:
         return None
+    from models.db import read_session
     from models.plans.lookup import find_plan
 
     with read_session(app.engine) as session:
@@ -131,8 +140,10 @@ def _print_events(events: list[StoredEvent], output: Format, title: str) -> None
             [{**e.public(), "data": json.dumps(e.data, ensure_ascii=False)} for e in events], LOG_FIELDS
         )
     else:
+        from models.reports.event_lines import summary
+
         rows = [
-            [e.seq, e.day, e.at[:16].replace("T", " "), e.actor, e.kind, e.ref or e.plan, _summary(e)]
+            [e.seq, e.day, e.at[:16].replace("T", " "), e.actor, e.kind, e.ref or e.plan, summary(e)]
             for e in events
         ]
         columns = ["Seq", "Day", "Written (UTC)", "Actor", "Kind", "Subject", "What"]
@@ -151,6 +162,9 @@ def verify(
 ) -> None:
     """Check the whole hash chain. Exit 0 and print the head when intact; otherwise exit 1 naming the first
     bad sequence number and what is wrong."""
+    from models.ledger.export import verify_export
+    from models.ledger.verification import parse_head, verify_database
+
     anchor = parse_head(head) if head else None
     if file is not None:
         result = verify_export(input_file(file, what="a ledger export"), anchor)
@@ -175,6 +189,8 @@ def export(
 ) -> None:
     """Write every event to a JSON-lines file, ending with a manifest line that records the head. Check it
     anywhere with `lineofsight audit verify --file FILE`. An existing file is kept unless --force."""
+    from models.ledger.export import export_ledger
+
     output_file(path, suffixes=(".jsonl",), force=force, what="a ledger export")
     app = bootstrap()
     anchor = export_ledger(app.engine, path)

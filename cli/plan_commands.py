@@ -13,11 +13,7 @@ from rich.text import Text
 from cli.clock import today
 from cli.output import Format, console, rag_text, table, write_csv, write_json
 from flows.bootstrap import bootstrap
-from models.db import read_session, unit_of_work
-from models.plans.lookup import find_area, find_owner, plans_named
-from models.plans.spec import UpdateSpec
 from models.plans.text_rules import code, email_address
-from models.reports.register import RegisterRow, load_register, summarise
 from models.vocab import (
     ItemKind,
     day_in_words,
@@ -31,6 +27,7 @@ from models.vocab import (
 
 if TYPE_CHECKING:
     from models.reports.item_story import ItemStory
+    from models.reports.register import RegisterRow
 
 PLAN_OPTION = typer.Option(None, "--plan", help="The plan's name (needed only when several are loaded).")
 AS_OF_OPTION = typer.Option(
@@ -57,6 +54,13 @@ def status(
 ) -> None:
     """Where every action and milestone stands: due date, status, RAG and working days to due
     (negative when overdue), with counts by area and RAG."""
+    # The modules a command works with are imported when it runs, not when the command line is read: every
+    # command's module is loaded for `--help` and for each other command, and the tables, the ORM and the
+    # queries are half a `status`'s start. The same holds across cli/.
+    from models.db import read_session
+    from models.plans.lookup import find_area, find_owner, plans_named
+    from models.reports.register import load_register
+
     area = code(area, "--area", "MOQA") if area is not None else None
     owner = email_address(owner, "--owner") if owner is not None else None
     app = bootstrap()
@@ -77,6 +81,8 @@ def status(
 
 
 def print_status(rows: list[RegisterRow], day: date) -> None:
+    from models.reports.register import summarise
+
     out = console()
     several = len({r.plan for r in rows}) > 1
     columns = ["Plan"] * several + ["Ref", "Title", "Owner", "Due", "Status", "RAG", "Working days to due"]
@@ -153,6 +159,7 @@ def show(
     ),
 ) -> None:
     """One action or milestone in full, with its update history, as it stood at the end of --as-of."""
+    from models.db import read_session
     from models.reports.item_story import load_item_story
 
     ref = code(ref, "ref")
@@ -275,6 +282,8 @@ def update(
     An update that contradicts itself or the item (complete but red, complete at 10%, not started at 40%) is
     refused with the reason; completing without --percent makes it 100%, and a percent on an item not
     started yet starts it."""
+    from models.db import unit_of_work
+    from models.plans.spec import UpdateSpec
     from models.plans.updates import apply_update
 
     spec = UpdateSpec(

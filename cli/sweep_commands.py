@@ -202,7 +202,7 @@ ESCALATION_FIELDS = ("plan", "ref", "kind", "level", "level_name", "since", "due
 
 
 def _standing(s: Standing) -> dict[str, object]:
-    from models.sweep.rules import LEVEL_NAMES
+    from models.sweep.decision import LEVEL_NAMES
 
     return {
         "plan": s.plan,
@@ -218,7 +218,7 @@ def _standing(s: Standing) -> dict[str, object]:
 
 
 def print_escalations(rows: list[Standing], title: str) -> None:
-    from models.sweep.rules import LEVEL_NAMES
+    from models.sweep.decision import LEVEL_NAMES
 
     body = [[s.ref, f"{s.level}: {LEVEL_NAMES[s.level]}", f"{s.since:%d %b %Y}", s.reason] for s in rows]
     console().print(table(title, ["Ref", "Level", "Since", "Why"], body))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.text import Text
@@ -11,8 +12,10 @@ from cli.output import console, table
 from cli.params import actor_option, force_option, input_file, output_file
 from cli.progress import progress
 from flows.bootstrap import bootstrap
-from models.plans.importer import ImportReport
 from models.vocab import plural
+
+if TYPE_CHECKING:
+    from models.plans.importer import ImportReport
 
 XLSX = (".xlsx",)
 KINDS = ["people", "areas", "actions", "milestones", "boards", "meetings"]

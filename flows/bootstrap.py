@@ -1,7 +1,9 @@
 """The composition root: builds what the flows and the CLI need from settings, once, on demand.
 
 Nothing is created at import time, and nothing here imports prefect: read-only CLI commands come
-through this module and must stay fast. Engines live as long as the process: one per database URL,
+through this module and must stay fast. Importing it costs nothing either: settings (pydantic-settings),
+the engine's module and the tables are imported when `bootstrap()` first runs, so `lineofsight --help` and
+every command's module load without them. Engines live as long as the process: one per database URL,
 shared by every command and task that asks, disposed at exit.
 """
 
@@ -18,14 +20,13 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
-from config.settings import Settings
-from models.db import ensure_ready, make_engine
 from models.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from config.policy import Policy
+    from config.settings import Settings
     from models.links.tokens import LinkMaker
     from notifications.senders import Senders
 
@@ -93,7 +94,12 @@ class App:
 def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) -> App:
     """The App for `settings` (default: those chosen by `settings_in_use`, else the environment's), on the
     process's engine for their database."""
-    settings = settings or _chosen.get() or Settings()
+    from models.db import ensure_ready
+
+    if settings is None:
+        from config.settings import Settings
+
+        settings = _chosen.get() or Settings()
     engine = engine_for(settings.database_url)
     if check_schema:
         ensure_ready(engine)  # every time: a schema moved under a running process is said, not met later
@@ -102,6 +108,8 @@ def bootstrap(settings: Settings | None = None, *, check_schema: bool = True) ->
 
 def engine_for(url: str) -> Engine:
     """The process's engine for `url`: made on first use, then shared; disposed at exit."""
+    from models.db import make_engine
+
     with _engines_lock:
         engine = _engines.pop(url, None)
         if engine is None:

@@ -10,19 +10,57 @@ Dates are calendar dates in the plan's zone; a clock change never moves one.
 from __future__ import annotations
 
 import bisect
+import importlib.util
+import sys
+import threading
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from config.timezone import DEFAULT_TIMEZONE
 from models.errors import InvalidValue
 from models.vocab import within_window
 
+if TYPE_CHECKING:
+    from holidays import HolidayBase
+
 NATIONS = ("ENG", "WLS", "SCT", "NIR")
 NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
+UK_HOLIDAYS = "holidays.countries.united_kingdom"
+_uk_lock = threading.Lock()
+
+
+def _uk_module() -> ModuleType:
+    """The holidays library's UK module, alone. `holidays.country_holidays("GB")` imports the package of every
+    country first (250 modules: 0.1 s, more than the rest of `lineofsight status`); this runs the UK's file as
+    that same module, so a later import of the whole package reuses it."""
+    with _uk_lock:
+        module = sys.modules.get(UK_HOLIDAYS)
+        if module is None:
+            import holidays
+
+            path = Path(holidays.__file__).parent / "countries" / "united_kingdom.py"
+            spec = importlib.util.spec_from_file_location(UK_HOLIDAYS, path) if path.is_file() else None
+            if spec is None or spec.loader is None:  # a holidays release laid out otherwise: the usual way
+                return importlib.import_module(UK_HOLIDAYS)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[UK_HOLIDAYS] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[UK_HOLIDAYS]
+                raise
+        return module
+
+
+def bank_holidays(nation: str) -> HolidayBase:
+    """The nation's bank holidays: what `holidays.country_holidays("GB", subdiv=nation)` returns."""
+    uk_holidays: HolidayBase = _uk_module().GB(subdiv=nation)
+    return uk_holidays
 
 
 def parse_nation(value: str | None) -> str:
@@ -49,7 +87,7 @@ class WorkingCalendar:
         self.nation = parse_nation(nation)
         self.closures = frozenset(closures)
         self.every_year = frozenset(every_year)  # (month, day) closed every year
-        self._holidays = holidays.country_holidays("GB", subdiv=self.nation)
+        self._holidays = bank_holidays(self.nation)
         self._first_year = self._last_year = 0
         self._ordinals: list[int] = []
         self._positions: dict[date, int] = {}

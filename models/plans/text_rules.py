@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
-
 from models.errors import InvalidValue
 
 # Each rule returns the value as it will be stored, or raises InvalidValue saying what was expected.
@@ -95,6 +93,10 @@ def email_address(value: str, field: str = "email") -> str:
     bad = next((c for c in text if not " " < c <= "~"), None)
     if bad is not None:
         raise InvalidValue(field, value, f"{expected}, in plain ASCII (found {describe(bad)})")
+    # Imported here: email-validator costs 20 ms to import, and most commands that check a code or a name
+    # never check an address.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:

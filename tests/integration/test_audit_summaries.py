@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from cli.audit_commands import _summary
 from config.policy import load_policy
 from models.db import unit_of_work
 from models.ledger.trail import LogFilter, read_log
@@ -21,6 +20,7 @@ from models.meetings import Meeting
 from models.plans.importer import import_plan
 from models.plans.spec import ActionSpec, UpdateSpec
 from models.plans.updates import apply_update
+from models.reports.event_lines import summary as _summary
 from models.reports.pack_data.moment import parse_as_of
 from models.sweep.run import sweep_plans
 from models.vocab import RAG, Audience, Status
