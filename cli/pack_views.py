@@ -36,7 +36,7 @@ def list_packs(
     output: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
 ) -> None:
     """Every pack built, each version of it: meeting, audience, pack date, the moment its data is from,
-    when it was built and sent, and its PDF."""
+    when it was built, where it stands (draft, approved, sent) and when it was sent, and its PDF."""
     from models.db import read_session
     from models.reports.packs import pack_rows
 
@@ -58,6 +58,7 @@ def list_packs(
             f"{r.built_for:%d %b %Y}",
             _as_at(r.data_as_of, r.timezone),
             f"{r.built_at:%Y-%m-%d %H:%M}",
+            r.stage,
             f"{r.published_at:%Y-%m-%d %H:%M}" if r.published_at else "not sent",
             r.pdf or "-",
         ]
@@ -72,6 +73,7 @@ def list_packs(
         "Pack date",
         "Data as at",
         "Built (UTC)",
+        "Stage",
         "Sent (UTC)",
     ]
     console().print(table("Board packs", [*columns, "PDF"], body))
@@ -101,6 +103,10 @@ def show(pack_id: int = record_id("The pack's id, from `lineofsight pack list`."
     out.print(Text(version))
     out.print(Text(f"Built at:      {d.built_at:%Y-%m-%d %H:%M:%S} UTC"))
     out.print(Text(f"Built from:    ledger {d.ledger_seq}:{d.ledger_hash}"))
+    approved = "not yet: a draft, waiting for the secretariat's approval"
+    if d.approved_at:
+        approved = f"{d.approved_at:%Y-%m-%d %H:%M:%S} UTC by {d.approved_by or 'unknown'}"
+    out.print(Text(f"Approved:      {approved}"))
     out.print(
         Text(
             f"Sent:          {d.published_at:%Y-%m-%d %H:%M:%S} UTC"

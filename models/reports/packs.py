@@ -34,6 +34,13 @@ class PackRow:
     superseded_by: int | None = None  # the next version, when there is one
     data_as_of: datetime | None = None  # exclusive: the data is what had happened before it
     timezone: str = DEFAULT_TIMEZONE  # the plan's
+    approved_at: datetime | None = None
+    approved_by: str | None = None
+
+    @property
+    def stage(self) -> str:
+        """Where the pack is on its way to the board: draft, then approved, then sent."""
+        return "sent" if self.published_at else "approved" if self.approved_at else "draft"
 
     def public(self) -> dict[str, Any]:
         """The row as `pack list --format json` gives it."""
@@ -49,6 +56,9 @@ class PackRow:
             "pack_date": self.built_for.isoformat(),
             "data_as_of": self.data_as_of.isoformat() if self.data_as_of else None,
             "built_at": self.built_at.isoformat(),
+            "stage": self.stage,
+            "approved_at": self.approved_at.isoformat() if self.approved_at else None,
+            "approved_by": self.approved_by,
             "sent_at": self.published_at.isoformat() if self.published_at else None,
             "pdf": self.pdf,
         }
@@ -73,6 +83,8 @@ class PackDetail:
     superseded_by: int | None = None
     data_as_of: datetime | None = None
     timezone: str = DEFAULT_TIMEZONE
+    approved_at: datetime | None = None
+    approved_by: str | None = None
 
 
 def _query(plan_name: str | None) -> Any:
@@ -119,6 +131,8 @@ def pack_rows(session: Session, plan_name: str | None = None) -> list[PackRow]:
                 superseded_by=after.get(key_of(pack)),
                 data_as_of=pack.data_as_of,
                 timezone=plan.timezone,
+                approved_at=pack.approved_at,
+                approved_by=pack.approved_by,
             )
         )
     return rows
@@ -148,4 +162,6 @@ def pack_detail(session: Session, pack_id: int) -> PackDetail:
         superseded_by=_successors(session).get(key_of(pack)),
         data_as_of=pack.data_as_of,
         timezone=plan.timezone,
+        approved_at=pack.approved_at,
+        approved_by=pack.approved_by,
     )

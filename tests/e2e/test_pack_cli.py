@@ -71,14 +71,24 @@ def test_approve_then_send_a_draft(cli, engine, tmp_path) -> None:
     cli("pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(tmp_path))
     refused = cli("pack", "send", "--pack", "1", expect=2)
     assert "approve it before sending" in refused.output
+    assert _stages(cli) == ["draft"] and "Approved:      not yet: a draft" in cli("pack", "show", "1").output
     approved = cli("pack", "approve", "--pack", "1", "--by", "secretariat@example.org").output
     assert "Pack 1 is approved by secretariat@example.org" in approved
+    assert _stages(cli) == ["approved"] and "approved" in cli("pack", "list").output
+    shown = cli("pack", "show", "1").output
+    assert "Approved:" in shown and "UTC by secretariat@example.org" in shown
     sent = cli("pack", "send", "--pack", "1", "--by", "secretariat@example.org").output
     assert "new notices" in sent and MEMBER in sent
     again = cli("pack", "send", "--pack", "1", expect=2)
     assert "already been sent" in again.output
     [published] = json.loads(cli("audit", "log", "--kind", "PackPublished", "--format", "json").output)
     assert published["actor"] == "secretariat@example.org"
+    [listed] = json.loads(cli("pack", "list", "--format", "json").output)
+    assert listed["stage"] == "sent" and listed["approved_by"] == "secretariat@example.org"
+
+
+def _stages(cli) -> list[str]:
+    return [row["stage"] for row in json.loads(cli("pack", "list", "--format", "json").output)]
 
 
 def test_meeting_add_then_its_pack(cli, engine, tmp_path) -> None:
