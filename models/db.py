@@ -106,12 +106,17 @@ class GuardedSession(Session):
 def guard(session: Session) -> None:
     session.info["guarded"] = True
     session.info["ledger_events"] = 0
+    session.info["change_events"] = 0
     session.info["changed"] = False
 
 
-def events_recorded(session: Session, count: int) -> None:
-    """Told by the ledger's `record` that `count` events went in on this session's transaction."""
+def events_recorded(session: Session, count: int, changes: int | None = None) -> None:
+    """Told by the ledger's `record` that `count` events went in on this session's transaction, `changes`
+    of them (all, when not said) of a kind that records a change rather than a read."""
     session.info["ledger_events"] = session.info.get("ledger_events", 0) + count
+    session.info["change_events"] = session.info.get("change_events", 0) + (
+        count if changes is None else changes
+    )
 
 
 @sa.event.listens_for(GuardedSession, "after_flush")
@@ -141,6 +146,10 @@ def _require_event(session: Session) -> None:
     session.flush()
     if session.info["changed"] and not session.info["ledger_events"]:
         raise UnrecordedChange("a change reached commit without its ledger event; nothing was saved")
+    # The console keeps what it has read until the ledger records a change (models.reports.read_cache): a
+    # change recorded only as a read (a page view, an export) would leave every kept page showing the past.
+    if session.info["changed"] and not session.info["change_events"]:
+        raise UnrecordedChange("a change reached commit recorded only as a read; nothing was saved")
 
 
 @contextmanager
@@ -148,8 +157,10 @@ def unit_of_work(engine: Engine, *, bookkeeping: bool = False, rollback: bool = 
     """A write transaction: commits when the block ends cleanly, rolls back on any exception.
 
     Every change must write its ledger event (the guard refuses the commit otherwise). `bookkeeping=True`
-    is for the outbox's own lease (claiming notices to send), which changes no plan and decides nothing;
-    what the dispatcher then does (sent, failed) is recorded. `rollback=True` runs the work and undoes it
+    is for the outbox's own lease (claiming notices to send, noting their digest), which changes no plan and
+    decides nothing; what the dispatcher then does (sent, failed) is recorded. It must touch the notice
+    table only: the console keeps what it reads of everything else until the ledger records a change, and
+    reads notices afresh. `rollback=True` runs the work and undoes it
     (a dry run that exercises every check a real run makes)."""
     writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     with GuardedSession(writer, expire_on_commit=False) as session:

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from models.audit import GENESIS_HASH, AuditEvent
+from models.audit import GENESIS_HASH, READ_ONLY_KINDS, AuditEvent
 from models.columns import utcnow
 from models.db import events_recorded
 
@@ -89,8 +89,9 @@ def record(session: Session, *events: Event, at: datetime | None = None) -> Head
 
 def record_many(session: Session, events: Iterable[Event], *, at: datetime | None = None) -> Head:
     session.flush()  # the session's pending changes go first, as an ORM statement would have done
+    events = tuple(events)
     new_head, count = append(session.connection(), events, at=at)
-    events_recorded(session, count)
+    events_recorded(session, count, sum(1 for e in events if e.kind not in READ_ONLY_KINDS))
     return new_head
 
 

@@ -3,7 +3,7 @@ kept while nothing they are built from has changed.
 
 Why it is correct: every change to a plan's data commits with its ledger event in the same transaction (the
 unit of work refuses a commit without one, models.db), and appends are serialised, so the ledger's last seq
-only grows in commit order. The key holds the last seq of any event that may change data (`ledger_mark`);
+only grows in commit order. The key holds the last event that may change data (`ledger_mark`);
 reading it before the rows means a model is never older than its key: a change committed after the mark is
 read gives a newer mark to every later reader, who then misses and computes afresh. Events that only record
 a read (a page view, an export, a verification) change no data and do not count. The rest of the key is what
@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -31,13 +31,17 @@ SIZE = 64  # models kept per application: a few plans, both visibilities, today 
 _AUDIT: sa.Table = AuditEvent.__table__  # type: ignore[attr-defined]
 # The partial index's own condition, word for word: SQLite uses a partial index only for a query that
 # states its condition as the index does.
-_MARK = sa.select(_AUDIT.c.seq).where(CHANGES).order_by(_AUDIT.c.seq.desc()).limit(1)
+_MARK = sa.select(_AUDIT.c.seq, _AUDIT.c.hash).where(CHANGES).order_by(_AUDIT.c.seq.desc()).limit(1)
+Mark = tuple[int, str]
 
 
-def ledger_mark(session: Session) -> int:
-    """The seq of the last event that may have changed data (0 for an empty ledger): one step down the
-    ledger's index of changes (models.audit), whatever was read since."""
-    return session.execute(_MARK).scalar() or 0
+def ledger_mark(session: Session) -> Mark:
+    """The seq and hash of the last event that may have changed data ((0, "") for an empty ledger): one
+    step down the ledger's index of changes (models.audit), whatever was read since. The hash too, so that
+    a database restored under a running service (its seqs handed out again to other events) never matches
+    a model kept from before."""
+    found = session.execute(_MARK).first()
+    return (found[0], found[1]) if found else (0, "")
 
 
 class ReadCache:
@@ -88,30 +92,56 @@ class ReadCache:
 
 
 class SharedRun:
-    """One run of a costly read at a time: callers who arrive while it runs wait for it and share its
-    result (which is then at most as old as their call) rather than start another; later callers start
-    afresh. Nothing is kept once it ends. For a read anyone may ask for on demand, such as verifying the
-    whole ledger, which a crowd of presses must not multiply."""
+    """One run of a costly read at a time, shared by the callers who asked while it was waiting to start.
+    A caller who finds a run going does not take its result (it began before they asked, and may have
+    passed what changed since): they wait for it to end and share the next, which the first of them starts.
+    However many ask at once, the read runs at most twice; each caller's result began after they asked.
+    Nothing is kept once it ends. For a read anyone may ask for on demand, such as verifying the whole
+    ledger, which a crowd of presses must not multiply."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._running: Future[Any] | None = None
+        self._next: Future[Any] | None = None
+        self._waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        """Callers waiting for the next run (for tests and a page that says "in a moment")."""
+        with self._lock:
+            return self._waiting
 
     def run(self, compute: Callable[[], T]) -> T:
+        mine: Future[Any]
+        before: Future[Any] | None
         with self._lock:
-            running, mine = self._running, False
-            if running is None:
-                running = self._running = Future()
-                mine = True
-        if not mine:
-            return running.result()
+            if self._running is None:
+                mine, before, starts = Future(), None, True
+                self._running = mine
+            else:
+                if self._next is None:
+                    self._next, starts = Future(), True
+                else:
+                    starts = False
+                mine, before = self._next, self._running
+                self._waiting += 1
+        if not starts:
+            found: T = mine.result()
+            return found
+        if before is not None:
+            wait([before])  # its end makes `mine` the running one (below), whatever its outcome
         try:
             value = compute()
-            running.set_result(value)
-            return value
         except BaseException as exc:
-            running.set_exception(exc)
+            self._end(mine)
+            mine.set_exception(exc)
             raise
-        finally:
-            with self._lock:
-                self._running = None
+        self._end(mine)
+        mine.set_result(value)
+        return value
+
+    def _end(self, run: Future[Any]) -> None:
+        """Hand over before the result is out: whoever asks from now on waits for a run not yet begun."""
+        with self._lock:
+            if self._running is run:
+                self._running, self._next, self._waiting = self._next, None, 0

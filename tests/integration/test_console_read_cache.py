@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -122,29 +123,33 @@ def test_readers_of_a_model_being_computed_wait_for_it_and_a_failure_is_not_kept
     assert cache.get("other", lambda: "built") == "built"
 
 
-def test_a_shared_run_is_shared_by_those_who_arrive_while_it_runs_and_by_no_one_after() -> None:
+def test_a_shared_run_is_never_older_than_the_ask_and_runs_at_most_twice_for_a_crowd() -> None:
+    """Five presses while a verification runs: none takes that reading (it began before they asked); they
+    share the next, which starts when it ends. A press after both reads afresh; a failure is not kept."""
     shared = SharedRun()
     started, release = threading.Event(), threading.Event()
     calls: list[int] = []
 
     def verify() -> str:
         calls.append(1)
-        started.set()
-        release.wait(5)
-        return f"verdict {len(calls)}"
+        if len(calls) == 1:
+            started.set()
+            release.wait(5)
+        return f"reading {len(calls)}"
 
     results: list[str] = []
-    presses = [threading.Thread(target=lambda: results.append(shared.run(verify))) for _ in range(5)]
-    presses[0].start()
-    started.wait(5)
-    for press in presses[1:]:
+    first = threading.Thread(target=lambda: results.append(shared.run(verify)))
+    first.start()
+    assert started.wait(5)
+    crowd = [threading.Thread(target=lambda: results.append(shared.run(verify))) for _ in range(5)]
+    for press in crowd:
         press.start()
-    time.sleep(0.2)  # the other four are waiting by now: without sharing each would read the chain again
+    _until(lambda: shared.waiting == 5)
     release.set()
-    for press in presses:
+    for press in [first, *crowd]:
         press.join(5)
-    assert results == ["verdict 1"] * 5 and len(calls) == 1
-    assert shared.run(verify) == "verdict 2"  # a press after it ended reads afresh
+    assert sorted(results) == ["reading 1"] + ["reading 2"] * 5 and len(calls) == 2
+    assert shared.run(verify) == "reading 3"
 
     def broken() -> str:
         raise ValueError("unreadable")
@@ -152,3 +157,10 @@ def test_a_shared_run_is_shared_by_those_who_arrive_while_it_runs_and_by_no_one_
     with pytest.raises(ValueError):
         shared.run(broken)
     assert shared.run(lambda: "again") == "again"
+
+
+def _until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.005)

@@ -16,6 +16,7 @@ from flows import demo_plan
 from models.audit import AuditEvent
 from models.db import UnrecordedChange, make_engine, unit_of_work
 from models.ledger.chain import Event, Head, encode, record, record_many
+from models.ledger.kinds import EventKind
 from models.ledger.verification import verify_database
 from models.people import Person
 from models.plans.importer import import_plan
@@ -144,6 +145,19 @@ def test_truncated_tail_is_found_with_a_published_head(ledger: Engine) -> None:
     assert verify_database(ledger).ok  # the chain alone cannot tell...
     seq, what = _problem(ledger, published)  # ...the published head can
     assert seq == published.seq - 4 and "missing anchored head" in what
+
+
+def test_a_change_recorded_only_as_a_read_is_refused(ledger: Engine) -> None:
+    """A page view (or an export) is not a change's event: the console keeps what it read until a change is
+    recorded, so a change committed with a read's event alone would leave kept pages showing the past."""
+    with pytest.raises(UnrecordedChange, match="only as a read"), unit_of_work(ledger) as session:
+        person = session.exec(select(Person).where(Person.email == "chair@example.org")).one()
+        person.name = "Someone Else"
+        record(session, Event(EventKind.CONSOLE_PAGE_VIEWED, "auditor@example.org", None, None, {}))
+    with unit_of_work(ledger) as session:  # a read recorded on its own is what it is for
+        record(session, Event(EventKind.CONSOLE_PAGE_VIEWED, "auditor@example.org", None, None, {}))
+    with Session(ledger) as session:
+        assert not session.exec(select(Person).where(Person.name == "Someone Else")).first()
 
 
 def test_a_change_without_its_event_is_refused(ledger: Engine) -> None:

@@ -27,7 +27,7 @@ from models.plan import Plan
 from models.reports.item_record import ItemRecord, load_item_record, messages_about
 from models.reports.item_state import ItemState, load_states
 from models.reports.programme import MILESTONE_WINDOW, Programme, load_programme
-from models.reports.read_cache import ReadCache, ledger_mark
+from models.reports.read_cache import Mark, ReadCache, ledger_mark
 from models.reports.register_filters import FIELDS, LEVELS, apply, page_of, read_filter, read_page
 from models.vocab import RAG_COUNTS
 from web.console.layout import READERS, console_page, plan_standing, viewed
@@ -61,9 +61,9 @@ def _read_models(request: Request) -> ReadCache:
     return found
 
 
-def _mark(request: Request, at: Place) -> int:
+def _mark(request: Request, at: Place) -> Mark:
     """The ledger's mark the guard read for this request (web.console.viewer), else read now."""
-    found: int | None = getattr(request.state, "ledger_mark", None)
+    found: Mark | None = getattr(request.state, "ledger_mark", None)
     return ledger_mark(at.session) if found is None else found
 
 
