@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 from sqlmodel import Session, col, select
 
@@ -155,8 +156,9 @@ def decide(
                 name=name,
                 person_id=person.id if person is not None else None,
                 roles=frozenset(roles),
-                boards={board: frozenset(r) for board, r in on_boards.items()},
-                until=until,
+                # Read-only views: a standing is kept and shared between requests (web.console.viewer).
+                boards=MappingProxyType({board: frozenset(r) for board, r in on_boards.items()}),
+                until=MappingProxyType(until),
             )
         )
     return tuple(found)

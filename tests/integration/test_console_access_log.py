@@ -115,4 +115,4 @@ def test_an_item_looked_for_and_not_found_is_recorded_with_what_was_asked(
     [event] = [e for e in events_since(engine, before) if e.kind in RECORDED]
     data = decode_data(event.body)
     assert event.actor == reader and data["page"] == f"/console/plans/{place.plan_id}/items"
-    assert data["filters"] == {"refused": "no such item", "ref": asked[:64]}
+    assert data["filters"] == {"refused": "no item of that ref this role may see", "ref": asked[:64]}

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
 from models.board_packs import Pack
+from models.console_access import AccessGrant
 from models.db import unit_of_work
 from models.escalations import Escalation
 from models.ledger.chain import Event, decode_data, record
@@ -399,11 +400,26 @@ def test_an_inspector_is_refused_once_the_grant_has_ended(db_url: str, plan_id: 
         assert client.get(f"/console/plans/{plan_id}{path}").status_code == 403, path
 
 
-def test_a_kept_standing_ends_with_the_grant_at_midnight(db_url: str, plan_id: int) -> None:
+@pytest.mark.parametrize(
+    "ends, last_evening",
+    [
+        (GRANT_ENDS, datetime.combine(GRANT_ENDS, time(23, 58, 30), tzinfo=UTC)),  # December: London is UTC
+        (date(2018, 6, 29), datetime(2018, 6, 29, 22, 58, 30, tzinfo=UTC)),  # June: midnight is 23:00 UTC
+    ],
+)
+def test_a_kept_standing_ends_with_the_grant_at_midnight(
+    engine: Engine, db_url: str, plan_id: int, ends: date, last_evening: datetime
+) -> None:
     """The guard keeps each viewer's roles while the ledger records no change (web.console.viewer): an
-    inspector reading on through the grant's last evening is refused from the first minute after it, in the
-    same session, with nothing written in between but the record of their own page views."""
-    evening = datetime.combine(GRANT_ENDS, time(23, 58, 30), tzinfo=UTC)  # London is on UTC in December
+    inspector reading on through the grant's last evening is refused from the first minute after its last
+    day ends in the plan's time (London's, summer time included), in the same session, with nothing
+    written in between but the record of their own page views."""
+    with unit_of_work(engine) as session:
+        grant = session.exec(select(AccessGrant).where(AccessGrant.email == INSPECTOR)).one()
+        grant.until = ends
+        session.add(grant)
+        record(session, Event(EventKind.ACCESS_GRANTED, "operator@example.org", "Test Plan", None, {}))
+    evening = last_evening
     clock = Clock(evening)
     client = sign_in(console_client(db_url, clock), INSPECTOR, at=evening)
     for seconds in (0, 30, 80):

@@ -19,6 +19,7 @@ from models.console.roles import Role, Standing
 from models.db import unit_of_work
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
+from models.outbox import Notice, NoticeStatus
 from models.plan import Action
 from models.reports.read_cache import ReadCache, SharedRun, ledger_mark
 from tests.console_helpers import AUDITOR, NOW, SECRETARIAT, Clock, console_client, console_plan, sign_in
@@ -164,3 +165,38 @@ def _until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < end, "timed out"
         time.sleep(0.005)
+
+
+def test_an_item_page_is_kept_by_its_ref_in_any_case_and_its_messages_are_read_every_time(
+    db_url: str, engine: Engine
+) -> None:
+    """The item's facts and story are kept until a change is recorded (the same entry for `act-1` and
+    `ACT-1`); its messages are read on every view, as the outbox's lease changes a notice with no event."""
+    plan_id = console_plan(engine)
+    client = sign_in(console_client(db_url, Clock()), SECRETARIAT)
+    with unit_of_work(engine) as session:
+        session.add(
+            Notice(
+                dedupe_key="about-act-1",
+                plan="Test Plan",
+                recipient=SECRETARIAT,
+                kind=str(EventKind.OVERDUE_NOTICE_QUEUED),
+                item_refs="ACT-1",
+                payload="{}",
+            )
+        )
+        record(session, Event(EventKind.OVERDUE_NOTICE_QUEUED, "system:sweep", "Test Plan", "ACT-1", {}))
+    built, first = _statements(client, f"/console/plans/{plan_id}/items/ACT-1")
+    kept, again = _statements(client, f"/console/plans/{plan_id}/items/act-1")
+    assert kept < built and again == first
+    with unit_of_work(engine, bookkeeping=True) as session:  # the lease, as the dispatcher takes a notice
+        session.execute(sa.update(Notice).values(status=NoticeStatus.SENDING))
+    _, leased = _statements(client, f"/console/plans/{plan_id}/items/ACT-1")
+    assert leased != first and NoticeStatus.SENDING.value in leased
+    with unit_of_work(engine) as session:
+        act = session.exec(select(Action).where(Action.ref == "ACT-1")).one()
+        act.title = "Renamed while its page was kept"
+        record(session, Event(EventKind.ACTION_CHANGED, "test", "Test Plan", "ACT-1"))
+    assert (
+        "Renamed while its page was kept" in _statements(client, f"/console/plans/{plan_id}/items/ACT-1")[1]
+    )

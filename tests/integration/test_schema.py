@@ -3,6 +3,8 @@ runs idempotently, and the product refuses to work on a database that is behind.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -13,6 +15,7 @@ from sqlmodel import Session, SQLModel
 import models.tables  # noqa: F401
 from models.db import SCHEMA_HEAD, current_revision, ensure_ready, head_revision, make_engine
 from models.errors import BadInput, DatabaseNotReady
+from models.ledger.kinds import READERS
 from models.ledger.schema import migrate
 from models.ledger.trail import item_history
 from models.reports.read_cache import ledger_mark
@@ -133,3 +136,20 @@ def test_the_ledger_is_read_by_its_indexes(engine: Engine) -> None:
             else:
                 plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()  # type: ignore[arg-type]
             assert index in " ".join(str(row) for row in plan), (statement, plan)
+
+
+def test_the_ledger_s_index_of_changes_leaves_out_exactly_the_readers_kinds(engine: Engine) -> None:
+    """The partial index the migrations built, read back from the database: it must leave out exactly the
+    kinds a reader writes. On SQLite the mark's query would otherwise not use it, and on both a reader's
+    new kind missing from it would count as a change."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            found = conn.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes "
+                "WHERE indexname = 'ix_audit_event_change' AND schemaname = current_schema()"
+            ).scalar_one()
+        else:
+            found = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'ix_audit_event_change'"
+            ).scalar_one()
+    assert set(re.findall(r"'([A-Za-z]+)'", found)) == {kind.value for kind in READERS}, found

@@ -218,7 +218,7 @@ def item(plan_id: int, ref: str, request: Request, now: Now, viewer: Reader) -> 
         if found is not None:
             found = replace(found, messages=messages_about(at.session, at.plan.name, found.story.ref))
     if found is None:  # looked for all the same: an auditor's or inspector's search is on the record too
-        asked = {"refused": "no such item", "ref": ref[:64]}
+        asked = {"refused": "no item of that ref this role may see", "ref": ref[:64]}
         viewed(request, at.standing, f"/console/plans/{plan_id}/items", now, asked)
         return problem(
             404,
