@@ -24,6 +24,7 @@ from models.console_access import AccessGrant
 from models.db import unit_of_work
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
+from models.outbox import Notice
 from models.plan import Plan
 from models.plans.importer import import_plan
 from models.plans.spec import PersonSpec, PlanSpec
@@ -103,3 +104,16 @@ def csrf(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]*)"', html)
     assert found is not None, html
     return found.group(1)
+
+
+def notice_about(ref: str, recipient: str, **fields: object) -> Notice:
+    """An overdue reminder about `ref` in the test plan, as the sweep queues one (`fields` override)."""
+    given: dict[str, object] = {
+        "dedupe_key": f"about-{ref.lower()}-to-{recipient}",
+        "plan": "Test Plan",
+        "recipient": recipient,
+        "kind": str(EventKind.OVERDUE_NOTICE_QUEUED),
+        "item_refs": ref,
+        "payload": "{}",
+    }
+    return Notice.model_validate({**given, **fields})

@@ -37,6 +37,7 @@ from tests.console_helpers import (
     Clock,
     console_client,
     console_plan,
+    notice_about,
     sign_in,
 )
 from tests.factories import OWNER, SECRETARIAT
@@ -450,16 +451,7 @@ def test_the_item_page_shows_a_delivery_error_without_its_secret(engine: Engine,
     )
     with unit_of_work(engine) as session:
         session.add(
-            Notice(
-                dedupe_key="dead-about-act-1",
-                plan="Test Plan",
-                recipient=OWNER,
-                kind=str(EventKind.OVERDUE_NOTICE_QUEUED),
-                item_refs="ACT-1",
-                payload="{}",
-                status=NoticeStatus.DEAD,
-                last_error=f"HTTP 404 from {secret}",
-            )
+            notice_about("ACT-1", OWNER, status=NoticeStatus.DEAD, last_error=f"HTTP 404 from {secret}")
         )
         record(session, Event(EventKind.NOTICE_FAILED, "system:dispatch", "Test Plan", "ACT-1", {}))
     client = sign_in(console_client(db_url, Clock()), MEMBER)

@@ -22,7 +22,16 @@ from models.ledger.kinds import EventKind
 from models.outbox import Notice, NoticeStatus
 from models.plan import Action
 from models.reports.read_cache import ReadCache, SharedRun, ledger_mark
-from tests.console_helpers import AUDITOR, NOW, SECRETARIAT, Clock, console_client, console_plan, sign_in
+from tests.console_helpers import (
+    AUDITOR,
+    NOW,
+    SECRETARIAT,
+    Clock,
+    console_client,
+    console_plan,
+    notice_about,
+    sign_in,
+)
 
 
 def _statements(client: TestClient, path: str) -> tuple[int, str]:
@@ -175,16 +184,7 @@ def test_an_item_page_is_kept_by_its_ref_in_any_case_and_its_messages_are_read_e
     plan_id = console_plan(engine)
     client = sign_in(console_client(db_url, Clock()), SECRETARIAT)
     with unit_of_work(engine) as session:
-        session.add(
-            Notice(
-                dedupe_key="about-act-1",
-                plan="Test Plan",
-                recipient=SECRETARIAT,
-                kind=str(EventKind.OVERDUE_NOTICE_QUEUED),
-                item_refs="ACT-1",
-                payload="{}",
-            )
-        )
+        session.add(notice_about("ACT-1", SECRETARIAT))
         record(session, Event(EventKind.OVERDUE_NOTICE_QUEUED, "system:sweep", "Test Plan", "ACT-1", {}))
     built, first = _statements(client, f"/console/plans/{plan_id}/items/ACT-1")
     kept, again = _statements(client, f"/console/plans/{plan_id}/items/act-1")
