@@ -61,8 +61,9 @@ def made_once_earlier(session: Session, plan_id: int, snapshot: Snapshot, as_of:
 
 
 def unmade(session: Session, decisions: list[Decision]) -> list[Decision]:
-    made = existing_keys(session, [d.dedupe_key for d in decisions if d.recipient])
-    return [d for d in decisions if d.dedupe_key not in made]
+    keys = [d.dedupe_key for d in decisions]  # a property that formats the key: formatted once each
+    made = existing_keys(session, [key for key, d in zip(keys, decisions, strict=True) if d.recipient])
+    return [d for key, d in zip(keys, decisions, strict=True) if key not in made]
 
 
 def persist(
@@ -82,7 +83,8 @@ def persist(
     raised: dict[tuple[str, int], tuple[Decision, dict[str, Any]]] = {}
     events = []
     for d in new:
-        facts = d.facts  # worked out on each reading: once here for the event, the notice and the ladder
+        # Both worked out on each reading: once here for the event, the notice and the ladder.
+        facts, dedupe_key = d.facts, d.dedupe_key
         data = {
             "rule": d.rule,
             "step": d.step,
@@ -94,7 +96,7 @@ def persist(
             "policy": policy_version,
             "as_of": as_of.isoformat(),
             "facts": facts,
-            "dedupe_key": d.dedupe_key,
+            "dedupe_key": dedupe_key,
         }
         events.append(Event(d.kind, actor, d.plan, d.ref, data))
         if d.kind == EventKind.ESCALATION_CLOSED:
@@ -107,7 +109,7 @@ def persist(
         payload = notice_payload(d, facts)
         person = snapshot.people.get(d.recipient)
         for channel in channels_for(teams=bool(person and person.has_teams)):
-            key = channel_key(d.dedupe_key, channel)
+            key = channel_key(dedupe_key, channel)
             notices.append(
                 {
                     "dedupe_key": key,
