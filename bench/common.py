@@ -54,3 +54,12 @@ def fresh_database(backend: str, workdir: Path, name: str) -> Engine:
         engine = make_engine(url.render_as_string(hide_password=False))
     migrate(engine)
     return engine
+
+
+def drop_schemas(*names: str) -> None:
+    """Drop the PostgreSQL schemas `fresh_database` made for these benches."""
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        for name in names:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS bench_{name} CASCADE")
+    admin.dispose()

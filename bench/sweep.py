@@ -1,10 +1,14 @@
 """Sweep benchmark: 200 plans, 100,000 actions and 20,000 milestones. The sweep of every plan for one day,
 against a bare scan that selects the same columns and iterates them in Python, in the same process.
 
-    python -m bench.sweep --backend sqlite
+    python -m bench.sweep --backend sqlite [--profile first.prof]
 
 The first sweep of the day decides and writes (notices, escalations, ledger events); the second decides the
 same things, finds them already made, and writes nothing: it is the like-for-like comparison with the scan.
+The first sweep's own floor is the scan plus a bare write of the rows it wrote: read back afterwards, then
+inserted into empty copies of their tables (a database of their own, migrated like the real one) with
+executemany, one transaction per plan, through the same driver, the ledger's bodies chained and hashed
+afresh with the ledger's own header and hash.
 Peak memory is the process's maximum resident set after the sweeps (the data set is built by a child
 process, so it does not count).
 """
@@ -12,17 +16,26 @@ process, so it does not count).
 from __future__ import annotations
 
 import argparse
+import cProfile
+import hashlib
+import pstats
 import subprocess
 import sys
 import tempfile
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
-from bench.common import fresh_database, peak_rss_mb, timed
+from bench.common import drop_schemas, fresh_database, peak_rss_mb, timed
 from config.policy import Policy, load_policy
+from models.audit import AuditEvent
 from models.db import make_engine, read_session, unit_of_work
+from models.escalations import Escalation
+from models.ledger.chain import format_at, header
+from models.outbox import Notice
+from models.plan import Plan
 from models.plans.importer import import_plan
 from models.plans.lookup import plans_named
 from models.plans.spec import ActionSpec, AreaSpec, MilestoneSpec, PersonSpec, PlanSpec
@@ -117,6 +130,103 @@ def bare_scan(engine: sa.Engine, since: datetime) -> int:
     return n
 
 
+# --- the first sweep's floor: the same rows, written bare ---------------------------------------------
+
+NOTICE_COLUMNS = (
+    "dedupe_key", "plan", "recipient", "on_behalf_of", "channel", "kind", "item_refs", "payload",
+    "not_before", "urgency",
+)  # fmt: skip
+ESCALATION_COLUMNS = ("plan_id", "item_kind", "item_ref", "due", "level", "rule", "reason", "since")
+# Written by the sweep's first run, read back: a plan's notices, escalations and ledger events (kind, actor,
+# plan, ref and the data line of the body, which the floor chains and hashes afresh).
+PlanRows = tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str, str, str | None, str]]]
+Marks = tuple[int, int, int]
+_NOTICE = Notice.__table__  # type: ignore[attr-defined]
+_ESCALATION = Escalation.__table__  # type: ignore[attr-defined]
+_LEDGER = AuditEvent.__table__  # type: ignore[attr-defined]
+_PLAN = Plan.__table__  # type: ignore[attr-defined]
+
+
+def marks(engine: sa.Engine) -> Marks:
+    """The last notice, escalation and ledger event before the first sweep: what it writes comes after."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.max(_NOTICE.c.id), 0),
+                sa.select(sa.func.coalesce(sa.func.max(_ESCALATION.c.id), 0)).scalar_subquery(),
+                sa.select(sa.func.coalesce(sa.func.max(_LEDGER.c.seq), 0)).scalar_subquery(),
+            )
+        ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def written_after(engine: sa.Engine, before: Marks) -> dict[str, PlanRows]:
+    """What the first sweep wrote, by plan, in the order it was written."""
+    out: dict[str, PlanRows] = {}
+    with engine.connect() as conn:
+        names: dict[int, str] = {i: n for i, n in conn.execute(sa.select(_PLAN.c.id, _PLAN.c.name))}
+        for name in names.values():
+            out[name] = ([], [], [])
+        notices = sa.select(*(_NOTICE.c[c] for c in NOTICE_COLUMNS)).where(_NOTICE.c.id > before[0])
+        for row in conn.execute(notices.order_by(_NOTICE.c.id)).mappings():
+            out[row["plan"]][0].append(dict(row))
+        escalations = sa.select(*(_ESCALATION.c[c] for c in ESCALATION_COLUMNS))
+        query = escalations.where(_ESCALATION.c.id > before[1]).order_by(_ESCALATION.c.id)
+        for row in conn.execute(query).mappings():
+            out[names[row["plan_id"]]][1].append(dict(row))
+        ledger = sa.select(_LEDGER.c.kind, _LEDGER.c.actor, _LEDGER.c.plan, _LEDGER.c.ref, _LEDGER.c.body)
+        for kind, actor, plan, ref, body in conn.execute(
+            ledger.where(_LEDGER.c.seq > before[2]).order_by(_LEDGER.c.seq)
+        ):
+            data = bytes(body).partition(b"\n")[2].decode("utf-8")
+            out[plan][2].append((kind, actor, plan, ref, "\n" + data))
+    return {name: rows for name, rows in out.items() if any(rows)}
+
+
+def floor_database(backend: str, workdir: Path, source: sa.Engine) -> sa.Engine:
+    """Empty copies of the tables the sweep writes, in a database of their own with the same schema, indexes
+    and triggers (the ledger is append-only, so each write gets a new one); the plans are copied in
+    (untimed) for the escalations' foreign key."""
+    engine = fresh_database(backend, workdir, "sweep_floor")
+    with source.connect() as conn:
+        plans = [dict(row) for row in conn.execute(sa.select(_PLAN)).mappings()]
+    with engine.begin() as conn:
+        conn.execute(_PLAN.insert(), plans)
+    return engine
+
+
+def bare_write(engine: sa.Engine, written: dict[str, PlanRows]) -> int:
+    """The rows the first sweep wrote, inserted with executemany in one transaction per plan, the ledger's
+    events chained and hashed as they go in (the same header and SHA-256 as `models.ledger.chain`)."""
+    writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+    with engine.connect() as conn:  # the migration's own event: the copy's ledger chains on from it
+        seq, prev = conn.execute(
+            sa.select(_LEDGER.c.seq, _LEDGER.c.hash).order_by(_LEDGER.c.seq.desc())
+        ).one()
+    stamp = format_at(datetime.now(UTC))
+    n = 0
+    for notices, escalations, events in written.values():
+        with writer.begin() as conn:
+            if notices:
+                conn.execute(_NOTICE.insert(), notices)
+            if escalations:
+                conn.execute(_ESCALATION.insert(), escalations)
+            rows = []
+            for kind, actor, plan, ref, data in events:
+                seq += 1
+                body = (header(seq, stamp, actor, kind, plan, ref, prev) + data).encode("utf-8")
+                digest = hashlib.sha256(body).hexdigest()
+                rows.append(
+                    {"seq": seq, "at": stamp, "actor": actor, "kind": kind, "plan": plan, "ref": ref,
+                     "prev_hash": prev, "hash": digest, "body": body}
+                )  # fmt: skip
+                prev = digest
+            if rows:
+                conn.execute(_LEDGER.insert(), rows)
+        n += len(notices) + len(escalations) + len(rows)
+    return n
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
@@ -124,6 +234,7 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=100_000)
     parser.add_argument("--milestones", type=int, default=20_000)
     parser.add_argument("--setup-only", metavar="URL")
+    parser.add_argument("--profile", metavar="FILE", help="profile the first sweep (cProfile) into FILE")
     args = parser.parse_args()
     if args.setup_only:
         setup(args.setup_only, args.plans, args.actions, args.milestones)
@@ -152,7 +263,14 @@ def main() -> None:
         )
         engine = make_engine(url)
         policy = load_policy()
+        before = marks(engine)
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            profiler.enable()
         first_seconds, first = timed(lambda: sweep_plans(engine, policy, AS_OF))
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         since = decided_since(engine, policy, AS_OF)
         # Scan and second sweep take turns, three times each, and each keeps its best: the machine's noise
         # then falls on both sides alike.
@@ -167,21 +285,37 @@ def main() -> None:
         queued = sum(o.queued for o in first)
         notices = sum(o.notices for o in first)
         items = sum(o.items for o in first)
-        rss = peak_rss_mb()
+        rss = peak_rss_mb()  # the sweeps' peak: the floor's read-back below holds every row at once
+        written = written_after(engine, before)
+        writes = []
+        for _ in range(3):  # best of three, as the scan
+            floor = floor_database(args.backend, Path(tmp), engine)
+            writes.append(timed(lambda: bare_write(floor, written)))  # noqa: B023 (called at once)
+            floor.dispose()
+        write_seconds, rows = min(writes, key=lambda r: r[0])
         engine.dispose()
+        if args.backend == "postgresql":
+            drop_schemas("sweep", "sweep_floor")
     print(
         f"backend={args.backend} plans={args.plans} actions={args.actions:,} milestones={args.milestones:,} "
         f"(set up in {setup_seconds:.0f} s; {items:,} open items on {AS_OF})"
     )
     print(f"bare scan             {scan_seconds:7.2f} s  ({cells:,} values)")
+    floor_seconds = scan_seconds + write_seconds
     print(
-        f"first sweep           {first_seconds:7.2f} s  = {first_seconds / scan_seconds:.2f}x  "
-        f"({queued:,} decisions, {notices:,} notices written)"
+        f"floor (scan + write)  {floor_seconds:7.2f} s  (bare write {write_seconds:.2f} s: {rows:,} rows, "
+        f"one transaction per plan)"
+    )
+    print(
+        f"first sweep           {first_seconds:7.2f} s  = {first_seconds / scan_seconds:.2f}x scan  "
+        f"= {first_seconds / floor_seconds:.2f}x floor  ({queued:,} decisions, {notices:,} notices written)"
     )
     ratio = second_seconds / scan_seconds
     print(f"second sweep          {second_seconds:7.2f} s  = {ratio:.2f}x  (nothing new)")
     print(f"dry run               {third_seconds:7.2f} s  = {third_seconds / scan_seconds:.2f}x")
     print(f"peak memory           {rss:7.0f} MB")
+    if args.profile:
+        pstats.Stats(args.profile).sort_stats("tottime").print_stats(20)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from models.errors import InvalidValue
 
@@ -159,6 +160,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {many}"
 
 
+@lru_cache(maxsize=4096)  # a first sweep writes a few hundred distinct dates 300,000 times over
 def day_in_words(day: date) -> str:
     """ "Friday 8 December 2017": the weekday, the day without a leading zero, the month in full."""
     return f"{day:%A} {day.day} {day:%B %Y}"

@@ -61,8 +61,9 @@ def made_once_earlier(session: Session, plan_id: int, snapshot: Snapshot, as_of:
 
 
 def unmade(session: Session, decisions: list[Decision]) -> list[Decision]:
-    made = existing_keys(session, [d.dedupe_key for d in decisions if d.recipient])
-    return [d for d in decisions if d.dedupe_key not in made]
+    keys = [d.dedupe_key for d in decisions]  # a property that formats the key: formatted once each
+    made = existing_keys(session, [key for key, d in zip(keys, decisions, strict=True) if d.recipient])
+    return [d for key, d in zip(keys, decisions, strict=True) if key not in made]
 
 
 def persist(
@@ -79,9 +80,11 @@ def persist(
     # Owed from the sweep's own morning (07:00 on the day swept, in the plan's time zone), whatever the
     # wall clock says.
     due_from = datetime.combine(as_of, time(7, 0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-    raised: dict[tuple[str, int], Decision] = {}
+    raised: dict[tuple[str, int], tuple[Decision, dict[str, Any]]] = {}
     events = []
     for d in new:
+        # Both worked out on each reading: once here for the event, the notice and the ladder.
+        facts, dedupe_key = d.facts, d.dedupe_key
         data = {
             "rule": d.rule,
             "step": d.step,
@@ -92,21 +95,21 @@ def persist(
             "roles": list(d.roles),
             "policy": policy_version,
             "as_of": as_of.isoformat(),
-            "facts": d.facts,
-            "dedupe_key": d.dedupe_key,
+            "facts": facts,
+            "dedupe_key": dedupe_key,
         }
         events.append(Event(d.kind, actor, d.plan, d.ref, data))
         if d.kind == EventKind.ESCALATION_CLOSED:
             continue
         ladder = snapshot.ladders.get(d.ref)  # a missed milestone already at the board climbs no higher
         if d.level > 1 and not (ladder and ladder.due == d.due and ladder.level >= d.level):
-            raised.setdefault((d.ref, d.level), d)
+            raised.setdefault((d.ref, d.level), (d, facts))
         if not d.recipient:
             continue
-        payload = notice_payload(d)
+        payload = notice_payload(d, facts)
         person = snapshot.people.get(d.recipient)
         for channel in channels_for(teams=bool(person and person.has_teams)):
-            key = channel_key(d.dedupe_key, channel)
+            key = channel_key(dedupe_key, channel)
             notices.append(
                 {
                     "dedupe_key": key,
@@ -130,19 +133,23 @@ def persist(
         for row in open_rows:
             if (row.item_ref, row.due) in closing:
                 row.closed_on, row.closed_reason = as_of, reasons[(row.item_ref, row.due)][:200]
-    for (ref, level), d in raised.items():
-        session.add(
-            Escalation(
-                plan_id=plan_id,
-                item_kind=str(d.facts.get("kind", "action")),
-                item_ref=ref,
-                due=d.due,
-                level=level,
-                rule=d.rule,
-                reason=d.reason[:1000],
-                since=as_of,
-            )
-        )
+    # Rows, not objects: a first sweep raises thousands of ladders, and building and flushing an ORM object
+    # for each cost more than writing it (bench/README.md, the first sweep against its floor).
+    ladders = [
+        {
+            "plan_id": plan_id,
+            "item_kind": str(facts.get("kind", "action")),
+            "item_ref": ref,
+            "due": d.due,
+            "level": level,
+            "rule": d.rule,
+            "reason": d.reason[:1000],
+            "since": as_of,
+        }
+        for (ref, level), (d, facts) in raised.items()
+    ]
+    if ladders:
+        session.execute(sa.insert(Escalation.__table__), ladders)  # type: ignore[attr-defined]
     if notices:
         session.execute(sa.insert(Notice.__table__), notices)  # type: ignore[attr-defined]
     session.flush()
@@ -150,7 +157,7 @@ def persist(
     return len(notices)
 
 
-def notice_payload(d: Decision) -> str:
+def notice_payload(d: Decision, facts: dict[str, Any] | None = None) -> str:
     """What a notice carries for the digest that will tell its recipient: the decision's reason, rule and
     facts, as JSON (the one format the dispatcher and the tests read)."""
     return json.dumps(
@@ -162,7 +169,7 @@ def notice_payload(d: Decision) -> str:
             "on_behalf_of": d.on_behalf_of,
             "roles": list(d.roles),
             "told_as": d.told_as,
-            **d.facts,
+            **(d.facts if facts is None else facts),
         },
         sort_keys=True,
         default=str,
