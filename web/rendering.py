@@ -23,8 +23,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    # Remembered: a console page after a change writes the same few hundred dates and refs a thousand times.
-    env.filters["day"] = lru_cache(maxsize=4096)(day_in_words)
+    env.filters["day"] = day_in_words  # remembered (models.vocab), as a page writes a few hundred dates
+    # Remembered: a console page after a change writes the same few hundred refs a thousand times.
     env.filters["urlencode"] = urlencode
     env.filters["working_days"] = working_days
     # A delivery error as a page may show it: a Workflows URL or a password in it never reaches a reader.
