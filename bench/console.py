@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from bench.common import fresh_database
+from bench.common import drop_schemas, fresh_database
 from bench.pack import MEETING, PACK_DAY, plan_spec, setup
 from bench.web_update import ROOT, Server, _answer, free_port, server_url
 from config.policy import load_policy
@@ -230,6 +230,9 @@ def main() -> None:
             )
         client.close()
         if args.pages_only:
+            engine.dispose()
+            if args.backend == "postgresql":
+                drop_schemas("console")
             return
 
         port = free_port()
@@ -292,6 +295,8 @@ def main() -> None:
                 f"p95 {statistics.quantiles(seconds, n=100)[94] * 1000:5.0f} ms"
             )
         engine.dispose()
+        if args.backend == "postgresql":
+            drop_schemas("console")
 
 
 if __name__ == "__main__":

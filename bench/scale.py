@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.common import fresh_database
+from bench.common import drop_schemas, fresh_database
 from bench.sweep import AS_OF
 from config.policy import load_policy
 from models.db import make_engine
@@ -67,6 +67,7 @@ def run(workers: int, args: argparse.Namespace, tmp: Path) -> dict[str, float | 
         events = connection.execute(sa.text("SELECT count(*) FROM audit_event")).scalar_one()
     intact = verify_database(engine).ok
     engine.dispose()
+    drop_schemas(f"scale{workers}")  # a data set of its own for each count, not kept after its count
     items = sum(i for i, _ in results)
     return {
         "workers": workers,
