@@ -11,9 +11,17 @@ import typer
 from rich.text import Text
 
 from cli.output import Format, console, err_console, table, write_csv, write_json
-from cli.params import force_option, input_file, output_file
+from cli.params import (
+    all_option,
+    force_option,
+    input_file,
+    limit_option,
+    output_file,
+    rows_wanted,
+    shown_line,
+)
 from flows.bootstrap import App, bootstrap
-from models.vocab import parse_day, plural
+from models.vocab import parse_day
 
 if TYPE_CHECKING:
     from models.ledger.stored import StoredEvent
@@ -71,12 +79,16 @@ def log(
     day_from: str | None = typer.Option(None, "--day-from", help=DAY_FROM_HELP),
     day_to: str | None = typer.Option(None, "--day-to", help=DAY_TO_HELP),
     output: Format = typer.Option(Format.TABLE, "--format", help="table, json or csv."),
+    limit: int | None = limit_option("events"),
+    every: bool = all_option("events"),
 ) -> None:
     """List ledger events, oldest first, filtered by plan, item, kind, actor, when they were written
-    (--since/--until) and the day they speak for (--day-from/--day-to)."""
+    (--since/--until) and the day they speak for (--day-from/--day-to). A table shows the last 50
+    (--limit N, --all); json and csv list them all."""
     from models.db import read_session
-    from models.ledger.trail import read_log
+    from models.ledger.trail import read_log, read_log_tail
 
+    last = rows_wanted(limit, every, table=output is Format.TABLE)
     app = bootstrap()
     plan = _known_plan(app, plan)
     where = _filter(
@@ -91,8 +103,12 @@ def log(
         actor=actor,
     )
     with read_session(app.engine) as session:
-        events = read_log(session, where)
-    _print_events(events, output, title="Audit ledger")
+        if last is None:
+            events = read_log(session, where)
+            total = len(events)
+        else:
+            events, total = read_log_tail(session, where, last)
+    _print_events(events, output, title="Audit ledger", total=total)
 
 
 def history(
@@ -132,7 +148,7 @@ def _known_plan(app: App, plan: str | None) -> str | None:
         return find_plan(session, plan).name
 
 
-def _print_events(events: list[StoredEvent], output: Format, title: str) -> None:
+def _print_events(events: list[StoredEvent], output: Format, title: str, total: int | None = None) -> None:
     if output is Format.JSON:
         write_json([e.public() for e in events])
     elif output is Format.CSV:
@@ -148,7 +164,7 @@ def _print_events(events: list[StoredEvent], output: Format, title: str) -> None
         ]
         columns = ["Seq", "Day", "Written (UTC)", "Actor", "Kind", "Subject", "What"]
         console().print(table(title, columns, rows))
-        console().print(f"{plural(len(events), 'event')}.")
+        console().print(shown_line(len(events), len(events) if total is None else total, "event"))
 
 
 @audit.command()

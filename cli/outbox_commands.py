@@ -11,7 +11,7 @@ from rich.text import Text
 
 from cli import clock
 from cli.output import Format, console, err_console, table, write_csv, write_json
-from cli.params import actor_option, record_id
+from cli.params import actor_option, all_option, limit_option, record_id, rows_wanted, shown_line
 from flows.bootstrap import App, bootstrap
 from models.vocab import day_in_words, plural
 
@@ -45,7 +45,7 @@ def dispatch(
         waiting = [
             n
             for status in (NoticeStatus.PENDING, NoticeStatus.FAILED)
-            for n in _notices(app, status.value, None)
+            for n in _notices(app, status.value, None, None)[0]
         ]
         due = [n for n in waiting if n.not_before <= now and n.plan not in held]
         people = plural(len({n.recipient for n in due}), "person")
@@ -137,12 +137,16 @@ def _in_words(moment: datetime, timezone: str) -> str:
     return f"{day_in_words(local.date())} at {local:%H:%M}"
 
 
-def _notices(app: App, status: str | None, recipient: str | None) -> list[Notice]:
+def _notices(
+    app: App, status: str | None, recipient: str | None, last: int | None
+) -> tuple[list[Notice], int]:
+    """The last `last` notices picked (all when None), oldest first, and how many are picked in all."""
+    import sqlalchemy as sa
     from sqlmodel import Session, col, select
 
     from models.outbox import Notice
 
-    query = select(Notice).order_by(col(Notice.id))
+    query = select(Notice)
     if status:
         query = query.where(Notice.status == status)
     if recipient:
@@ -150,7 +154,12 @@ def _notices(app: App, status: str | None, recipient: str | None) -> list[Notice
         # checked addresses (a zero-width space in it, say) can still be found.
         query = query.where(Notice.recipient == recipient.strip().lower())
     with Session(app.engine) as session:
-        return list(session.exec(query))
+        if last is None:
+            notices = list(session.exec(query.order_by(col(Notice.id))))
+            return notices, len(notices)
+        total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+        newest = list(session.exec(query.order_by(col(Notice.id).desc()).limit(last)))
+        return newest[::-1], total
 
 
 FIELDS = (
@@ -201,9 +210,12 @@ def show(
     ),
     recipient: str | None = typer.Option(None, "--recipient", help="Only notices to this email."),
     output: Format = typer.Option(Format.TABLE, "--format", help="table, json or csv."),
+    limit: int | None = limit_option("notices"),
+    every: bool = all_option("notices"),
 ) -> None:
-    """List the outbox: each notice's due time and, while it waits, its next attempt. `lineofsight outbox
-    retry ID` revives a dead notice."""
+    """List the outbox: each notice's due time and, while it waits, its next attempt. A table shows the
+    last 50 (--limit N, --all); json and csv list them all. `lineofsight outbox retry ID` revives a dead
+    notice."""
     if ctx.invoked_subcommand is not None:
         return
     from models.errors import InvalidValue
@@ -211,8 +223,9 @@ def show(
 
     if status is not None and status not in {s.value for s in NoticeStatus}:
         raise InvalidValue("status", status, ", ".join(s.value for s in NoticeStatus))
+    last = rows_wanted(limit, every, table=output is Format.TABLE)
     app = bootstrap()
-    rows = _notices(app, status, recipient)
+    rows, total = _notices(app, status, recipient, last)
     if output is Format.JSON:
         write_json([_record(n) for n in rows])
         return
@@ -242,7 +255,7 @@ def show(
         # Addresses, kinds and times whole, so they can be read and copied; the error wraps instead.
         column.no_wrap = column.header in ("To", "Kind", "Due", "Next attempt")
     console().print(listing)
-    console().print(f"{plural(len(rows), 'notice')}.")
+    console().print(shown_line(len(rows), total, "notice"))
 
 
 def _short(moment: datetime, timezone: str) -> str:

@@ -82,3 +82,43 @@ def input_file(path: Path, *, suffixes: tuple[str, ...] = (), what: str = "the f
         raise typer.BadParameter(f"{path} is a folder, not a file")
     _suffixes(path, suffixes, what)
     return path
+
+
+# A table is read on a screen: the last rows, with a line saying how many more there are and how to see them.
+# json and csv are for programs and list every row unless asked for fewer. Drawing thousands of rows as a
+# table takes Rich seconds (6,101 ledger events: 0.8 s) and nobody reads them there.
+TABLE_ROWS = 50
+
+
+def limit_option(what: str) -> Any:
+    return typer.Option(
+        None,
+        "--limit",
+        min=1,
+        max=MAX_ID,
+        help=f"Show the last N {what} (a table shows the last {TABLE_ROWS} by default; json and csv, all).",
+    )
+
+
+def all_option(what: str) -> Any:
+    return typer.Option(False, "--all", help=f"Show every one of the {what}, also in a table.")
+
+
+def rows_wanted(limit: int | None, every: bool, table: bool) -> int | None:
+    """How many of the last rows to show: None for all."""
+    if every and limit is not None:
+        raise typer.BadParameter("give --limit or --all, not both", param_hint="'--limit' / '--all'")
+    if every:
+        return None
+    if limit is None and table:
+        return TABLE_ROWS
+    return limit
+
+
+def shown_line(shown: int, total: int, word: str) -> str:
+    """The line under a table: "3 notices." or "The last 50 of 6101 events: --limit N or --all for more."."""
+    from models.vocab import plural
+
+    if shown >= total:
+        return f"{plural(total, word)}."
+    return f"The last {shown} of {plural(total, word)}: --limit N or --all for more."

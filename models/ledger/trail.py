@@ -10,6 +10,7 @@ today) or a sweep runs late or ahead, so the log shows both and filters on eithe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -96,7 +97,8 @@ def known_kind(session: Session, kind: str) -> str:
     return found
 
 
-def read_log(session: Session, where: LogFilter, limit: int | None = None) -> list[StoredEvent]:
+def _selected(session: Session, where: LogFilter) -> sa.Select[Any]:
+    """The events `where` picks by their columns, in seq order (the day they speak for is filtered after)."""
     query = select_stored()
     if where.plan:
         query = query.where(sa.func.lower(col(AuditEvent.plan)) == where.plan.strip().lower())
@@ -112,14 +114,43 @@ def read_log(session: Session, where: LogFilter, limit: int | None = None) -> li
         query = query.where(
             col(AuditEvent.at) < _day_start_utc(where.until + timedelta(days=1), where.timezone)
         )
+    return query
+
+
+def _by_day(where: LogFilter) -> bool:
+    return where.day_from is not None or where.day_to is not None
+
+
+def read_log(session: Session, where: LogFilter, limit: int | None = None) -> list[StoredEvent]:
+    """The first `limit` events `where` picks (all by default), oldest first."""
+    query = _selected(session, where)
     # The day lives in the hashed body: read, then filter (the other filters have narrowed the rows).
-    by_day = where.day_from is not None or where.day_to is not None
+    by_day = _by_day(where)
     if limit and not by_day:
         query = query.limit(limit)
+    return _events(session.execute(query), where, limit if by_day else None)
+
+
+def read_log_tail(session: Session, where: LogFilter, last: int) -> tuple[list[StoredEvent], int]:
+    """The last `last` events `where` picks, oldest first, and how many it picks in all: what a screen shows
+    of a ledger of thousands."""
+    if _by_day(where):
+        events = read_log(session, where)
+        return events[-last:], len(events)
+    query = _selected(session, where)
+    total = session.execute(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    newest = query.order_by(None).order_by(col(AuditEvent.seq).desc()).limit(last)
+    return _events(reversed(session.execute(newest).all()), where, None), total
+
+
+def _events(rows: Iterable[Any], where: LogFilter, limit: int | None) -> list[StoredEvent]:
     first = where.day_from.isoformat() if where.day_from else ""
     last = where.day_to.isoformat() if where.day_to else "9999"
+    by_day = _by_day(where)
     events = []
-    for row in session.execute(query):
+    for row in rows:
         event = StoredEvent(*row)
         day = event_day(event.at, event.data, where.timezone)
         if by_day and not first <= day <= last:

@@ -212,3 +212,50 @@ def test_every_kind_the_code_writes_is_accepted(cli, engine) -> None:
     for kind in sorted(written_kinds() | {"MilestoneMissed", "PackSuperseded", "ProgressKept"}):
         assert kind in KINDS
         cli("audit", "log", "--kind", kind, "--format", "json")  # exit 0, not "No kind of event"
+
+
+def _more_events(engine, count: int) -> None:
+    from models.db import unit_of_work
+    from models.ledger.chain import Event, record_many
+
+    with unit_of_work(engine) as session:
+        record_many(
+            session, [Event("ActionUpdated", f"bulk{i}@example.org", "Plan", f"X-{i}") for i in range(count)]
+        )
+
+
+def test_a_table_of_the_log_shows_its_last_rows_and_says_how_many_more(cli, engine) -> None:
+    from cli.params import TABLE_ROWS
+
+    _prepared(cli, engine)
+    _more_events(engine, TABLE_ROWS + 10)
+    every = json.loads(cli("audit", "log", "--format", "json").stdout)  # programs get them all
+    assert len(every) > TABLE_ROWS + 10
+    table = cli("audit", "log").stdout
+    last = every[-TABLE_ROWS:]
+    assert f"The last {TABLE_ROWS} of {len(every)} events: --limit N or --all for more." in table
+    assert f"X-{TABLE_ROWS + 9}" in table and str(last[0]["seq"]) in table
+    assert str(every[-TABLE_ROWS - 1]["seq"]) not in table.split("│")  # the one before the page is not drawn
+    assert table.index(str(last[0]["seq"])) < table.index(str(last[-1]["seq"]))  # oldest first
+    assert f"{len(every)} events." in cli("audit", "log", "--all").stdout
+    two = json.loads(cli("audit", "log", "--limit", "2", "--format", "json").stdout)
+    assert two == every[-2:]
+    assert "The last 3 of 60 events" in cli("audit", "log", "--actor", "bulk", "--limit", "3").stdout
+    by_day = cli("audit", "log", "--day-from", "2000-01-01", "--limit", "1", "--format", "json").stdout
+    assert json.loads(by_day) == every[-1:]  # the day filter reads the bodies, then keeps the last
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--limit", "0"], "greater than or equal to 1"),
+        (["--limit", "-3"], "greater than or equal to 1"),
+        (["--limit", "99999999999"], "less than or equal to"),
+        (["--limit", "ten"], "'--limit'"),
+        (["--limit", "2", "--all"], "give --limit or --all, not both"),
+    ],
+)
+def test_a_bad_limit_is_a_usage_error(cli, engine, args: list[str], said: str) -> None:
+    _prepared(cli, engine)
+    for command in (["audit", "log"], ["outbox"]):
+        assert said in cli(*command, *args, expect=2).output

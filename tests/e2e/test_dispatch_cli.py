@@ -28,6 +28,12 @@ def test_after_a_future_sweep_dispatch_says_when_the_notices_fall_due(cli, engin
     assert "6 notices not due yet: all fall due on Monday 5 January 2099 at 07:00." in out
     listed = cli("outbox").stdout
     assert "Due" in listed and "Next attempt" in listed and listed.count("Mon 5 Jan 2099 07:00") >= 2
+    assert listed.rstrip().endswith("6 notices.")
+    every = json.loads(cli("outbox", "--format", "json").stdout)
+    assert json.loads(cli("outbox", "--limit", "2", "--format", "json").stdout) == every[-2:]
+    page = cli("outbox", "--limit", "2").stdout
+    assert page.rstrip().endswith("The last 2 of 6 notices: --limit N or --all for more.")
+    assert f"│ {every[-1]['id']} " in page and f"│ {every[0]['id']} " not in page
     [first, *_] = json.loads(cli("outbox", "--format", "json").stdout)
     assert (
         first["status"] == "pending" and first["due"] == first["next_attempt"] == "2099-01-05T07:00:00+00:00"
