@@ -26,6 +26,8 @@ from models.vocab import (
 )
 
 if TYPE_CHECKING:
+    from flows.bootstrap import App
+    from models.calendar import CalendarOf
     from models.reports.item_story import ItemStory
     from models.reports.register import RegisterRow
 
@@ -39,6 +41,17 @@ STATUS_FIELDS = ("ref", "kind", "title", "owner", "due", "status", "rag", "worki
 def _as_of(value: str | None, timezone: str) -> datetime:
     day = parse_day(value, "--as-of date") if value else today(timezone)
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _calendar_of(app: App) -> CalendarOf | None:
+    """Working days counted as the sweep and the console count them: the plan nation's bank holidays and the
+    policy's closure days. Without a policy file there are no closure days, and nothing more is read."""
+    if app.settings.policy_file is None:
+        return None
+    from models.calendar import shared_calendar
+
+    closures = app.policy.calendar
+    return lambda nation: shared_calendar(nation, closures.dates, closures.every_year)
 
 
 def status(
@@ -71,7 +84,7 @@ def status(
             find_area(session, plans, area)
         if owner is not None:
             find_owner(session, plans, owner)
-        rows = load_register(session, plans, day, area, owner)
+        rows = load_register(session, plans, day, area, owner, calendar_of=_calendar_of(app))
     if output is Format.JSON:
         write_json([r.public() for r in rows])
     elif output is Format.CSV:
@@ -166,7 +179,7 @@ def show(
     app = bootstrap()
     day = _as_of(as_of, app.settings.timezone).date()
     with read_session(app.engine) as session:
-        story = load_item_story(session, ref, plan, day)
+        story = load_item_story(session, ref, plan, day, calendar_of=_calendar_of(app))
     if output is Format.JSON:
         write_json(json.loads(json.dumps(asdict(story), default=str)))
     elif output is Format.CSV:

@@ -13,7 +13,7 @@ import bisect
 import importlib.util
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -171,6 +171,11 @@ def parse_moment(text: str, timezone: str = DEFAULT_TIMEZONE) -> datetime:
         raise InvalidValue("--as-of", text, "a date or time such as 2017-10-02 or 2017-10-02T07:00")
     within_window(moment.date(), "--as-of", text)  # 0001-01-01 and 9999-12-31 overflow on conversion
     return moment
+
+
+# A plan's calendar by its nation: how a reader of several plans counts each by its own bank holidays, with
+# the closure days a policy adds (`config.policy`), as the sweep and the console count.
+CalendarOf = Callable[[str], "WorkingCalendar"]
 
 
 @lru_cache(maxsize=32)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent
-from models.calendar import WorkingCalendar, local_date, shared_calendar
+from models.calendar import CalendarOf, WorkingCalendar, local_date, shared_calendar
 from models.ledger.chain import decode_data
 from models.ledger.kinds import EventKind
 from models.people import Person
@@ -104,10 +104,16 @@ def _as_it_stood(
 
 
 def load_item_story(
-    session: Session, ref: str, plan_name: str | None, as_of: date, calendar: WorkingCalendar | None = None
+    session: Session,
+    ref: str,
+    plan_name: str | None,
+    as_of: date,
+    calendar: WorkingCalendar | None = None,
+    calendar_of: CalendarOf | None = None,
 ) -> ItemStory:
     """`calendar`: the one to count working days by (the console passes the plan's, with the policy's
-    closure days, as its register counts); by default the plan nation's bank holidays only."""
+    closure days, as its register counts); `calendar_of`: the calendar of the plan's nation, for a caller
+    that does not know the plan yet; by default the plan nation's bank holidays only."""
     plan, item = find_item(session, ref, plan_name)
     owner = session.get(Person, item.owner_id)
     if owner is None:  # a foreign key guarantees it; this only narrows the type
@@ -127,7 +133,7 @@ def load_item_story(
         if local_date(u.at, plan.timezone) <= as_of
     )
     later = len(updates) - len(lines)
-    calendar = calendar or shared_calendar(plan.nation)
+    calendar = calendar or (calendar_of or shared_calendar)(plan.nation)
     if isinstance(item, Action):
         area = session.get(Area, item.area_id)
         return ItemStory(

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from models.calendar import WorkingCalendar
+from models.calendar import CalendarOf, WorkingCalendar
 from models.people import Person
 from models.plan import Action, Area, Milestone, Plan
 from models.vocab import RAG, ItemKind, Status
@@ -60,13 +60,14 @@ def load_register(
     area_code: str | None = None,
     owner_email: str | None = None,
     calendar: WorkingCalendar | None = None,
+    calendar_of: CalendarOf | None = None,
 ) -> list[RegisterRow]:
     """`owner_email` (lower case, as stored) keeps only that person's actions and milestones. `calendar`:
     the one to count working days by (with the policy's closure days, as the sweep counts), for one plan;
-    by default the plan nation's bank holidays only."""
+    `calendar_of`: each plan's by its nation, for several; by default the plan nation's bank holidays only."""
     rows: list[RegisterRow] = []
     for plan in plans:
-        counting = calendar or WorkingCalendar(plan.nation)
+        counting = calendar or (calendar_of or WorkingCalendar)(plan.nation)
         owner = aliased(Person)
         owner_columns = (col(owner.email), col(owner.name))
         action_query = (

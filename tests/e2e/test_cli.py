@@ -425,3 +425,25 @@ def test_serve_refuses_to_start_when_it_could_not_write_its_packs(db_url, engine
     assert result.exit_code == 1, result.output
     assert f"LINEOFSIGHT_PACKS_DIR={a_file / 'packs'}: {a_file} is a file, not a folder" in result.output
     assert "Serving" not in result.output
+
+
+def test_status_and_show_count_the_policys_closure_days(cli, engine, tmp_path, monkeypatch) -> None:
+    """The command line counts working days as the sweep and the console do: a day the policy closes is no
+    working day (it counted bank holidays only)."""
+    from datetime import date, timedelta
+
+    from config.policy import DEFAULT_POLICY
+
+    load_small_plan(engine)
+    as_of = "2017-10-02"  # a Monday
+    before = {r["ref"]: r for r in json.loads(cli("status", "--as-of", as_of, "--format", "json").stdout)}
+    ref, item = next((ref, r) for ref, r in before.items() if r["working_days_to_due"] >= 3)
+    closed = date(2017, 10, 3)  # a Tuesday between the day and the item's due date
+    assert date.fromisoformat(as_of) < closed < date.fromisoformat(item["due"]) - timedelta(days=1)
+    policy = tmp_path / "policy.toml"
+    policy.write_text(DEFAULT_POLICY.read_text().replace("closures = []", f'closures = ["{closed}"]', 1))
+    monkeypatch.setenv("LINEOFSIGHT_POLICY_FILE", str(policy))
+    after = {r["ref"]: r for r in json.loads(cli("status", "--as-of", as_of, "--format", "json").stdout)}
+    assert after[ref]["working_days_to_due"] == item["working_days_to_due"] - 1
+    shown = json.loads(cli("show", ref, "--as-of", as_of, "--format", "json").stdout)
+    assert shown["working_days_to_due"] == item["working_days_to_due"] - 1
