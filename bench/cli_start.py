@@ -13,7 +13,10 @@ Each round runs every command once, each right after or right before a bare impo
 round), so the machine's noise falls on both sides; each command's median and best over `--runs` rounds are
 printed against the medians and best of the bare runs paired with it, and their ratio (issue 18's goal: at
 most 1.4x the bare import's median). A last row, "(floor)", is the bare import plus sqlmodel and
-pydantic-settings, which every command that reads the database imports as the product is built.
+pydantic-settings, which every command that reads the database imports as the product is built; "(stack
+floor)" is `bench/cli_floor.py`: the same options read by Typer, the same settings by pydantic-settings, the
+demo's items read by one Core statement and drawn by Rich, with no module of ours: the least a `status` could
+cost in this stack.
 `--against` adds a third side: the same commands run on another checkout's code (a copy of the commit
 before), in the same rounds, for a before/after in one run. Every setting comes from the bench's own
 LINEOFSIGHT_* variables, never the user's.
@@ -40,6 +43,16 @@ BARE = [sys.executable, "-c", "import sqlalchemy, pydantic, typer, rich"]
 # paired with a bare import of its own: the lowest ratio `status`, `show` and the rest can reach as built.
 FLOOR = [sys.executable, "-c", "import sqlalchemy, pydantic, typer, rich, sqlmodel, pydantic_settings"]
 FLOOR_NAME = "(floor)"
+# The least a `status` could do in this stack, importing nothing of ours (bench/cli_floor.py): the part of
+# every command's start that belongs to typer, pydantic-settings, Rich and SQLAlchemy's engine, not to us.
+STACK = [
+    sys.executable,
+    str(Path(__file__).with_name("cli_floor.py")),
+    "status",
+    "--as-of",
+    AS_OF.isoformat(),
+]
+STACK_NAME = "(stack floor)"
 DAY = AS_OF.isoformat()
 COMMANDS: dict[str, list[str]] = {
     "status": ["status", "--as-of", DAY],
@@ -114,9 +127,10 @@ def main() -> None:
         build_demo(demo, sides["this checkout"])
         check(sides)
         bare_env = environment(demo, ROOT)
-        bare: dict[str, list[float]] = {name: [] for name in [*COMMANDS, FLOOR_NAME]}
+        bare: dict[str, list[float]] = {name: [] for name in [*COMMANDS, FLOOR_NAME, STACK_NAME]}
         times: dict[tuple[str, str], list[float]] = {(s, n): [] for s in sides for n in COMMANDS}
         floor: list[float] = []
+        stack: list[float] = []
         for round_ in range(args.runs):
             for name, command in COMMANDS.items():
                 pair = [("bare", BARE, bare_env)] + [
@@ -129,6 +143,8 @@ def main() -> None:
                     (bare[name] if side == "bare" else times[(side, name)]).append(took)
             for side, argv in ([("bare", BARE), ("floor", FLOOR)])[:: -1 if round_ % 2 else 1]:
                 (bare[FLOOR_NAME] if side == "bare" else floor).append(run(argv, bare_env))
+            for side, argv in ([("bare", BARE), ("stack", STACK)])[:: -1 if round_ % 2 else 1]:
+                (bare[STACK_NAME] if side == "bare" else stack).append(run(argv, bare_env))
             print(f"round {round_ + 1}/{args.runs}", file=sys.stderr, flush=True)
 
     print(f"{args.runs} rounds; each command alternates with a bare `{' '.join(BARE[1:])}`")
@@ -136,10 +152,11 @@ def main() -> None:
         f"{'command':<14}{'side':<24}{'bare median/best':>18}{'command median/best':>22}{'ratio median':>14}"
         f"{'ratio best':>12}"
     )
-    for name in [*COMMANDS, FLOOR_NAME]:
+    references = {FLOOR_NAME: ("+ sqlmodel, pyd.-settings", floor), STACK_NAME: ("bench/cli_floor.py", stack)}
+    for name in [*COMMANDS, *references]:
         b_med, b_best = statistics.median(bare[name]), min(bare[name])
-        for side in sides if name != FLOOR_NAME else ["+ sqlmodel, pyd.-settings"]:
-            t = times[(side, name)] if name != FLOOR_NAME else floor
+        for side in [references[name][0]] if name in references else sides:
+            t = references[name][1] if name in references else times[(side, name)]
             med, best = statistics.median(t), min(t)
             print(
                 f"{name:<14}{side[-23:]:<24}{b_med * 1000:>10.0f}/{b_best * 1000:.0f} ms"
