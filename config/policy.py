@@ -95,6 +95,17 @@ class RagPolicy(_Section):
     amber_below_percent: int = Field(50, ge=0, le=100)
 
 
+class ForecastLatePolicy(_Section):
+    """The early warning: an open action whose forecast finish (models/forecast) lands more than
+    `late_by_days` working days after its due date, due within `within_days`, is told to its owner once; the
+    area lead hears if it is still forecast late `lead_after_days` working days after the owner was told."""
+
+    enabled: bool = True
+    late_by_days: int = Field(5, ge=0)
+    within_days: int = Field(30, ge=0)
+    lead_after_days: int = Field(10, ge=1)
+
+
 class Policy(_Section):
     calendar: CalendarPolicy = CalendarPolicy()
     reminders: ReminderPolicy = ReminderPolicy()
@@ -103,6 +114,7 @@ class Policy(_Section):
     milestones: MilestonePolicy = MilestonePolicy()
     meetings: MeetingPolicy = MeetingPolicy()
     rag: RagPolicy = RagPolicy()
+    forecast_late: ForecastLatePolicy = ForecastLatePolicy()
     plans: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def for_plan(self, plan: str) -> Policy:

@@ -1,0 +1,35 @@
+"""A forecast in words, for owners, leads and packs: the pace, since when, the finish and how late."""
+
+from __future__ import annotations
+
+from models.forecast.fit import Forecast, NoForecast
+from models.vocab import day_in_words, plural
+
+
+def lateness_words(late_by: int) -> str:
+    if late_by > 0:
+        return plural(late_by, "working day") + " late"
+    if late_by == 0:
+        return "on the due date"
+    return plural(-late_by, "working day") + " early"
+
+
+def forecast_words(outcome: Forecast | NoForecast) -> str:
+    """ "at 1.2% a working day since Wednesday 4 October 2017 you would finish around Friday 19 January 2018,
+    21 working days late"; for no forecast, its reason."""
+    if isinstance(outcome, NoForecast):
+        return f"no forecast: {outcome.reason}"
+    waiting = f"waiting for {outcome.driver}: " if outcome.driver else ""
+    return (
+        f"{waiting}at {outcome.pace:.1f}% a working day since {day_in_words(outcome.since)} you would finish "
+        f"around {day_in_words(outcome.central)}, {lateness_words(outcome.late_by)}"
+    )
+
+
+def range_words(outcome: Forecast) -> str:
+    """ "between Monday 8 January 2018 and Friday 2 February 2018"; open-ended when the slow pace is none."""
+    if outcome.pessimistic is None:
+        return f"no earlier than {day_in_words(outcome.optimistic)}, with no latest date"
+    if outcome.pessimistic == outcome.optimistic:
+        return f"on {day_in_words(outcome.optimistic)}"
+    return f"between {day_in_words(outcome.optimistic)} and {day_in_words(outcome.pessimistic)}"
