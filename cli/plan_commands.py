@@ -26,8 +26,14 @@ from models.vocab import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from sqlmodel import Session
+
     from flows.bootstrap import App
     from models.calendar import CalendarOf
+    from models.forecast import Outcome
+    from models.plan import Plan
     from models.reports.item_story import ItemStory
     from models.reports.register import RegisterRow
 
@@ -84,22 +90,70 @@ def status(
             find_area(session, plans, area)
         if owner is not None:
             find_owner(session, plans, owner)
-        rows = load_register(session, plans, day, area, owner, calendar_of=_calendar_of(app))
+        calendar_of = _calendar_of(app)
+        rows = load_register(session, plans, day, area, owner, calendar_of=calendar_of)
+        forecasts = _forecasts(app, session, plans, day, calendar_of)
     if output is Format.JSON:
-        write_json([r.public() for r in rows])
+        write_json([r.public() | {"forecast": _iso(forecasts.get((r.plan, r.ref)))} for r in rows])
     elif output is Format.CSV:
         write_csv([r.public() for r in rows], STATUS_FIELDS)
     else:
-        print_status(rows, day)
+        print_status(rows, day, forecasts)
 
 
-def print_status(rows: list[RegisterRow], day: date) -> None:
+def _forecasts(
+    app: App, session: Session, plans: Sequence[Plan], day: date, calendar_of: CalendarOf | None
+) -> dict[tuple[str, str], Outcome]:
+    """Each open item's forecast finish by (plan, ref), counted on the calendar its register row uses."""
+    from models.calendar import shared_calendar
+    from models.reports.forecasts import load_forecasts
+
+    found: dict[tuple[str, str], Outcome] = {}
+    for plan in plans:
+        stale_after = app.policy.for_plan(plan.name).stale.request_after_days
+        calendar = (calendar_of or shared_calendar)(plan.nation)
+        for ref, outcome in load_forecasts(session, plan, day, calendar, stale_after).items():
+            found[(plan.name, ref)] = outcome
+    return found
+
+
+def _forecast_words(outcome: Outcome) -> str:
+    from models.forecast import Forecast, forecast_words, range_words
+
+    words = forecast_words(outcome)
+    return f"{words} ({range_words(outcome)})" if isinstance(outcome, Forecast) else words
+
+
+def _iso(outcome: Outcome | None) -> str | None:
+    """The `forecast` field of the JSON: the central forecast day, or null when there is none."""
+    from models.forecast import Forecast
+
+    return outcome.central.isoformat() if isinstance(outcome, Forecast) else None
+
+
+def _forecast_cell(outcome: Outcome | None) -> Text:
+    from models.forecast import Forecast
+
+    if not isinstance(outcome, Forecast):
+        return Text("")
+    late = f", {outcome.late_by} late" if outcome.late_by > 0 else ""
+    return Text(f"{outcome.central:%d %b %Y}{late}", style="bold" if late else "")
+
+
+def print_status(
+    rows: list[RegisterRow], day: date, forecasts: Mapping[tuple[str, str], Outcome] | None = None
+) -> None:
+    """`forecasts`: each open item's forecast finish, in bold when it falls after the due date."""
     from models.reports.register import summarise
 
     out = console()
     several = len({r.plan for r in rows}) > 1
     columns = ["Plan"] * several + ["Ref", "Title", "Owner", "Due", "Status", "RAG", "Working days to due"]
     body = [_status_cells(r, several) for r in rows]
+    if forecasts is not None:
+        columns.append("Forecast finish")
+        for cells, r in zip(body, rows, strict=True):
+            cells.append(_forecast_cell(forecasts.get((r.plan, r.ref))))
     out.print(table(f"Status on {day_in_words(day)}", columns, body))
     summary = summarise(rows)
     rags = ("red", "amber", "green", "none")
@@ -173,19 +227,24 @@ def show(
 ) -> None:
     """One action or milestone in full, with its update history, as it stood at the end of --as-of."""
     from models.db import read_session
+    from models.plans.lookup import plans_named
     from models.reports.item_story import load_item_story
 
     ref = code(ref, "ref")
     app = bootstrap()
     day = _as_of(as_of, app.settings.timezone).date()
+    calendar_of = _calendar_of(app)
     with read_session(app.engine) as session:
-        story = load_item_story(session, ref, plan, day, calendar_of=_calendar_of(app))
+        story = load_item_story(session, ref, plan, day, calendar_of=calendar_of)
+        outcome = _forecasts(app, session, plans_named(session, story.plan), day, calendar_of).get(
+            (story.plan, story.ref)
+        )
     if output is Format.JSON:
-        write_json(json.loads(json.dumps(asdict(story), default=str)))
+        write_json(json.loads(json.dumps(asdict(story), default=str)) | {"forecast": _iso(outcome)})
     elif output is Format.CSV:
         write_csv(story_rows(story), STORY_FIELDS)
     else:
-        print_story(story)
+        print_story(story, outcome)
 
 
 def story_rows(story: ItemStory) -> list[dict[str, object]]:
@@ -230,7 +289,8 @@ def story_rows(story: ItemStory) -> list[dict[str, object]]:
     return [item, *updates]
 
 
-def print_story(story: ItemStory) -> None:
+def print_story(story: ItemStory, outcome: Outcome | None = None) -> None:
+    """`outcome`: the item's forecast finish, or why there is none (open items only)."""
     out = console()
     out.print(Text(f"{story.ref}  {story.title}", style="bold"))
     facts = [
@@ -252,6 +312,7 @@ def print_story(story: ItemStory) -> None:
             "Working days to due",
             _days(story.working_days_to_due, story.status.is_open) + f", counted on {short_day(story.as_of)}",
         ),
+        ("Forecast finish", _forecast_words(outcome) if outcome is not None else None),
     ]
     out.print(table(None, ["", ""], [[k, v] for k, v in facts if v is not None], show_header=False, box=None))
     if story.progress_note:

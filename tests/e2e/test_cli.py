@@ -44,7 +44,7 @@ def test_status_json_is_the_contract(cli, engine) -> None:
     load_small_plan(engine)
     result = cli("status", "--as-of", "2017-10-03", "--format", "json")
     rows = json.loads(result.stdout)
-    assert {frozenset(r) for r in rows} == {frozenset(STATUS_FIELDS)}
+    assert {frozenset(r) for r in rows} == {frozenset(STATUS_FIELDS) | {"forecast"}}  # issue 20 adds forecast
     act1 = next(r for r in rows if r["ref"] == "ACT-1")
     assert act1 == {
         "ref": "ACT-1",
@@ -55,6 +55,7 @@ def test_status_json_is_the_contract(cli, engine) -> None:
         "status": "in progress",
         "rag": "amber",
         "working_days_to_due": -1,
+        "forecast": None,  # 40% from the workbook with no day to it and no update: no pace
     }
     assert next(r for r in rows if r["ref"] == "MS-1")["kind"] == "milestone"
 
@@ -447,3 +448,54 @@ def test_status_and_show_count_the_policys_closure_days(cli, engine, tmp_path, m
     assert after[ref]["working_days_to_due"] == item["working_days_to_due"] - 1
     shown = json.loads(cli("show", ref, "--as-of", as_of, "--format", "json").stdout)
     assert shown["working_days_to_due"] == item["working_days_to_due"] - 1
+
+
+def _percent_updates(engine, ref: str, reports: list[tuple[str, int]]) -> None:
+    """Updates reported on past days, written as the owner's updates are stored."""
+    from datetime import UTC, date, datetime
+
+    from sqlmodel import select
+
+    from models.db import unit_of_work
+    from models.ledger.chain import Event, record
+    from models.people import Person
+    from models.plan import Action, Update
+
+    with unit_of_work(engine) as session:
+        action = session.exec(select(Action).where(Action.ref == ref)).one()
+        owner = session.exec(select(Person).where(Person.email == OWNER)).one()
+        for day, percent in reports:
+            at = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC).replace(hour=10)
+            session.add(
+                Update(
+                    plan_id=action.plan_id, action_id=action.id, author_id=owner.id, at=at, percent=percent
+                )
+            )
+            record(session, Event("ActionUpdated", OWNER, "Test Plan", ref, data={"percent": percent}))
+
+
+def test_status_and_show_forecast_the_finish_from_the_updates(cli, engine) -> None:
+    """10%, 20%, 30% a fortnight apart is 1% a working day: the 70% left is 70 working days after 2 October
+    2017, over Christmas, Boxing Day and New Year's Day: Thursday 11 January 2018."""
+    load_small_plan(engine)
+    _percent_updates(engine, "ACT-1", [("2017-09-04", 10), ("2017-09-18", 20), ("2017-10-02", 30)])
+    rows = {
+        r["ref"]: r for r in json.loads(cli("status", "--as-of", "2017-10-02", "--format", "json").stdout)
+    }
+    assert rows["ACT-1"]["forecast"] == "2018-01-11"
+    assert rows["ACT-2"]["forecast"] is None  # no update with a percent: no forecast, never a guess
+    assert rows["ACT-3"]["forecast"] is None  # complete
+    assert rows["MS-1"]["forecast"] is None  # it waits for ACT-2 too, which has none
+    csv_header = cli("status", "--as-of", "2017-10-02", "--format", "csv").stdout.splitlines()[0]
+    assert csv_header == "ref,kind,title,owner,due,status,rag,working_days_to_due"  # the CSV contract holds
+    assert "11 Jan 2018, 70 late" in cli("status", "--as-of", "2017-10-02").stdout
+    story = json.loads(cli("show", "ACT-1", "--as-of", "2017-10-02", "--format", "json").stdout)
+    assert story["forecast"] == "2018-01-11"
+    shown = cli("show", "ACT-1", "--as-of", "2017-10-02").stdout
+    assert "Forecast finish" in shown and "Thursday 11 January 2018" in " ".join(shown.split())
+    earlier = json.loads(cli("show", "ACT-1", "--as-of", "2017-09-11", "--format", "json").stdout)
+    assert earlier["forecast"] is None  # one update by then and no start date: no pace yet
+    assert (
+        json.loads(cli("show", "ACT-2", "--as-of", "2017-10-02", "--format", "json").stdout)["forecast"]
+        is None
+    )
