@@ -117,13 +117,6 @@ def _forecasts(
     return found
 
 
-def _forecast_words(outcome: Outcome) -> str:
-    from models.forecast import Forecast, forecast_words, range_words
-
-    words = forecast_words(outcome)
-    return f"{words} ({range_words(outcome)})" if isinstance(outcome, Forecast) else words
-
-
 def _iso(outcome: Outcome | None) -> str | None:
     """The `forecast` field of the JSON: the central forecast day, or null when there is none."""
     from models.forecast import Forecast
@@ -291,6 +284,8 @@ def story_rows(story: ItemStory) -> list[dict[str, object]]:
 
 def print_story(story: ItemStory, outcome: Outcome | None = None) -> None:
     """`outcome`: the item's forecast finish, or why there is none (open items only)."""
+    from models.reports.forecasts import forecast_line
+
     out = console()
     out.print(Text(f"{story.ref}  {story.title}", style="bold"))
     facts = [
@@ -312,7 +307,7 @@ def print_story(story: ItemStory, outcome: Outcome | None = None) -> None:
             "Working days to due",
             _days(story.working_days_to_due, story.status.is_open) + f", counted on {short_day(story.as_of)}",
         ),
-        ("Forecast finish", _forecast_words(outcome) if outcome is not None else None),
+        ("Forecast finish", forecast_line(outcome) if outcome is not None else None),
     ]
     out.print(table(None, ["", ""], [[k, v] for k, v in facts if v is not None], show_header=False, box=None))
     if story.progress_note:

@@ -9,7 +9,16 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from models.calendar import WorkingCalendar, local_date
-from models.forecast import History, NoForecast, Outcome, forecast, milestone_forecast
+from models.forecast import (
+    Forecast,
+    History,
+    NoForecast,
+    Outcome,
+    forecast,
+    forecast_words,
+    milestone_forecast,
+    range_words,
+)
 from models.plan import Action, Milestone, MilestoneDependency, Plan, Update
 from models.vocab import Status
 
@@ -59,3 +68,10 @@ def load_forecasts(
                 waits_for[milestone.id or 0], milestone.due, calendar
             )
     return outcomes
+
+
+def forecast_line(outcome: Outcome) -> str:
+    """The forecast as one line for a person: the pace, since when, the finish, how late, and the range; or
+    why there is none."""
+    words = forecast_words(outcome)
+    return f"{words} ({range_words(outcome)})" if isinstance(outcome, Forecast) else words

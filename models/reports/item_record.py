@@ -20,6 +20,7 @@ from models.ledger.trail import item_history
 from models.outbox import Channel, Notice, NoticeStatus
 from models.plan import Plan
 from models.reports.event_lines import summary
+from models.reports.forecasts import forecast_line, load_forecasts
 from models.reports.item_story import ItemStory, load_item_story
 
 
@@ -46,6 +47,7 @@ class ItemRecord:
     story: ItemStory
     history: tuple[StoryLine, ...]
     messages: tuple[Message, ...]
+    forecast: str | None = None  # an open item's forecast finish in words, or why there is none
 
 
 def load_item_record(
@@ -57,6 +59,7 @@ def load_item_record(
     *,
     exempt_visible: bool,
     messages: bool = True,
+    stale_after: int | None = None,
 ) -> ItemRecord:
     """Raises UnknownItem for an item of no such ref in the plan, and for one the viewer may not see.
     `messages=False` leaves the messages out, for a caller who keeps the rest (models.reports.read_cache)
@@ -71,7 +74,12 @@ def load_item_record(
     except BadInput:  # nothing in the ledger about it yet: an empty story, not an error
         events = []
     history = tuple(StoryLine(e, redact(summary(e), hidden)) for e in events)
-    return ItemRecord(story, history, messages_about(session, plan.name, story.ref) if messages else ())
+    outcome = load_forecasts(session, plan, as_of, calendar, stale_after).get(story.ref)
+    forecast = (
+        redact(forecast_line(outcome), hidden) if outcome is not None else None
+    )  # it may name an action
+    found = messages_about(session, plan.name, story.ref) if messages else ()
+    return ItemRecord(story, history, found, forecast)
 
 
 def messages_about(session: Session, plan: str, ref: str) -> tuple[Message, ...]:

@@ -459,3 +459,37 @@ def test_the_item_page_shows_a_delivery_error_without_its_secret(engine: Engine,
     assert page.status_code == 200
     assert "HTTP 404 from https://" in page.text
     assert "S3CRETSIG" not in page.text and "logic.azure.com" not in page.text
+
+
+def _reported(engine: Engine, ref: str, reports: list[tuple[date, int]]) -> None:
+    from models.people import Person
+    from models.plan import Update
+
+    with _changed(engine) as session:
+        action = session.exec(select(Action).where(col(Action.ref) == ref)).one()
+        author = session.exec(select(Person).where(col(Person.email) == OWNER)).one()
+        for day, percent in reports:
+            at = datetime.combine(day, time(10), UTC)
+            session.add(
+                Update(
+                    plan_id=action.plan_id, action_id=action.id, author_id=author.id, at=at, percent=percent
+                )
+            )
+
+
+def test_an_items_page_shows_its_forecast_finish_and_names_no_exempt_item(
+    client: TestClient, plan_id: int, engine: Engine
+) -> None:
+    """ACT-1 at 1% a working day (10, 20, 30% a fortnight apart) finishes around 11 January 2018; MS-1 waits
+    for the slower ACT-2, which a member of a board meeting only in public may not see named."""
+    _reported(engine, "ACT-1", [(date(2017, 9, 4), 10), (date(2017, 9, 18), 20), (date(2017, 10, 2), 30)])
+    _reported(engine, "ACT-2", [(date(2017, 9, 25), 5), (date(2017, 10, 6), 10)])
+    base = f"/console/plans/{plan_id}/items"
+    action = sign_in(client, AUDITOR).get(base + "/ACT-1").text
+    assert "Forecast finish" in action and "you would finish around Thursday 11 January 2018" in action
+    assert "waiting for ACT-2" in client.get(base + "/MS-1").text
+    _only_in_public(engine)
+    sign_in(client, MEMBER)
+    milestone = client.get(base + "/MS-1").text
+    assert "Forecast finish" in milestone and "waiting for an exempt item" in milestone
+    assert "ACT-2" not in milestone

@@ -244,7 +244,17 @@ def _item(request: Request, at: Place, ref: str) -> ItemRecord:
 
 def _loaded_item(at: Place, ref: str) -> ItemRecord:
     plan, as_of, calendar = at.plan, at.as_of, at.calendar
-    return load_item_record(at.session, plan, ref, as_of, calendar, exempt_visible=at.exempt, messages=False)
+    stale_after = at.policy.stale.request_after_days
+    return load_item_record(
+        at.session,
+        plan,
+        ref,
+        as_of,
+        calendar,
+        exempt_visible=at.exempt,
+        messages=False,
+        stale_after=stale_after,
+    )
 
 
 ITEMS_KEPT = 512  # items' stories per application: a reader's afternoon of item pages
