@@ -21,6 +21,7 @@ from models.forecast import (
     milestone_forecast,
     range_words,
 )
+from models.forecast.fit import MAX_POINTS
 
 ENG = WorkingCalendar("ENG")
 D = date
@@ -319,3 +320,12 @@ def test_raising_only_an_early_update_can_slow_the_pace_and_that_is_news() -> No
     before, after = (forecast(h, ENG, D(2017, 10, 23), D(2017, 12, 1)) for h in (history, raised))
     assert isinstance(before, Forecast) and isinstance(after, Forecast)
     assert after.central > before.central
+
+
+def test_only_the_latest_points_are_read() -> None:
+    days = [ENG.add_working_days(D(2017, 1, 2), 5 * n) for n in range(1, 41)]
+    history = History(tuple((day, n) for n, day in enumerate(days, start=1)), D(2017, 1, 2))
+    outcome = forecast(history, ENG, days[-1], D(2018, 12, 31))
+    assert isinstance(outcome, Forecast)
+    assert (outcome.points, outcome.since) == (MAX_POINTS, days[-MAX_POINTS])
+    assert outcome.pace == 0.2
