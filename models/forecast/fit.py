@@ -40,7 +40,7 @@ class Forecast:
     since: date  # the first point used (the start date when known)
     points: int  # points used, the start date's included
     percent: int  # the latest reported
-    last_update: date
+    last_update: date  # the latest update read
     due: date
     late_by: int  # working days after the due date (0 or less: on time)
     driver: str | None = None  # for a milestone: the action it waits for
@@ -86,7 +86,7 @@ def _points(
         points.insert(0, (calendar.position(start), 0, start))
     if stale_after is not None and points and points[-1][1] < 100:
         now = calendar.position(as_of)
-        if now - points[-1][0] >= stale_after:
+        if now > points[-1][0] and now - points[-1][0] >= stale_after:
             points.append((now, points[-1][1], as_of))
     return points
 
@@ -103,6 +103,7 @@ def forecast(
     if not points:
         return NoForecast("no update with a percent yet")
     last_position, last_percent, last_day = points[-1]
+    reported = max(day for day, _ in history.updates if day <= as_of)  # the latest update itself
     if last_percent >= 100:
         return NoForecast(f"finished: 100% reported on {last_day.isoformat()}", finished=True)
     if len(points) < 2:
@@ -111,7 +112,7 @@ def forecast(
     paces = sorted([(y2 - y1) / (x2 - x1) for (x1, y1), (x2, y2) in combinations(marks, 2)])
     pace = quantile(paces, 0.5)
     if pace <= 0:
-        return NoForecast(f"no progress: {last_percent}% and a pace of {pace:.1f}% a working day or less")
+        return NoForecast(f"no progress: {last_percent}% now, at {pace:.1f}% a working day")
     remaining = 100 - last_percent
     # The first working day on or after as_of, as a position: as_of's own when it is a working day.
     now = calendar.position(as_of)
@@ -135,7 +136,7 @@ def forecast(
         since=points[0][2],
         points=len(points),
         percent=last_percent,
-        last_update=last_day,
+        last_update=reported,
         due=due,
         late_by=calendar.count_between(due, central),
     )
