@@ -10,7 +10,7 @@ date, or never). Early recall: of the late items, those first warned at least 10
 due date. Plans: the demo (its workbook and its owners' updates, outcomes as known on its last day: items
 still open and not yet due are left out) and a generated plan of 1,000 actions with noisy update histories.
 
-    python -m bench.forecast_backtest [--actions 1000] [--seed 20] [--sweep]
+    python -m bench.forecast_backtest [--actions 1000] [--seed 20] [--stale-after 20] [--sweep]
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from models.forecast import History, forecast, forecast_late_warning
 from models.sweep.rules import derived_rag
 from models.vocab import RAG, Status
 
-STALE: int | None = 20  # forecast(stale_after=): the policy's stale.request_after_days
 EARLY = 10  # working days before the due date that count as early
 MIX = (("steady", 0.45), ("stalled", 0.20), ("late rush", 0.20), ("abandoned", 0.15))
 FIRST_START = date(2017, 9, 4)
@@ -63,7 +62,11 @@ def working_days(calendar: WorkingCalendar, first: date, last: date) -> Iterator
 
 
 def replay(
-    items: list[Item], calendar: WorkingCalendar, policy: Policy, settings: ForecastLatePolicy
+    items: list[Item],
+    calendar: WorkingCalendar,
+    policy: Policy,
+    settings: ForecastLatePolicy,
+    stale_after: int | None,
 ) -> None:
     """Each item's first warning day by each rule, from its start (or first update) to its due date."""
     for item in items:
@@ -75,7 +78,7 @@ def replay(
             seen = [u for u in item.updates if u[0] <= day]
             history = History(tuple((u[0], u[1]) for u in seen), item.start)
             if "forecast_late" not in item.warned:
-                outcome = forecast(history, calendar, day, item.due, STALE)
+                outcome = forecast(history, calendar, day, item.due, stale_after)
                 if forecast_late_warning(outcome, item.due, day, calendar, settings):
                     item.warned["forecast_late"] = day
             if "derived amber" not in item.warned:
@@ -205,9 +208,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--actions", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20)
+    parser.add_argument(
+        "--stale-after", type=int, default=20, help="forecast's stale_after (the policy's 20); 0: none"
+    )
     parser.add_argument("--sweep", action="store_true", help="also score other late_by / within settings")
     args = parser.parse_args()
     calendar, policy = WorkingCalendar("ENG"), Policy()
+    stale_after = args.stale_after or None
     plans = {
         "demo": demo_items(calendar),
         f"generated ({args.actions}, seed {args.seed})": generated_items(calendar, args.actions, args.seed),
@@ -218,11 +225,15 @@ def main() -> None:
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for plan, items in plans.items():
-        replay(items, calendar, policy, policy.forecast_late)
+        replay(items, calendar, policy, policy.forecast_late, stale_after)
         for rule in ("forecast_late", "derived amber"):
             print(_row(plan, rule, score(items, rule, calendar)))
     generated = plans[f"generated ({args.actions}, seed {args.seed})"]
-    print("\nGenerated plan by kind (forecast_late / derived amber):")
+    print(
+        "\n| kind | items | late | forecast_late: warned (late) | early "
+        "| derived amber: warned (late) | early |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for kind, _ in MIX:
         some = [i for i in generated if i.kind == kind]
         f, b = score(some, "forecast_late", calendar), score(some, "derived amber", calendar)
@@ -231,11 +242,12 @@ def main() -> None:
             f"{b.warned} ({b.warned_late} late) | {b.early} |"
         )
     if args.sweep:
-        print("\nSettings (generated plan): late_by_days, within_days -> precision, early recall")
+        print("\n| late_by_days | within_days | warned | precision | early recall |")
+        print("| --- | --- | --- | --- | --- |")
         for late_by in (0, 5, 10, 20, 30):
             for within in (20, 30, 45):
                 settings = ForecastLatePolicy(late_by_days=late_by, within_days=within)
-                replay(generated, calendar, policy, settings)
+                replay(generated, calendar, policy, settings, stale_after)
                 s = score(generated, "forecast_late", calendar)
                 print(f"| {late_by} | {within} | {s.warned} | {s.precision:.0%} | {s.recall:.0%} |")
 

@@ -3,16 +3,21 @@
 How: every percent update (and the start date, as 0%, when known and before the first update) is a point on
 the working calendar (`WorkingCalendar.position`: bank holidays, weekends and closure days do not count; a
 clock change moves no date). The pace is Theil-Sen's: the median of the paces between every two points, in %
-per working day. The finish is the working day the latest reported percent reaches 100% at that pace; the
+per working day. The finish is the working day the latest reported percent reaches 100% at that pace (from
+the latest point, not the fitted line's intercept: so it never precedes the latest update, and more progress,
+the later the more, never moves it later; a faster start with the same latest percent is a slower pace); the
 range uses the upper quartile (optimistic) and lower quartile (pessimistic) of the same pairwise paces
 (inclusive, linear quantiles). It never precedes the latest update nor `as_of` (the first working day on or
-after it). No update with a percent, a single point, or a median pace of zero or below: `NoForecast(reason)`;
+after it). With `stale_after`, an update that many working days old counts again on `as_of`. No update with
+a percent, a single point, or a median pace of zero or below: `NoForecast(reason)`;
 100% reported: `NoForecast(finished=True)`. A milestone takes the latest forecast of its actions.
 
 Interfaces for the sweep, `status`/`show` and the pack (phase 2):
 - Per open action: `forecast(History.of(((local_date(u.at), u.percent) for u in updates), start=action.start),
-  calendar, as_of, action.current_due)`, updates in order of `at` (an item that arrived mid-flight with a
-  percent and `last_update_on` but no Update rows adds `(last_update_on, percent)` as its one update).
+  calendar, as_of, action.current_due, stale_after=policy.stale.request_after_days)`, updates in order of `at`
+  (an item that arrived mid-flight with a percent and `last_update_on` but no Update rows adds
+  `(last_update_on, percent)` as its one update). `stale_after`: an update that old counts again on `as_of`
+  (no news is no progress; the back-test's figures are with it).
 - Per open milestone: `milestone_forecast({ref: outcome of each action it depends on}, milestone.due,
   calendar)`; its at-risk reason can say `forecast_words(outcome)` (it names the action it waits for).
 - The sweep, per open action: `forecast_late_warning(outcome, due, as_of, calendar, policy.forecast_late,

@@ -6,9 +6,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from itertools import combinations
 
 from models.calendar import WorkingCalendar
+
+# The latest points a forecast reads: the pairs grow with the square (30 points: 435 pairs), and an item's
+# recent pace says more about its finish than last year's.
+MAX_POINTS = 30
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class Forecast:
     since: date  # the first point used (the start date when known)
     points: int  # points used, the start date's included
     percent: int  # the latest reported
-    last_update: date
+    last_update: date  # the latest update read
     due: date
     late_by: int  # working days after the due date (0 or less: on time)
     driver: str | None = None  # for a milestone: the action it waits for
@@ -81,41 +86,45 @@ def _points(
         points.insert(0, (calendar.position(start), 0, start))
     if stale_after is not None and points and points[-1][1] < 100:
         now = calendar.position(as_of)
-        if now - points[-1][0] >= stale_after:
+        if now > points[-1][0] and now - points[-1][0] >= stale_after:
             points.append((now, points[-1][1], as_of))
     return points
-
-
-def _day_at(calendar: WorkingCalendar, anchor: date, position: int) -> date:
-    return calendar.add_working_days(anchor, position - calendar.position(anchor))
 
 
 def forecast(
     history: History, calendar: WorkingCalendar, as_of: date, due: date, stale_after: int | None = None
 ) -> Outcome:
-    """As it stood on `as_of` (later updates are not read). Never before the latest update nor `as_of`; a
-    higher percent never moves it later when the extra progress does not shrink over time (the latest
-    update higher, or every one): raising only an early update slows the observed pace, and that is news.
-    `stale_after` (the policy's `stale.request_after_days`): an update that old counts again on `as_of`."""
-    points = _points(history, calendar, as_of, stale_after)
+    """As it stood on `as_of` (later updates are not read), from its latest `MAX_POINTS` points. Never before
+    the latest update nor `as_of`; a higher percent never moves it later when the extra progress does not
+    shrink over time (the latest update higher, or every one): raising only an early update slows the
+    observed pace, and that is news. `stale_after` (the policy's `stale.request_after_days`): an update
+    that old counts again on `as_of`."""
+    points = _points(history, calendar, as_of, stale_after)[-MAX_POINTS:]
     if not points:
         return NoForecast("no update with a percent yet")
     last_position, last_percent, last_day = points[-1]
+    reported = max(day for day, _ in history.updates if day <= as_of)  # the latest update itself
     if last_percent >= 100:
         return NoForecast(f"finished: 100% reported on {last_day.isoformat()}", finished=True)
     if len(points) < 2:
         return NoForecast("one update and no start date: no pace yet")
-    paces = sorted((b[1] - a[1]) / (b[0] - a[0]) for i, a in enumerate(points) for b in points[i + 1 :])
+    marks = [(position, percent) for position, percent, _ in points]
+    paces = sorted([(y2 - y1) / (x2 - x1) for (x1, y1), (x2, y2) in combinations(marks, 2)])
     pace = quantile(paces, 0.5)
     if pace <= 0:
-        return NoForecast(f"no progress: {last_percent}% and a pace of {pace:.1f}% a working day or less")
+        return NoForecast(f"no progress: {last_percent}% now, at {pace:.1f}% a working day")
     remaining = 100 - last_percent
-    floor = as_of if calendar.is_working_day(as_of) else calendar.add_working_days(as_of, 1)
-    floor = max(floor, last_day)
+    # The first working day on or after as_of, as a position: as_of's own when it is a working day.
+    now = calendar.position(as_of)
+    floor = max(last_position, now if now > calendar.position(as_of - timedelta(days=1)) else now + 1)
+    days: dict[int, date] = {}
 
     def finish(at_pace: float) -> date:
-        day = _day_at(calendar, last_day, last_position + math.ceil(remaining / at_pace - 1e-9))
-        return max(day, floor)
+        target = max(last_position + math.ceil(remaining / at_pace - 1e-9), floor)
+        day = days.get(target)
+        if day is None:
+            day = days[target] = calendar.add_working_days(last_day, target - last_position)
+        return day
 
     central = finish(pace)
     slow = quantile(paces, 0.25)
@@ -127,7 +136,7 @@ def forecast(
         since=points[0][2],
         points=len(points),
         percent=last_percent,
-        last_update=last_day,
+        last_update=reported,
         due=due,
         late_by=calendar.count_between(due, central),
     )

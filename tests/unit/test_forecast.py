@@ -21,6 +21,7 @@ from models.forecast import (
     milestone_forecast,
     range_words,
 )
+from models.forecast.fit import MAX_POINTS
 
 ENG = WorkingCalendar("ENG")
 D = date
@@ -199,7 +200,7 @@ def test_an_old_update_counts_again_today_when_stale() -> None:
     stale = forecast(steady(), ENG, D(2017, 11, 20), D(2017, 12, 1), stale_after=20)
     assert isinstance(fresh, Forecast) and isinstance(stale, Forecast)
     assert fresh.points == 4 and fresh.central == D(2017, 12, 11)
-    assert stale.points == 5 and stale.last_update == D(2017, 11, 20) and stale.central > D(2018, 1, 1)
+    assert stale.points == 5 and stale.last_update == D(2017, 10, 23) and stale.central > D(2018, 1, 1)
 
 
 def test_the_same_day_keeps_its_last_word_and_a_start_on_that_day_is_not_a_point() -> None:
@@ -277,7 +278,7 @@ def histories(draw: st.DrawFn) -> tuple[History, date, list[int]]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(histories(), st.sampled_from([None, 20]))
+@given(histories(), st.sampled_from([None, 0, 1, 20]))
 def test_never_before_the_latest_update_nor_as_of_and_the_range_brackets_it(
     drawn: tuple[History, date, list[int]], stale_after: int | None
 ) -> None:
@@ -291,7 +292,7 @@ def test_never_before_the_latest_update_nor_as_of_and_the_range_brackets_it(
 
 
 @settings(max_examples=300, deadline=None)
-@given(histories(), st.sampled_from([None, 20]))
+@given(histories(), st.sampled_from([None, 0, 1, 20]))
 def test_more_progress_never_moves_it_later(
     drawn: tuple[History, date, list[int]], stale_after: int | None
 ) -> None:
@@ -319,3 +320,22 @@ def test_raising_only_an_early_update_can_slow_the_pace_and_that_is_news() -> No
     before, after = (forecast(h, ENG, D(2017, 10, 23), D(2017, 12, 1)) for h in (history, raised))
     assert isinstance(before, Forecast) and isinstance(after, Forecast)
     assert after.central > before.central
+
+
+def test_only_the_latest_points_are_read() -> None:
+    days = [ENG.add_working_days(D(2017, 1, 2), 5 * n) for n in range(1, 41)]
+    history = History(tuple((day, n) for n, day in enumerate(days, start=1)), D(2017, 1, 2))
+    outcome = forecast(history, ENG, days[-1], D(2018, 12, 31))
+    assert isinstance(outcome, Forecast)
+    assert (outcome.points, outcome.since) == (MAX_POINTS, days[-MAX_POINTS])
+    assert outcome.pace == 0.2
+
+
+def test_no_progress_in_words() -> None:
+    flat = History(((D(2017, 10, 9), 30), (D(2017, 10, 16), 30)))
+    assert forecast(flat, ENG, D(2017, 10, 16), D(2017, 12, 1)) == NoForecast(
+        "no progress: 30% now, at 0.0% a working day"
+    )
+    # Counting the latest update again today, however recent, never divides by a day of no length.
+    again = forecast(flat, ENG, D(2017, 10, 16), D(2017, 12, 1), stale_after=0)
+    assert isinstance(again, NoForecast) and again.reason.startswith("no progress")
