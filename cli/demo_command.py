@@ -13,7 +13,7 @@ from rich.text import Text
 
 from cli import clock
 from cli.output import console
-from cli.plan_commands import print_status
+from cli.plan_commands import item_forecasts, plan_calendars, print_status
 from config.timezone import DEFAULT_TIMEZONE
 from models.vocab import day_in_words, plural
 
@@ -65,9 +65,11 @@ def demo(
         )
     with read_session(result.app.engine) as session:
         plans = plans_named(session, None)
-        rows = load_register(session, plans, result.as_of)
+        calendar_of = plan_calendars(result.app)
+        rows = load_register(session, plans, result.as_of, calendar_of=calendar_of)
+        forecasts = item_forecasts(result.app, session, plans, result.as_of, calendar_of)
         standing = open_escalations(session, plans)
-    print_status(rows, result.as_of)
+    print_status(rows, result.as_of, forecasts)
     print_escalations(standing, f"Escalations on {result.as_of:%d %B %Y}")
     out = console()
     out.print()

@@ -49,7 +49,7 @@ def _as_of(value: str | None, timezone: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _calendar_of(app: App) -> CalendarOf | None:
+def plan_calendars(app: App) -> CalendarOf | None:
     """Working days counted as the sweep and the console count them: the plan nation's bank holidays and the
     policy's closure days. Without a policy file there are no closure days, and nothing more is read."""
     if app.settings.policy_file is None:
@@ -90,9 +90,9 @@ def status(
             find_area(session, plans, area)
         if owner is not None:
             find_owner(session, plans, owner)
-        calendar_of = _calendar_of(app)
+        calendar_of = plan_calendars(app)
         rows = load_register(session, plans, day, area, owner, calendar_of=calendar_of)
-        forecasts = _forecasts(app, session, plans, day, calendar_of)
+        forecasts = item_forecasts(app, session, plans, day, calendar_of)
     if output is Format.JSON:
         write_json([r.public() | {"forecast": _iso(forecasts.get((r.plan, r.ref)))} for r in rows])
     elif output is Format.CSV:
@@ -101,7 +101,7 @@ def status(
         print_status(rows, day, forecasts)
 
 
-def _forecasts(
+def item_forecasts(
     app: App, session: Session, plans: Sequence[Plan], day: date, calendar_of: CalendarOf | None
 ) -> dict[tuple[str, str], Outcome]:
     """Each open item's forecast finish by (plan, ref), counted on the calendar its register row uses."""
@@ -226,10 +226,10 @@ def show(
     ref = code(ref, "ref")
     app = bootstrap()
     day = _as_of(as_of, app.settings.timezone).date()
-    calendar_of = _calendar_of(app)
+    calendar_of = plan_calendars(app)
     with read_session(app.engine) as session:
         story = load_item_story(session, ref, plan, day, calendar_of=calendar_of)
-        outcome = _forecasts(app, session, plans_named(session, story.plan), day, calendar_of).get(
+        outcome = item_forecasts(app, session, plans_named(session, story.plan), day, calendar_of).get(
             (story.plan, story.ref)
         )
     if output is Format.JSON:
