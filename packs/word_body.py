@@ -32,8 +32,12 @@ def _change(c: Any) -> str:
     return " / ".join(f"{v:+d}" if v else "0" for v in (c.red, c.amber, c.green, c.complete))
 
 
-def write_body(doc: Any, c: PackContext, charts: WordCharts, titles: dict[str, str]) -> None:
-    w = TableWriter(doc)
+def write_body(
+    doc: Any, c: PackContext, charts: WordCharts, titles: dict[str, str], tables: Any = None
+) -> None:
+    """Every section of the context into `doc`; `tables` writes the tables (a TableWriter by default; the
+    bench passes one that records them, to time python-docx writing the same tables bare)."""
+    w = tables or TableWriter(doc)
     for key in c.sections:
         if key == "theme":
             heading = "Scrutiny standing item" if c.audience == "scrutiny" else "Deep dive"

@@ -132,5 +132,5 @@ def test_broken_jinja_is_named_with_its_paragraph() -> None:
 
 
 def test_a_file_that_is_not_a_word_document_is_refused() -> None:
-    with pytest.raises(TemplateBroken, match="not a Word .docx document"):
+    with pytest.raises(TemplateBroken, match=r"not a Word \.docx document"):
         problems_in(b"PK\x03\x04 not really", "cover.docx")
