@@ -241,12 +241,13 @@ def check_template(
     """Fill the template with the demo plan's December board pack and list every tag it does not know, with
     the paragraph it is in. Exit 1 when there is any problem."""
     from cli.params import input_file
-    from packs.council_template import check_against_demo
+    from flows.demo_plan import load_spec
+    from packs.council_template import check_against
     from packs.word_cover import TAGS
 
     path = input_file(file, suffixes=(".docx",), what="a Word template")
     app = bootstrap(check_schema=False)
-    problems = check_against_demo(path.read_bytes(), path.name, app.policy)
+    problems = check_against(path.read_bytes(), path.name, app.policy, load_spec())
     out = console()
     if problems:
         for problem in problems:
@@ -294,14 +295,29 @@ def cover(
     word: bool | None = typer.Option(
         None, "--word/--no-word", help="Whether sending a pack attaches the Word file beside the PDF."
     ),
+    meeting: str | None = typer.Option(
+        None, "--meeting", help="With --agenda-item: the meeting's date, e.g. 2017-12-05."
+    ),
+    agenda_item: str | None = typer.Option(
+        None, "--agenda-item", help="The meeting's AGENDA ITEM on the cover, e.g. 6 (needs --meeting)."
+    ),
     by: str = actor_option("system:operator", "Who changes them (recorded in the audit ledger)."),
     plan: str | None = PLAN_OPTION,
 ) -> None:
     """Set a board's Word cover settings (only those given change; an empty text clears one), recorded as
-    BoardChanged."""
-    from packs.cover_settings import set_cover
+    BoardChanged, and a meeting's agenda item (MeetingChanged)."""
+    from models.vocab import parse_day
+    from packs.cover_settings import set_agenda_item, set_cover
 
+    if (meeting is None) != (agenda_item is None):
+        raise typer.BadParameter("--agenda-item and --meeting go together: which meeting, which item")
     app = bootstrap()
+    if meeting is not None and agenda_item is not None:
+        day = parse_day(meeting, "--meeting")
+        rows = set_agenda_item(app.engine, board, day, agenda_item, by, plan)
+        console().print(
+            Text(f"{board}, {day:%d %B %Y}: agenda item {agenda_item} ({rows} meeting rows changed)")
+        )
     changed = set_cover(
         app.engine,
         board,

@@ -18,6 +18,7 @@ from models.db import unit_of_work
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
 from models.plans.meetings import find_board
+from models.plans.spec import PlanSpec
 from packs.context import PackContext
 from packs.files import sha256_of
 from packs.word_template import TemplateBroken, problems_in
@@ -65,15 +66,15 @@ def set_template(
     return TemplateStored(board.name, plan.name, sha, replaced)
 
 
-def check_against_demo(data: bytes, file_name: str, policy: Policy) -> list[str]:
+def check_against(data: bytes, file_name: str, policy: Policy, plan: PlanSpec) -> list[str]:
     """The template's problems (unknown tags, broken Jinja), and when it has none, the problems of filling
-    it with the demo plan's December board pack, in a database of its own in memory."""
+    it with `plan`'s December board pack (the CLI passes the demo's), in a database of its own in memory."""
     problems = problems_in(data, file_name)
     if problems:
         return problems
     from packs.word import render_docx
 
-    context = _demo_context(policy)
+    context = _december_context(policy, plan)
     from packs import charts
     from packs.word_body import WordCharts
     from packs.word_cover import CoverFacts
@@ -86,12 +87,11 @@ def check_against_demo(data: bytes, file_name: str, policy: Policy) -> list[str]
     return []
 
 
-def _demo_context(policy: Policy) -> PackContext:
+def _december_context(policy: Policy, spec: PlanSpec) -> PackContext:
     from sqlalchemy.pool import StaticPool
     from sqlmodel import SQLModel
 
     import models.tables  # noqa: F401  (every table on the metadata)
-    from flows.demo_plan import load_spec
     from models.db import make_engine, read_session
     from models.meetings import Board, Meeting
     from models.plan import Plan
@@ -105,7 +105,7 @@ def _demo_context(policy: Policy) -> PackContext:
     engine = make_engine("sqlite://", poolclass=StaticPool)
     SQLModel.metadata.create_all(engine)
     with unit_of_work(engine) as session:
-        import_plan(session, load_spec(), actor="system:template-check")
+        import_plan(session, spec, actor="system:template-check")
     with read_session(engine) as session:
         rows = session.exec(
             select(Meeting, Board, Plan)

@@ -167,7 +167,7 @@ def test_rebuild_restores_a_modified_file_and_copies_to_a_new_folder(cli, engine
     moved = cli("pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(elsewhere))
     assert "Pack 1 (unchanged)" in moved.output and f"copies written to {elsewhere}" in moved.output
     copies = sorted(elsewhere.rglob("*"))
-    assert {p.suffix for p in copies if p.is_file()} == {".pdf", ".html"}
+    assert {p.suffix for p in copies if p.is_file()} == {".pdf", ".html", ".docx"}
     assert next(elsewhere.rglob("*.pdf")).read_bytes() == pdf.read_bytes()
 
 
@@ -187,7 +187,9 @@ def test_out_is_the_folder_itself_and_another_packs_file_needs_force(cli, engine
         "pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(out), "--force"
     )
     assert "Pack 1 (built)" in built.output and "Building packs" not in built.output  # no bar off a terminal
-    assert {p.name for p in out.iterdir()} == {stranger.name, stranger.with_suffix(".html").name}
+    assert {p.name for p in out.iterdir()} == {
+        stranger.with_suffix(s).name for s in (".pdf", ".html", ".docx")
+    }
     assert stranger.read_bytes()[:4] == b"%PDF"
 
 
@@ -243,8 +245,20 @@ def test_build_refuses_a_bad_moment_or_folder(cli, engine, args, message) -> Non
 
 def test_a_board_that_asks_for_word_is_sent_the_docx_beside_the_pdf(cli, engine, tmp_path) -> None:
     load_pack_plan(engine)
-    said = cli("pack", "cover", "--board", "Improvement Board", "--word", "--lead-officer", "Jo Lead").output
-    assert "lead_officer, wants_word changed" in said
+    said = cli(
+        "pack",
+        "cover",
+        "--board",
+        "Improvement Board",
+        "--word",
+        "--lead-officer",
+        "Jo Lead",
+        "--meeting",
+        "2017-10-03",
+        "--agenda-item",
+        "7",
+    ).output
+    assert "lead_officer, wants_word changed" in said and "agenda item 7 (2 meeting rows changed)" in said
     out = tmp_path / "packs"
     built = cli(
         "pack", "build", "--meeting", "2017-10-03", "--audience", "public", "--out", str(out), "--send"
@@ -255,6 +269,8 @@ def test_a_board_that_asks_for_word_is_sent_the_docx_beside_the_pdf(cli, engine,
     assert len(emails) == 4 and all(b"application/pdf" in e and word in e for e in emails)
     shown = cli("pack", "show", "1").output
     assert ".docx" in shown and "intact" in shown
+    cover = docx_text(next(out.rglob("*public.docx")).read_bytes())
+    assert "AGENDA ITEM:\n7" in cover and "LEAD OFFICER:\nJo Lead" in cover
 
 
 def test_template_check_lists_unknown_tags_and_set_stores_a_good_one(cli, engine, tmp_path) -> None:

@@ -134,3 +134,12 @@ def test_broken_jinja_is_named_with_its_paragraph() -> None:
 def test_a_file_that_is_not_a_word_document_is_refused() -> None:
     with pytest.raises(TemplateBroken, match=r"not a Word \.docx document"):
         problems_in(b"PK\x03\x04 not really", "cover.docx")
+
+
+def test_the_readme_lists_every_tag() -> None:
+    from pathlib import Path
+
+    from packs.word_cover import TAGS
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert all(f"| `{{{{ {tag} }}}}` | {words} |" in readme for tag, words in TAGS.items())
