@@ -39,6 +39,7 @@ def _environment() -> Any:
 
 
 def _template(data: bytes, name: str) -> Any:
+    from docx.opc.exceptions import PackageNotFoundError
     from docxtpl import DocxTemplate
 
     if len(data) > _MAX_BYTES:
@@ -50,7 +51,8 @@ def _template(data: bytes, name: str) -> Any:
             raise TemplateBroken(name, [f"it inflates to {inflated:,} bytes"])
         template = DocxTemplate(io.BytesIO(data))
         template.init_docx()
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    # A zip that is no Word document, or Word XML that does not parse (lxml's errors are SyntaxErrors).
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, SyntaxError) as exc:
         raise TemplateBroken(name, [f"it is not a Word .docx document ({exc})"]) from exc
     return template
 

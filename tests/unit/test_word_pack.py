@@ -131,9 +131,19 @@ def test_broken_jinja_is_named_with_its_paragraph() -> None:
     assert len(problems) == 1 and 'paragraph "Broken {% if withheld %} never closed"' in problems[0]
 
 
-def test_a_file_that_is_not_a_word_document_is_refused() -> None:
-    with pytest.raises(TemplateBroken, match=r"not a Word \.docx document"):
-        problems_in(b"PK\x03\x04 not really", "cover.docx")
+def _broken_xml() -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(template_of("x")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, b"<w:document broken" if name == "word/document.xml" else source.read(name))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04 not really", b"", _broken_xml()])
+def test_a_file_that_is_not_a_word_document_is_refused(data: bytes) -> None:
+    with pytest.raises(TemplateBroken, match=r"cover\.docx cannot be used: it is not a Word \.docx document"):
+        problems_in(data, "cover.docx")
 
 
 def test_the_readme_lists_every_tag() -> None:
