@@ -1,9 +1,10 @@
 """Board pack benchmark: a 1,000-action plan (13 areas, 20 milestones, an owner's update with commentary on
 most actions, escalations from a real sweep), its board pack built end to end (load, pure context, two SVG
 charts, HTML, tagged PDF/UA-1, files, pack row and ledger event), against WeasyPrint alone rendering the
-prepared HTML of the same pack to the same PDF variant, in the same process.
+prepared HTML of the same pack to the same PDF variant, in the same process. Then its Word part
+(bench/word.py) against python-docx writing the same tables bare.
 
-    python -m bench.pack [--backend postgresql] [--actions 1000]
+    python -m bench.pack [--backend postgresql] [--actions 1000] [--word-only]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.common import fresh_database, peak_rss_mb, timed
+from bench.word import compare
 from config.policy import load_policy
 from models.db import unit_of_work
 from models.meetings import Meeting
@@ -107,6 +109,9 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--actions", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--word-only", action="store_true", help="Build the pack once, then time only its Word part."
+    )
     args = parser.parse_args()
     from weasyprint import HTML
 
@@ -119,7 +124,9 @@ def main() -> None:
         out = Path(tmp) / "packs"
         builds, bares = [], []
         built = None
-        for _ in range(args.runs):  # interleaved, so both sides see the same machine load
+        for _ in range(
+            1 if args.word_only else args.runs
+        ):  # interleaved, so both sides see the same machine load
             seconds, result = timed(
                 lambda: build_pack(engine, meeting_id, Audience.BOARD, policy, PACK_DAY, out)
             )
@@ -138,6 +145,13 @@ def main() -> None:
         print(f"bare WeasyPrint render of the prepared HTML: {bare_s:.2f} s (runs: {_runs(bares)})")
         print(f"pack build end to end:                      {build_s:.2f} s (runs: {_runs(builds)})")
         print(f"ratio: {build_s / bare_s:.2f}x   peak memory: {peak_rss_mb():.0f} MB")
+        mine, baseline, xml, size, rows = compare(built.context, args.runs)
+        word_s, docx_s = min(mine), min(baseline)
+        print(f"Word: {rows} table rows, .docx {size / 1e6:.2f} MB")
+        print(f"bare python-docx writing the same tables: {docx_s:.2f} s (runs: {_runs(baseline)})")
+        print(f"Word pack (charts as PNG, cover, body):   {word_s:.2f} s (runs: {_runs(mine)})")
+        print(f"the same tables written as the pack writes rows: {min(xml):.2f} s (runs: {_runs(xml)})")
+        print(f"ratio: {word_s / docx_s:.2f}x (to python-docx bare), {word_s / min(xml):.2f}x (to rows bare)")
         engine.dispose()
 
 

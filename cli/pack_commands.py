@@ -1,5 +1,6 @@
-"""`lineofsight pack build|approve|send|list|show`: building a meeting's pack, approving and sending it here,
-reading the packs built in `cli/pack_views.py` (which imports neither WeasyPrint nor matplotlib).
+"""`lineofsight pack build|approve|send|list|show|cover|template`: building a meeting's pack,
+approving and sending it here, reading the packs built in `cli/pack_views.py` (which imports neither
+WeasyPrint nor matplotlib), a board's Word cover settings and template.
 
 A pack is built as a draft; the board secretariat approves and sends it (in the console, or here with
 `approve` and `send`); `build --send` is an operator's approve-and-send in one step, recorded as such."""
@@ -132,10 +133,12 @@ def _report(result: BuiltPack, out_dir: Path) -> None:
         Text(
             f"Pack {result.pack_id} ({state}): {result.board}, {result.meeting_date:%d %B %Y}, "
             f"{result.audience}; pack date {result.built_for:%d %B %Y}\n"
-            f"  Data as at {result.as_of or result.built_for}\n  {result.path('.pdf')}\n  "
-            f"{result.path('.html')}"
+            f"  Data as at {result.as_of or result.built_for}\n  "
+            + "\n  ".join(f["path"] for f in result.files)
         )
     )
+    if result.word_problem:  # the PDF and HTML are built; the Word file is not, and this says why
+        out_console.print(Text(f"  No Word file: {result.word_problem}", style="bold"))
     if result.restored:
         out_console.print(
             Text(
@@ -223,6 +226,111 @@ def _deliver(app: App, pack_ids: list[int]) -> None:
     )
     if report_delivery(result, app.settings.timezone):
         raise typer.Exit(1)
+
+
+template = typer.Typer(
+    help="A board's own Word (.docx) template for its packs: check it, set it.", no_args_is_help=True
+)
+pack.add_typer(template, name="template")
+
+
+@template.command("check")
+def check_template(
+    file: Path = typer.Argument(..., help="The .docx template, with docxtpl tags such as {{ report_to }}."),
+) -> None:
+    """Fill the template with the demo plan's December board pack and list every tag it does not know, with
+    the paragraph it is in. Exit 1 when there is any problem."""
+    from cli.params import input_file
+    from flows.demo_plan import load_spec
+    from packs.council_template import check_against
+    from packs.word_cover import TAGS
+
+    path = input_file(file, suffixes=(".docx",), what="a Word template")
+    app = bootstrap(check_schema=False)
+    problems = check_against(path.read_bytes(), path.name, app.policy, load_spec())
+    out = console()
+    if problems:
+        for problem in problems:
+            out.print(Text(f"{path.name}: {problem}"))
+        out.print(Text("The tags a template may use: " + ", ".join(sorted(TAGS))))
+        raise typer.Exit(1)
+    out.print(Text(f"{path.name}: every tag is known, and it fills with the demo's December board pack."))
+
+
+@template.command("set")
+def set_template(
+    file: Path = typer.Argument(..., help="The .docx template (checked first: a broken one is refused)."),
+    board: str = typer.Option(..., "--board", help="The board whose packs use it."),
+    by: str = actor_option("system:operator", "Who sets it (recorded in the audit ledger)."),
+    plan: str | None = PLAN_OPTION,
+) -> None:
+    """Store the template's bytes for a board (so the pack never depends on a path that may move), with its
+    SHA-256 and a PackTemplateSet event. The board's next pack build uses it for the Word file."""
+    from cli.params import input_file
+    from packs.council_template import set_template as store
+
+    path = input_file(file, suffixes=(".docx",), what="a Word template")
+    app = bootstrap()
+    stored = store(app.engine, board, path.name, path.read_bytes(), by, clock.now(), plan)
+    was = f"; it replaces {stored.replaced[:16]}..." if stored.replaced else ""
+    console().print(
+        Text(
+            f"{stored.board} ({stored.plan}) now builds its Word packs from {path.name}, "
+            f"SHA-256 {stored.sha256}{was}"
+        )
+    )
+
+
+@pack.command("cover")
+def cover(
+    board: str = typer.Option(..., "--board", help="The board."),
+    lead_officer: str | None = typer.Option(None, "--lead-officer", help="The cover's LEAD OFFICER."),
+    cabinet_member: str | None = typer.Option(None, "--cabinet-member", help="The cover's CABINET MEMBER."),
+    exempt_paragraph: str | None = typer.Option(
+        None,
+        "--exempt-paragraph",
+        help="What exempt items are withheld under, e.g. 'paragraph 3 of Schedule 12A to the Local "
+        "Government Act 1972'.",
+    ),
+    word: bool | None = typer.Option(
+        None, "--word/--no-word", help="Whether sending a pack attaches the Word file beside the PDF."
+    ),
+    meeting: str | None = typer.Option(
+        None, "--meeting", help="With --agenda-item: the meeting's date, e.g. 2017-12-05."
+    ),
+    agenda_item: str | None = typer.Option(
+        None, "--agenda-item", help="The meeting's AGENDA ITEM on the cover, e.g. 6 (needs --meeting)."
+    ),
+    by: str = actor_option("system:operator", "Who changes them (recorded in the audit ledger)."),
+    plan: str | None = PLAN_OPTION,
+) -> None:
+    """Set a board's Word cover settings (only those given change; an empty text clears one), recorded as
+    BoardChanged, and a meeting's agenda item (MeetingChanged)."""
+    from models.vocab import parse_day
+    from packs.cover_settings import set_agenda_item, set_cover
+
+    if (meeting is None) != (agenda_item is None):
+        raise typer.BadParameter("--agenda-item and --meeting go together: which meeting, which item")
+    app = bootstrap()
+    if meeting is not None and agenda_item is not None:
+        day = parse_day(meeting, "--meeting")
+        rows = set_agenda_item(app.engine, board, day, agenda_item, by, plan)
+        console().print(
+            Text(f"{board}, {day:%d %B %Y}: agenda item {agenda_item} ({rows} meeting rows changed)")
+        )
+    changed = set_cover(
+        app.engine,
+        board,
+        {
+            "lead_officer": lead_officer,
+            "cabinet_member": cabinet_member,
+            "exempt_paragraph": exempt_paragraph,
+            "wants_word": word,
+        },
+        by,
+        plan,
+    )
+    console().print(Text(f"{board}: " + (", ".join(changed) + " changed" if changed else "nothing changed")))
 
 
 pack.command("list")(pack_views.list_packs)

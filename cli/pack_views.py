@@ -123,5 +123,7 @@ def show(pack_id: int = record_id("The pack's id, from `lineofsight pack list`."
             + (f"; {d.summary['withheld']} exempt withheld" if d.summary.get("withheld") else "")
         )
     )
+    if d.summary.get("word_problem"):  # built without its .docx: the board's template could not be filled
+        out.print(Text(f"Word file:     not built: {d.summary['word_problem']}"))
     rows = [[f["name"], f["sha256"], str(f["bytes"]), state, f["path"]] for f, state in d.files]
     out.print(table("Files", ["Name", "SHA-256", "Bytes", "On disk", "Path"], rows))

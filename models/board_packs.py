@@ -41,6 +41,18 @@ class Pack(SQLModel, table=True):
     commentary: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # item ref -> the board's words
 
 
+class PackTemplate(SQLModel, table=True):
+    """A board's own Word template for its packs (docxtpl tags), held as bytes so the pack never depends on
+    a path that may move; its SHA-256 is recorded with the `PackTemplateSet` event that stored it."""
+
+    board_id: int = Field(foreign_key="board.id", primary_key=True)
+    name: str = Field(max_length=255)  # the file's name as given, for people to recognise
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    sha256: str = Field(max_length=64)
+    set_at: datetime = Field(default_factory=utcnow)
+    set_by: str = Field(max_length=320)
+
+
 def on_disk(file: dict[str, Any]) -> str:
     """A pack's file as recorded at build time against the disk: "intact", "changed" or "missing"."""
     path = Path(file["path"])

@@ -20,6 +20,13 @@ class Board(SQLModel, table=True):
     chair_id: int | None = Field(default=None, foreign_key="person.id")
     secretariat_id: int = Field(foreign_key="person.id")
     teams_url: str | None = Field(default=None, max_length=2000)
+    # The Word pack's cover (packs.word_cover): who leads and which cabinet member answers for the item, the
+    # access-to-information paragraph a public pack withholds exempt items under, and whether the board asks
+    # for Word: then `--send` attaches the .docx beside the PDF.
+    lead_officer: str | None = Field(default=None, max_length=300)
+    cabinet_member: str | None = Field(default=None, max_length=300)
+    exempt_paragraph: str | None = Field(default=None, max_length=500)
+    wants_word: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class BoardMember(SQLModel, table=True):
@@ -35,3 +42,4 @@ class Meeting(SQLModel, table=True):
     date: dt.date
     theme_area_id: int | None = Field(default=None, foreign_key="area.id")
     audience: Audience = Field(default=Audience.BOARD, sa_type=enum_type(Audience))
+    agenda_item: str | None = Field(default=None, max_length=20)  # the Word cover's AGENDA ITEM

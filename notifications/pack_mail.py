@@ -114,6 +114,12 @@ def render_pack_email(digest: PackDigest, sender: str, now: datetime) -> MIMEMul
     attachment = MIMEApplication(verified_bytes(path, str(digest.payload["pdf_sha256"])), "pdf")
     attachment.add_header("Content-Disposition", "attachment", filename=path.name)
     message.attach(attachment)
+    if digest.payload.get("docx"):  # the board asks for Word: the .docx goes beside the PDF, checked alike
+        word = Path(str(digest.payload["docx"]))
+        data = verified_bytes(word, str(digest.payload["docx_sha256"]))
+        document = MIMEApplication(data, "vnd.openxmlformats-officedocument.wordprocessingml.document")
+        document.add_header("Content-Disposition", "attachment", filename=word.name)
+        message.attach(document)
     return message
 
 

@@ -29,10 +29,15 @@ from models.sweep.run import calendar_for
 from models.vocab import Audience
 from packs import charts
 from packs.context import PackContext, build_pack_context, with_words
-from packs.files import Rendered, hashes_of, restore_files, sha256_of, slug, stem_of, write_files
+from packs.files import Rendered, restore_files, same_files, sha256_of, slug, stem_of, write_files
 from packs.records import built_event, summary_of
 from packs.render import Charts, render_html, render_pdf
 from packs.schedule import is_due, pack_date
+from packs.word import render_docx
+from packs.word_body import WordCharts
+from packs.word_cover import CoverFacts
+from packs.word_source import WordSource, word_source
+from packs.word_template import TemplateBroken
 
 ACTOR = "system:packs"
 
@@ -53,14 +58,29 @@ class BuiltPack:
     version: int = 1
     supersedes: int | None = None  # the sent pack this version follows, kept as it was
     as_of: AsOf | None = None
+    word_problem: str | None = None  # why no .docx was built (the board's template could not be filled)
 
     def path(self, suffix: str) -> Path:
         return Path(next(f["path"] for f in self.files if f["name"].endswith(suffix)))
 
 
-def render(context: PackContext, pack_days: int) -> Rendered:
+def render(context: PackContext, pack_days: int, word: WordSource | None = None) -> Rendered:
+    """HTML, PDF and Word from the one context. A Word template that cannot be filled costs the .docx
+    alone: the PDF and HTML are built, and the problem travels with them (`word_problem`) to be recorded."""
     html = render_html(context, Charts(charts.rag_by_area(context), charts.trend(context)), pack_days)
-    return Rendered(context, html, render_pdf(html, context.built_on))
+    pdf = render_pdf(html, context.built_on)
+    word = word or WordSource(CoverFacts())
+    try:
+        docx = render_docx(
+            context,
+            WordCharts(charts.rag_by_area_png(context), charts.trend_png(context)),
+            word.facts,
+            word.template,
+            word.template_name,
+        )
+    except TemplateBroken as exc:
+        return Rendered(context, html, pdf, None, str(exc))
+    return Rendered(context, html, pdf, docx)
 
 
 def build_pack(
@@ -95,10 +115,11 @@ def build_pack(
         data = load_pack_data(session, plan, board, meeting, moment)
         previous = load_previous_packs(session, board, meeting, audience)
         words = _words(session, meeting_id, audience)
+        word = word_source(session, board, meeting)
     context = build_pack_context(data, previous, plan_policy, calendar, moment.day, day, audience)
     context = with_words(replace(context, data_as_of=moment), *words)
-    rendered = render(context, plan_policy.meetings.pack_days)
-    wanted = {".pdf": sha256_of(rendered.pdf), ".html": sha256_of(rendered.html.encode("utf-8"))}
+    rendered = render(context, plan_policy.meetings.pack_days, word)
+    wanted = {suffix: sha256_of(data) for suffix, data in rendered.data().items()}
     folder = out_dir if into else out_dir / slug(plan.name)
     restored: tuple[str, ...] = ()
     copies: tuple[Path, ...] = ()
@@ -111,7 +132,7 @@ def build_pack(
             .with_for_update()
         ).first()
         sent = latest is not None and latest.published_at is not None
-        if latest is not None and hashes_of(latest.files) == wanted and not (sent and new_version):
+        if latest is not None and same_files(latest.files, wanted, sent) and not (sent and new_version):
             files, state, pack = latest.files, "unchanged", latest
             restored = restore_files(session, plan.name, latest, rendered, actor)
             if folder.resolve() != Path(files[0]["path"]).parent.resolve():
@@ -146,7 +167,8 @@ def build_pack(
             files = write_files(folder, stem, rendered, own=own, force=force)
             pack.built_at, pack.built_for, pack.data_as_of = now or utcnow(), day, moment.until
             pack.ledger_seq, pack.ledger_hash = context.head_seq, context.head_hash
-            pack.files, pack.summary = files, summary_of(context)
+            problem = {"word_problem": rendered.word_problem} if rendered.word_problem else {}
+            pack.files, pack.summary = files, summary_of(context) | problem
             pack.published_at = None
             session.add(pack)
             session.flush()
@@ -169,6 +191,7 @@ def build_pack(
         version=pack.version,
         supersedes=pack.supersedes_id,
         as_of=moment,
+        word_problem=rendered.word_problem,
     )
 
 

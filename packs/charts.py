@@ -1,5 +1,6 @@
-"""The pack's charts as deterministic SVG text (RAG by area, the trend): matplotlib's SVG canvas without
-pyplot, imported on first use, so read-only commands never pay for it and no global backend is touched."""
+"""The pack's charts as deterministic SVG text (RAG by area, the trend) for the HTML and PDF, and the same
+figures as PNG for Word: matplotlib's canvases without pyplot, imported on first use, so read-only commands
+never pay for it and no global backend is touched."""
 
 from __future__ import annotations
 
@@ -40,6 +41,13 @@ def _svg(figure: Any) -> str:
     return out.getvalue()
 
 
+def _png(figure: Any) -> bytes:
+    """The same figure drawn by Agg at print resolution; no Software stamp: the bytes depend on the data."""
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=PNG_DPI, metadata={"Software": None}, bbox_inches="tight")
+    return out.getvalue()
+
+
 def _stacked(axes: Any, labels: Sequence[str], rows: Sequence[Counts], horizontal: bool) -> None:
     positions = list(range(len(labels)))
     base = [0] * len(rows)
@@ -69,7 +77,30 @@ def _stacked(axes: Any, labels: Sequence[str], rows: Sequence[Counts], horizonta
         axes.spines[side].set_visible(False)
 
 
+PNG_DPI = 200
+
+
 def rag_by_area(context: PackContext) -> str:
+    svg: str = _areas(context, _svg)
+    return svg
+
+
+def rag_by_area_png(context: PackContext) -> bytes:
+    png: bytes = _areas(context, _png)
+    return png
+
+
+def trend(context: PackContext) -> str:
+    svg: str = _trend(context, _svg)
+    return svg
+
+
+def trend_png(context: PackContext) -> bytes:
+    png: bytes = _trend(context, _png)
+    return png
+
+
+def _areas(context: PackContext, save: Any) -> Any:
     import matplotlib
 
     with matplotlib.rc_context(STYLE):
@@ -81,10 +112,10 @@ def rag_by_area(context: PackContext) -> str:
         axes.set_xlabel("Actions")
         axes.xaxis.get_major_locator().set_params(integer=True)
         axes.legend(ncols=4, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
-        return _svg(figure)
+        return save(figure)
 
 
-def trend(context: PackContext) -> str:
+def _trend(context: PackContext, save: Any) -> Any:
     import matplotlib
 
     with matplotlib.rc_context(STYLE):
@@ -97,4 +128,4 @@ def trend(context: PackContext) -> str:
         axes.set_xlim(-0.6, max(len(points), 4) - 0.4)
         axes.set_ylabel("Actions")
         axes.legend(ncols=4, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
-        return _svg(figure)
+        return save(figure)

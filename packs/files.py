@@ -26,6 +26,13 @@ class Rendered:
     context: PackContext
     html: str
     pdf: bytes
+    docx: bytes | None = None  # None when the board's Word template could not be filled (`word_problem`)
+    word_problem: str | None = None
+
+    def data(self) -> dict[str, bytes]:
+        """Each file's bytes by its suffix."""
+        data = {".pdf": self.pdf, ".html": self.html.encode("utf-8")}
+        return data if self.docx is None else data | {".docx": self.docx}
 
 
 def slug(text: str) -> str:
@@ -53,7 +60,7 @@ def write_files(
     """Write the pack's files, refusing (before writing any) to replace a file that is neither one of this
     pack's own (`own`: their paths) nor already the very same bytes, unless `force`."""
     folder.mkdir(parents=True, exist_ok=True)
-    data = {".pdf": rendered.pdf, ".html": rendered.html.encode("utf-8")}
+    data = rendered.data()
     paths = {suffix: folder / f"{stem}{suffix}" for suffix in data}
     taken = [
         path
@@ -88,7 +95,7 @@ def stem_of(meeting: Meeting, board: Board, audience: Audience, version: int) ->
 def restore_files(session: Session, plan: str, pack: Pack, rendered: Rendered, actor: str) -> tuple[str, ...]:
     """Rewrite, where the pack's record says, each file that is missing or no longer the one built (the
     same data renders the same bytes), with a `PackFilesRestored` event naming what the disk held."""
-    data = {".pdf": rendered.pdf, ".html": rendered.html.encode("utf-8")}
+    data = rendered.data()
     found = [(f, on_disk(f)) for f in pack.files]
     damaged = [(f, state) for f, state in found if state != "intact"]
     for f, _ in damaged:
@@ -104,3 +111,12 @@ def restore_files(session: Session, plan: str, pack: Pack, rendered: Rendered, a
 
 def hashes_of(files: list[dict[str, Any]]) -> dict[str, str]:
     return {Path(f["name"]).suffix: f["sha256"] for f in files}
+
+
+def same_files(recorded: list[dict[str, Any]], wanted: dict[str, str], sent: bool) -> bool:
+    """The build gives the files recorded. A sent pack built before packs had a Word file is the same pack
+    when its PDF and HTML are: a .docx alone is no reason for a new version of what the board received."""
+    had = hashes_of(recorded)
+    if sent and ".docx" not in had:
+        return all(wanted.get(suffix) == sha for suffix, sha in had.items())
+    return had == wanted

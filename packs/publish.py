@@ -70,7 +70,11 @@ def publish(
         if meeting is None or board is None or plan is None:
             raise UnknownItem("meeting of pack", str(pack_id))
         pdf = next(f for f in pack.files if f["name"].endswith(".pdf"))
-        payload = json.dumps(_payload(pack, board, meeting.date.isoformat(), pdf), sort_keys=True)
+        # The .docx rides with the PDF when the board asks for Word and the build made one.
+        word = (
+            next((f for f in pack.files if f["name"].endswith(".docx")), None) if board.wants_word else None
+        )
+        payload = json.dumps(_payload(pack, board, meeting.date.isoformat(), pdf, word), sort_keys=True)
         people = recipients(session, board)
         rows = [(email, channel) for email in people for channel in channels_for(teams=False)]
         # The board's own channel, not a person: no mailbox, Teams when it has a Workflows URL.
@@ -131,9 +135,12 @@ def publish(
     return Published(pack_id, tuple(people), len(new))
 
 
-def _payload(pack: Pack, board: Board, meeting: str, pdf: dict[str, Any]) -> dict[str, Any]:
+def _payload(
+    pack: Pack, board: Board, meeting: str, pdf: dict[str, Any], word: dict[str, Any] | None = None
+) -> dict[str, Any]:
     summary = pack.summary
-    return {
+    attached = {"docx": word["path"], "docx_sha256": word["sha256"]} if word else {}
+    return attached | {
         "pack_id": pack.id,
         "board": board.name,
         "meeting": meeting,

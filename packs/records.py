@@ -66,6 +66,8 @@ def built_event(
         data["words"] = pack.summary["words"]
     if withdrawn:
         data["approval_withdrawn"] = withdrawn
+    if pack.summary.get("word_problem"):  # no .docx this time, and why: never silent
+        data["word_problem"] = pack.summary["word_problem"]
     return Event(EventKind.PACK_BUILT, actor, plan, None, data)
 
 

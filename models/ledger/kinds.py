@@ -51,6 +51,7 @@ class EventKind(StrEnum):
     PACK_PUBLISHED = "PackPublished"
     PACK_READY_FOR_REVIEW = "PackReadyForReview"
     PACK_SUPERSEDED = "PackSuperseded"
+    PACK_TEMPLATE_SET = "PackTemplateSet"
     PERSON_ADDED = "PersonAdded"
     PERSON_CHANGED = "PersonChanged"
     PLAN_CHANGED = "PlanChanged"

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.pack_fixtures import MEMBER, load_pack_plan
+from tests.word_helpers import docx_text, template_of
 
 SUBCOMMANDS = [
     ["pack", "build"],
@@ -17,6 +18,9 @@ SUBCOMMANDS = [
     ["pack", "send"],
     ["pack", "list"],
     ["pack", "show"],
+    ["pack", "cover"],
+    ["pack", "template", "check"],
+    ["pack", "template", "set"],
     ["meeting", "add"],
 ]
 
@@ -163,7 +167,7 @@ def test_rebuild_restores_a_modified_file_and_copies_to_a_new_folder(cli, engine
     moved = cli("pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(elsewhere))
     assert "Pack 1 (unchanged)" in moved.output and f"copies written to {elsewhere}" in moved.output
     copies = sorted(elsewhere.rglob("*"))
-    assert {p.suffix for p in copies if p.is_file()} == {".pdf", ".html"}
+    assert {p.suffix for p in copies if p.is_file()} == {".pdf", ".html", ".docx"}
     assert next(elsewhere.rglob("*.pdf")).read_bytes() == pdf.read_bytes()
 
 
@@ -183,7 +187,9 @@ def test_out_is_the_folder_itself_and_another_packs_file_needs_force(cli, engine
         "pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(out), "--force"
     )
     assert "Pack 1 (built)" in built.output and "Building packs" not in built.output  # no bar off a terminal
-    assert {p.name for p in out.iterdir()} == {stranger.name, stranger.with_suffix(".html").name}
+    assert {p.name for p in out.iterdir()} == {
+        stranger.with_suffix(s).name for s in (".pdf", ".html", ".docx")
+    }
     assert stranger.read_bytes()[:4] == b"%PDF"
 
 
@@ -235,3 +241,56 @@ def test_build_refuses_a_bad_moment_or_folder(cli, engine, args, message) -> Non
     result = cli("pack", "build", "--meeting", "2017-10-03", *args, expect=2)
     assert message in " ".join(result.output.split()) and "Traceback" not in result.output
     assert "0 packs." in cli("pack", "list").output
+
+
+def test_a_board_that_asks_for_word_is_sent_the_docx_beside_the_pdf(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    said = cli(
+        "pack",
+        "cover",
+        "--board",
+        "Improvement Board",
+        "--word",
+        "--lead-officer",
+        "Jo Lead",
+        "--meeting",
+        "2017-10-03",
+        "--agenda-item",
+        "7",
+    ).output
+    assert "lead_officer, wants_word changed" in said and "agenda item 7 (2 meeting rows changed)" in said
+    out = tmp_path / "packs"
+    built = cli(
+        "pack", "build", "--meeting", "2017-10-03", "--audience", "public", "--out", str(out), "--send"
+    ).output
+    assert "-public.docx" in built
+    emails = [p.read_bytes() for p in (tmp_path / "outbox").glob("*.eml")]
+    word = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert len(emails) == 4 and all(b"application/pdf" in e and word in e for e in emails)
+    shown = cli("pack", "show", "1").output
+    assert ".docx" in shown and "intact" in shown
+    cover = docx_text(next(out.rglob("*public.docx")).read_bytes())
+    assert "AGENDA ITEM:\n7" in cover and "LEAD OFFICER:\nJo Lead" in cover
+
+
+def test_template_check_lists_unknown_tags_and_set_stores_a_good_one(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    broken, good = tmp_path / "broken.docx", tmp_path / "council.docx"
+    broken.write_bytes(template_of("REPORT TO {{ report_to }}", "WARDS: {{ wards_affected }}"))
+    good.write_bytes(template_of("REPORT TO {{ report_to }}", "WARDS AFFECTED: All"))
+    checked = " ".join(cli("pack", "template", "check", str(broken), expect=1).output.split())
+    assert "unknown tag 'wards_affected'" in checked and 'paragraph "WARDS: {{ wards_affected }}"' in checked
+    assert "report_to" in checked and "Traceback" not in checked
+    assert "every tag is known" in cli("pack", "template", "check", str(good)).output
+    refused = cli("pack", "template", "set", str(broken), "--board", "Improvement Board", expect=2).output
+    assert "wards_affected" in refused and "Traceback" not in refused
+    stored = " ".join(
+        cli("pack", "template", "set", str(good), "--board", "Improvement Board").output.split()
+    )
+    assert "now builds its Word packs from council.docx" in stored
+    built = cli(
+        "pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(tmp_path / "p")
+    )
+    assert "No Word file" not in built.output
+    docx = next((tmp_path / "p").glob("*board.docx"))
+    assert "WARDS AFFECTED: All" in docx_text(docx.read_bytes())

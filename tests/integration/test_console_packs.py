@@ -175,6 +175,14 @@ def test_the_whole_lifecycle_over_http(engine: Engine, reviewed: dict[str, Any])
     assert hashlib.sha256(pdf.content).hexdigest() == next(
         f["sha256"] for f in pack.files if f["name"].endswith(".pdf")
     )
+    page = client.get(base).text
+    assert f'href="{base}/pack.docx"' in page  # offered beside the PDF
+    docx = client.get(f"{base}/pack.docx")
+    assert docx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert docx.headers["content-disposition"].startswith("attachment;")
+    assert hashlib.sha256(docx.content).hexdigest() == next(
+        f["sha256"] for f in pack.files if f["name"].endswith(".docx")
+    )
 
     # Sent: every write refused with its reason, nothing changed.
     head = _head(engine)

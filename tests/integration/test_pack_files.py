@@ -96,7 +96,7 @@ def test_building_unchanged_data_into_another_folder_writes_the_files_there(
         meeting = session.exec(select(Meeting).where(Meeting.audience == Audience.BOARD)).one()
     elsewhere = tmp_path / "new"
     again = build_pack(engine, meeting.id or 0, Audience.BOARD, POLICY, PACK_DAY, elsewhere)
-    assert again.state == "unchanged" and {p.suffix for p in again.copies} == {".pdf", ".html"}
+    assert again.state == "unchanged" and {p.suffix for p in again.copies} == {".pdf", ".html", ".docx"}
     assert all(p.parent.parent == elsewhere and p.exists() for p in again.copies)
     for copy in again.copies:
         assert copy.read_bytes() == board_pack.path(copy.suffix).read_bytes()

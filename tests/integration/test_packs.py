@@ -83,7 +83,7 @@ def test_a_pack_is_stored_with_its_hashes_and_recorded(planned: Engine, tmp_path
     for f in pack.files:
         data = Path(f["path"]).read_bytes()
         assert f["sha256"] == hashlib.sha256(data).hexdigest() and f["bytes"] == len(data)
-    assert {f["name"].rsplit(".", 1)[1] for f in pack.files} == {"pdf", "html"}
+    assert {f["name"].rsplit(".", 1)[1] for f in pack.files} == {"pdf", "html", "docx"}
     assert all(state == "intact" for _, state in detail.files)
     recorded = {decode_data(e.body)["audience"]: decode_data(e.body) for e in events}
     assert recorded["board"]["files"][0]["sha256"] == pack.files[0]["sha256"]

@@ -30,6 +30,8 @@ from web.console.viewer import Viewer, require
 from web.pages import Now, the_app
 from web.rendering import problem
 
+DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 router = APIRouter()
 # The writes import packs.secretariat where they run: it brings the pack builder (matplotlib, WeasyPrint),
 # which no page that only reads should pay for at start-up.
@@ -161,6 +163,13 @@ def pack_pdf(plan_id: Id, board_id: Id, pack_id: Id, request: Request, now: Now,
     return _file(request, viewer, now, (plan_id, board_id, pack_id), ".pdf", "application/pdf", {})
 
 
+@router.get(PACK + "/pack.docx")
+def pack_docx(plan_id: Id, board_id: Id, pack_id: Id, request: Request, now: Now, viewer: Reader) -> Response:
+    # Downloaded, never shown inline: a browser has no Word viewer, and the secretariat files it as it is.
+    place = (plan_id, board_id, pack_id)
+    return _file(request, viewer, now, place, ".docx", DOCX_MEDIA, {}, disposition="attachment")
+
+
 def _file(
     request: Request,
     viewer: Viewer,
@@ -169,6 +178,7 @@ def _file(
     suffix: str,
     media: str,
     extra: dict[str, str],
+    disposition: str = "inline",
 ) -> Response:
     """The file as built and recorded, or a page saying why not: never a file that is not the one built.
     `place`: (plan, board, pack) as the address gave them, already read as numbers by the route."""
@@ -193,7 +203,7 @@ def _file(
             "(`lineofsight pack build`), which restores it.",
         )
     viewed(request, plan_standing(viewer, place[0]), request.url.path, now)
-    headers = {"Content-Disposition": f'inline; filename="{Path(found["name"]).name}"', **extra}
+    headers = {"Content-Disposition": f'{disposition}; filename="{Path(found["name"]).name}"', **extra}
     return Response(data, media_type=media, headers=headers)
 
 
