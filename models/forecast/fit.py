@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import combinations
 
 from models.calendar import WorkingCalendar
@@ -91,6 +92,12 @@ def _points(
     return points
 
 
+@lru_cache(maxsize=65536)
+def _working_day_after(calendar: WorkingCalendar, day: date, n: int) -> date:
+    """`calendar.add_working_days`, remembered: a sweep asks for the same few thousand (day, n) pairs."""
+    return calendar.add_working_days(day, n)
+
+
 def forecast(
     history: History, calendar: WorkingCalendar, as_of: date, due: date, stale_after: int | None = None
 ) -> Outcome:
@@ -117,14 +124,10 @@ def forecast(
     # The first working day on or after as_of, as a position: as_of's own when it is a working day.
     now = calendar.position(as_of)
     floor = max(last_position, now if now > calendar.position(as_of - timedelta(days=1)) else now + 1)
-    days: dict[int, date] = {}
 
     def finish(at_pace: float) -> date:
         target = max(last_position + math.ceil(remaining / at_pace - 1e-9), floor)
-        day = days.get(target)
-        if day is None:
-            day = days[target] = calendar.add_working_days(last_day, target - last_position)
-        return day
+        return _working_day_after(calendar, last_day, target - last_position)
 
     central = finish(pace)
     slow = quantile(paces, 0.25)
