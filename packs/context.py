@@ -14,6 +14,7 @@ from models.reports.pack_data.moment import AsOf
 from models.sweep.words import closure_in_words, escalation_in_words, rules_in_words
 from models.vocab import RAG_COUNTS, Audience
 from packs.briefing import Headline, executive_summary
+from packs.forecast_lines import ForecastLine, forecast_lines
 from packs.lines import (
     ActionLine,
     AreaRegister,
@@ -42,6 +43,7 @@ SECTIONS = {
     Audience.BOARD: (
         "summary",
         "figures",
+        "forecast",
         "exceptions",
         "changes",
         "milestones",
@@ -56,6 +58,7 @@ SECTIONS = {
     Audience.PUBLIC: (
         "summary",
         "figures",
+        "forecast",
         "exceptions",
         "changes",
         "milestones",
@@ -104,6 +107,10 @@ class PackContext:
     # exception; kept on the pack row, so a rebuild in place prints them again.
     covering_summary: str | None = None
     commentary: tuple[tuple[str, str], ...] = ()  # (exception ref, words), in the exceptions' order
+    forecast_late: tuple[ForecastLine, ...] = ()  # open actions forecast to finish late, latest first
+    forecast_days: int = (
+        5  # ... by more than this many working days (the policy's forecast_late.late_by_days)
+    )
 
     def commentary_on(self, ref: str) -> str | None:
         return next((words for r, words in self.commentary if r == ref), None)
@@ -162,6 +169,8 @@ def build_pack_context(
     withheld = 0
     if audience is Audience.PUBLIC:
         data, withheld = withhold_exempt(data, policy)
+    # A plan that turned the forecast-late rule off does not want its forecasts in the pack either.
+    sections = tuple(n for n in SECTIONS[audience] if n != "forecast" or policy.forecast_late.enabled)
     levels = top_rungs(data.escalations)
     lines = tuple(action_line(a, levels, policy, calendar, as_of) for a in data.actions)
     by_ref = {line.ref: line for line in lines}
@@ -186,7 +195,7 @@ def build_pack_context(
         head_seq=data.head_seq,
         head_hash=data.head_hash,
         policy_version=policy.version,
-        sections=SECTIONS[audience],
+        sections=sections,
         withheld=withheld,
         total=total,
         total_change=total.minus(previous_counts(last, None)) if last else None,
@@ -196,6 +205,8 @@ def build_pack_context(
             TrendPoint(data.meeting_date, total),
         ),
         exceptions=exception_lines(data, by_ref, calendar, as_of),
+        forecast_late=forecast_lines(data, policy, calendar, as_of) if "forecast" in sections else (),
+        forecast_days=policy.forecast_late.late_by_days,
         changes=changes_since(data, lines, last, as_of),
         milestones_ahead=tuple(
             milestone_line(m, by_ref, as_of)

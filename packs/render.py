@@ -28,6 +28,7 @@ from packs.context import PackContext
 TITLES = {
     "summary": "Summary",
     "figures": "Figures: RAG by area and over time",
+    "forecast": "Forecast to finish late",
     "exceptions": "Exceptions",
     "changes": "What changed since the last pack",
     "milestones": "Milestones",

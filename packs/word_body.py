@@ -102,6 +102,29 @@ def _counts(x: Any) -> list[str]:
     return [str(x.red), str(x.amber), str(x.green), str(x.complete), str(x.total)]
 
 
+def _forecast(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
+    doc.add_paragraph(
+        "Open actions not yet due whose finish, forecast from their own updates at the pace they report, "
+        f"falls more than {_plural(c.forecast_days, 'working day')} after the due date. "
+        f"{_plural(len(c.forecast_late), 'action')}."
+    )
+    if not c.forecast_late:
+        doc.add_paragraph("No open action is forecast to finish that late.")
+        return
+    rows = [
+        [
+            f.ref,
+            f"{f.title}\n{f.percent}% complete",
+            f.owner,
+            f"{short_day(f.current_due)}\nin {_plural(f.working_days_to_due, 'working day')}",
+            f"{short_day(f.central)}\n{_plural(f.late_by, 'working day')} late",
+            f"{f.pace:.1f}% a working day since {short_day(f.since)}; {f.range}",
+        ]
+        for f in c.forecast_late
+    ]
+    w.table(["Ref", "Action", "Owner", "Due", "Forecast finish", "Pace and range"], rows)
+
+
 def _exceptions(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
     doc.add_paragraph(
         "Items at level 3 of the escalation ladder: they come to the Board because they have slipped beyond "
@@ -322,6 +345,7 @@ def _rules(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None
 _SECTIONS = {
     "summary": _summary,
     "figures": _figures,
+    "forecast": _forecast,
     "exceptions": _exceptions,
     "changes": _changes,
     "milestones": _milestones,

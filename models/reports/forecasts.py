@@ -4,6 +4,7 @@ arithmetic is `models.forecast`'s): what `status` and `show` print beside the du
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -26,6 +27,16 @@ from models.vocab import Status
 _DONE = NoForecast("no longer open", finished=True)
 
 
+def progress_history(
+    reported: Sequence[tuple[date, int | None]], start: date | None, percent: int, last_update: date | None
+) -> History:
+    """An action's points: its percent updates, or, for one that arrived mid-flight with none, the workbook's
+    percent on its last-update day."""
+    if not reported and last_update is not None and percent:
+        reported = [(last_update, percent)]
+    return History.of(reported, start=start)
+
+
 def load_forecasts(
     session: Session, plan: Plan, as_of: date, calendar: WorkingCalendar, stale_after: int | None
 ) -> dict[str, Outcome]:
@@ -46,11 +57,9 @@ def load_forecasts(
         if not Status(action.status).is_open:
             by_id[action.id or 0] = (action.ref, _DONE)
             continue
-        updates = reported.get(action.id or 0)
-        if not updates and action.last_update_on is not None and action.percent:
-            # A plan that arrived mid-flight: its workbook's percent and last update are the one point.
-            updates = [(action.last_update_on, action.percent)]
-        history = History.of(updates or (), start=action.start)
+        history = progress_history(
+            reported.get(action.id or 0, ()), action.start, action.percent, action.last_update_on
+        )
         outcome = forecast(history, calendar, as_of, action.current_due, stale_after)
         outcomes[action.ref] = outcome
         by_id[action.id or 0] = (action.ref, outcome)

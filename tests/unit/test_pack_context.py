@@ -414,3 +414,56 @@ def test_the_public_summary_counts_only_what_can_be_published() -> None:
     words = {h.topic: h for h in build(Audience.PUBLIC).headlines}
     assert words["Where the plan stands"].text.endswith("1 exempt item is withheld.")
     assert words["Exceptions"].text == "2 items are on the Board's exceptions list, 1 milestone and 1 action."
+
+
+def _with_exempt_forecast_late() -> PackData:
+    """EX-9, exempt, moved to a due date ahead and reporting 5% then 10%: forecast months late."""
+    data = fixture_data()
+    actions = tuple(
+        dataclasses.replace(
+            a, current_due=date(2018, 1, 15), reported=((date(2017, 9, 4), 5), (date(2017, 10, 20), 10))
+        )
+        if a.ref == "EX-9"
+        else a
+        for a in data.actions
+    )
+    return dataclasses.replace(data, actions=actions)
+
+
+def test_the_forecast_list_holds_open_actions_not_yet_due_forecast_late_latest_first() -> None:
+    data = _with_exempt_forecast_late()
+    c = build_pack_context(data, (), POLICY, CALENDAR, PACK_DAY, PACK_DAY, Audience.BOARD)
+    assert c.sections.index("forecast") == c.sections.index("exceptions") - 1  # before the exceptions
+    assert [f.ref for f in c.forecast_late] == ["EX-9", "ACT-4"]  # the later first
+    ex9 = c.forecast_late[0]
+    assert (
+        ex9.percent == 10
+        and ex9.since == date(2017, 9, 4)
+        and ex9.late_by > POLICY.forecast_late.late_by_days
+    )
+    assert ex9.central > ex9.current_due and ex9.working_days_to_due == CALENDAR.working_days_to_due(
+        PACK_DAY, date(2018, 1, 15)
+    )
+    # ACT-1 is overdue (the exceptions speak for it); ACT-3 finished early enough or has no pace.
+    assert "ACT-1" not in {f.ref for f in c.forecast_late}
+    public = build_pack_context(data, (), POLICY, CALENDAR, PACK_DAY, PACK_DAY, Audience.PUBLIC)
+    assert [f.ref for f in public.forecast_late] == ["ACT-4"]  # the exempt action is not there to forecast
+
+
+def test_a_plan_that_turns_the_forecast_off_has_no_forecast_list() -> None:
+    off = POLICY.model_copy(
+        update={"forecast_late": POLICY.forecast_late.model_copy(update={"enabled": False})}
+    )
+    c = build_pack_context(
+        _with_exempt_forecast_late(), (), off, CALENDAR, PACK_DAY, PACK_DAY, Audience.BOARD
+    )
+    assert "forecast" not in c.sections and c.forecast_late == ()
+    later = POLICY.model_copy(
+        update={"forecast_late": POLICY.forecast_late.model_copy(update={"late_by_days": 200})}
+    )
+    assert (
+        build_pack_context(
+            fixture_data(), (), later, CALENDAR, PACK_DAY, PACK_DAY, Audience.BOARD
+        ).forecast_late
+        == ()
+    )

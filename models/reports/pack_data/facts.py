@@ -36,6 +36,7 @@ class ActionFact:
     last_update: date | None = None  # the latest update on or before the pack's cut-off
     commentary: str | None = None  # the owner's latest commentary on or before the cut-off
     commentary_on: date | None = None
+    reported: tuple[tuple[date, int], ...] = ()  # (day, percent) of each update with a percent by the cut-off
 
 
 @dataclass(frozen=True)

@@ -141,15 +141,18 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
         p.id: (p.name, p.email) for p in session.execute(sa.select(P.id, P.name, P.email))
     }
     latest: dict[int, tuple[date, str | None, date | None]] = {}
+    reported: dict[int, list[tuple[date, int]]] = {}  # the percents reported: the forecast's points
     # In time order: the last row seen for an action is its latest update before the cut-off.
-    for action_id, at, commentary in session.execute(
-        sa.select(U.action_id, U.at, U.commentary)
+    for action_id, at, commentary, percent in session.execute(
+        sa.select(U.action_id, U.at, U.commentary, U.percent)
         .where(U.plan_id == plan.id, U.action_id.is_not(None), U.at < end)
         .order_by(U.at, U.id)
     ):
         day = local_date(at, plan.timezone)
         _, said, said_on = latest.get(action_id, (day, None, None))
         latest[action_id] = (day, commentary or said, day if commentary else said_on)
+        if percent is not None:
+            reported.setdefault(action_id, []).append((day, percent))
     actions = []
     ids: dict[str, int] = {}
     for r in session.execute(sa.select(A).where(A.plan_id == plan.id).order_by(A.ref)):
@@ -174,6 +177,7 @@ def load_pack_data(session: Session, plan: Plan, board: Board, meeting: Meeting,
                 last_update=r.last_update_on,  # today's: rolled back below, then checked against the updates
                 commentary=commentary,
                 commentary_on=commentary_on,
+                reported=tuple(reported.get(r.id, ())),
             )
         )
     depends: dict[int, list[str]] = {}
