@@ -53,6 +53,7 @@ def test_sections_are_word_headings_and_tables_repeat_their_header_row(board_doc
         "1. Executive summary",
         "Summary",
         "Figures: RAG by area and over time",
+        "Forecast to finish late",
         "Exceptions",
         "What changed since the last pack",
         "Milestones",
