@@ -91,7 +91,9 @@ def test_a_template_that_no_longer_fills_costs_the_word_file_alone(planned: Engi
     with Session(planned) as session:
         board = session.exec(select(Board)).one()
         bad = template_of("{{ report_to }}", "Ward: {{ old_ward_tag }}")
-        session.add(PackTemplate(board_id=board.id, name="old.docx", content=bad, sha256="x", set_by="t"))
+        session.add(
+            PackTemplate(board_id=board.id or 0, name="old.docx", content=bad, sha256="x", set_by="t")
+        )
         session.commit()
     built = build_pack(planned, _meeting(planned, Audience.BOARD), Audience.BOARD, POLICY, PACK_DAY, tmp_path)
     assert {Path(f["name"]).suffix for f in built.files} == {".pdf", ".html"}
@@ -133,6 +135,7 @@ def test_the_demos_december_word_pack_says_what_its_pdf_says(tmp_path: Path) -> 
         if pack.audience is Audience.PUBLIC:
             assert exempt and not any(a.ref in word or a.title in word for a in exempt)
         # Rebuilt as of its own moment: the same bytes, so the same pack ("unchanged").
+        assert pack.data_as_of is not None
         moment = AsOf(pack.data_as_of, "Europe/London")
         again = build_pack(
             engine,
