@@ -58,6 +58,8 @@ def test_the_word_pack_is_stored_beside_the_pdf_with_its_hash(planned: Engine, t
     text = docx_text(data)
     assert EXEMPT_REF not in text and EXEMPT_TITLE not in text
     assert "1 exempt item is withheld from this public report under paragraph 3 of Schedule 12A" in text
+    pdf = " ".join(_pdf_text(built["public"].path(".pdf")).split())
+    assert "1 exempt item withheld from this public pack under paragraph 3 of Schedule 12A" in pdf
     assert [e["lead_officer"] for e in _events(planned, "BoardChanged")] == [{"was": None, "now": "L"}]
     built_event = _events(planned, "PackBuilt")[-1]
     assert any(f["name"].endswith(".docx") for f in built_event["files"])
