@@ -257,6 +257,22 @@ def check_template(
     out.print(Text(f"{path.name}: every tag is known, and it fills with the demo's December board pack."))
 
 
+@template.command("default")
+def default_template(
+    file: Path = typer.Argument(..., help="Where to write it, e.g. our-report.docx."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the file if it already exists."),
+) -> None:
+    """Write the committee-report template the product ships, tags in place, for a council to start its
+    own from (edit it in Word, then `pack template check` and `pack template set`)."""
+    from cli.params import output_file
+    from models.output.files import write_bytes
+    from packs.word_cover import default_template as shipped
+
+    path = output_file(file, suffixes=(".docx",), force=force, what="a Word template")
+    write_bytes(path, shipped())
+    console().print(Text(f"Wrote {path}: the default committee-report template, with its tags."))
+
+
 @template.command("set")
 def set_template(
     file: Path = typer.Argument(..., help="The .docx template (checked first: a broken one is refused)."),

@@ -67,9 +67,10 @@ class BuiltPack:
 def render(context: PackContext, pack_days: int, word: WordSource | None = None) -> Rendered:
     """HTML, PDF and Word from the one context. A Word template that cannot be filled costs the .docx
     alone: the PDF and HTML are built, and the problem travels with them (`word_problem`) to be recorded."""
-    html = render_html(context, Charts(charts.rag_by_area(context), charts.trend(context)), pack_days)
-    pdf = render_pdf(html, context.built_on)
     word = word or WordSource(CoverFacts())
+    pictures = Charts(charts.rag_by_area(context), charts.trend(context))
+    html = render_html(context, pictures, pack_days, word.facts.exempt_paragraph)
+    pdf = render_pdf(html, context.built_on)
     try:
         docx = render_docx(
             context,

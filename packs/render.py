@@ -81,7 +81,11 @@ def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def render_html(context: PackContext, charts: Charts, pack_days: int) -> str:
+def render_html(
+    context: PackContext, charts: Charts, pack_days: int, exempt_paragraph: str | None = None
+) -> str:
+    """`exempt_paragraph`: the board's setting, which the public pack's cover names as the ground its exempt
+    items are withheld on (as the Word cover does)."""
     theme_heading = "Scrutiny standing item" if context.audience == "scrutiny" else "Deep dive"
     return (
         _environment()
@@ -100,6 +104,7 @@ def render_html(context: PackContext, charts: Charts, pack_days: int) -> str:
             audience_label=AUDIENCE_LABELS[context.audience],
             theme_heading=theme_heading,
             pack_days=pack_days,
+            exempt_paragraph=exempt_paragraph,
             stamp=f"{context.built_on.isoformat()}T00:00:00Z",
         )
     )

@@ -7,23 +7,18 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from models.sweep.rules import LEVEL_NAMES
-from models.vocab import day_in_words, short_day
+from models.vocab import short_day
 from packs.context import PackContext
-from packs.word_tables import TableWriter, rag_word
+from packs.word_items import SECTIONS, plural
+from packs.word_tables import TableWriter
 
 
 @dataclass(frozen=True)
 class WordCharts:
     areas: bytes  # PNG
     trend: bytes
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _change(c: Any) -> str:
@@ -45,10 +40,15 @@ def write_body(
         else:
             title = titles[key]
         doc.add_heading(title, level=1)
-        _SECTIONS[key](doc, w, c, charts)
+        if key == "summary":
+            _summary(doc, c)
+        elif key == "figures":
+            _figures(doc, w, c, charts)
+        else:
+            SECTIONS[key](doc, w, c)
 
 
-def _summary(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
+def _summary(doc: Any, c: PackContext) -> None:
     if c.covering_summary:
         doc.add_heading("From the board secretariat", level=2)
         for line in c.covering_summary.split("\n"):
@@ -88,270 +88,15 @@ def _figures(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> No
     _picture(
         doc,
         charts.trend,
-        f"Bar chart of RAG counts at each of the last {_plural(n, 'pack')}; the same "
+        f"Bar chart of RAG counts at each of the last {plural(n, 'pack')}; the same "
         "counts are in the table below.",
     )
     w.table(
         ["Meeting", "Red", "Amber", "Green", "Complete", "Total"],
         [[short_day(p.meeting_date), *_counts(p.counts)] for p in c.trend],
-        caption=f"Trend over the last {_plural(n, 'pack')}",
+        caption=f"Trend over the last {plural(n, 'pack')}",
     )
 
 
 def _counts(x: Any) -> list[str]:
     return [str(x.red), str(x.amber), str(x.green), str(x.complete), str(x.total)]
-
-
-def _forecast(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
-    doc.add_paragraph(
-        "Open actions not yet due whose finish, forecast from their own updates at the pace they report, "
-        f"falls more than {_plural(c.forecast_days, 'working day')} after the due date. "
-        f"{_plural(len(c.forecast_late), 'action')}."
-    )
-    if not c.forecast_late:
-        doc.add_paragraph("No open action is forecast to finish that late.")
-        return
-    rows = [
-        [
-            f.ref,
-            f"{f.title}\n{f.percent}% complete",
-            f.owner,
-            f"{short_day(f.current_due)}\nin {_plural(f.working_days_to_due, 'working day')}",
-            f"{short_day(f.central)}\n{_plural(f.late_by, 'working day')} late",
-            f"{f.pace:.1f}% a working day since {short_day(f.since)}; {f.range}",
-        ]
-        for f in c.forecast_late
-    ]
-    w.table(["Ref", "Action", "Owner", "Due", "Forecast finish", "Pace and range"], rows)
-
-
-def _exceptions(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
-    doc.add_paragraph(
-        "Items at level 3 of the escalation ladder: they come to the Board because they have slipped beyond "
-        f"what the owner and their manager can recover. {_plural(len(c.exceptions), 'item')}."
-    )
-    if not c.exceptions:
-        doc.add_paragraph("No item stands at level 3.")
-        return
-    rows = []
-    for e in c.exceptions:
-        item = f"{e.title}\n{e.why}"
-        if c.commentary_on(e.ref):
-            item += f"\nSecretariat: {c.commentary_on(e.ref)}"
-        owners = rag_word(e.owner_rag) if e.kind == "action" else "a milestone"
-        due = f"{short_day(e.original_due)}\n{short_day(e.current_due)}"
-        if e.rebaselines:
-            due += f"\nre-baselined {_plural(e.rebaselines, 'time')}"
-        said = _said(e.commentary, e.commentary_on)
-        since = f"since {short_day(e.on_list_since)}\n{_plural(e.working_days_on_list, 'working day')}"
-        rows.append([e.ref, item, e.owner, rag_word(e.rag), owners, due, said, since])
-    w.table(
-        [
-            "Ref",
-            "Item and why it is here",
-            "Owner",
-            "RAG",
-            "Owner's RAG",
-            "Due: original / current",
-            "Owner's latest commentary",
-            "On the list",
-        ],
-        rows,
-        rag_columns=(3, 4),
-    )
-
-
-def _said(text: str | None, on: date | None) -> str:
-    if not text:
-        return "no commentary"
-    return f"{text} ({short_day(on)})" if on else text
-
-
-def _changes(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
-    ch = c.changes
-    doc.add_paragraph(
-        f"Since the previous pack, of {day_in_words(ch.since)}."
-        if ch.since
-        else "This is the first pack for this board and audience: there is no earlier pack to compare with."
-    )
-    parts: list[tuple[str, list[str], list[list[str]], tuple[int, ...]]] = [
-        (
-            "Newly red",
-            ["Ref", "Action", "Owner", "Due", "Owner's RAG"],
-            [
-                [x.ref, x.title, x.owner, short_day(x.current_due), rag_word(x.owner_rag)]
-                for x in ch.newly_red
-            ],
-            (4,),
-        ),
-        (
-            "Newly complete",
-            ["Ref", "Action", "Owner", "Due"],
-            [[x.ref, x.title, x.owner, short_day(x.current_due)] for x in ch.newly_complete],
-            (),
-        ),
-        (
-            "Re-baselined",
-            ["Ref", "Action", "Was due", "Now due"],
-            [
-                [x.ref, x.title, short_day(date.fromisoformat(x.was)), short_day(x.now)]
-                for x in ch.rebaselined
-            ],
-            (),
-        ),
-        (
-            "Escalations raised",
-            ["Ref", "Level", "On", "Why"],
-            [[x.ref, f"{x.level}: {LEVEL_NAMES[x.level]}", short_day(x.on), x.reason] for x in ch.raised],
-            (),
-        ),
-        (
-            "Escalations closed",
-            ["Ref", "Level", "On", "Why"],
-            [[x.ref, f"{x.level}: {LEVEL_NAMES[x.level]}", short_day(x.on), x.reason] for x in ch.closed],
-            (),
-        ),
-    ]
-    for title, headers, rows, rags in parts:
-        doc.add_heading(title, level=2)
-        if rows:
-            w.table(headers, rows, rag_columns=rags)
-        else:
-            doc.add_paragraph("None.")
-
-
-def _milestones(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
-    doc.add_heading(f"Due up to {day_in_words(c.milestones_until)}", level=2)
-    if c.milestones_ahead:
-        w.table(
-            ["Ref", "Milestone", "Due", "Owner", "Depends on", "State", "At risk from"],
-            [
-                [
-                    m.ref,
-                    m.title,
-                    short_day(m.due),
-                    m.owner,
-                    ", ".join(m.depends_on) or "-",
-                    rag_word(m.state) if m.slipping else "on track",
-                    ", ".join(m.slipping) or "-",
-                ]
-                for m in c.milestones_ahead
-            ],
-            rag_columns=(5,),
-        )
-    else:
-        doc.add_paragraph("No milestone falls due before the next meeting.")
-    doc.add_heading("Missed: the date has passed and the milestone is not met", level=2)
-    if c.milestones_missed:
-        w.table(
-            ["Ref", "Milestone", "Was due", "Owner", "State", "Status"],
-            [
-                [m.ref, m.title, short_day(m.due), m.owner, rag_word(m.state), m.status]
-                for m in c.milestones_missed
-            ],
-            rag_columns=(4,),
-        )
-    else:
-        doc.add_paragraph("None.")
-
-
-def _theme(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
-    if not c.theme_name:
-        doc.add_paragraph("No theme is set for this meeting.")
-        return
-    if not c.theme_actions:
-        doc.add_paragraph("No actions in this area" + (" that can be published." if c.withheld else "."))
-        return
-    doc.add_paragraph(f"Every action of the area, in full: {_plural(len(c.theme_actions), 'action')}.")
-    for x in c.theme_actions:
-        doc.add_heading(f"{x.ref} {x.title}", level=3)
-        dates = (
-            f"started {day_in_words(x.start)}; " if x.start else ""
-        ) + f"due {day_in_words(x.original_due)}"
-        if x.rebaselines:
-            dates += f", re-baselined {_plural(x.rebaselines, 'time')} to {day_in_words(x.current_due)}"
-        level = f"; escalation level {x.level}" if x.level > 1 else ""
-        w.table(
-            ["Fact", "Value"],
-            [
-                ["RAG", rag_word(x.rag)],
-                ["Owner's RAG", rag_word(x.owner_rag)],
-                ["Status", f"{x.status}, {x.percent}% complete{level}"],
-                ["Owner", x.owner],
-                ["Dates", dates],
-                ["Last update", day_in_words(x.last_update) if x.last_update else "none"],
-                ["Commentary", _said(x.commentary, x.commentary_on)],
-            ],
-            rag_columns=(1,),
-        )
-
-
-def _silent(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
-    since = day_in_words(c.silent_since) if c.silent_since else "the start of the plan"
-    doc.add_paragraph(f"Owners of open actions with no update since {since}.")
-    if c.silent:
-        w.table(
-            ["Owner", "Email", "Actions", "Last update"],
-            [
-                [s.owner, s.email, ", ".join(s.refs), short_day(s.last_update) if s.last_update else "none"]
-                for s in c.silent
-            ],
-        )
-    else:
-        doc.add_paragraph("Every owner updated.")
-
-
-def _dead(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
-    if c.dead:
-        w.table(
-            ["To", "What", "Items", "Last error"],
-            [[d.recipient, d.kind, d.refs or "-", d.error] for d in c.dead],
-        )
-    else:
-        doc.add_paragraph("Every notice was delivered.")
-
-
-def _register(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
-    doc.add_paragraph(
-        "Every action" + (" that can be published" if c.withheld else "") + ", under the heading of its "
-        "improvement area. RAG is derived from the rules in the next appendix."
-    )
-    for area in c.register:
-        doc.add_heading(f"{area.code}: {area.name}", level=2)
-        w.table(
-            ["Ref", "Action", "Owner", "Due", "Status", "%", "RAG", "Owner's RAG"],
-            [
-                [
-                    x.ref,
-                    x.title,
-                    x.owner,
-                    short_day(x.current_due)
-                    + (f"\nwas {short_day(x.original_due)}" if x.rebaselines else ""),
-                    x.status,
-                    str(x.percent),
-                    rag_word(x.rag),
-                    rag_word(x.owner_rag),
-                ]
-                for x in area.actions
-            ],
-            rag_columns=(6, 7),
-        )
-
-
-def _rules(doc: Any, w: TableWriter, c: PackContext, charts: WordCharts) -> None:
-    w.table(["Rule", "In force"], [[term, words] for term, words in c.rules])
-
-
-_SECTIONS = {
-    "summary": _summary,
-    "figures": _figures,
-    "forecast": _forecast,
-    "exceptions": _exceptions,
-    "changes": _changes,
-    "milestones": _milestones,
-    "theme": _theme,
-    "silent": _silent,
-    "dead": _dead,
-    "register": _register,
-    "rules": _rules,
-}

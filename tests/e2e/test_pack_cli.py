@@ -20,6 +20,7 @@ SUBCOMMANDS = [
     ["pack", "show"],
     ["pack", "cover"],
     ["pack", "template", "check"],
+    ["pack", "template", "default"],
     ["pack", "template", "set"],
     ["meeting", "add"],
 ]
@@ -271,6 +272,13 @@ def test_a_board_that_asks_for_word_is_sent_the_docx_beside_the_pdf(cli, engine,
     assert ".docx" in shown and "intact" in shown
     cover = docx_text(next(out.rglob("*public.docx")).read_bytes())
     assert "AGENDA ITEM:\n7" in cover and "LEAD OFFICER:\nJo Lead" in cover
+
+
+def test_the_default_template_is_written_out_and_checks_clean(cli, tmp_path) -> None:
+    path = tmp_path / "ours.docx"
+    assert "Wrote" in cli("pack", "template", "default", str(path)).output
+    assert "already exists" in cli("pack", "template", "default", str(path), expect=2).output
+    assert "every tag is known" in cli("pack", "template", "check", str(path)).output
 
 
 def test_template_check_lists_unknown_tags_and_set_stores_a_good_one(cli, engine, tmp_path) -> None:

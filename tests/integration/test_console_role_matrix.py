@@ -58,6 +58,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/console/plans/{plan_id}/boards/{board_id}/packs/{pack_id}"): EVERYONE,
     ("GET", "/console/plans/{plan_id}/boards/{board_id}/packs/{pack_id}/pack.html"): EVERYONE,
     ("GET", "/console/plans/{plan_id}/boards/{board_id}/packs/{pack_id}/pack.pdf"): EVERYONE,
+    ("GET", "/console/plans/{plan_id}/boards/{board_id}/packs/{pack_id}/pack.docx"): EVERYONE,
     ("POST", "/console/plans/{plan_id}/boards/{board_id}/packs/{pack_id}/summary"): WRITE,
     ("POST", "/console/plans/{plan_id}/boards/{board_id}/packs/{pack_id}/approve"): WRITE,
     ("POST", "/console/plans/{plan_id}/boards/{board_id}/packs/{pack_id}/send"): WRITE,

@@ -58,6 +58,8 @@ def test_the_word_pack_is_stored_beside_the_pdf_with_its_hash(planned: Engine, t
     text = docx_text(data)
     assert EXEMPT_REF not in text and EXEMPT_TITLE not in text
     assert "1 exempt item is withheld from this public report under paragraph 3 of Schedule 12A" in text
+    pdf = " ".join(_pdf_text(built["public"].path(".pdf")).split())
+    assert "1 exempt item withheld from this public pack under paragraph 3 of Schedule 12A" in pdf
     assert [e["lead_officer"] for e in _events(planned, "BoardChanged")] == [{"was": None, "now": "L"}]
     built_event = _events(planned, "PackBuilt")[-1]
     assert any(f["name"].endswith(".docx") for f in built_event["files"])
@@ -91,7 +93,9 @@ def test_a_template_that_no_longer_fills_costs_the_word_file_alone(planned: Engi
     with Session(planned) as session:
         board = session.exec(select(Board)).one()
         bad = template_of("{{ report_to }}", "Ward: {{ old_ward_tag }}")
-        session.add(PackTemplate(board_id=board.id, name="old.docx", content=bad, sha256="x", set_by="t"))
+        session.add(
+            PackTemplate(board_id=board.id or 0, name="old.docx", content=bad, sha256="x", set_by="t")
+        )
         session.commit()
     built = build_pack(planned, _meeting(planned, Audience.BOARD), Audience.BOARD, POLICY, PACK_DAY, tmp_path)
     assert {Path(f["name"]).suffix for f in built.files} == {".pdf", ".html"}
@@ -133,6 +137,7 @@ def test_the_demos_december_word_pack_says_what_its_pdf_says(tmp_path: Path) -> 
         if pack.audience is Audience.PUBLIC:
             assert exempt and not any(a.ref in word or a.title in word for a in exempt)
         # Rebuilt as of its own moment: the same bytes, so the same pack ("unchanged").
+        assert pack.data_as_of is not None
         moment = AsOf(pack.data_as_of, "Europe/London")
         again = build_pack(
             engine,

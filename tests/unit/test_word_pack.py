@@ -48,7 +48,7 @@ def test_the_default_cover_is_a_committee_report_filled_from_the_meeting_and_boa
 
 def test_sections_are_word_headings_and_tables_repeat_their_header_row(board_docx) -> None:
     doc = Document(io.BytesIO(board_docx))
-    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    headings = [p.text for p in doc.paragraphs if p.style is not None and p.style.name == "Heading 1"]
     assert headings == [
         "1. Executive summary",
         "Summary",
