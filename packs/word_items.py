@@ -1,6 +1,7 @@
-"""The pack's item sections in Word (the forecast-late list, exceptions, changes, milestones, the theme, silent owners, undelivered
-notices, the register, the rules), each a heading's content: the same lines of the PackContext the PDF's
-tables print, in the same columns, RAG as a word on its colour (packs.word_tables)."""
+"""The pack's item sections in Word (the forecast-late list, exceptions, changes, milestones, the theme,
+silent owners, undelivered notices, the register, the rules), each a heading's content: the same lines of
+the PackContext the PDF's tables print, in the same columns, RAG as a word on its colour
+(packs.word_tables)."""
 
 from __future__ import annotations
 
