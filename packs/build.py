@@ -7,6 +7,7 @@ gives the same pack. A sent pack is never overwritten: a different build becomes
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ from packs.word_source import WordSource, word_source
 from packs.word_template import TemplateBroken
 
 ACTOR = "system:packs"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,13 @@ def render(context: PackContext, pack_days: int, word: WordSource | None = None)
         )
     except TemplateBroken as exc:
         return Rendered(context, html, pdf, None, str(exc))
+    except Exception as exc:  # the Word file is one of three: whatever stops it, the PDF and HTML still go
+        log.exception(
+            "The Word file of the %s pack for %s could not be built", context.audience, context.title
+        )
+        return Rendered(
+            context, html, pdf, None, f"the Word file could not be built ({type(exc).__name__}: {exc})"
+        )
     return Rendered(context, html, pdf, docx)
 
 

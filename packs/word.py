@@ -8,10 +8,12 @@ bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import re
 import zipfile
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from packs.context import PackContext
 from packs.render import TITLES
@@ -30,7 +32,8 @@ def render_docx(
     template_name: str = "the default committee-report template",
 ) -> bytes:
     """The Word pack; a template that cannot be filled raises TemplateBroken (packs.word_template)."""
-    doc = fill(template or default_template(), cover_values(context, facts), template_name)
+    context = xml_safe(context)
+    doc = fill(template or default_template(), xml_safe(cover_values(context, facts)), template_name)
     _ensure_styles(doc)
     titles = dict(TITLES)
     if context.has("register"):  # as the PDF: the rules are Appendix B when the register is Appendix A
@@ -46,6 +49,29 @@ def render_docx(
     out = io.BytesIO()
     doc.save(out)
     return _fixed_zip(out.getvalue(), moment)
+
+
+# Characters XML 1.0 cannot hold (C0 controls but tab and new lines, the surrogates, U+FFFE and U+FFFF): the
+# text rules let some through (a noncharacter is printable to them) and the PDF prints them, but lxml refuses
+# the whole document. Each becomes U+FFFD, the replacement character, as a browser shows it.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+T = TypeVar("T")
+
+
+def xml_safe(value: T) -> T:
+    """`value` with every string in it (through dataclasses, tuples, lists and dicts) fit for Word's XML."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("\ufffd", value)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changed = {f.name: xml_safe(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changed)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return type(value)(*(xml_safe(v) for v in value))
+    if isinstance(value, (tuple, list)):
+        return type(value)(xml_safe(v) for v in value)
+    if isinstance(value, dict):
+        return {k: xml_safe(v) for k, v in value.items()}  # type: ignore[return-value]
+    return value
 
 
 def _moment(context: PackContext) -> datetime:

@@ -31,11 +31,27 @@ class TemplateBroken(BadInput):
         super().__init__(f"The Word template {name} cannot be used: {listed}. The tags it may use: {known}.")
 
 
-def _environment() -> Any:
-    from jinja2 import Environment
+# A loop in a council's template runs at most this many times: enough for any cover, and a typing slip
+# (`range(10**9)`) cannot hold a pack build.
+MAX_LOOP = 1_000
 
-    # Autoescaped: the values go into Word's XML, where a "<" or "&" in a title must print as itself.
-    return Environment(autoescape=True)
+
+def _range(*args: int) -> range:
+    found = range(*args)
+    if len(found) > MAX_LOOP:
+        raise OverflowError(f"a loop of {len(found):,} turns, more than a template's {MAX_LOOP:,}")
+    return found
+
+
+def _environment() -> Any:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    # A template is a council's document, not our code: Jinja's sandbox refuses attribute tricks that reach
+    # Python's internals (`''.__class__.__mro__...`: code run on the server otherwise) and changes to the
+    # values. Autoescaped: the values go into Word's XML, where a "<" or "&" in a title must print as itself.
+    env = ImmutableSandboxedEnvironment(autoescape=True)
+    env.globals["range"] = _range
+    return env
 
 
 def _template(data: bytes, name: str) -> Any:
@@ -85,7 +101,13 @@ def problems_in(data: bytes, name: str = "template") -> list[str]:
             where = _text(lines[exc.lineno - 1]) if 0 < exc.lineno <= len(lines) else ""
             problems.append(f'{exc.message} in the paragraph "{where[:120]}" (paragraph {exc.lineno - 1})')
             continue
-        for unknown in sorted(meta.find_undeclared_variables(parsed) - set(TAGS) - _JINJA_NAMES):
+        try:
+            undeclared = meta.find_undeclared_variables(parsed)
+        except TemplateSyntaxError as exc:  # an unknown filter or test is found when the template is compiled
+            where = _text(lines[exc.lineno - 1]) if 0 < exc.lineno <= len(lines) else ""
+            problems.append(f'{exc.message} in the paragraph "{where[:120]}" (paragraph {exc.lineno - 1})')
+            continue
+        for unknown in sorted(undeclared - set(TAGS) - _JINJA_NAMES):
             problems.append(f"unknown tag {unknown!r} in {_where(lines, unknown)}")
     return problems
 
@@ -109,6 +131,9 @@ def fill(data: bytes, values: dict[str, Any], name: str = "template") -> Any:
     template = _template(data, name)
     try:
         template.render(values, _environment(), autoescape=True)
-    except TemplateError as exc:  # e.g. a filter applied to a value that cannot take it
-        raise TemplateBroken(name, [f"{exc} while filling it"]) from exc
+    # What the tags do with the values is the template's: a filter given a value it cannot take, a number
+    # added to words, a division by zero, a loop too long, something the sandbox refuses. Each is the
+    # template's problem, said as such, never a crash of the pack.
+    except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        raise TemplateBroken(name, [f"{type(exc).__name__}: {exc}, while filling it"]) from exc
     return template.docx

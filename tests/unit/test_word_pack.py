@@ -154,3 +154,47 @@ def test_the_readme_lists_every_tag() -> None:
 
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert all(f"| `{{{{ {tag} }}}}` | {words} |" in readme for tag, words in TAGS.items())
+
+
+@pytest.mark.parametrize(
+    ("tag", "said"),
+    [
+        # Reaching Python's internals through a string's class: code run on the server without the sandbox.
+        ("{% for c in ''.__class__.__mro__[1].__subclasses__() %}{{ c }}{% endfor %}", "unsafe"),
+        ("{{ cycler.__init__.__globals__ }}", "unsafe"),
+        ("{% for i in range(10**9) %}{% endfor %}", "more than a template's 1,000"),
+        ('{{ withheld + " items" }}', "TypeError"),
+        ("{{ 1 / 0 }}", "ZeroDivisionError"),
+    ],
+)
+def test_a_template_that_fails_while_filling_is_refused_as_the_templates_problem(tag: str, said: str) -> None:
+    context = build(Audience.BOARD)
+    template = template_of("Report to {{ report_to }}", f"Then {tag}")
+    with pytest.raises(TemplateBroken) as refused:
+        render_docx(context, _charts(context), FACTS, template, "council.docx")
+    assert "council.docx" in str(refused.value) and said in str(refused.value)
+
+
+def test_an_unknown_filter_is_named_with_its_paragraph() -> None:
+    problems = problems_in(template_of("Fine {{ report_to }}", "Shout {{ report_to|nosuchfilter }}"))
+    assert len(problems) == 1 and "nosuchfilter" in problems[0] and "Shout" in problems[0]
+
+
+def test_a_pack_whose_word_file_cannot_be_built_still_gets_its_pdf_and_html() -> None:
+    from packs.build import render
+    from packs.word_cover import CoverFacts
+    from packs.word_source import WordSource
+
+    context = build(Audience.BOARD)
+    rendered = render(context, 5, WordSource(CoverFacts(), template_of("{{ 1 / 0 }}"), "council.docx"))
+    assert rendered.docx is None and rendered.pdf.startswith(b"%PDF") and "<html" in rendered.html
+    assert rendered.word_problem is not None and "ZeroDivisionError" in rendered.word_problem
+
+
+def test_characters_xml_cannot_hold_do_not_stop_the_word_pack() -> None:
+    """The text rules let a noncharacter through (it is printable to them); Word's XML cannot hold it."""
+    import dataclasses
+
+    context = dataclasses.replace(build(Audience.BOARD), covering_summary="Summary \uffff and \ufffe end")
+    text = docx_text(render_docx(context, _charts(context), FACTS))
+    assert "Summary \ufffd and \ufffd end" in text
