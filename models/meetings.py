@@ -26,7 +26,7 @@ class Board(SQLModel, table=True):
     lead_officer: str | None = Field(default=None, max_length=300)
     cabinet_member: str | None = Field(default=None, max_length=300)
     exempt_paragraph: str | None = Field(default=None, max_length=500)
-    wants_word: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    wants_word: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class BoardMember(SQLModel, table=True):

@@ -26,7 +26,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("lead_officer", sqlmodel.sql.sqltypes.AutoString(length=300)))
         batch_op.add_column(sa.Column("cabinet_member", sqlmodel.sql.sqltypes.AutoString(length=300)))
         batch_op.add_column(sa.Column("exempt_paragraph", sqlmodel.sql.sqltypes.AutoString(length=500)))
-        batch_op.add_column(sa.Column("wants_word", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("wants_word", sa.Boolean(), nullable=False, server_default="0"))
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.add_column(sa.Column("agenda_item", sqlmodel.sql.sqltypes.AutoString(length=20)))
     op.create_table(

@@ -108,6 +108,34 @@ def test_upgrade_keeps_existing_rows(tmp_path) -> None:
     ensure_ready(engine)
 
 
+def test_upgrade_to_word_packs_keeps_boards_with_their_meetings(tmp_path) -> None:
+    """Migration 0014 adds board columns in place: a default that is an SQL expression made Alembic rebuild
+    the board table on SQLite, which its meetings' foreign keys refused ("FOREIGN KEY constraint failed")."""
+    from alembic import command
+
+    from models.db import alembic_config as _alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(_alembic_config(engine), "0013")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO plan (id, name, nation, timezone, created_at) VALUES (1, 'P', 'ENG', "
+            "'Europe/London', '2017-09-05 00:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO person (id, email, name, organisation) VALUES (1, 's@example.org', 'Sec', '')"
+        )
+        conn.exec_driver_sql("INSERT INTO board (id, plan_id, name, secretariat_id) VALUES (1, 1, 'B', 1)")
+        conn.exec_driver_sql(
+            "INSERT INTO meeting (id, board_id, date, audience) VALUES (1, 1, '2017-10-03', 'board')"
+        )
+    assert migrate(engine) == ("0013", SCHEMA_HEAD)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT name, wants_word FROM board").all() == [("B", 0)]
+        assert conn.exec_driver_sql("SELECT board_id, agenda_item FROM meeting").all() == [(1, None)]
+    ensure_ready(engine)
+
+
 def test_the_ledger_is_read_by_its_indexes(engine: Engine) -> None:
     """The console's two reads of the ledger on every page use its indexes, not a walk of the whole ledger:
     the last change's seq (past any number of recorded page views) and an item's story by ref and plan as
