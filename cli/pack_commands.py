@@ -323,29 +323,25 @@ def cover(
     """Set a board's Word cover settings (only those given change; an empty text clears one), recorded as
     BoardChanged, and a meeting's agenda item (MeetingChanged)."""
     from models.vocab import parse_day
-    from packs.cover_settings import set_agenda_item, set_cover
+    from packs.cover_settings import check_cover, set_agenda_item, set_cover
 
     if (meeting is None) != (agenda_item is None):
         raise typer.BadParameter("--agenda-item and --meeting go together: which meeting, which item")
+    wanted = {
+        "lead_officer": lead_officer,
+        "cabinet_member": cabinet_member,
+        "exempt_paragraph": exempt_paragraph,
+        "wants_word": word,
+    }
+    check_cover(wanted, agenda_item)  # all of it, before the meeting's item is written
+    day = parse_day(meeting, "--meeting") if meeting is not None else None
     app = bootstrap()
-    if meeting is not None and agenda_item is not None:
-        day = parse_day(meeting, "--meeting")
+    if day is not None and agenda_item is not None:
         rows = set_agenda_item(app.engine, board, day, agenda_item, by, plan)
         console().print(
             Text(f"{board}, {day:%d %B %Y}: agenda item {agenda_item} ({rows} meeting rows changed)")
         )
-    changed = set_cover(
-        app.engine,
-        board,
-        {
-            "lead_officer": lead_officer,
-            "cabinet_member": cabinet_member,
-            "exempt_paragraph": exempt_paragraph,
-            "wants_word": word,
-        },
-        by,
-        plan,
-    )
+    changed = set_cover(app.engine, board, wanted, by, plan)
     console().print(Text(f"{board}: " + (", ".join(changed) + " changed" if changed else "nothing changed")))
 
 

@@ -19,14 +19,23 @@ from models.plans.meetings import find_board
 LIMITS = {"lead_officer": 300, "cabinet_member": 300, "exempt_paragraph": 500}
 
 
-def set_cover(
-    engine: Engine, board_name: str, wanted: dict[str, Any], actor: str, plan_name: str | None = None
-) -> list[str]:
-    """The settings given (None: unchanged; "" clears a text) applied; returns the names that changed."""
+def check_cover(wanted: dict[str, Any], agenda_item: str | None = None) -> None:
+    """Every value fits before anything is written: a command setting several changes none if one is wrong."""
     for name, limit in LIMITS.items():
         value = wanted.get(name)
         if isinstance(value, str) and (len(value) > limit or any(ord(ch) < 32 for ch in value)):
             raise BadInput(f"--{name.replace('_', '-')} must be one line of at most {limit} characters.")
+    if agenda_item is not None:
+        item = agenda_item.strip()
+        if len(item) > 20 or any(ord(ch) < 32 for ch in item):
+            raise BadInput("--agenda-item must be one line of at most 20 characters, e.g. 6 or 6(b).")
+
+
+def set_cover(
+    engine: Engine, board_name: str, wanted: dict[str, Any], actor: str, plan_name: str | None = None
+) -> list[str]:
+    """The settings given (None: unchanged; "" clears a text) applied; returns the names that changed."""
+    check_cover(wanted)
     with unit_of_work(engine) as session:
         board, plan = find_board(session, board_name, plan_name)
         changes: dict[str, Any] = {}
@@ -51,9 +60,8 @@ def set_agenda_item(
 ) -> int:
     """The agenda item of the board's meetings on `day` (each audience's row), with `MeetingChanged`;
     returns how many rows changed."""
+    check_cover({}, item)
     item = item.strip()
-    if len(item) > 20 or any(ord(ch) < 32 for ch in item):
-        raise BadInput("--agenda-item must be one line of at most 20 characters, e.g. 6 or 6(b).")
     with unit_of_work(engine) as session:
         board, plan = find_board(session, board_name, plan_name)
         meetings = session.exec(

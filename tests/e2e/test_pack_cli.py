@@ -302,3 +302,23 @@ def test_template_check_lists_unknown_tags_and_set_stores_a_good_one(cli, engine
     assert "No Word file" not in built.output
     docx = next((tmp_path / "p").glob("*board.docx"))
     assert "WARDS AFFECTED: All" in docx_text(docx.read_bytes())
+
+
+def test_pack_cover_with_one_bad_value_changes_nothing(cli, engine) -> None:
+    load_pack_plan(engine)
+    before = cli("audit", "log", "--format", "json").stdout
+    refused = cli(
+        "pack",
+        "cover",
+        "--board",
+        "Improvement Board",
+        "--meeting",
+        "2017-10-03",
+        "--agenda-item",
+        "7",
+        "--lead-officer",
+        "x" * 400,
+        expect=2,
+    ).output
+    assert "--lead-officer must be one line of at most" in refused and "Traceback" not in refused
+    assert cli("audit", "log", "--format", "json").stdout == before  # no MeetingChanged, no BoardChanged
