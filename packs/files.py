@@ -54,6 +54,9 @@ class PackFileExists(BadInput):
         )
 
 
+FORMATS = frozenset({".pdf", ".html", ".docx"})
+
+
 def write_files(
     folder: Path, stem: str, rendered: Rendered, *, own: set[str], force: bool
 ) -> list[dict[str, Any]]:
@@ -73,6 +76,12 @@ def write_files(
     ]
     if taken and not force:
         raise PackFileExists(taken)
+    for suffix in FORMATS.difference(data):
+        # A file this pack had and has no longer (its Word file, when the template could not be filled this
+        # time): an old one left beside the new PDF would be uploaded with it.
+        stale = folder / f"{stem}{suffix}"
+        if str(stale.resolve()) in own and stale.is_file() and not stale.is_symlink():
+            stale.unlink()
     files = []
     for suffix, path in paths.items():
         write_bytes(path, data[suffix])  # a reader never sees half a pack

@@ -322,3 +322,21 @@ def test_pack_cover_with_one_bad_value_changes_nothing(cli, engine) -> None:
     ).output
     assert "--lead-officer must be one line of at most" in refused and "Traceback" not in refused
     assert cli("audit", "log", "--format", "json").stdout == before  # no MeetingChanged, no BoardChanged
+
+
+def test_a_rebuild_whose_word_file_fails_leaves_no_old_docx_beside_the_new_pdf(cli, engine, tmp_path) -> None:
+    load_pack_plan(engine)
+    out = tmp_path / "packs"
+    args = ("pack", "build", "--meeting", "2017-10-03", "--audience", "board", "--out", str(out))
+    cli(*args)
+    [docx] = out.rglob("*.docx")
+    failing = tmp_path / "council.docx"
+    failing.write_bytes(
+        template_of("REPORT TO {{ report_to }}", "Share {{ 1 / 0 }}")
+    )  # fails only once filled
+    cli("pack", "template", "set", str(failing), "--board", "Improvement Board")
+    rebuilt = " ".join(cli(*args).output.split())
+    assert "ZeroDivisionError" in rebuilt and "Traceback" not in rebuilt
+    assert not docx.exists() and list(out.rglob("*.pdf")) and list(out.rglob("*.html"))
+    shown = " ".join(cli("pack", "show", "1").output.split())
+    assert "Word file: not built:" in shown and "ZeroDivisionError" in shown and "board.docx" not in shown
