@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from flows.bootstrap import App
-    from models.calendar import CalendarOf
+    from models.calendar import CalendarOf, WorkingCalendar
     from models.forecast import Outcome
     from models.plan import Plan
     from models.reports.item_story import ItemStory
@@ -51,13 +51,17 @@ def _as_of(value: str | None, timezone: str) -> datetime:
 
 def plan_calendars(app: App) -> CalendarOf | None:
     """Working days counted as the sweep and the console count them: the plan nation's bank holidays and the
-    policy's closure days. Without a policy file there are no closure days, and nothing more is read."""
+    closure days of the plan's policy (a plan's own under `[plans."Name".calendar]` included). Without a
+    policy file there are no closure days, and nothing more is read."""
     if app.settings.policy_file is None:
         return None
     from models.calendar import shared_calendar
 
-    closures = app.policy.calendar
-    return lambda nation: shared_calendar(nation, closures.dates, closures.every_year)
+    def calendar_of(plan: str, nation: str) -> WorkingCalendar:
+        closures = app.policy.for_plan(plan).calendar
+        return shared_calendar(nation, closures.dates, closures.every_year)
+
+    return calendar_of
 
 
 def status(
@@ -111,7 +115,7 @@ def item_forecasts(
     found: dict[tuple[str, str], Outcome] = {}
     for plan in plans:
         stale_after = app.policy.for_plan(plan.name).stale.request_after_days
-        calendar = (calendar_of or shared_calendar)(plan.nation)
+        calendar = calendar_of(plan.name, plan.nation) if calendar_of else shared_calendar(plan.nation)
         for ref, outcome in load_forecasts(session, plan, day, calendar, stale_after).items():
             found[(plan.name, ref)] = outcome
     return found

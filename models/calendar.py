@@ -173,9 +173,10 @@ def parse_moment(text: str, timezone: str = DEFAULT_TIMEZONE) -> datetime:
     return moment
 
 
-# A plan's calendar by its nation: how a reader of several plans counts each by its own bank holidays, with
-# the closure days a policy adds (`config.policy`), as the sweep and the console count.
-CalendarOf = Callable[[str], "WorkingCalendar"]
+# A plan's calendar by its name and nation: how a reader of several plans counts each by its own bank
+# holidays, with the closure days its policy adds (`config.policy`, a plan's own among them), as the sweep
+# and the console count.
+CalendarOf = Callable[[str, str], "WorkingCalendar"]
 
 
 @lru_cache(maxsize=32)

@@ -112,8 +112,8 @@ def load_item_story(
     calendar_of: CalendarOf | None = None,
 ) -> ItemStory:
     """`calendar`: the one to count working days by (the console passes the plan's, with the policy's
-    closure days, as its register counts); `calendar_of`: the calendar of the plan's nation, for a caller
-    that does not know the plan yet; by default the plan nation's bank holidays only."""
+    closure days, as its register counts); `calendar_of`: the plan's calendar by its name and nation, for a
+    caller that does not know the plan yet; by default the plan nation's bank holidays only."""
     plan, item = find_item(session, ref, plan_name)
     owner = session.get(Person, item.owner_id)
     if owner is None:  # a foreign key guarantees it; this only narrows the type
@@ -133,7 +133,9 @@ def load_item_story(
         if local_date(u.at, plan.timezone) <= as_of
     )
     later = len(updates) - len(lines)
-    calendar = calendar or (calendar_of or shared_calendar)(plan.nation)
+    calendar = calendar or (
+        calendar_of(plan.name, plan.nation) if calendar_of else shared_calendar(plan.nation)
+    )
     if isinstance(item, Action):
         area = session.get(Area, item.area_id)
         return ItemStory(

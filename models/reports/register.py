@@ -64,10 +64,13 @@ def load_register(
 ) -> list[RegisterRow]:
     """`owner_email` (lower case, as stored) keeps only that person's actions and milestones. `calendar`:
     the one to count working days by (with the policy's closure days, as the sweep counts), for one plan;
-    `calendar_of`: each plan's by its nation, for several; by default the plan nation's bank holidays only."""
+    `calendar_of`: each plan's by its name and nation, for several; by default the plan nation's bank
+    holidays only."""
     rows: list[RegisterRow] = []
     for plan in plans:
-        counting = calendar or (calendar_of or WorkingCalendar)(plan.nation)
+        counting = calendar or (
+            calendar_of(plan.name, plan.nation) if calendar_of else WorkingCalendar(plan.nation)
+        )
         owner = aliased(Person)
         owner_columns = (col(owner.email), col(owner.name))
         action_query = (

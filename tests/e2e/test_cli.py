@@ -448,6 +448,15 @@ def test_status_and_show_count_the_policys_closure_days(cli, engine, tmp_path, m
     assert after[ref]["working_days_to_due"] == item["working_days_to_due"] - 1
     shown = json.loads(cli("show", ref, "--as-of", as_of, "--format", "json").stdout)
     assert shown["working_days_to_due"] == item["working_days_to_due"] - 1
+    # A plan's own closure day counts too, as the sweep and the console count it.
+    policy.write_text(
+        DEFAULT_POLICY.read_text().replace("closures = []", f'closures = ["{closed}"]', 1)
+        + f'\n[plans."Test Plan".calendar]\nclosures = ["{closed}", "{closed + timedelta(days=1)}"]\n'
+    )
+    own = {r["ref"]: r for r in json.loads(cli("status", "--as-of", as_of, "--format", "json").stdout)}
+    assert own[ref]["working_days_to_due"] == item["working_days_to_due"] - 2
+    shown = json.loads(cli("show", ref, "--as-of", as_of, "--format", "json").stdout)
+    assert shown["working_days_to_due"] == item["working_days_to_due"] - 2
 
 
 def _percent_updates(engine, ref: str, reports: list[tuple[str, int]]) -> None:
