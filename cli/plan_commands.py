@@ -109,16 +109,22 @@ def item_forecasts(
     app: App, session: Session, plans: Sequence[Plan], day: date, calendar_of: CalendarOf | None
 ) -> dict[tuple[str, str], Outcome]:
     """Each open item's forecast finish by (plan, ref), counted on the calendar its register row uses."""
-    from models.calendar import shared_calendar
     from models.reports.forecasts import load_forecasts
 
     found: dict[tuple[str, str], Outcome] = {}
     for plan in plans:
-        stale_after = app.policy.for_plan(plan.name).stale.request_after_days
-        calendar = calendar_of(plan.name, plan.nation) if calendar_of else shared_calendar(plan.nation)
+        calendar, stale_after = _counting(app, plan, calendar_of)
         for ref, outcome in load_forecasts(session, plan, day, calendar, stale_after).items():
             found[(plan.name, ref)] = outcome
     return found
+
+
+def _counting(app: App, plan: Plan, calendar_of: CalendarOf | None) -> tuple[WorkingCalendar, int]:
+    """The plan's calendar and the age at which an update counts again today (the policy's stale rule)."""
+    from models.calendar import shared_calendar
+
+    calendar = calendar_of(plan.name, plan.nation) if calendar_of else shared_calendar(plan.nation)
+    return calendar, app.policy.for_plan(plan.name).stale.request_after_days
 
 
 def _iso(outcome: Outcome | None) -> str | None:
@@ -225,6 +231,7 @@ def show(
     """One action or milestone in full, with its update history, as it stood at the end of --as-of."""
     from models.db import read_session
     from models.plans.lookup import plans_named
+    from models.reports.forecasts import load_forecasts, story_forecast
     from models.reports.item_story import load_item_story
 
     ref = code(ref, "ref")
@@ -233,9 +240,14 @@ def show(
     calendar_of = plan_calendars(app)
     with read_session(app.engine) as session:
         story = load_item_story(session, ref, plan, day, calendar_of=calendar_of)
-        outcome = item_forecasts(app, session, plans_named(session, story.plan), day, calendar_of).get(
-            (story.plan, story.ref)
-        )
+        [found] = plans_named(session, story.plan)
+        calendar, stale_after = _counting(app, found, calendar_of)
+        # An action as it stood on the day (open then though finished since); a milestone by its actions.
+        outcome = story_forecast(story, found.timezone, calendar, stale_after)
+        if story.kind is ItemKind.MILESTONE:
+            outcome = load_forecasts(session, found, day, calendar, stale_after, refs={story.ref}).get(
+                story.ref
+            )
     if output is Format.JSON:
         write_json(json.loads(json.dumps(asdict(story), default=str)) | {"forecast": _iso(outcome)})
     elif output is Format.CSV:

@@ -4,9 +4,10 @@ arithmetic is `models.forecast`'s): what `status` and `show` print beside the du
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.calendar import WorkingCalendar, local_date
@@ -21,7 +22,8 @@ from models.forecast import (
     range_words,
 )
 from models.plan import Action, Milestone, MilestoneDependency, Plan, Update
-from models.vocab import Status
+from models.reports.item_story import ItemStory
+from models.vocab import ItemKind, Status
 
 # An action that is no longer open has nothing left to forecast, and a milestone waits for it no more.
 _DONE = NoForecast("no longer open", finished=True)
@@ -38,22 +40,45 @@ def progress_history(
 
 
 def load_forecasts(
-    session: Session, plan: Plan, as_of: date, calendar: WorkingCalendar, stale_after: int | None
+    session: Session,
+    plan: Plan,
+    as_of: date,
+    calendar: WorkingCalendar,
+    stale_after: int | None,
+    refs: Collection[str] | None = None,
 ) -> dict[str, Outcome]:
-    """Every open action's and milestone's outcome by ref, as it stood at the end of `as_of` (updates
-    reported later are not read). `stale_after`: the policy's `stale.request_after_days` for the plan."""
+    """Every open action's and milestone's outcome by ref (today's open items), from the updates reported by
+    the end of `as_of`. `stale_after`: the policy's `stale.request_after_days` for the plan. `refs`: only
+    these items (and the actions a milestone among them waits for), as one item's page needs."""
+    actions = select(Action).where(Action.plan_id == plan.id)
+    milestones = select(Milestone).where(Milestone.plan_id == plan.id)
+    if refs is not None:
+        wanted = {r.upper() for r in refs}
+        milestones = milestones.where(sa.func.upper(Milestone.ref).in_(wanted))
+        waited_for = (
+            select(Action.ref)
+            .join(MilestoneDependency, col(MilestoneDependency.action_id) == col(Action.id))
+            .join(Milestone, col(Milestone.id) == col(MilestoneDependency.milestone_id))
+            .where(Milestone.plan_id == plan.id, sa.func.upper(Milestone.ref).in_(wanted))
+        )
+        wanted |= {r.upper() for r in session.exec(waited_for)}
+        actions = actions.where(sa.func.upper(Action.ref).in_(wanted))
+    found = list(session.exec(actions))
     reported: defaultdict[int, list[tuple[date, int | None]]] = defaultdict(list)
-    for action_id, at, percent in session.execute(
+    updates = (
         select(Update.action_id, Update.at, Update.percent)
         .where(
             Update.plan_id == plan.id, col(Update.action_id).is_not(None), col(Update.percent).is_not(None)
         )
         .order_by(col(Update.at), col(Update.id))
-    ):
+    )
+    if refs is not None:
+        updates = updates.where(col(Update.action_id).in_([a.id for a in found]))
+    for action_id, at, percent in session.execute(updates):
         reported[action_id].append((local_date(at, plan.timezone), percent))
     outcomes: dict[str, Outcome] = {}
     by_id: dict[int, tuple[str, Outcome]] = {}
-    for action in session.exec(select(Action).where(Action.plan_id == plan.id)):
+    for action in found:
         if not Status(action.status).is_open:
             by_id[action.id or 0] = (action.ref, _DONE)
             continue
@@ -69,9 +94,10 @@ def load_forecasts(
         .join(Milestone, col(Milestone.id) == col(MilestoneDependency.milestone_id))
         .where(Milestone.plan_id == plan.id)
     ):
-        ref, outcome = by_id[action_id]
-        waits_for[milestone_id][ref] = outcome
-    for milestone in session.exec(select(Milestone).where(Milestone.plan_id == plan.id)):
+        if action_id in by_id:  # with `refs`, the dependencies of the milestones asked for
+            ref, outcome = by_id[action_id]
+            waits_for[milestone_id][ref] = outcome
+    for milestone in session.exec(milestones):
         if Status(milestone.status).is_open:
             outcomes[milestone.ref] = milestone_forecast(
                 waits_for[milestone.id or 0], milestone.due, calendar
@@ -84,3 +110,16 @@ def forecast_line(outcome: Outcome) -> str:
     why there is none."""
     words = forecast_words(outcome)
     return f"{words} ({range_words(outcome)})" if isinstance(outcome, Forecast) else words
+
+
+def story_forecast(
+    story: ItemStory, timezone: str, calendar: WorkingCalendar, stale_after: int | None
+) -> Outcome | None:
+    """An action's outcome as it stood at the end of its story's day: its status, percent and updates then
+    (an action finished since was still open on that day). None for a milestone (its actions say) and for
+    an action no longer open on the day."""
+    if story.kind is not ItemKind.ACTION or not story.status.is_open:
+        return None
+    reported = [(local_date(u.at, timezone), u.percent) for u in story.updates]
+    history = progress_history(reported, story.start, story.percent or 0, story.last_update_on)
+    return forecast(history, calendar, story.as_of, story.current_due, stale_after)

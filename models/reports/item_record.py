@@ -74,7 +74,7 @@ def load_item_record(
     except BadInput:  # nothing in the ledger about it yet: an empty story, not an error
         events = []
     history = tuple(StoryLine(e, redact(summary(e), hidden)) for e in events)
-    outcome = load_forecasts(session, plan, as_of, calendar, stale_after).get(story.ref)
+    outcome = load_forecasts(session, plan, as_of, calendar, stale_after, refs={story.ref}).get(story.ref)
     forecast = (
         redact(forecast_line(outcome), hidden) if outcome is not None else None
     )  # it may name an action

@@ -508,3 +508,9 @@ def test_status_and_show_forecast_the_finish_from_the_updates(cli, engine) -> No
         json.loads(cli("show", "ACT-2", "--as-of", "2017-10-02", "--format", "json").stdout)["forecast"]
         is None
     )
+    # Finished since: as it stood on 2 October it was open, and so was its forecast.
+    cli("update", "ACT-1", "--by", OWNER, "--status", "complete", "--percent", "100")
+    today = {r["ref"]: r for r in json.loads(cli("status", "--format", "json").stdout)}
+    assert today["ACT-1"]["forecast"] is None
+    then = json.loads(cli("show", "ACT-1", "--as-of", "2017-10-02", "--format", "json").stdout)
+    assert then["status"] == "in progress" and then["forecast"] == "2018-01-11"
