@@ -92,6 +92,9 @@ class WorkingCalendar:
         self._ordinals: list[int] = []
         self._positions: dict[date, int] = {}
         self._offset = 0  # the position of the first covered day, so positions survive a wider range
+        # A calendar is shared by a process's threads (the console's pages, Prefect's tasks): widening the
+        # covered range swaps the ordinals and the offset together, and a position is read with both.
+        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"WorkingCalendar({self.nation!r}, closures={len(self.closures)})"
@@ -107,6 +110,12 @@ class WorkingCalendar:
 
     def _cover(self, year: int) -> None:
         if self._ordinals and self._first_year <= year <= self._last_year:
+            return
+        with self._lock:
+            self._widen(year)
+
+    def _widen(self, year: int) -> None:
+        if self._ordinals and self._first_year <= year <= self._last_year:  # another thread did it
             return
         first = min(year, self._first_year or year) - 1
         last = max(year, self._last_year or year) + 1
@@ -125,10 +134,10 @@ class WorkingCalendar:
         mean anything. Remembered per date: a sweep asks about the same few hundred dates 100,000 times."""
         found = self._positions.get(day)
         if found is None:
-            if not (self._ordinals and self._first_year <= day.year <= self._last_year):
+            with self._lock:
                 self._cover(day.year)
-            found = self._offset + bisect.bisect_right(self._ordinals, day.toordinal())
-            self._positions[day] = found
+                found = self._offset + bisect.bisect_right(self._ordinals, day.toordinal())
+                self._positions[day] = found
         return found
 
     def count_between(self, after: date, upto: date) -> int:
@@ -148,14 +157,16 @@ class WorkingCalendar:
             return day
         # Make sure the covered range reaches far enough (a working year has about 250 days).
         years = abs(n) // 200 + 1
-        self._cover(day.year + years if n > 0 else day.year - years)
-        self._cover(day.year)
+        with self._lock:
+            self._cover(day.year + years if n > 0 else day.year - years)
+            self._cover(day.year)
+            ordinals = self._ordinals
         ordinal = day.toordinal()
         if n > 0:
-            target = bisect.bisect_right(self._ordinals, ordinal) + n - 1
+            target = bisect.bisect_right(ordinals, ordinal) + n - 1
         else:
-            target = bisect.bisect_left(self._ordinals, ordinal) + n
-        return date.fromordinal(self._ordinals[target])
+            target = bisect.bisect_left(ordinals, ordinal) + n
+        return date.fromordinal(ordinals[target])
 
 
 def parse_moment(text: str, timezone: str = DEFAULT_TIMEZONE) -> datetime:

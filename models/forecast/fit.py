@@ -98,6 +98,15 @@ def _working_day_after(calendar: WorkingCalendar, day: date, n: int) -> date:
     return calendar.add_working_days(day, n)
 
 
+# Working days: about ten years. A pace that needs longer says the item has stopped, not when it will finish
+# (and a date centuries ahead would walk the calendar there, or past the year 9999).
+HORIZON = 2_600
+
+
+def _steps(remaining: int, pace: float) -> int:
+    return math.ceil(remaining / pace - 1e-9)
+
+
 def forecast(
     history: History, calendar: WorkingCalendar, as_of: date, due: date, stale_after: int | None = None
 ) -> Outcome:
@@ -121,12 +130,17 @@ def forecast(
     if pace <= 0:
         return NoForecast(f"no progress: {last_percent}% now, at {pace:.1f}% a working day")
     remaining = 100 - last_percent
+    if _steps(remaining, pace) > HORIZON:
+        return NoForecast(
+            f"no date worth giving: at {pace:.2f}% a working day the {remaining}% left would take more than "
+            "ten years"
+        )
     # The first working day on or after as_of, as a position: as_of's own when it is a working day.
     now = calendar.position(as_of)
     floor = max(last_position, now if now > calendar.position(as_of - timedelta(days=1)) else now + 1)
 
     def finish(at_pace: float) -> date:
-        target = max(last_position + math.ceil(remaining / at_pace - 1e-9), floor)
+        target = max(last_position + _steps(remaining, at_pace), floor)
         return _working_day_after(calendar, last_day, target - last_position)
 
     central = finish(pace)
@@ -134,7 +148,7 @@ def forecast(
     return Forecast(
         central=central,
         optimistic=finish(quantile(paces, 0.75)),
-        pessimistic=finish(slow) if slow > 0 else None,
+        pessimistic=finish(slow) if slow > 0 and _steps(remaining, slow) <= HORIZON else None,
         pace=pace,
         since=points[0][2],
         points=len(points),

@@ -339,3 +339,28 @@ def test_no_progress_in_words() -> None:
     # Counting the latest update again today, however recent, never divides by a day of no length.
     again = forecast(flat, ENG, D(2017, 10, 16), D(2017, 12, 1), stale_after=0)
     assert isinstance(again, NoForecast) and again.reason.startswith("no progress")
+
+
+def test_a_pace_that_needs_more_than_ten_years_gives_no_date() -> None:
+    """1% over a century: no date worth giving (it walked the calendar to the year 14606 and failed)."""
+    history = History(((date(2099, 12, 1), 1),), start=date(2000, 1, 3))
+    outcome = forecast(history, ENG, date(2099, 12, 1), date(2099, 12, 31))
+    assert isinstance(outcome, NoForecast) and "more than ten years" in outcome.reason
+    slowly = History(((date(2017, 9, 4), 10), (date(2017, 10, 2), 30)), start=date(2017, 9, 1))
+    found = forecast(slowly, WorkingCalendar("ENG"), date(2017, 10, 2), date(2017, 12, 1))
+    assert isinstance(found, Forecast) and found.central.year < 2019
+
+
+def test_a_calendar_shared_by_threads_counts_as_one_used_alone() -> None:
+    """The console's threads widen one calendar's range at once, backwards and forwards."""
+    from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
+
+    days = [date(1990 + (i * 7) % 60, 1 + i % 12, 1 + i % 28) for i in range(600)]
+    alone = WorkingCalendar("ENG")
+    expected = [alone.count_between(days[0], d) for d in days]
+    for _ in range(5):
+        shared = WorkingCalendar("ENG")
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(partial(shared.count_between, days[0]), days))
+        assert got == expected
