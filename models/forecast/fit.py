@@ -170,7 +170,9 @@ def milestone_forecast(
         return NoForecast("no forecast for " + ", ".join(unknown))
     known = {ref: f for ref, f in action_forecasts.items() if isinstance(f, Forecast)}
     if not known:
-        return NoForecast("every action it depends on is finished" if action_forecasts else "no actions")
+        return NoForecast(
+            "every action it depends on is finished or no longer open" if action_forecasts else "no actions"
+        )
     ref, latest = max(known.items(), key=lambda pair: (pair[1].central, pair[0]))
     pessimistic = [f.pessimistic for f in known.values()]
     return Forecast(
