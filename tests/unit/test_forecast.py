@@ -251,7 +251,10 @@ def test_a_milestone_has_no_forecast_while_an_unfinished_action_has_none() -> No
     )
     assert outcome == NoForecast("no forecast for TAP-04")
     done = milestone_forecast({"TAP-01": NoForecast("finished", finished=True)}, D(2017, 12, 11), ENG)
-    assert isinstance(done, NoForecast) and done.reason == "every action it depends on is finished or no longer open"
+    assert (
+        isinstance(done, NoForecast)
+        and done.reason == "every action it depends on is finished or no longer open"
+    )
     assert milestone_forecast({}, D(2017, 12, 11), ENG) == NoForecast("no actions")
 
 
