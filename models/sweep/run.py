@@ -22,7 +22,7 @@ from models.outbox import recent_keys
 from models.plan import Plan
 from models.plans.lookup import plans_named
 from models.sweep.failures import failing_plans, one_line, record_failure, record_recovery
-from models.sweep.persist import lock_plan, made_once_earlier, persist, unmade
+from models.sweep.persist import MadeToday, lock_plan, made_once_earlier, made_today, persist, unmade
 from models.sweep.rules import Decision, decide
 from models.sweep.snapshot import People, Snapshot, load_people, load_snapshots
 
@@ -138,6 +138,7 @@ def _sweep_plans(
             ),
             plans[0].name if plan_name is not None else None,
         )
+        made = made_today(session, as_of, plans[0].name if plan_name is not None else None)
         failing = set(failing_plans(session))
     for start in range(0, len(working), PLANS_PER_READ):
         batch = working[start : start + PLANS_PER_READ]
@@ -152,6 +153,7 @@ def _sweep_plans(
                     calendar,
                     outcome,
                     recent,
+                    made,
                     dry_run,
                     actor,
                 )
@@ -207,6 +209,7 @@ def _sweep_plan(
     calendar: WorkingCalendar,
     outcome: SweepOutcome,
     recent: set[str],
+    made: MadeToday,
     dry_run: bool,
     actor: str,
 ) -> None:
@@ -217,8 +220,7 @@ def _sweep_plan(
     # a query. What is left is checked against the whole outbox inside the writing transaction.
     seen = _Seen(recent)
     candidates = decide(snapshot, plan_policy, calendar, as_of, seen)
-    with read_session(engine) as session:
-        once = made_once_earlier(session, key_of(plan), snapshot, as_of)
+    once = made_once_earlier(made, key_of(plan), snapshot, as_of)
     outcome.items, outcome.decided = len(snapshot.items), len(candidates) + len(seen.found) + once
     if not candidates:
         return
