@@ -29,23 +29,38 @@ class Facts(NamedTuple):
 def all_facts(snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> dict[str, Facts]:
     """The facts of every open item, keyed by ref. One loop with everything bound locally: it runs once
     per open item of every plan, every working day."""
-    position, ladders, open_statuses = calendar.position, snapshot.ladders, _OPEN
-    now = position(today)
+    ladders, open_statuses = snapshot.ladders, _OPEN
+    now = calendar.position(today)
+    # Working days from today to each date, worked out once per date: a plan's items share a few hundred
+    # dates, and a hit in this dict costs no Python call.
+    to = _FromToday(calendar, now)
     facts = {}
     for item in snapshot.items:
         if item.status not in open_statuses:
             continue
-        to_due = position(item.due) - now
+        to_due = to[item.due]
         last = item.last_update or item.start
         ladder = ladders.get(item.ref)
         facts[item.ref] = Facts(
             item,
             to_due,
             -to_due if to_due < 0 else 0,
-            now - position(last) if last and last <= today else None,
+            -to[last] if last and last <= today else None,
             ladder.level if ladder and ladder.due == item.due else 1,
         )
     return facts
+
+
+class _FromToday(dict[date, int]):
+    """Working days from today to a date (negative before today), each date counted once."""
+
+    def __init__(self, calendar: WorkingCalendar, now: int) -> None:
+        super().__init__()
+        self.position, self.now = calendar.position, now
+
+    def __missing__(self, day: date) -> int:
+        found = self[day] = self.position(day) - self.now
+        return found
 
 
 class Context(NamedTuple):
@@ -56,6 +71,7 @@ class Context(NamedTuple):
     calendar: WorkingCalendar
     today: date
     known: Container[str]
+    found: set[str]  # the keys of today's decisions found in `known`: made on an earlier run
     iso: dict[date, str]  # dates as the dedupe keys write them, each formatted once
     facts: Mapping[str, Facts]  # every open item's facts, by ref: what a milestone depends on
 
@@ -66,16 +82,6 @@ class IsoDates(dict[date, str]):
     def __missing__(self, day: date) -> str:
         text = self[day] = day.isoformat()
         return text
-
-
-def _to(snapshot: Snapshot, email: str | None, today: date) -> tuple[str, str | None] | None:
-    """Who actually receives a person's notices today: their deputy while they are away."""
-    if not email:
-        return None
-    person = snapshot.people.get(email)
-    if person and person.away_from and person.is_away(today) and person.deputy:
-        return person.deputy, email
-    return email, None
 
 
 def decision_for(
@@ -94,19 +100,23 @@ def decision_for(
     """One rule's finding about one item as the decision for whoever receives it today (`who`, or their
     deputy), or nothing when it was made on an earlier run; `extra` joins the facts its reader sees."""
     snapshot = context.snapshot
-    target = _to(snapshot, who, context.today)
-    if target is None:
-        if level == 1:
-            return []  # a reminder to nobody is no reminder
-        target = ("", None)  # an escalation still stands, with nobody to tell: the pack lists it
-    recipient, on_behalf = target
+    if who:  # `_to`, written out: this runs for every rule that applies to every item, every working day
+        person = snapshot.people.get(who)
+        if person and person.away_from and person.deputy and person.is_away(context.today):
+            recipient, on_behalf = person.deputy, who
+        else:
+            recipient, on_behalf = who, None
+    elif level == 1:
+        return []  # a reminder to nobody is no reminder
+    else:
+        recipient, on_behalf = "", None  # an escalation still stands, with nobody to tell: the pack lists it
     item = fact.item
     step = str(step)
-    if (
-        recipient
-        and f"{snapshot.plan}|{item.ref}|{context.iso[item.due]}|{rule}|{step}|{recipient}" in context.known
-    ):
-        return []  # made on an earlier run (the same key as Decision.dedupe_key)
+    if recipient:
+        key = f"{snapshot.plan}|{item.ref}|{context.iso[item.due]}|{rule}|{step}|{recipient}"
+        if key in context.known:  # made on an earlier run (the same key as Decision.dedupe_key)
+            context.found.add(key)
+            return []
     return [
         Decision(
             plan=snapshot.plan,
@@ -127,7 +137,11 @@ def decision_for(
 
 
 def owner_role(item: ItemView) -> str:
-    return f"the {item.kind.value}'s owner"
+    return _OWNER_ROLES[item.kind]
+
+
+# Asked for every reminder and escalation of every item, before most are found already made.
+_OWNER_ROLES = {kind: f"the {kind.value}'s owner" for kind in ItemKind}
 
 
 def _details(

@@ -7,6 +7,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +40,7 @@ def lock_plan(session: Session, plan_id: int) -> None:
 ONCE_KINDS = (EventKind.ESCALATED_TO_LEAD, EventKind.ESCALATED_TO_BOARD, EventKind.ESCALATION_CLOSED)
 # The start of a ledger body's data when its first key is "as_of" (see `made_today`).
 _AS_OF_FIRST = b'\n{"as_of":'
+_PLAN_REF, _ODD = itemgetter(0, 1), itemgetter(2)
 _ONCE_SQL = "(" + ", ".join(f"'{kind.value}'" for kind in ONCE_KINDS) + ")"  # our own constants only
 
 
@@ -63,9 +66,8 @@ def made_today(session: Session, as_of: date, plan: str | None = None) -> MadeTo
     # Plain tuples from the driver's cursor, as the snapshot's biggest reads: a first sweep of 100,000
     # actions leaves some 46,000 of these events, and typed rows cost more than the read.
     sql = (
-        f"SELECT plan, ref, CASE WHEN {position} = 0 THEN body END FROM audit_event "
-        f"WHERE kind IN {_ONCE_SQL} AND ({position} > 0 OR {position} = 0)"
-        + (f" AND plan = {mark}" if plan is not None else "")
+        f"SELECT plan, ref, {position} = 0 FROM audit_event WHERE kind IN {_ONCE_SQL} "
+        f"AND ({position} > 0 OR {position} = 0)" + (f" AND plan = {mark}" if plan is not None else "")
     )
     cursor = session.connection().connection.cursor()
     try:
@@ -73,10 +75,21 @@ def made_today(session: Session, as_of: date, plan: str | None = None) -> MadeTo
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    events = Counter((event_plan, ref) for event_plan, ref, odd in rows if odd is None)
-    for event_plan, ref, odd in rows:
-        if odd is not None and decode_data(bytes(odd)).get("as_of") == as_of.isoformat():
-            events[(event_plan, ref)] += 1
+    events = Counter(map(_PLAN_REF, rows))  # counted in C: one row per event
+    if any(map(_ODD, rows)):
+        odd = [row for row in rows if row[2]]
+        events.subtract(map(_PLAN_REF, odd))
+        bodies = session.execute(
+            sa.text(
+                f"SELECT plan, ref, body FROM audit_event WHERE kind IN {_ONCE_SQL} "
+                f"AND {position.replace(mark, ':key')} = 0"
+                + (" AND plan = :plan" if plan is not None else "")
+            ),
+            {"key": _AS_OF_FIRST, "plan": plan},
+        )
+        for event_plan, ref, body in bodies:
+            if decode_data(bytes(body)).get("as_of") == as_of.isoformat():
+                events[(event_plan, ref)] += 1
     closed: dict[int, set[str]] = {}
     query = select(Escalation.plan_id, Escalation.item_ref).where(Escalation.closed_on == as_of)
     for plan_id, ref in session.exec(query):
@@ -90,7 +103,7 @@ def made_once_earlier(made: MadeToday, plan_id: int, snapshot: Snapshot, as_of: 
     fewer). Read from the ledger, where each decision is one event carrying its day."""
     refs = {ref for ref, ladder in snapshot.ladders.items() if ladder.since == as_of}
     refs.update(made.closed.get(plan_id, ()))
-    return sum(made.events[(snapshot.plan, ref)] for ref in refs)
+    return sum(map(made.events.get, zip(repeat(snapshot.plan), refs), repeat(0)))  # in C: 46,000 refs
 
 
 def unmade(session: Session, decisions: list[Decision]) -> list[Decision]:

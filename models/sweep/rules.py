@@ -75,14 +75,18 @@ def decide(
     calendar: WorkingCalendar,
     as_of: date,
     known: Container[str] = frozenset(),
+    found: set[str] | None = None,
 ) -> list[Decision]:
     """What applies today, less the decisions whose dedupe keys are in `known` (made on an earlier run),
-    left out before their reasons and facts are written so a sweep that finds nothing new costs little."""
+    left out before their reasons and facts are written so a sweep that finds nothing new costs little;
+    their keys are added to `found` (a set: one person told in two roles is still one decision)."""
     if not calendar.is_working_day(as_of):
         return []  # nothing is decided or sent on a weekend, a bank holiday or a closure day
     decisions: list[Decision] = []
     facts = all_facts(snapshot, calendar, as_of)
-    context = Context(snapshot, policy, calendar, as_of, known, IsoDates(), facts)
+    context = Context(
+        snapshot, policy, calendar, as_of, known, set() if found is None else found, IsoDates(), facts
+    )
     for fact in facts.values():
         decisions += _for_item(fact, facts, context)
     decisions += meeting_chase(context, facts)
@@ -97,9 +101,11 @@ def _for_item(fact: Facts, facts: dict[str, Facts], context: Context) -> list[De
     item, to_due, overdue, since = fact.item, fact.to_due, fact.overdue, fact.since_update
     out: list[Decision] = []
     quiet = since is not None and since <= reminders.quiet_after_update_days and item.last_update is not None
-    # Due soon: 10, 3 and 0 working days before.
-    if to_due >= 0 and not quiet:
-        step = latest_step(to_due, reminders.due_soon_days)
+    # Due soon: 10, 3 and 0 working days before (the steps run from the largest down; most items are
+    # further off than the first, and need no call to find no step).
+    soon = reminders.due_soon_days
+    if soon and 0 <= to_due <= soon[0] and not quiet:
+        step = latest_step(to_due, soon)
         if step is not None:
             out += decision_for(
                 context,

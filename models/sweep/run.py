@@ -218,10 +218,10 @@ def _sweep_plan(
     as_of = outcome.as_of
     # Most of what applies today was decided on an earlier run: decide leaves those out without
     # a query. What is left is checked against the whole outbox inside the writing transaction.
-    seen = _Seen(recent)
-    candidates = decide(snapshot, plan_policy, calendar, as_of, seen)
+    found: set[str] = set()
+    candidates = decide(snapshot, plan_policy, calendar, as_of, recent, found)
     once = made_once_earlier(made, key_of(plan), snapshot, as_of)
-    outcome.items, outcome.decided = len(snapshot.items), len(candidates) + len(seen.found) + once
+    outcome.items, outcome.decided = len(snapshot.items), len(candidates) + len(found) + once
     if not candidates:
         return
     if dry_run:
@@ -237,21 +237,6 @@ def _sweep_plan(
             outcome.notices = persist(
                 session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of, plan.timezone
             )
-
-
-class _Seen:
-    """The recent keys, remembering which of today's decisions were found among them (a set: one person told
-    in two roles is asked about twice, and is still one decision)."""
-
-    def __init__(self, keys: set[str]) -> None:
-        self.keys = keys
-        self.found: set[object] = set()
-
-    def __contains__(self, key: object) -> bool:
-        if key in self.keys:
-            self.found.add(key)
-            return True
-        return False
 
 
 def decided_since(
