@@ -33,7 +33,7 @@ def all_facts(snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> dic
     now = calendar.position(today)
     # Working days from today to each date, worked out once per date: a plan's items share a few hundred
     # dates, and a hit in this dict costs no Python call.
-    to = _FromToday(calendar, now)
+    to, new = _FromToday(calendar, now), tuple.__new__
     facts = {}
     for item in snapshot.items:
         if item.status not in open_statuses:
@@ -41,12 +41,15 @@ def all_facts(snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> dic
         to_due = to[item.due]
         last = item.last_update or item.start
         ladder = ladders.get(item.ref)
-        facts[item.ref] = Facts(
-            item,
-            to_due,
-            -to_due if to_due < 0 else 0,
-            -to[last] if last and last <= today else None,
-            ladder.level if ladder and ladder.due == item.due else 1,
+        facts[item.ref] = new(  # Facts, from a tuple in its field order (its own __new__ is a Python call)
+            Facts,
+            (
+                item,
+                to_due,
+                -to_due if to_due < 0 else 0,
+                -to[last] if last and last <= today else None,
+                ladder.level if ladder and ladder.due == item.due else 1,
+            ),
         )
     return facts
 

@@ -19,6 +19,7 @@ from models.escalations import Escalation
 from models.ledger.chain import Event, decode_data, record_many
 from models.ledger.kinds import EventKind
 from models.outbox import Notice, channel_key, channels_for, existing_keys
+from models.sweep.encoding import encoded
 from models.sweep.rules import Decision
 from models.sweep.snapshot import Snapshot
 
@@ -144,15 +145,15 @@ def persist(
             "facts": facts,
             "dedupe_key": dedupe_key,
         }
-        events.append(Event(d.kind, actor, d.plan, d.ref, data))
+        data_json, payload = encoded(d, facts, dedupe_key, policy_version, as_of)
+        events.append(Event(d.kind, actor, d.plan, d.ref, data, data_json))
         if d.kind == EventKind.ESCALATION_CLOSED:
             continue
         ladder = snapshot.ladders.get(d.ref)  # a missed milestone already at the board climbs no higher
         if d.level > 1 and not (ladder and ladder.due == d.due and ladder.level >= d.level):
             raised.setdefault((d.ref, d.level), (d, facts))
-        if not d.recipient:
+        if payload is None:  # no recipient
             continue
-        payload = notice_payload(d, facts)
         person = snapshot.people.get(d.recipient)
         for channel in channels_for(teams=bool(person and person.has_teams)):
             key = channel_key(dedupe_key, channel)
