@@ -28,6 +28,13 @@ def _json(value: Any) -> str:
     return _CANONICAL.encode(value)
 
 
+def _strings(values: tuple[Any, ...]) -> str:
+    """A list of strings (a decision's roles) without the encoder's call; anything else through it."""
+    if all(type(value) is str for value in values):
+        return "[" + ",".join(map(encode_basestring, values)) + "]"
+    return _CANONICAL.encode(list(values))
+
+
 def encoded(
     d: Decision, facts: dict[str, Any], dedupe_key: str, policy_version: str, as_of: date
 ) -> tuple[str, str | None]:
@@ -37,9 +44,9 @@ def encoded(
     shared name, as they always did). Its keys are no longer sorted as a whole: every reader parses it."""
     facts_json = _CANONICAL.encode(facts)
     level, on_behalf, reason = _json(d.level), _json(d.on_behalf_of), _json(d.reason)
-    roles, rule = _json(list(d.roles)), _json(d.rule)
+    roles, rule = _strings(d.roles), _json(d.rule)
     data = (  # the keys in sorted order, as canonical_json writes them
-        f'{{"as_of":{_json(as_of.isoformat())},"dedupe_key":{_json(dedupe_key)},"facts":{facts_json},'
+        f'{{"as_of":"{as_of.isoformat()}","dedupe_key":{_json(dedupe_key)},"facts":{facts_json},'
         f'"level":{level},"on_behalf_of":{on_behalf},"policy":{_json(policy_version)},"reason":{reason},'
         f'"recipient":{_json(d.recipient or None)},"roles":{roles},"rule":{rule},"step":{_json(d.step)}}}'
     )

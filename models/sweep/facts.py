@@ -77,6 +77,20 @@ class Context(NamedTuple):
     found: set[str]  # the keys of today's decisions found in `known`: made on an earlier run
     iso: dict[date, str]  # dates as the dedupe keys write them, each formatted once
     facts: Mapping[str, Facts]  # every open item's facts, by ref: what a milestone depends on
+    after: dict[tuple[date, int], date]  # (day, n): n working days after day, each counted once
+
+
+class WorkingDaysAfter(dict[tuple[date, int], date]):
+    """`calendar.add_working_days`, remembered per sweep of a plan: the next steps of a first sweep's
+    150,000 decisions ask about a few hundred due dates."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        super().__init__()
+        self.calendar = calendar
+
+    def __missing__(self, key: tuple[date, int]) -> date:
+        found = self[key] = self.calendar.add_working_days(*key)
+        return found
 
 
 class IsoDates(dict[date, str]):
@@ -177,7 +191,7 @@ def _details(
         "rag": item.rag.value if item.rag else None,
         "percent": item.percent,
         "next_step": _next_step(
-            item, level, fact.overdue, recipient, snapshot, context.calendar, context.policy
+            item, level, fact.overdue, recipient, snapshot, context.after, context.policy
         ),
         "next_meeting": _next_meeting(snapshot, today),
         **slipping,
@@ -191,7 +205,7 @@ def _next_step(
     overdue: int,
     recipient: str,
     snapshot: Snapshot,
-    calendar: WorkingCalendar,
+    after: Mapping[tuple[date, int], date],  # `WorkingDaysAfter`
     policy: Policy,
 ) -> str:
     """The ladder's next rung for this item from where it stands now (`level`, after today's decisions),
@@ -201,7 +215,7 @@ def _next_step(
     if item.kind is ItemKind.MILESTONE:
         if overdue >= 1:
             return f"it stays on {board}'s exceptions list until it is met or re-baselined"
-        told = day_in_words(calendar.add_working_days(item.due, 1))
+        told = day_in_words(after[(item.due, 1)])
         if level >= 3:
             return (
                 f"it stays on {board}'s exceptions list; if it is not met by {day_in_words(item.due)}, "
@@ -212,9 +226,9 @@ def _next_step(
         return f"it stays on {board}'s exceptions list until it is done or re-baselined"
     ladder = policy.ladder
     if level < 2 and overdue < ladder.lead_after_overdue_days:
-        when = calendar.add_working_days(item.due, ladder.lead_after_overdue_days)
+        when = after[(item.due, ladder.lead_after_overdue_days)]
         return f"escalates to {_lead_in_words(item, recipient, snapshot)} on {day_in_words(when)}"
-    when = calendar.add_working_days(item.due, ladder.board_after_overdue_days)
+    when = after[(item.due, ladder.board_after_overdue_days)]
     return f"escalates to {board} on {day_in_words(when)}"
 
 

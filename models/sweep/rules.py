@@ -17,6 +17,7 @@ from models.sweep.facts import (
     Context,
     Facts,
     IsoDates,
+    WorkingDaysAfter,
     all_facts,
     decision_for,
     in_days,
@@ -84,8 +85,9 @@ def decide(
         return []  # nothing is decided or sent on a weekend, a bank holiday or a closure day
     decisions: list[Decision] = []
     facts = all_facts(snapshot, calendar, as_of)
+    found = set() if found is None else found
     context = Context(
-        snapshot, policy, calendar, as_of, known, set() if found is None else found, IsoDates(), facts
+        snapshot, policy, calendar, as_of, known, found, IsoDates(), facts, WorkingDaysAfter(calendar)
     )
     for fact in facts.values():
         decisions += _for_item(fact, facts, context)
