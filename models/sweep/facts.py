@@ -117,7 +117,7 @@ def decision_for(
     """One rule's finding about one item as the decision for whoever receives it today (`who`, or their
     deputy), or nothing when it was made on an earlier run; `extra` joins the facts its reader sees."""
     snapshot = context.snapshot
-    if who:  # `_to`, written out: this runs for every rule that applies to every item, every working day
+    if who:  # to them, or their deputy while they are away (no call: this runs for every rule of every item)
         person = snapshot.people.get(who)
         if person and person.away_from and person.deputy and person.is_away(context.today):
             recipient, on_behalf = person.deputy, who
