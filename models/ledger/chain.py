@@ -35,6 +35,9 @@ class Event:
     plan: str | None = None
     ref: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # `canonical_json(data)`, when the writer already has it (the sweep encodes a decision's facts once for
+    # its event and its notice, `models.sweep.encoding`): the bytes hashed are the same either way.
+    encoded: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,10 @@ Row = tuple[Any, ...]
 def prepare(events: Iterable[Event]) -> Prepared:
     """The events' JSON, written before taking the ledger's lock: every writer of every plan waits on that
     lock, so only what needs the chain's head (the header and the hash) is done while holding it."""
-    return [(event, "\n" + canonical_json(event.data)) for event in events]
+    return [
+        (event, "\n" + (canonical_json(event.data) if event.encoded is None else event.encoded))
+        for event in events
+    ]
 
 
 def chain(prepared: Prepared, found: Row | None, at: datetime | None = None) -> tuple[list[Row], Head]:

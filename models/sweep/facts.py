@@ -29,23 +29,41 @@ class Facts(NamedTuple):
 def all_facts(snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> dict[str, Facts]:
     """The facts of every open item, keyed by ref. One loop with everything bound locally: it runs once
     per open item of every plan, every working day."""
-    position, ladders, open_statuses = calendar.position, snapshot.ladders, _OPEN
-    now = position(today)
+    ladders, open_statuses = snapshot.ladders, _OPEN
+    now = calendar.position(today)
+    # Working days from today to each date, worked out once per date: a plan's items share a few hundred
+    # dates, and a hit in this dict costs no Python call.
+    to, new = _FromToday(calendar, now), tuple.__new__
     facts = {}
     for item in snapshot.items:
         if item.status not in open_statuses:
             continue
-        to_due = position(item.due) - now
+        to_due = to[item.due]
         last = item.last_update or item.start
         ladder = ladders.get(item.ref)
-        facts[item.ref] = Facts(
-            item,
-            to_due,
-            -to_due if to_due < 0 else 0,
-            now - position(last) if last and last <= today else None,
-            ladder.level if ladder and ladder.due == item.due else 1,
+        facts[item.ref] = new(  # Facts, from a tuple in its field order (its own __new__ is a Python call)
+            Facts,
+            (
+                item,
+                to_due,
+                -to_due if to_due < 0 else 0,
+                -to[last] if last and last <= today else None,
+                ladder.level if ladder and ladder.due == item.due else 1,
+            ),
         )
     return facts
+
+
+class _FromToday(dict[date, int]):
+    """Working days from today to a date (negative before today), each date counted once."""
+
+    def __init__(self, calendar: WorkingCalendar, now: int) -> None:
+        super().__init__()
+        self.position, self.now = calendar.position, now
+
+    def __missing__(self, day: date) -> int:
+        found = self[day] = self.position(day) - self.now
+        return found
 
 
 class Context(NamedTuple):
@@ -56,8 +74,23 @@ class Context(NamedTuple):
     calendar: WorkingCalendar
     today: date
     known: Container[str]
+    found: set[str]  # the keys of today's decisions found in `known`: made on an earlier run
     iso: dict[date, str]  # dates as the dedupe keys write them, each formatted once
     facts: Mapping[str, Facts]  # every open item's facts, by ref: what a milestone depends on
+    after: dict[tuple[date, int], date]  # (day, n): n working days after day, each counted once
+
+
+class WorkingDaysAfter(dict[tuple[date, int], date]):
+    """`calendar.add_working_days`, remembered per sweep of a plan: the next steps of a first sweep's
+    150,000 decisions ask about a few hundred due dates."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        super().__init__()
+        self.calendar = calendar
+
+    def __missing__(self, key: tuple[date, int]) -> date:
+        found = self[key] = self.calendar.add_working_days(*key)
+        return found
 
 
 class IsoDates(dict[date, str]):
@@ -66,16 +99,6 @@ class IsoDates(dict[date, str]):
     def __missing__(self, day: date) -> str:
         text = self[day] = day.isoformat()
         return text
-
-
-def _to(snapshot: Snapshot, email: str | None, today: date) -> tuple[str, str | None] | None:
-    """Who actually receives a person's notices today: their deputy while they are away."""
-    if not email:
-        return None
-    person = snapshot.people.get(email)
-    if person and person.away_from and person.is_away(today) and person.deputy:
-        return person.deputy, email
-    return email, None
 
 
 def decision_for(
@@ -94,19 +117,23 @@ def decision_for(
     """One rule's finding about one item as the decision for whoever receives it today (`who`, or their
     deputy), or nothing when it was made on an earlier run; `extra` joins the facts its reader sees."""
     snapshot = context.snapshot
-    target = _to(snapshot, who, context.today)
-    if target is None:
-        if level == 1:
-            return []  # a reminder to nobody is no reminder
-        target = ("", None)  # an escalation still stands, with nobody to tell: the pack lists it
-    recipient, on_behalf = target
+    if who:  # to them, or their deputy while they are away (no call: this runs for every rule of every item)
+        person = snapshot.people.get(who)
+        if person and person.away_from and person.deputy and person.is_away(context.today):
+            recipient, on_behalf = person.deputy, who
+        else:
+            recipient, on_behalf = who, None
+    elif level == 1:
+        return []  # a reminder to nobody is no reminder
+    else:
+        recipient, on_behalf = "", None  # an escalation still stands, with nobody to tell: the pack lists it
     item = fact.item
     step = str(step)
-    if (
-        recipient
-        and f"{snapshot.plan}|{item.ref}|{context.iso[item.due]}|{rule}|{step}|{recipient}" in context.known
-    ):
-        return []  # made on an earlier run (the same key as Decision.dedupe_key)
+    if recipient:
+        key = f"{snapshot.plan}|{item.ref}|{context.iso[item.due]}|{rule}|{step}|{recipient}"
+        if key in context.known:  # made on an earlier run (the same key as Decision.dedupe_key)
+            context.found.add(key)
+            return []
     return [
         Decision(
             plan=snapshot.plan,
@@ -127,7 +154,11 @@ def decision_for(
 
 
 def owner_role(item: ItemView) -> str:
-    return f"the {item.kind.value}'s owner"
+    return _OWNER_ROLES[item.kind]
+
+
+# Asked for every reminder and escalation of every item, before most are found already made.
+_OWNER_ROLES = {kind: f"the {kind.value}'s owner" for kind in ItemKind}
 
 
 def _details(
@@ -160,7 +191,7 @@ def _details(
         "rag": item.rag.value if item.rag else None,
         "percent": item.percent,
         "next_step": _next_step(
-            item, level, fact.overdue, recipient, snapshot, context.calendar, context.policy
+            item, level, fact.overdue, recipient, snapshot, context.after, context.policy
         ),
         "next_meeting": _next_meeting(snapshot, today),
         **slipping,
@@ -174,7 +205,7 @@ def _next_step(
     overdue: int,
     recipient: str,
     snapshot: Snapshot,
-    calendar: WorkingCalendar,
+    after: Mapping[tuple[date, int], date],  # `WorkingDaysAfter`
     policy: Policy,
 ) -> str:
     """The ladder's next rung for this item from where it stands now (`level`, after today's decisions),
@@ -184,7 +215,7 @@ def _next_step(
     if item.kind is ItemKind.MILESTONE:
         if overdue >= 1:
             return f"it stays on {board}'s exceptions list until it is met or re-baselined"
-        told = day_in_words(calendar.add_working_days(item.due, 1))
+        told = day_in_words(after[(item.due, 1)])
         if level >= 3:
             return (
                 f"it stays on {board}'s exceptions list; if it is not met by {day_in_words(item.due)}, "
@@ -195,9 +226,9 @@ def _next_step(
         return f"it stays on {board}'s exceptions list until it is done or re-baselined"
     ladder = policy.ladder
     if level < 2 and overdue < ladder.lead_after_overdue_days:
-        when = calendar.add_working_days(item.due, ladder.lead_after_overdue_days)
+        when = after[(item.due, ladder.lead_after_overdue_days)]
         return f"escalates to {_lead_in_words(item, recipient, snapshot)} on {day_in_words(when)}"
-    when = calendar.add_working_days(item.due, ladder.board_after_overdue_days)
+    when = after[(item.due, ladder.board_after_overdue_days)]
     return f"escalates to {board} on {day_in_words(when)}"
 
 

@@ -17,6 +17,7 @@ from models.sweep.facts import (
     Context,
     Facts,
     IsoDates,
+    WorkingDaysAfter,
     all_facts,
     decision_for,
     in_days,
@@ -75,14 +76,19 @@ def decide(
     calendar: WorkingCalendar,
     as_of: date,
     known: Container[str] = frozenset(),
+    found: set[str] | None = None,
 ) -> list[Decision]:
     """What applies today, less the decisions whose dedupe keys are in `known` (made on an earlier run),
-    left out before their reasons and facts are written so a sweep that finds nothing new costs little."""
+    left out before their reasons and facts are written so a sweep that finds nothing new costs little;
+    their keys are added to `found` (a set: one person told in two roles is still one decision)."""
     if not calendar.is_working_day(as_of):
         return []  # nothing is decided or sent on a weekend, a bank holiday or a closure day
     decisions: list[Decision] = []
     facts = all_facts(snapshot, calendar, as_of)
-    context = Context(snapshot, policy, calendar, as_of, known, IsoDates(), facts)
+    found = set() if found is None else found
+    context = Context(
+        snapshot, policy, calendar, as_of, known, found, IsoDates(), facts, WorkingDaysAfter(calendar)
+    )
     for fact in facts.values():
         decisions += _for_item(fact, facts, context)
     decisions += meeting_chase(context, facts)
@@ -93,52 +99,86 @@ def decide(
 
 def _for_item(fact: Facts, facts: dict[str, Facts], context: Context) -> list[Decision]:
     """The owner's reminders for one item (due soon, overdue, no update), then its escalation."""
+    out = _reminders(fact, context) if fact.item.owner else []  # a reminder to nobody is no reminder
+    # At the top of the ladder an item climbs no further (`escalations` says so too; asked here, it costs
+    # no call); a milestone whose date has passed is a fact of its own.
+    if fact.level < 3 or fact.overdue:
+        out += escalations(fact, facts, context)
+    return out
+
+
+def _reminders(fact: Facts, context: Context) -> list[Decision]:
     reminders, stale_policy = context.policy.reminders, context.policy.stale
     item, to_due, overdue, since = fact.item, fact.to_due, fact.overdue, fact.since_update
     out: list[Decision] = []
+    # Each reminder is first looked up among the keys of the decisions made on an earlier run (on a second
+    # run of a day, all of them): only a new one goes on to `decision_for`, its reason and its facts. The
+    # key is `Decision.dedupe_key`, to whoever receives the owner's reminders today (their deputy while
+    # they are away), as `decision_for` works it out.
+    known, found = context.known, context.found
+    owner = context.snapshot.people.get(item.owner)
+    away = (
+        owner.deputy if owner and owner.away_from and owner.deputy and owner.is_away(context.today) else None
+    )
+    to, prefix = away or item.owner, f"{context.snapshot.plan}|{item.ref}|{context.iso[item.due]}|"
     quiet = since is not None and since <= reminders.quiet_after_update_days and item.last_update is not None
-    # Due soon: 10, 3 and 0 working days before.
-    if to_due >= 0 and not quiet:
-        step = latest_step(to_due, reminders.due_soon_days)
+    # Due soon: 10, 3 and 0 working days before (the steps run from the largest down; most items are
+    # further off than the first, and need no call to find no step).
+    soon = reminders.due_soon_days
+    if soon and 0 <= to_due <= soon[0] and not quiet:
+        step = latest_step(to_due, soon)
         if step is not None:
-            out += decision_for(
-                context,
-                fact,
-                "due_soon",
-                step,
-                EventKind.REMINDER_QUEUED,
-                item.owner,
-                owner_role(item),
-                lambda: f"{item.ref} is due {in_days(to_due)}: reminder to the owner",
-                urgency=1,
-            )
+            key = f"{prefix}due_soon|{step}|{to}"
+            if key in known:
+                found.add(key)
+            else:
+                out += decision_for(
+                    context,
+                    fact,
+                    "due_soon",
+                    step,
+                    EventKind.REMINDER_QUEUED,
+                    item.owner,
+                    owner_role(item),
+                    lambda: f"{item.ref} is due {in_days(to_due)}: reminder to the owner",
+                    urgency=1,
+                )
     # Overdue: the first working day after, then every N.
     if overdue >= 1 and item.kind is ItemKind.ACTION:
         step = (overdue - 1) // reminders.overdue_repeat_days
-        out += decision_for(
-            context,
-            fact,
-            "overdue",
-            step,
-            EventKind.OVERDUE_NOTICE_QUEUED,
-            item.owner,
-            owner_role(item),
-            lambda: f"{item.ref} is {overdue} working day{'s' * (overdue != 1)} overdue: notice to the owner",
-            urgency=3,
-        )
+        key = f"{prefix}overdue|{step}|{to}"
+        if key in known:
+            found.add(key)
+        else:
+            out += decision_for(
+                context,
+                fact,
+                "overdue",
+                step,
+                EventKind.OVERDUE_NOTICE_QUEUED,
+                item.owner,
+                owner_role(item),
+                lambda: (
+                    f"{item.ref} is {overdue} working day{'s' * (overdue != 1)} overdue: notice to the owner"
+                ),
+                urgency=3,
+            )
     # Stale: no update for a long time.
     if since is not None and since >= stale_policy.request_after_days and not quiet:
         step = (since - stale_policy.request_after_days) // stale_policy.repeat_days
-        out += decision_for(
-            context,
-            fact,
-            "stale_update",
-            step,
-            EventKind.UPDATE_REQUESTED,
-            item.owner,
-            owner_role(item),
-            lambda: f"{item.ref} has had no update for {plural(since, 'working day')}: update requested",
-            urgency=2,
-        )
-    out += escalations(fact, facts, context)
+        key = f"{prefix}stale_update|{step}|{to}"
+        if key in known:
+            found.add(key)
+        else:
+            out += decision_for(
+                context,
+                fact,
+                "stale_update",
+                step,
+                EventKind.UPDATE_REQUESTED,
+                item.owner,
+                owner_role(item),
+                lambda: f"{item.ref} has had no update for {plural(since, 'working day')}: update requested",
+                urgency=2,
+            )
     return out

@@ -22,7 +22,7 @@ from models.outbox import recent_keys
 from models.plan import Plan
 from models.plans.lookup import plans_named
 from models.sweep.failures import failing_plans, one_line, record_failure, record_recovery
-from models.sweep.persist import lock_plan, made_once_earlier, persist, unmade
+from models.sweep.persist import MadeToday, lock_plan, made_once_earlier, made_today, persist, unmade
 from models.sweep.rules import Decision, decide
 from models.sweep.snapshot import People, Snapshot, load_people, load_snapshots
 
@@ -138,6 +138,7 @@ def _sweep_plans(
             ),
             plans[0].name if plan_name is not None else None,
         )
+        made = made_today(session, as_of, plans[0].name if plan_name is not None else None)
         failing = set(failing_plans(session))
     for start in range(0, len(working), PLANS_PER_READ):
         batch = working[start : start + PLANS_PER_READ]
@@ -152,6 +153,7 @@ def _sweep_plans(
                     calendar,
                     outcome,
                     recent,
+                    made,
                     dry_run,
                     actor,
                 )
@@ -207,6 +209,7 @@ def _sweep_plan(
     calendar: WorkingCalendar,
     outcome: SweepOutcome,
     recent: set[str],
+    made: MadeToday,
     dry_run: bool,
     actor: str,
 ) -> None:
@@ -215,11 +218,10 @@ def _sweep_plan(
     as_of = outcome.as_of
     # Most of what applies today was decided on an earlier run: decide leaves those out without
     # a query. What is left is checked against the whole outbox inside the writing transaction.
-    seen = _Seen(recent)
-    candidates = decide(snapshot, plan_policy, calendar, as_of, seen)
-    with read_session(engine) as session:
-        once = made_once_earlier(session, key_of(plan), snapshot, as_of)
-    outcome.items, outcome.decided = len(snapshot.items), len(candidates) + len(seen.found) + once
+    found: set[str] = set()
+    candidates = decide(snapshot, plan_policy, calendar, as_of, recent, found)
+    once = made_once_earlier(made, key_of(plan), snapshot, as_of)
+    outcome.items, outcome.decided = len(snapshot.items), len(candidates) + len(found) + once
     if not candidates:
         return
     if dry_run:
@@ -235,21 +237,6 @@ def _sweep_plan(
             outcome.notices = persist(
                 session, key_of(plan), snapshot, new, plan_policy.version, actor, as_of, plan.timezone
             )
-
-
-class _Seen:
-    """The recent keys, remembering which of today's decisions were found among them (a set: one person told
-    in two roles is asked about twice, and is still one decision)."""
-
-    def __init__(self, keys: set[str]) -> None:
-        self.keys = keys
-        self.found: set[object] = set()
-
-    def __contains__(self, key: object) -> bool:
-        if key in self.keys:
-            self.found.add(key)
-            return True
-        return False
 
 
 def decided_since(

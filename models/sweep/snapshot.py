@@ -152,10 +152,12 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
         if lead is not None:
             leads[plan_id][code] = email[lead]
     items: dict[int, list[ItemView]] = {plan_id: [] for plan_id in ids}
-    action_kind, day, make_item = ItemKind.ACTION, _Dates(), ItemView._make
+    action_kind, day, new = ItemKind.ACTION, _Dates(), tuple.__new__
+    codes = {area_id: code for area_id, (code, _) in areas.items()}
     # Untyped rows converted here through small caches: this loop runs once per open action of every plan,
     # and the few hundred distinct dates and handful of statuses need converting only once each. Each view
-    # is made from a tuple in ItemView's field order (`_make`): keyword arguments cost three times as much.
+    # is made from a tuple in ItemView's field order (what `_make` does, less its call): keyword arguments
+    # cost three times as much.
     rows = _raw_rows(
         session,
         "SELECT plan_id, ref, title, owner_id, current_due, status, area_id, original_due, rebaseline_count, "
@@ -180,7 +182,8 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
         exempt,
     ) in rows:
         items[plan_id].append(
-            make_item(
+            new(
+                ItemView,
                 (
                     action_kind,
                     ref,
@@ -188,7 +191,7 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
                     email[owner],
                     day[due],
                     _STATUS[status],
-                    areas[area][0],
+                    codes[area],
                     day[original],
                     rebaselines,
                     _RAG[rag],
@@ -198,7 +201,7 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
                     reds,
                     (),
                     bool(exempt),
-                )
+                ),
             )
         )
     in_plans = f"plan_id IN {_ints(ids)} AND status IN {_OPEN_SQL}"
@@ -218,17 +221,28 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
     milestone_kind = ItemKind.MILESTONE
     for milestone_id, plan_id, ref, title, owner, due, status, last in milestones:
         due = day[due]
+        # In ItemView's field order, as the actions above: a milestone has no area, RAG or progress.
         items[plan_id].append(
-            ItemView(
-                kind=milestone_kind,
-                ref=ref,
-                title=title,
-                owner=email[owner],
-                due=due,
-                status=_STATUS[status],
-                original_due=due,
-                last_update=day[last],
-                depends_on=tuple(sorted(depends.get(milestone_id, ()))),
+            new(
+                ItemView,
+                (
+                    milestone_kind,
+                    ref,
+                    title,
+                    email[owner],
+                    due,
+                    _STATUS[status],
+                    None,  # area
+                    due,  # original_due
+                    0,  # rebaseline_count
+                    None,  # rag
+                    0,  # percent
+                    day[last],
+                    None,  # start
+                    0,  # consecutive_reds
+                    tuple(sorted(depends.get(milestone_id, ()))),
+                    False,  # exempt
+                ),
             )
         )
     ladders: dict[int, dict[str, LadderView]] = {plan_id: {} for plan_id in ids}
