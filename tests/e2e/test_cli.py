@@ -473,6 +473,7 @@ def _percent_updates(engine, ref: str, reports: list[tuple[str, int]]) -> None:
     with unit_of_work(engine) as session:
         action = session.exec(select(Action).where(Action.ref == ref)).one()
         owner = session.exec(select(Person).where(Person.email == OWNER)).one()
+        assert owner.id is not None
         for day, percent in reports:
             at = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC).replace(hour=10)
             session.add(

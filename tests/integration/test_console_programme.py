@@ -468,6 +468,7 @@ def _reported(engine: Engine, ref: str, reports: list[tuple[date, int]]) -> None
     with _changed(engine) as session:
         action = session.exec(select(Action).where(col(Action.ref) == ref)).one()
         author = session.exec(select(Person).where(col(Person.email) == OWNER)).one()
+        assert author.id is not None
         for day, percent in reports:
             at = datetime.combine(day, time(10), UTC)
             session.add(
