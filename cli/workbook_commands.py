@@ -78,15 +78,17 @@ def import_(
     each item's structure (title, area, owner, dates); owners' updates own its progress (status, RAG,
     percent, last update): where an update is newer than the workbook, the update's values are kept and the
     difference is listed."""
-    from workbooks.plan_workbook import import_workbook
+    from cli import clock
+    from flows.workbook_import import import_plan_workbook
 
     _checked_source(path)
     app = bootstrap()
     with progress(f"Importing {path.name}") as step:
-        outcome = import_workbook(
+        outcome = import_plan_workbook(
             app.engine,
             path,
             actor=by,
+            now=clock.now(),
             dry_run=dry_run,
             prune=prune,
             say=lambda doing: step(0, description=doing),
@@ -123,6 +125,8 @@ def import_(
                 ],
             )
         )
+    for line in outcome.templates:
+        out.print(Text(("Would store " if outcome.dry_run else "Stored ") + line))
     for warning in outcome.warnings:
         out.print(Text(f"Warning: {warning}", style="yellow"))
     if outcome.dry_run:

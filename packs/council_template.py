@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from config.policy import Policy
 from models.board_packs import PackTemplate
@@ -41,28 +41,44 @@ def set_template(
     now: datetime,
     plan_name: str | None = None,
 ) -> TemplateStored:
-    problems = problems_in(data, file_name)  # refused before anything is written
+    refuse_broken(data, file_name)  # refused before anything is written
+    with unit_of_work(engine) as session:
+        return store_template(session, board_name, file_name, data, actor, now, plan_name)
+
+
+def refuse_broken(data: bytes, file_name: str) -> None:
+    """The one check every door runs before it stores a template (the CLI's `set`, the workbook import)."""
+    problems = problems_in(data, file_name)
     if problems:
         raise TemplateBroken(file_name, problems)
+
+
+def store_template(
+    session: Session,
+    board_name: str,
+    file_name: str,
+    data: bytes,
+    actor: str,
+    now: datetime,
+    plan_name: str | None = None,
+) -> TemplateStored:
+    """Store a template `refuse_broken` passed, with its event, in the caller's transaction."""
     sha = sha256_of(data)
-    with unit_of_work(engine) as session:
-        board, plan = find_board(session, board_name, plan_name)
-        held = session.get(PackTemplate, key_of(board))
-        replaced = held.sha256 if held else None
-        if held is None:
-            held = PackTemplate(
-                board_id=key_of(board), name=file_name, content=data, sha256=sha, set_by=actor
-            )
-        held.name, held.content, held.sha256, held.set_at, held.set_by = file_name, data, sha, now, actor
-        session.add(held)
-        event = {
-            "board": board.name,
-            "name": file_name,
-            "sha256": sha,
-            "bytes": len(data),
-            "replaced": replaced,
-        }
-        record(session, Event(EventKind.PACK_TEMPLATE_SET, actor, plan.name, None, event))
+    board, plan = find_board(session, board_name, plan_name)
+    held = session.get(PackTemplate, key_of(board))
+    replaced = held.sha256 if held else None
+    if held is None:
+        held = PackTemplate(board_id=key_of(board), name=file_name, content=data, sha256=sha, set_by=actor)
+    held.name, held.content, held.sha256, held.set_at, held.set_by = file_name, data, sha, now, actor
+    session.add(held)
+    event = {
+        "board": board.name,
+        "name": file_name,
+        "sha256": sha,
+        "bytes": len(data),
+        "replaced": replaced,
+    }
+    record(session, Event(EventKind.PACK_TEMPLATE_SET, actor, plan.name, None, event))
     return TemplateStored(board.name, plan.name, sha, replaced)
 
 

@@ -18,7 +18,7 @@ from packs.word_cover import TAGS
 # What a template may name besides the cover's tags: what Jinja itself gives a loop.
 _JINJA_NAMES = {"loop", "range", "true", "false", "none"}
 _TAG = re.compile(r"\{[{%](.*?)[}%]\}")
-_MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 20 * 1024 * 1024
 
 
 class TemplateBroken(BadInput):
@@ -58,12 +58,12 @@ def _template(data: bytes, name: str) -> Any:
     from docx.opc.exceptions import PackageNotFoundError
     from docxtpl import DocxTemplate
 
-    if len(data) > _MAX_BYTES:
-        raise TemplateBroken(name, [f"it is {len(data):,} bytes, more than a template's {_MAX_BYTES:,}"])
+    if len(data) > MAX_BYTES:
+        raise TemplateBroken(name, [f"it is {len(data):,} bytes, more than a template's {MAX_BYTES:,}"])
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             inflated = sum(i.file_size for i in archive.infolist())
-        if inflated > 10 * _MAX_BYTES:  # a zip bomb is refused before python-docx inflates it
+        if inflated > 10 * MAX_BYTES:  # a zip bomb is refused before python-docx inflates it
             raise TemplateBroken(name, [f"it inflates to {inflated:,} bytes"])
         template = DocxTemplate(io.BytesIO(data))
         template.init_docx()

@@ -124,6 +124,7 @@ def _convert(column: Column, value: Any, number_format: str | None) -> Any:
         Kind.URL: lambda: _url(_text(value, column)),
         Kind.INT: lambda: int(value),
         Kind.ROLES: lambda: parse_roles(_text(value, column), column.name),
+        Kind.DOCX: lambda: _docx(_text(value, column)),
     }
     return converters[kind]()
 
@@ -163,4 +164,11 @@ def _url(text: str) -> str:
         return STORED  # an export's placeholder for a secret: the import keeps the stored value
     if not re.match(r"^https://[^\s]+$", text.strip()):
         raise ValueError(f"an https:// address, or {STORED} to keep the stored one")
+    return text.strip()
+
+
+def _docx(text: str) -> str:
+    # Only the name is checked here: the file itself is read and checked by the import's flows-level door.
+    if not text.strip().lower().endswith(".docx"):
+        raise ValueError("a Word template's file name ending .docx, e.g. our-report.docx")
     return text.strip()

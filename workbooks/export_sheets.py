@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
+from models.board_packs import PackTemplate
 from models.calendar import WorkingCalendar
 from models.columns import key_of
 from models.escalations import Escalation
@@ -42,6 +43,7 @@ class StoredPlan:
     meetings: list[Meeting]
     updates: list[Update]
     levels: dict[tuple[str, str, date], int]  # open escalations' levels by (kind, ref, due)
+    templates: dict[int, str]  # board id -> its stored Word template's file name
 
 
 def load_plan(session: Session, plan_name: str | None) -> StoredPlan:
@@ -67,6 +69,8 @@ def load_plan(session: Session, plan_name: str | None) -> StoredPlan:
         members.setdefault(member.board_id, []).append(people[member.person_id].email)
     of_boards = col(Meeting.board_id).in_([b.id for b in boards])
     meetings = list(session.exec(select(Meeting).where(of_boards).order_by(col(Meeting.date))))
+    of_templates = col(PackTemplate.board_id).in_([b.id for b in boards])
+    templates = dict(session.exec(select(PackTemplate.board_id, PackTemplate.name).where(of_templates)).all())
     updates = list(
         session.exec(select(Update).where(Update.plan_id == plan.id).order_by(col(Update.at), col(Update.id)))
     )
@@ -83,6 +87,7 @@ def load_plan(session: Session, plan_name: str | None) -> StoredPlan:
         meetings=meetings,
         updates=updates,
         levels=_open_levels(session, key_of(plan)),
+        templates=templates,
     )
 
 
@@ -161,6 +166,7 @@ def plan_sheets(stored: StoredPlan, day: date, policy: Policy) -> dict[str, list
                 email(b.chair_id),
                 "; ".join(sorted(stored.members.get(b.id or 0, []))),
                 STORED if b.teams_url else None,
+                stored.templates.get(key_of(b)),
             ]
             for b in stored.boards
         ],

@@ -28,6 +28,7 @@ class Kind(StrEnum):
     URL = "url"
     INT = "int"
     ROLES = "roles"  # console roles (models.console.roles.parse_roles)
+    DOCX = "docx"  # a Word file's name or path; the flows read and check it (packs.council_template)
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,17 @@ BOARDS = Sheet(
         C("chair_email", Kind.EMAIL, help="The chair.", max_length=320, choices=PERSON),
         C("members", Kind.EMAILS, help="Members' emails separated by ;", max_length=4000),
         C("teams_url", Kind.URL, help="The board's Teams Workflows URL. Keep it private.", max_length=2000),
+        C(
+            "word_template",
+            Kind.DOCX,
+            help="The council's own Word (.docx) template for this board's Word packs (start from "
+            "`lineofsight pack template default`): its file name in the workbook's folder, or a full path. "
+            "The import checks it as `lineofsight pack template set` does (a broken one is a problem and "
+            "nothing is imported) and stores its bytes for the board. Empty: the stored template, if any, "
+            "is kept. The export writes the stored template's file name; re-imported with no file of that "
+            "name in the workbook's folder, the stored template is kept.",
+            max_length=1000,
+        ),
     ),
     required=False,
     help="The Improvement Board, the scrutiny committee and any other board.",

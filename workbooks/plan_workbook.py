@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -19,8 +19,9 @@ from models.people import Person, organisation_key
 from models.plans.importer import ImportReport, import_plan
 from models.vocab import plural
 from workbooks.export_sheets import load_plan, plan_sheets, update_rows
+from workbooks.problems import ImportRejected
 from workbooks.reader import read_workbook
-from workbooks.validate import validate
+from workbooks.validate import TemplateCell, validate
 
 if TYPE_CHECKING:
     from config.policy import Policy
@@ -32,11 +33,35 @@ def _quiet(_: str) -> None:
     return None
 
 
+# Stores what a check accepted, in the import's own transaction; returns a line for each template it stored.
+StoreTemplates = Callable[[Session], list[str]]
+
+
+class BoardTemplates(Protocol):
+    """The Boards sheet's word_template cells: read and checked before anything changes (ImportRejected,
+    a problem for each bad cell), then stored in the import's transaction. A workbook cannot check a Word
+    template (packs can, and the two are siblings), so the flows hand in what does."""
+
+    def check(self, cells: list[TemplateCell], folder: Path, plan: str) -> StoreTemplates: ...
+
+
 @dataclass(frozen=True)
 class ImportOutcome:
     report: ImportReport
     warnings: list[str]
     dry_run: bool
+    templates: list[str] = field(default_factory=list)  # the Word templates stored for boards
+
+
+def _no_templates(cells: list[TemplateCell]) -> StoreTemplates:
+    if cells:
+        raise ImportRejected(
+            [
+                c.problem("an empty cell: this import cannot read Word templates (use lineofsight import)")
+                for c in cells
+            ]
+        )
+    return lambda _: []
 
 
 def _digest(path: Path) -> str:
@@ -55,7 +80,10 @@ def import_workbook(
     prune: bool = False,
     say: Say = _quiet,
     effective: datetime | None = None,
+    templates: BoardTemplates | None = None,
 ) -> ImportOutcome:
+    """`templates`: how the Boards sheet's word_template cells are read and stored; without it a workbook
+    naming a template is refused (never imported with the template silently left out)."""
     with Session(engine) as session:
 
         def known(plan: str, organisation: str | None) -> list[str]:
@@ -69,6 +97,14 @@ def import_workbook(
         raw = read_workbook(path, say)
         say(f"Checking {plural(sum(len(s.cells) for s in raw.sheets.values()), 'row')}")
         valid = validate(raw, known)
+    folder = path if path.is_dir() else path.parent
+    if templates is None:
+        store = _no_templates(valid.templates)
+    elif valid.templates:
+        say(f"Checking {plural(len(valid.templates), 'Word template')}")
+        store = templates.check(valid.templates, folder, valid.plan.name)
+    else:
+        store = _no_templates([])
     say(f"Applying {plural(len(valid.plan.actions) + len(valid.plan.milestones), 'item')}")
     source = {"file": path.name, "sha256": _digest(path)}
     # A dry run does everything a real import does, inside a transaction it then rolls back.
@@ -82,7 +118,8 @@ def import_workbook(
             source=source,  # a mapping in the ledger, never its Python repr
             effective=effective,
         )
-    return ImportOutcome(report, valid.warnings + report.warnings, dry_run)
+        stored = store(session)
+    return ImportOutcome(report, valid.warnings + report.warnings, dry_run, stored)
 
 
 def export_workbook(
@@ -112,6 +149,8 @@ def export_workbook(
         "(check it with: lineofsight audit verify --head SEQ:HASH).",
         "Import this workbook back with `lineofsight import`: unchanged rows change nothing.",
         "Teams URLs are secrets and are written as (stored): the import keeps the stored value.",
+        "word_template names each board's stored Word template: re-imported with no file of that name in "
+        "the workbook's folder, the stored template is kept.",
         f"derived_rag, escalation_level and working_days_overdue are as of {day:%d/%m/%Y}, for reading: "
         "the import ignores them.",
         "On re-import the workbook's progress (status, RAG, percent, last update) applies only where no "

@@ -8,11 +8,26 @@ from dataclasses import dataclass, field
 
 from models.plans.spec import PlanSpec
 from workbooks import row_rules as rules
-from workbooks.cell_values import SheetRows
+from workbooks.cell_values import ReadRow, SheetRows
 from workbooks.format import ACTIONS, AREAS, BOARDS, MEETINGS, MILESTONES, PEOPLE, PLAN
 from workbooks.plan_spec import plan_spec
-from workbooks.problems import ImportRejected
-from workbooks.reader import RawWorkbook
+from workbooks.problems import ImportRejected, Problem
+from workbooks.reader import Cell, RawWorkbook
+
+
+@dataclass(frozen=True)
+class TemplateCell:
+    """A Boards row's word_template: the board, the file it names, and where a problem with it points."""
+
+    board: str
+    value: str
+    file: str
+    sheet: str | None
+    row: int
+    column: str
+
+    def problem(self, expected: str) -> Problem:
+        return Problem(self.file, self.sheet, self.row, self.column, self.value, expected)
 
 
 @dataclass
@@ -20,6 +35,7 @@ class Validated:
     plan: PlanSpec
     warnings: list[str] = field(default_factory=list)
     rebaseline_reasons: dict[str, str] = field(default_factory=dict)
+    templates: list[TemplateCell] = field(default_factory=list)  # read and stored by the flows' door
 
 
 def validate(
@@ -109,4 +125,19 @@ def validate(
         roles_column=PEOPLE.name in book.sheets and "roles" in book.sheets[PEOPLE.name].present,
     )
     reasons = {v["ref"]: v["rebaseline_reason"] for _, _, v in action_rows if v.get("rebaseline_reason")}
-    return Validated(spec, list(book.warnings), reasons)
+    return Validated(spec, list(book.warnings), reasons, _templates(book.file, rows[BOARDS.name], board_rows))
+
+
+def _templates(file: str, sheet: SheetRows, board_rows: list[ReadRow]) -> list[TemplateCell]:
+    label = sheet.raw.label if sheet.raw else BOARDS.name
+    column = BOARDS["word_template"]
+    return [
+        TemplateCell(v["name"], v[column.name], file, label, number, _at(cells, column.name, column.header))
+        for number, cells, v in board_rows
+        if v.get(column.name)
+    ]
+
+
+def _at(cells: dict[str, Cell], name: str, header: str) -> str:
+    cell = cells.get(name)
+    return cell.column if cell else header

@@ -84,6 +84,7 @@ EXAMPLE: dict[str, list[Any]] = {
         "director@example.org",
         "director@example.org; owner@example.org",
         "",
+        "",
     ],
     "Meetings": ["Improvement Board", date(2017, 10, 3), "MOQA", "board"],
 }
