@@ -142,7 +142,11 @@ def build_pack(
             .with_for_update()
         ).first()
         sent = latest is not None and latest.published_at is not None
-        if latest is not None and same_files(latest.files, wanted, sent) and not (sent and new_version):
+        if (
+            latest is not None
+            and same_files(latest.files, wanted, sent, board.wants_word)
+            and not (sent and new_version)
+        ):
             files, state, pack = latest.files, "unchanged", latest
             restored = restore_files(session, plan.name, latest, rendered, actor)
             if folder.resolve() != Path(files[0]["path"]).parent.resolve():

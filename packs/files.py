@@ -122,10 +122,14 @@ def hashes_of(files: list[dict[str, Any]]) -> dict[str, str]:
     return {Path(f["name"]).suffix: f["sha256"] for f in files}
 
 
-def same_files(recorded: list[dict[str, Any]], wanted: dict[str, str], sent: bool) -> bool:
-    """The build gives the files recorded. A sent pack built before packs had a Word file is the same pack
-    when its PDF and HTML are: a .docx alone is no reason for a new version of what the board received."""
+def same_files(
+    recorded: list[dict[str, Any]], wanted: dict[str, str], sent: bool, wants_word: bool = True
+) -> bool:
+    """The build gives the files recorded. For a sent pack only what the board receives counts: a .docx
+    alone is no reason for a new version when the board is not sent Word (`wants_word` false: a new
+    template or cover changes the .docx alone), nor when the pack was built before packs had a Word file."""
     had = hashes_of(recorded)
-    if sent and ".docx" not in had:
-        return all(wanted.get(suffix) == sha for suffix, sha in had.items())
+    if sent and (".docx" not in had or not wants_word):
+        received = {suffix: sha for suffix, sha in had.items() if suffix != ".docx"}
+        return all(wanted.get(suffix) == sha for suffix, sha in received.items())
     return had == wanted

@@ -150,3 +150,24 @@ def test_the_demos_december_word_pack_says_what_its_pdf_says(tmp_path: Path) -> 
         )
         assert again.state == "unchanged"
         assert again.path(".docx").read_bytes() == names[".docx"].read_bytes()
+
+
+@pytest.mark.parametrize("wants_word", [False, True])
+def test_a_new_template_makes_a_sent_pack_a_new_version_only_for_a_board_sent_word(
+    planned: Engine, tmp_path: Path, wants_word: bool
+) -> None:
+    set_cover(planned, BOARD, {"wants_word": wants_word}, "t")
+    meeting = _meeting(planned, Audience.BOARD)
+    first = build_pack(planned, meeting, Audience.BOARD, POLICY, PACK_DAY, tmp_path)
+    with Session(planned) as session:
+        pack = session.get(Pack, first.pack_id)
+        assert pack is not None
+        pack.published_at = NOW  # sent: what the board received is kept as it was
+        session.add(pack)
+        session.commit()
+    own = template_of("COUNCIL REPORT to {{ report_to }}")
+    set_template(planned, BOARD, "council.docx", own, "secretariat@example.org", NOW)
+    again = build_pack(planned, meeting, Audience.BOARD, POLICY, PACK_DAY, tmp_path)
+    # The .docx changed either way; only a board that is sent Word received something else.
+    assert again.state == ("new version" if wants_word else "unchanged")
+    assert (again.pack_id != first.pack_id) is wants_word
