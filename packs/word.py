@@ -22,6 +22,7 @@ from packs.word_cover import CoverFacts, cover_values, default_template
 from packs.word_template import fill
 
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+LANGUAGE = "en-GB"  # what a screen reader speaks the pack in, and Word's spelling checks against
 
 
 def render_docx(
@@ -46,6 +47,8 @@ def render_docx(
     props.author = props.last_modified_by = "Line of Sight"
     props.created = props.modified = props.last_printed = moment
     props.revision = 1
+    props.language = LANGUAGE
+    _set_language(doc)
     out = io.BytesIO()
     doc.save(out)
     return _fixed_zip(out.getvalue(), moment)
@@ -117,3 +120,27 @@ def _ensure_styles(doc: Any) -> None:
             doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH, builtin=True).base_style = doc.styles[
                 "Normal"
             ]
+
+
+def _set_language(doc: Any) -> None:
+    """The document's default language (styles' docDefaults), where a council's template set none or Word's
+    own en-US: every run without a language of its own is read as British English."""
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = etree.Element(qn("w:docDefaults"))
+        doc.styles.element.insert(0, defaults)
+    run_defaults = defaults.find(qn("w:rPrDefault"))
+    if run_defaults is None:  # first: the schema puts the run defaults before the paragraph defaults
+        run_defaults = etree.Element(qn("w:rPrDefault"))
+        defaults.insert(0, run_defaults)
+    r_pr = run_defaults.find(qn("w:rPr"))
+    if r_pr is None:
+        r_pr = etree.SubElement(run_defaults, qn("w:rPr"))
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = etree.SubElement(r_pr, qn("w:lang"))
+    if lang.get(qn("w:val")) in (None, "", "en-US"):
+        lang.set(qn("w:val"), LANGUAGE)

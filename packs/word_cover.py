@@ -110,6 +110,7 @@ def cover_values(c: PackContext, facts: CoverFacts) -> dict[str, Any]:
     return values
 
 
+COVER_HEADER = ("Committee report", "Details")
 COVER_ROWS = (
     ("REPORT TO:", "{{ report_to }}  {{ meeting_date }}"),
     ("AGENDA ITEM:", "{{ agenda_item }}"),
@@ -127,9 +128,17 @@ def default_template() -> bytes:
     and "Table Grid"; the pack's body is appended after it (packs.word)."""
     from docx import Document
 
+    from docx.oxml.ns import qn
+    from lxml import etree
+
     doc = Document()
     table = doc.add_table(rows=0, cols=2)
     table.style = doc.styles["Table Grid"]
+    # Word's accessibility checker wants every table to open with a header row, repeated on each page.
+    header = table.add_row()
+    etree.SubElement(header._tr.get_or_add_trPr(), qn("w:tblHeader")).set(qn("w:val"), "true")
+    for cell, text in zip(header.cells, COVER_HEADER, strict=True):
+        cell.paragraphs[0].add_run(text).bold = True
     for label, value in COVER_ROWS:
         cells = table.add_row().cells
         cells[0].paragraphs[0].add_run(label).bold = True

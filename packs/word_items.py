@@ -180,7 +180,8 @@ def theme(doc: Any, w: TableWriter, c: PackContext) -> None:
         return
     doc.add_paragraph(f"Every action of the area, in full: {plural(len(c.theme_actions), 'action')}.")
     for x in c.theme_actions:
-        doc.add_heading(f"{x.ref} {x.title}", level=3)
+        # Level 2 under the section's level 1: a skipped level breaks Word's navigation pane and checker.
+        doc.add_heading(f"{x.ref} {x.title}", level=2)
         dates = (
             f"started {day_in_words(x.start)}; " if x.start else ""
         ) + f"due {day_in_words(x.original_due)}"
