@@ -165,3 +165,24 @@ def test_import_wording_and_progress(cli, tmp_path: Path) -> None:
     )
     assert terminal.exit_code == 0, terminal.output
     assert "Importing plan.xlsx" in terminal.output or "Reading plan.xlsx" in terminal.output
+
+
+def test_import_stores_the_word_template_the_boards_sheet_names(cli, tmp_path: Path) -> None:
+    path = tmp_path / "plan.xlsx"
+    cli("template", str(path))
+    cli("pack", "template", "default", str(tmp_path / "our-report.docx"))
+    book = openpyxl.load_workbook(path)
+    boards = book["Boards"]
+    headers = [c.value for c in boards[1]]
+    boards.cell(row=2, column=headers.index("word_template") + 1, value="our-report.docx")
+    book.save(path)
+    assert (
+        "Would store Improvement Board: Word template our-report.docx"
+        in cli("import", str(path), "--dry-run").stdout
+    )
+    assert "Stored Improvement Board: Word template our-report.docx" in cli("import", str(path)).stdout
+    (tmp_path / "our-report.docx").unlink()  # the stored bytes are kept: an export's name alone keeps them
+    exported = tmp_path / "export.xlsx"
+    cli("export", str(exported))
+    again = cli("import", str(exported)).stdout
+    assert "no changes" in again and "Word template" not in again

@@ -134,6 +134,16 @@ def test_the_read_me_states_the_date_window(tmp_path: Path) -> None:
     assert any("between 2000-01-01 and 2099-12-31" in t for t in text)
 
 
+def test_the_template_offers_the_word_template_column_with_its_help(tmp_path: Path) -> None:
+    path = tmp_path / "template.xlsx"
+    write_template(path)
+    book = openpyxl.load_workbook(path)
+    assert "word_template" in [c.value for c in book["Boards"][1]]
+    rows = [[str(c) for c in r if c is not None] for r in book["Read me"].iter_rows(values_only=True)]
+    [described] = [" ".join(r) for r in rows if "word_template" in r]
+    assert ".docx" in described and "Empty: the stored template, if any, is kept" in described
+
+
 # --- The property: whatever a cell holds, an accepted ref or address is plain ASCII with nothing hidden,
 # and a value with a hidden or lookalike character is refused at its own sheet, row and column.
 
