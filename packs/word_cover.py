@@ -127,7 +127,6 @@ def default_template() -> bytes:
     written with python-docx from its own default document, whose styles include Word's built-in headings
     and "Table Grid"; the pack's body is appended after it (packs.word)."""
     from docx import Document
-
     from docx.oxml.ns import qn
     from lxml import etree
 

@@ -6,6 +6,7 @@ title and a language, and no run of empty paragraphs stands in for spacing."""
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ def test_headings_go_in_order_without_skipping_a_level(
         if p.style is not None and p.style.name.startswith("Heading ") and p.text.strip()
     ]
     assert levels and levels[0] == 1
-    skips = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+    skips = [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
     assert skips == []
 
 
