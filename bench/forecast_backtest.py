@@ -23,10 +23,11 @@ from datetime import date, timedelta
 
 from config.policy import ForecastLatePolicy, Policy
 from models.calendar import WorkingCalendar
-from models.forecast import Forecast, History, Outcome, forecast, forecast_late_warning
+from models.forecast import LEAD, Forecast, History, Outcome, forecast, forecast_late_warning
 from models.sweep.rules import derived_rag
 from models.vocab import RAG, Status
 
+LEAD_RULE = "forecast_late, lead"  # the area lead's step: still forecast late 10 working days later
 EARLY = 10  # working days before the due date that count as early
 MIX = (("steady", 0.45), ("stalled", 0.20), ("late rush", 0.20), ("abandoned", 0.15))
 FIRST_START = date(2017, 9, 4)
@@ -83,7 +84,7 @@ def replay(
                 break
             seen = [u for u in item.updates if u[0] <= day]
             history = History(tuple((u[0], u[1]) for u in seen), item.start)
-            if any(name not in item.warned for name in rules):
+            if any(name not in item.warned for name in (*rules, LEAD_RULE)):
                 outcome = forecast(history, calendar, day, item.due, stale_after)
                 for name, (rule_settings, condition) in rules.items():
                     if (
@@ -93,6 +94,11 @@ def replay(
                         and condition(item, day, history, outcome, stale_after, calendar)
                     ):
                         item.warned[name] = day
+                told = item.warned.get("forecast_late")
+                if LEAD_RULE not in item.warned and told is not None and told < day:
+                    steps = forecast_late_warning(outcome, item.due, day, calendar, settings, told)
+                    if any(w.step == LEAD for w in steps):
+                        item.warned[LEAD_RULE] = day
             if "derived amber" not in item.warned:
                 last = seen[-1] if seen else None
                 view = View(
@@ -333,7 +339,7 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for plan, items in plans.items():
         replay(items, calendar, policy, policy.forecast_late, stale_after)
-        for rule in ("forecast_late", "derived amber"):
+        for rule in ("forecast_late", LEAD_RULE, "derived amber"):
             print(_row(plan, rule, score(items, rule, calendar)))
     generated = plans[f"generated ({args.actions}, seed {args.seed})"]
     print(
@@ -359,7 +365,8 @@ def main() -> None:
                 found.append(score(items, name, calendar))
         for name, found in scores.items():
             cells = " | ".join(
-                f"{s.precision:.1%} ({s.warned_late}/{s.warned}) | {s.recall:.1%} ({s.early}/{s.late})"
+                f"{_share(s.warned_late, s.warned)} ({s.warned_late}/{s.warned}) | {_share(s.early, s.late)} "
+                f"({s.early}/{s.late})"
                 for s in found
             )
             print(f"| {name} | {cells} |")
