@@ -166,8 +166,15 @@ def _variants() -> dict[str, tuple[ForecastLatePolicy, Condition]]:
             forecast(History(h.updates[:-1], h.start), c, before, item.due, stale), base
         )
 
+    def coarse(item: Item, day: date, h: History, f: Forecast, stale: int | None, c: WorkingCalendar) -> bool:
+        """Late too were the latest percent 3 higher: owners report in steps of 5, so a 5% may be a 7%."""
+        *earlier, (latest, percent) = h.updates
+        raised = History((*earlier, (latest, min(99, percent + 3))), h.start)
+        return _late(forecast(raised, c, day, item.due, stale), base)
+
     return {
         "optimistic end late too": (base, optimistic_late),
+        "late too at the latest percent + 3": (base, coarse),
         "3 points or more": (base, points(3)),
         "4 points or more": (base, points(4)),
         "fit spans 20 working days or more": (base, span(20)),
