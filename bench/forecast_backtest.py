@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import argparse
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from config.policy import ForecastLatePolicy, Policy
 from models.calendar import WorkingCalendar
-from models.forecast import History, forecast, forecast_late_warning
+from models.forecast import LEAD, Forecast, History, Outcome, forecast, forecast_late_warning
 from models.sweep.rules import derived_rag
 from models.vocab import RAG, Status
 
+LEAD_RULE = "forecast_late, lead"  # the area lead's step: still forecast late 10 working days later
 EARLY = 10  # working days before the due date that count as early
 MIX = (("steady", 0.45), ("stalled", 0.20), ("late rush", 0.20), ("abandoned", 0.15))
 FIRST_START = date(2017, 9, 4)
@@ -61,14 +62,20 @@ def working_days(calendar: WorkingCalendar, first: date, last: date) -> Iterator
         day = calendar.add_working_days(day, 1)
 
 
+# A variant of the rule: its settings, and a further condition on the day's forecast (True: warn).
+Condition = Callable[["Item", date, History, Forecast, int | None, WorkingCalendar], bool]
+
+
 def replay(
     items: list[Item],
     calendar: WorkingCalendar,
     policy: Policy,
     settings: ForecastLatePolicy,
     stale_after: int | None,
+    variants: Mapping[str, tuple[ForecastLatePolicy, Condition]] | None = None,
 ) -> None:
     """Each item's first warning day by each rule, from its start (or first update) to its due date."""
+    rules = {"forecast_late": (settings, _always), **(variants or {})}
     for item in items:
         item.warned = {}
         first = item.start or item.updates[0][0]
@@ -77,10 +84,21 @@ def replay(
                 break
             seen = [u for u in item.updates if u[0] <= day]
             history = History(tuple((u[0], u[1]) for u in seen), item.start)
-            if "forecast_late" not in item.warned:
+            if any(name not in item.warned for name in (*rules, LEAD_RULE)):
                 outcome = forecast(history, calendar, day, item.due, stale_after)
-                if forecast_late_warning(outcome, item.due, day, calendar, settings):
-                    item.warned["forecast_late"] = day
+                for name, (rule_settings, condition) in rules.items():
+                    if (
+                        name not in item.warned
+                        and isinstance(outcome, Forecast)
+                        and forecast_late_warning(outcome, item.due, day, calendar, rule_settings)
+                        and condition(item, day, history, outcome, stale_after, calendar)
+                    ):
+                        item.warned[name] = day
+                told = item.warned.get("forecast_late")
+                if LEAD_RULE not in item.warned and told is not None and told < day:
+                    steps = forecast_late_warning(outcome, item.due, day, calendar, settings, told)
+                    if any(w.step == LEAD for w in steps):
+                        item.warned[LEAD_RULE] = day
             if "derived amber" not in item.warned:
                 last = seen[-1] if seen else None
                 view = View(
@@ -91,6 +109,82 @@ def replay(
                 to_due = calendar.working_days_to_due(day, item.due)
                 if derived_rag(view, to_due, since, policy) in ("amber", "red"):
                     item.warned["derived amber"] = day
+
+
+def _always(*_: object) -> bool:
+    return True
+
+
+def _late(outcome: Outcome, settings: ForecastLatePolicy) -> bool:
+    return isinstance(outcome, Forecast) and outcome.late_by > settings.late_by_days
+
+
+def _variants() -> dict[str, tuple[ForecastLatePolicy, Condition]]:
+    """The changes to the rule tried against the late rushes' false alarms (issue 20, point 4): each warns
+    when the policy's rule does and its own condition holds, or with other settings."""
+    base = ForecastLatePolicy()
+
+    def optimistic_late(
+        item: Item, day: date, h: History, f: Forecast, stale: int | None, c: WorkingCalendar
+    ) -> bool:
+        return c.count_between(item.due, f.optimistic) > base.late_by_days
+
+    def points(n: int) -> Condition:
+        return lambda item, day, h, f, stale, c: f.points >= n
+
+    def span(n: int) -> Condition:
+        return lambda item, day, h, f, stale, c: c.count_between(f.since, day) >= n
+
+    def recent(n: int) -> Condition:
+        """The latest n updates alone (no start date) say late too: the recent pace agrees with the whole."""
+
+        def agree(
+            item: Item, day: date, h: History, f: Forecast, stale: int | None, c: WorkingCalendar
+        ) -> bool:
+            if len(h.updates) < n:
+                return True
+            return _late(forecast(History(h.updates[-n:]), c, day, item.due, stale), base)
+
+        return agree
+
+    def recent_days(n: int) -> Condition:
+        """The updates of the last n working days (at least two) say late too."""
+
+        def agree(
+            item: Item, day: date, h: History, f: Forecast, stale: int | None, c: WorkingCalendar
+        ) -> bool:
+            kept = tuple(u for u in h.updates if c.count_between(u[0], day) <= n) or h.updates[-1:]
+            kept = h.updates[-2:] if len(kept) < 2 else kept
+            return _late(forecast(History(kept), c, day, item.due, stale), base)
+
+        return agree
+
+    def held(item: Item, day: date, h: History, f: Forecast, stale: int | None, c: WorkingCalendar) -> bool:
+        """The forecast before the latest update said late too: two updates in a row."""
+        before = h.updates[-1][0] - timedelta(days=1)
+        return len(h.updates) >= 2 and _late(
+            forecast(History(h.updates[:-1], h.start), c, before, item.due, stale), base
+        )
+
+    def coarse(item: Item, day: date, h: History, f: Forecast, stale: int | None, c: WorkingCalendar) -> bool:
+        """Late too were the latest percent 3 higher: owners report in steps of 5, so a 5% may be a 7%."""
+        *earlier, (latest, percent) = h.updates
+        raised = History((*earlier, (latest, min(99, percent + 3))), h.start)
+        return _late(forecast(raised, c, day, item.due, stale), base)
+
+    return {
+        "optimistic end late too": (base, optimistic_late),
+        "late too at the latest percent + 3": (base, coarse),
+        "3 points or more": (base, points(3)),
+        "4 points or more": (base, points(4)),
+        "fit spans 20 working days or more": (base, span(20)),
+        "latest 3 updates agree": (base, recent(3)),
+        "last 20 working days' updates agree": (base, recent_days(20)),
+        "late at the update before too": (base, held),
+        "due within 20 (not 30)": (ForecastLatePolicy(within_days=20), _always),
+        "due within 20, 3 points or more": (ForecastLatePolicy(within_days=20), points(3)),
+        "3 points or more, optimistic end late too": (base, lambda *a: points(3)(*a) and optimistic_late(*a)),
+    }
 
 
 @dataclass(frozen=True)
@@ -165,9 +259,11 @@ def _true_progress(kind: str, rng: random.Random, length: int) -> tuple[Callable
     return (lambda t: min(rate * t, stop)), None
 
 
-def generated_items(calendar: WorkingCalendar, count: int, seed: int) -> list[Item]:
+def generated_items(
+    calendar: WorkingCalendar, count: int, seed: int, mix: tuple[tuple[str, float], ...] = MIX
+) -> list[Item]:
     rng = random.Random(seed)
-    kinds, weights = [kind for kind, _ in MIX], [weight for _, weight in MIX]
+    kinds, weights = [kind for kind, _ in mix], [weight for _, weight in mix]
     items = []
     for n in range(count):
         kind = rng.choices(kinds, weights)[0]
@@ -197,6 +293,10 @@ def generated_items(calendar: WorkingCalendar, count: int, seed: int) -> list[It
     return items
 
 
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
+
+
 def _row(plan: str, rule: str, s: Score) -> str:
     return (
         f"| {plan} | {rule} | {s.items} | {s.late} | {s.warned} | {s.warned_late} | {s.precision:.0%} | "
@@ -212,13 +312,33 @@ def main() -> None:
         "--stale-after", type=int, default=20, help="forecast's stale_after (the policy's 20); 0: none"
     )
     parser.add_argument("--sweep", action="store_true", help="also score other late_by / within settings")
+    parser.add_argument("--variants", action="store_true", help="also score the variants of the rule tried")
+    parser.add_argument(
+        "--mix",
+        default=",".join(f"{round(100 * w)}" for _, w in MIX),
+        help="the generated plan's shares of steady, stalled, late rush, abandoned (percent)",
+    )
+    parser.add_argument(
+        "--late-over", type=int, default=0, help="late: finished more than this many working days late"
+    )
     args = parser.parse_args()
     calendar, policy = WorkingCalendar("ENG"), Policy()
     stale_after = args.stale_after or None
+    shares = [float(x) for x in args.mix.split(",")]
+    if len(shares) != len(MIX) or min(shares) < 0 or sum(shares) <= 0:
+        parser.error(f"--mix {args.mix}: expected {len(MIX)} shares (steady, stalled, late rush, abandoned)")
+    mix = tuple((kind, share) for (kind, _), share in zip(MIX, shares, strict=True))
     plans = {
         "demo": demo_items(calendar),
-        f"generated ({args.actions}, seed {args.seed})": generated_items(calendar, args.actions, args.seed),
+        f"generated ({args.actions}, seed {args.seed})": generated_items(
+            calendar, args.actions, args.seed, mix
+        ),
     }
+    if args.late_over:  # the warning claims more than late_by_days late: score that claim instead
+        for items in plans.values():
+            for item in items:
+                if item.finished is not None:
+                    item.late = calendar.count_between(item.due, item.finished) > args.late_over
     print(
         "| plan | rule | items scored | late | warned | warned and late | precision | late, warned early "
         f"(>= {EARLY} working days) | early recall |"
@@ -226,7 +346,7 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for plan, items in plans.items():
         replay(items, calendar, policy, policy.forecast_late, stale_after)
-        for rule in ("forecast_late", "derived amber"):
+        for rule in ("forecast_late", LEAD_RULE, "derived amber"):
             print(_row(plan, rule, score(items, rule, calendar)))
     generated = plans[f"generated ({args.actions}, seed {args.seed})"]
     print(
@@ -241,6 +361,22 @@ def main() -> None:
             f"| {kind} | {len(some)} | {f.late} | {f.warned} ({f.warned_late} late) | {f.early} | "
             f"{b.warned} ({b.warned_late} late) | {b.early} |"
         )
+    if args.variants:
+        variants = _variants()
+        print("\n| rule | " + " | ".join(f"{plan}: precision | early recall" for plan in plans) + " |")
+        print("| --- |" + " --- | --- |" * len(plans))
+        scores: dict[str, list[Score]] = {name: [] for name in ("forecast_late", *variants, "derived amber")}
+        for items in plans.values():
+            replay(items, calendar, policy, policy.forecast_late, stale_after, variants)
+            for name, found in scores.items():
+                found.append(score(items, name, calendar))
+        for name, found in scores.items():
+            cells = " | ".join(
+                f"{_share(s.warned_late, s.warned)} ({s.warned_late}/{s.warned}) | {_share(s.early, s.late)} "
+                f"({s.early}/{s.late})"
+                for s in found
+            )
+            print(f"| {name} | {cells} |")
     if args.sweep:
         print("\n| late_by_days | within_days | warned | precision | early recall |")
         print("| --- | --- | --- | --- | --- |")
