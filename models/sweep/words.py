@@ -20,6 +20,7 @@ LABELS: dict[str, str] = {
     EventKind.ESCALATED_TO_LEAD: "escalated to you",
     EventKind.OVERDUE_NOTICE_QUEUED: "overdue",
     EventKind.REMINDER_QUEUED: "due soon",
+    EventKind.FORECAST_LATE_WARNED: "forecast late",
     EventKind.UPDATE_REQUESTED: "update requested",
     EventKind.DEAD_NOTICES_REPORTED: "not delivered",
     # Made by the web face, not the sweep: a request for the secretariat, and a link a person asked for.

@@ -1,0 +1,223 @@
+"""The sweep's `forecast_late` rule: an open action forecast (models.forecast) to finish more than
+`late_by_days` working days after a due date that is within `within_days` working days is told to its owner
+once per due date, and to the level-2 lead if it is still forecast late `lead_after_days` working days later.
+
+What it reads is loaded per batch of plans with the snapshot, in two statements: the percent updates of the
+open actions due within the window only (a calendar-day superset in SQL, the exact working-day test here),
+and the forecast_late notices made within reach of the window (when the owner was first told, and which
+keys are made already). The decisions themselves are pure (`forecast_late`), as every rule's.
+
+Choices:
+- The owner's step keeps the due-soon reminder's quiet period (`reminders.quiet_after_update_days`): an
+  owner who has just updated is not chased; the warning waits, and comes if the forecast is still late.
+  The lead's step has none: the owner's update is what it is about.
+- The lead is whoever the ladder's level 2 goes to (`level_two`: the owner's manager, else the area lead),
+  or their deputy while they are away. The warning is no escalation: it raises no ladder (persist), so the
+  ladder's own level-2 step still comes if the action goes overdue.
+- Once made, a warning stands until its due date passes or moves: a later sweep that finds its key counts
+  it among the day's decisions without forecasting again (what a second sweep of a day mostly does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from config.policy import ForecastLatePolicy, Policy
+from models.forecast import LEAD, OWNER, RULE, History, forecast, forecast_late_warning
+from models.ledger.kinds import EventKind
+from models.outbox import Notice
+from models.sweep.decision import Decision
+from models.sweep.facts import Context, Facts, decision_for, level_two, owner_role
+from models.vocab import ItemKind, Status
+
+_OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in Status if s.is_open) + ")"
+
+
+def calendar_days_ahead(settings: ForecastLatePolicy) -> int:
+    """A calendar-day reach that holds every due date within `within_days` working days: five working
+    days a week, and three weeks more for bank holidays and closures (Christmas, a long local closure)."""
+    return settings.within_days * 7 // 5 + 21
+
+
+class ForecastWindow(NamedTuple):
+    """What a batch of plans reads for the rule: `as_of`, and per plan id (the plans whose policy has the
+    rule on) the plan's name, time zone and the last calendar day a due date may fall on."""
+
+    as_of: date
+    plans: Mapping[int, tuple[str, str, date]]
+
+
+def window_for(as_of: date, plans: Sequence[tuple[int, str, str, Policy]]) -> ForecastWindow | None:
+    """From (plan id, name, time zone, the plan's policy); None when no plan has the rule on."""
+    wanted = {
+        plan_id: (name, zone, as_of + timedelta(days=calendar_days_ahead(p.forecast_late)))
+        for plan_id, name, zone, p in plans
+        if p.forecast_late.enabled
+    }
+    return ForecastWindow(as_of, wanted) if wanted else None
+
+
+class ForecastInputs(NamedTuple):
+    histories: dict[int, dict[str, list[tuple[date, int]]]]  # plan id -> ref -> (day, percent), in order
+    told: dict[int, dict[str, date]]  # plan id -> "ref|due" -> the day the owner's step was first made
+    keys: set[str]  # the dedupe keys of the rule's notices within reach: made already
+
+
+def load_forecast_inputs(session: Session, window: ForecastWindow) -> ForecastInputs:
+    ids = sorted(window.plans)
+    as_of, last = window.as_of, max(due_by for _, _, due_by in window.plans.values())
+    histories: dict[int, dict[str, list[tuple[date, int]]]] = {plan_id: {} for plan_id in ids}
+    # Only integers, our own constants and ISO dates are written into this statement, never a user's text.
+    sql = (
+        'SELECT a.plan_id, a.ref, a.current_due, u.at, u.percent FROM "update" u '
+        "JOIN action a ON a.id = u.action_id "
+        f"WHERE a.plan_id IN ({', '.join(str(int(i)) for i in ids)}) AND a.status IN {_OPEN_SQL} "
+        f"AND a.current_due >= '{as_of.isoformat()}' AND a.current_due <= '{last.isoformat()}' "
+        "AND u.percent IS NOT NULL ORDER BY u.at, u.id"
+    )
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    days, plans = _Days(), window.plans
+    zones = {plan_id: ZoneInfo(zone) for plan_id, (_, zone, _) in plans.items()}
+    for plan_id, ref, due, at, percent in rows:
+        if days[due] <= plans[plan_id][2]:
+            # The day in the plan's zone, as `status` and `show` read it (models.reports.forecasts); stored
+            # in UTC (SQLite's text has no offset).
+            moment = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            histories[plan_id].setdefault(ref, []).append((moment.astimezone(zones[plan_id]).date(), percent))
+    told, keys = _told(session, window)
+    return ForecastInputs(histories, told, keys)
+
+
+def _told(session: Session, window: ForecastWindow) -> tuple[dict[int, dict[str, date]], set[str]]:
+    """The rule's notices that can still matter: the owner is told within `within_days` working days of
+    the due date, and a due date still to come is on or after `as_of`, so an earlier notice is of a past
+    due date (the same calendar-day reach as the histories, backwards)."""
+    N = Notice.__table__.c  # type: ignore[attr-defined]
+    by_name = {name: (plan_id, zone) for plan_id, (name, zone, _) in window.plans.items()}
+    reach = max(due_by for _, _, due_by in window.plans.values()) - window.as_of
+    since = datetime.combine(window.as_of - reach - timedelta(days=1), time(0, 0), tzinfo=UTC)
+    told: dict[int, dict[str, date]] = {plan_id: {} for plan_id in window.plans}
+    keys: set[str] = set()
+    for plan, key, first_due in session.execute(
+        sa.select(N.plan, N.dedupe_key, sa.func.coalesce(N.due_at, N.not_before)).where(
+            N.kind == EventKind.FORECAST_LATE_WARNED.value,
+            N.plan.in_(list(by_name)),
+            N.not_before >= since,
+        )
+    ):
+        keys.add(key)
+        ref, due, rule, step, *_ = key[len(plan) + 1 :].split("|")
+        if rule != RULE or step != OWNER:
+            continue
+        plan_id, zone = by_name[plan]
+        day = first_due.astimezone(ZoneInfo(zone)).date()  # owed from 07:00 on the day swept, there
+        slot = told[plan_id]
+        if f"{ref}|{due}" not in slot or day < slot[f"{ref}|{due}"]:
+            slot[f"{ref}|{due}"] = day
+    return told, keys
+
+
+class _Days(dict[Any, date]):
+    """Dates from raw column values (ISO text on SQLite, dates on PostgreSQL), each converted once."""
+
+    def __missing__(self, value: Any) -> date:
+        found = self[value] = value if isinstance(value, date) else date.fromisoformat(value)
+        return found
+
+
+def forecast_late(context: Context, facts: Mapping[str, Facts]) -> list[Decision]:
+    """Today's forecast_late decisions of one plan, less those made on an earlier run (their keys go to
+    `context.found`)."""
+    policy = context.policy
+    settings = policy.forecast_late
+    if not settings.enabled:
+        return []
+    snapshot, calendar, today, known, found = (
+        context.snapshot,
+        context.calendar,
+        context.today,
+        context.known,
+        context.found,
+    )
+    histories, told, made = snapshot.histories, snapshot.forecast_told, snapshot.forecast_keys
+    within, stale_after = settings.within_days, policy.stale.request_after_days
+    quiet_days = policy.reminders.quiet_after_update_days
+    out: list[Decision] = []
+    for fact in facts.values():
+        item = fact.item
+        if item.kind is not ItemKind.ACTION or not 0 <= fact.to_due <= within or not item.owner:
+            continue
+        due = context.iso[item.due]
+        told_on = told.get(f"{item.ref}|{due}")
+        prefix = f"{snapshot.plan}|{item.ref}|{due}|{RULE}|"
+        owner_key = prefix + OWNER + "|" + _receiver(context, item.owner)
+        lead = level_two(item, snapshot)[0]
+        lead_key = prefix + LEAD + "|" + _receiver(context, lead) if lead else None
+        lead_due = told_on is not None and calendar.count_between(told_on, today) >= settings.lead_after_days
+        owner_made = owner_key in known or owner_key in made
+        lead_made = lead_key is not None and (lead_key in known or lead_key in made)
+        if owner_made and (not lead_due or lead_made or lead_key is None):
+            # Nothing new can come of a forecast: made on an earlier run, and it stands (module docstring).
+            found.add(owner_key)
+            if lead_made and lead_key is not None:
+                found.add(lead_key)
+            continue
+        reported = histories.get(item.ref, ())
+        if not reported and item.last_update is not None and item.percent:
+            reported = ((item.last_update, item.percent),)  # arrived mid-flight: the workbook's word
+        outcome = forecast(History(tuple(reported), item.start), calendar, today, item.due, stale_after)
+        for warning in forecast_late_warning(outcome, item.due, today, calendar, settings, told_on):
+            if warning.step == OWNER:
+                since = fact.since_update
+                if since is not None and since <= quiet_days and item.last_update is not None:
+                    continue  # just updated: not chased, as the due-soon reminder (module docstring)
+                out += _decision(context, fact, warning.reason, warning.facts, OWNER, item.owner, 1)
+            elif lead:
+                out += _decision(context, fact, warning.reason, warning.facts, LEAD, lead, 2)
+    return out
+
+
+def _receiver(context: Context, who: str) -> str:
+    """Who receives what is meant for `who` today: their deputy while they are away (as `decision_for`)."""
+    person = context.snapshot.people.get(who)
+    if person and person.away_from and person.deputy and person.is_away(context.today):
+        return person.deputy
+    return who
+
+
+def _decision(
+    context: Context, fact: Facts, reason: str, facts: dict[str, Any], step: str, who: str, level: int
+) -> list[Decision]:
+    item = fact.item
+    role = owner_role(item) if step == OWNER else _lead_role(item, context)
+    # Made at level 1 so that its next step reads as the ladder's from where the item stands, then marked
+    # with the warning's level (2: to the lead), which raises no ladder (persist).
+    made = decision_for(
+        context,
+        fact,
+        RULE,
+        step,
+        EventKind.FORECAST_LATE_WARNED,
+        who,
+        role,
+        lambda: reason,
+        urgency=1,  # as a due-soon reminder: news ahead of the date, not a breach
+        **facts,
+    )
+    return [d._replace(level=level) for d in made]
+
+
+def _lead_role(item: Any, context: Context) -> str:
+    return "the owner's manager" if level_two(item, context.snapshot)[1] else "the area lead"
