@@ -181,9 +181,11 @@ def forecast_late(context: Context, facts: Mapping[str, Facts]) -> list[Decision
         for warning in forecast_late_warning(outcome, item.due, today, calendar, settings, told_on):
             if warning.step == OWNER:
                 since = fact.since_update
-                if since is not None and since <= quiet_days and item.last_update is not None:
-                    continue  # just updated: not chased, as the due-soon reminder (module docstring)
-                out += _decision(context, fact, warning.reason, warning.facts, OWNER, item.owner, 1)
+                if owner_made:
+                    found.add(owner_key)
+                elif since is None or since > quiet_days or item.last_update is None:
+                    # (Not while the owner has just updated: not chased, as the due-soon reminder.)
+                    out += _decision(context, fact, warning.reason, warning.facts, OWNER, item.owner, 1)
             elif lead:
                 out += _decision(context, fact, warning.reason, warning.facts, LEAD, lead, 2)
     return out
