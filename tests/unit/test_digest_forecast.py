@@ -27,13 +27,31 @@ WORDS = (
 )
 
 
-def _digests(day: str, told: dict[str, date] | None = None, made: frozenset[str] = frozenset()) -> dict[str, Digest]:
-    item = ItemView(ItemKind.ACTION, "TAP-12", "Recruit permanent social workers", ALEX, D("2017-12-15"),
-                    Status.IN_PROGRESS, area="A1", percent=25, last_update=D("2017-11-15"),
-                    start=D("2017-09-04"))  # fmt: skip
+def _digests(
+    day: str, told: dict[str, date] | None = None, made: frozenset[str] = frozenset()
+) -> dict[str, Digest]:
+    item = ItemView(
+        ItemKind.ACTION,
+        "TAP-12",
+        "Recruit permanent social workers",
+        ALEX,
+        D("2017-12-15"),
+        Status.IN_PROGRESS,
+        area="A1",
+        percent=25,
+        last_update=D("2017-11-15"),
+        start=D("2017-09-04"),
+    )
     people = {ALEX: PersonView(ALEX, "Alex Smith", manager=SAM), SAM: PersonView(SAM, "Sam Jones")}
-    snap = Snapshot("Plan", "ENG", (item,), people, histories={"TAP-12": HISTORY}, forecast_told=told or {},
-                    forecast_keys=made)  # fmt: skip
+    snap = Snapshot(
+        "Plan",
+        "ENG",
+        (item,),
+        people,
+        histories={"TAP-12": HISTORY},
+        forecast_told=told or {},
+        forecast_keys=made,
+    )
     decisions = [d for d in decide(snap, load_policy(), WorkingCalendar("ENG"), D(day)) if d.recipient]
     notices = [
         PendingNotice(i, d.dedupe_key, d.recipient, "email", d.kind, d.urgency, json.loads(notice_payload(d)))

@@ -64,7 +64,9 @@ def snapshot(item: ItemView, history=HISTORY, told=None, keys=frozenset(), peopl
     )
 
 
-def warned(snap: Snapshot, day: str, policy: Policy = POLICY, known=frozenset(), found=None) -> list[Decision]:
+def warned(
+    snap: Snapshot, day: str, policy: Policy = POLICY, known=frozenset(), found=None
+) -> list[Decision]:
     return [d for d in decide(snap, policy, ENG, D(day), known, found) if d.rule == "forecast_late"]
 
 
@@ -83,7 +85,8 @@ def test_the_owner_is_warned_with_the_forecast_in_words() -> None:
     )
     assert d.dedupe_key == f"Plan|TAP-12|{DUE}|forecast_late|owner|{OWNER}"
     facts = d.facts
-    assert (facts["forecast"], facts["forecast_late_by"], facts["working_days_to_due"]) == ("2018-06-22", 128, 19)
+    assert (facts["forecast"], facts["forecast_late_by"]) == ("2018-06-22", 128)
+    assert facts["working_days_to_due"] == 19
     assert facts["owner"] == OWNER and facts["due"] == DUE
 
 
@@ -153,8 +156,11 @@ def test_an_owner_who_just_updated_is_not_chased() -> None:
 
 
 def test_the_deputy_while_the_owner_is_away() -> None:
-    away = {OWNER: PersonView(OWNER, "Owner", manager=MANAGER, deputy=DEPUTY, away_from=D("2017-11-13"),
-                              away_to=D("2017-11-24"))}  # fmt: skip
+    away = {
+        OWNER: PersonView(
+            OWNER, "Owner", manager=MANAGER, deputy=DEPUTY, away_from=D("2017-11-13"), away_to=D("2017-11-24")
+        )
+    }
     [d] = warned(snapshot(action(), people=away), FIRST)
     assert (d.recipient, d.on_behalf_of, d.step) == (DEPUTY, OWNER, "owner")
     assert d.dedupe_key.endswith(f"|forecast_late|owner|{DEPUTY}")
