@@ -34,7 +34,9 @@ from models.ledger.kinds import EventKind
 from models.outbox import Notice
 from models.sweep.decision import Decision
 from models.sweep.facts import Context, Facts, decision_for, level_two, owner_role
-from models.vocab import ItemKind, Status
+from models.sweep.facts import _lead_in_words as lead_in_words  # the ladder's own words for level 2
+from models.sweep.views import ItemView
+from models.vocab import ItemKind, Status, day_in_words
 
 _OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in Status if s.is_open) + ")"
 
@@ -185,10 +187,21 @@ def forecast_late(context: Context, facts: Mapping[str, Facts]) -> list[Decision
                     found.add(owner_key)
                 elif since is None or since > quiet_days or item.last_update is None:
                     # (Not while the owner has just updated: not chased, as the due-soon reminder.)
-                    out += _decision(context, fact, warning.reason, warning.facts, OWNER, item.owner, 1)
+                    said = {**warning.facts, **_then(context, item, settings.lead_after_days, lead)}
+                    out += _decision(context, fact, warning.reason, said, OWNER, item.owner, 1)
             elif lead:
                 out += _decision(context, fact, warning.reason, warning.facts, LEAD, lead, 2)
     return out
+
+
+def _then(context: Context, item: ItemView, after: int, lead: str | None) -> dict[str, str]:
+    """The owner's next step, if nothing changes (it is still forecast late): who hears, and when."""
+    if not lead:
+        return {}
+    who = lead_in_words(item, _receiver(context, item.owner), context.snapshot)
+    if who == "you":
+        return {}  # the owner is their own lead: the ladder's next step stands
+    return {"next_step": f"{who} is told on {day_in_words(context.after[(context.today, after)])}"}
 
 
 def _receiver(context: Context, who: str) -> str:
@@ -221,5 +234,5 @@ def _decision(
     return [d._replace(level=level) for d in made]
 
 
-def _lead_role(item: Any, context: Context) -> str:
+def _lead_role(item: ItemView, context: Context) -> str:
     return "the owner's manager" if level_two(item, context.snapshot)[1] else "the area lead"

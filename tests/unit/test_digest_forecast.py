@@ -81,6 +81,8 @@ def test_the_owner_reads_the_pace_and_the_finish_in_every_face() -> None:
         assert not re.findall(r"\b\d{4}-\d{2}-\d{2}\b", face)  # dates in words only
     assert "Forecast late. Due Friday 15 December 2017, due in 19 working days." in text
     assert "Why: forecast to finish late: " + WORDS + " (range: " in text
+    # Its next step is the warning's: the manager hears 10 working days on if it is still late.
+    assert "If nothing changes: your manager, Sam Jones, is told on Monday 4 December 2017." in text
 
 
 def test_the_manager_reads_that_it_is_still_late_and_whose_it_is() -> None:
