@@ -89,20 +89,19 @@ def load_forecast_inputs(session: Session, window: ForecastWindow) -> ForecastIn
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    days, plans = _Days(), window.plans
-    zones = {plan_id: ZoneInfo(zone) for plan_id, (_, zone, _) in plans.items()}
+    days, plans, local = _Days(), window.plans, _LocalDays()
+    zones = {plan_id: zone for plan_id, (_, zone, _) in plans.items()}
     for plan_id, ref, due, at, percent in rows:
         if days[due] <= plans[plan_id][2]:
-            # The day in the plan's zone, as `status` and `show` read it (models.reports.forecasts); stored
-            # in UTC (SQLite's text has no offset).
-            moment = at if isinstance(at, datetime) else datetime.fromisoformat(at)
-            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-            histories[plan_id].setdefault(ref, []).append((moment.astimezone(zones[plan_id]).date(), percent))
-    told, keys = _told(session, window)
+            # The day in the plan's zone, as `status` and `show` read it (models.reports.forecasts).
+            histories[plan_id].setdefault(ref, []).append((local[zones[plan_id], at], percent))
+    told, keys = _told(session, window, local)
     return ForecastInputs(histories, told, keys)
 
 
-def _told(session: Session, window: ForecastWindow) -> tuple[dict[int, dict[str, date]], set[str]]:
+def _told(
+    session: Session, window: ForecastWindow, local: _LocalDays
+) -> tuple[dict[int, dict[str, date]], set[str]]:
     """The rule's notices that can still matter: the owner is told within `within_days` working days of
     the due date, and a due date still to come is on or after `as_of`, so an earlier notice is of a past
     due date (the same calendar-day reach as the histories, backwards)."""
@@ -112,23 +111,50 @@ def _told(session: Session, window: ForecastWindow) -> tuple[dict[int, dict[str,
     since = datetime.combine(window.as_of - reach - timedelta(days=1), time(0, 0), tzinfo=UTC)
     told: dict[int, dict[str, date]] = {plan_id: {} for plan_id in window.plans}
     keys: set[str] = set()
-    for plan, key, first_due in session.execute(
-        sa.select(N.plan, N.dedupe_key, sa.func.coalesce(N.due_at, N.not_before)).where(
-            N.kind == EventKind.FORECAST_LATE_WARNED.value,
-            N.plan.in_(list(by_name)),
-            N.not_before >= since,
-        )
-    ):
+    query = sa.select(N.plan, N.dedupe_key, sa.func.coalesce(N.due_at, N.not_before)).where(
+        N.kind == EventKind.FORECAST_LATE_WARNED.value, N.plan.in_(list(by_name)), N.not_before >= since
+    )
+    # The driver's own values, as `recent_keys` reads them: typed rows cost more than the read.
+    result = session.connection().execute(query)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    for plan, key, first_due in rows:
         keys.add(key)
         ref, due, rule, step, *_ = key[len(plan) + 1 :].split("|")
         if rule != RULE or step != OWNER:
             continue
         plan_id, zone = by_name[plan]
-        day = first_due.astimezone(ZoneInfo(zone)).date()  # owed from 07:00 on the day swept, there
+        day = local[zone, first_due]  # owed from 07:00 on the day swept, there
         slot = told[plan_id]
         if f"{ref}|{due}" not in slot or day < slot[f"{ref}|{due}"]:
             slot[f"{ref}|{due}"] = day
     return told, keys
+
+
+class _LocalDays(dict[tuple[str, Any], date]):
+    """The day in a time zone of an instant stored in UTC: a datetime on PostgreSQL, text with no offset on
+    SQLite, remembered by the minute (no zone's offset has seconds): owners' updates share few minutes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.zones: dict[str, ZoneInfo] = {}
+
+    def __missing__(self, key: tuple[str, Any]) -> date:
+        zone, value = key
+        if isinstance(value, str):
+            minute = (zone, value[:16])
+            if minute in self:
+                found = self[key] = self[minute]
+                return found
+            moment = datetime.fromisoformat(value[:16]).replace(tzinfo=UTC)
+        else:
+            minute, moment = key, value if value.tzinfo else value.replace(tzinfo=UTC)
+        if zone not in self.zones:
+            self.zones[zone] = ZoneInfo(zone)
+        found = self[minute] = self[key] = moment.astimezone(self.zones[zone]).date()
+        return found
 
 
 class _Days(dict[Any, date]):
@@ -157,36 +183,45 @@ def forecast_late(context: Context, facts: Mapping[str, Facts]) -> list[Decision
     within, stale_after = settings.within_days, policy.stale.request_after_days
     quiet_days = policy.reminders.quiet_after_update_days
     out: list[Decision] = []
+    action, lead_after = ItemKind.ACTION, settings.lead_after_days
     for fact in facts.values():
-        item = fact.item
-        if item.kind is not ItemKind.ACTION or not 0 <= fact.to_due <= within or not item.owner:
+        # Most items are far off, overdue or milestones: out before anything else is asked.
+        if not 0 <= fact.to_due <= within or fact.item.kind is not action or not fact.item.owner:
             continue
+        item = fact.item
+        reported = histories.get(item.ref, ())
+        if not reported:
+            if item.last_update is None or not item.percent:
+                continue  # no percent reported: no forecast, nothing to say
+            reported = ((item.last_update, item.percent),)  # arrived mid-flight: the workbook's word
         due = context.iso[item.due]
         told_on = told.get(f"{item.ref}|{due}")
+        lead_due = told_on is not None and calendar.count_between(told_on, today) >= lead_after
         prefix = f"{snapshot.plan}|{item.ref}|{due}|{RULE}|"
         owner_key = prefix + OWNER + "|" + _receiver(context, item.owner)
-        lead = level_two(item, snapshot)[0]
-        lead_key = prefix + LEAD + "|" + _receiver(context, lead) if lead else None
-        lead_due = told_on is not None and calendar.count_between(told_on, today) >= settings.lead_after_days
         owner_made = owner_key in known or owner_key in made
-        lead_made = lead_key is not None and (lead_key in known or lead_key in made)
-        if owner_made and (not lead_due or lead_made or lead_key is None):
-            # Nothing new can come of a forecast: made on an earlier run, and it stands (module docstring).
-            found.add(owner_key)
-            if lead_made and lead_key is not None:
-                found.add(lead_key)
+        since = fact.since_update
+        quiet = since is not None and since <= quiet_days and item.last_update is not None
+        if not lead_due and (owner_made or quiet):
+            # Nothing new can come of a forecast today: the owner's step made on an earlier run (it stands:
+            # module docstring) or waiting while they have just updated, and the lead's not due.
+            if owner_made:
+                found.add(owner_key)
             continue
-        reported = histories.get(item.ref, ())
-        if not reported and item.last_update is not None and item.percent:
-            reported = ((item.last_update, item.percent),)  # arrived mid-flight: the workbook's word
+        lead = level_two(item, snapshot)[0]
+        if owner_made and lead_due:
+            lead_key = prefix + LEAD + "|" + _receiver(context, lead) if lead else ""
+            if not lead or lead_key in known or lead_key in made:
+                found.add(owner_key)
+                if lead:
+                    found.add(lead_key)
+                continue
         outcome = forecast(History(tuple(reported), item.start), calendar, today, item.due, stale_after)
         for warning in forecast_late_warning(outcome, item.due, today, calendar, settings, told_on):
             if warning.step == OWNER:
-                since = fact.since_update
                 if owner_made:
                     found.add(owner_key)
-                elif since is None or since > quiet_days or item.last_update is None:
-                    # (Not while the owner has just updated: not chased, as the due-soon reminder.)
+                elif not quiet:  # not while the owner has just updated, as the due-soon reminder
                     said = {**warning.facts, **_then(context, item, settings.lead_after_days, lead)}
                     out += _decision(context, fact, warning.reason, said, OWNER, item.owner, 1)
             elif lead:
