@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from config.policy import ForecastLatePolicy, Policy
+from config.policy import Policy
+from models.calendar import WorkingCalendar
 from models.forecast import LEAD, OWNER, RULE, History, forecast, forecast_late_warning
 from models.ledger.kinds import EventKind
 from models.outbox import Notice
@@ -41,27 +42,32 @@ from models.vocab import ItemKind, Status, day_in_words
 _OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in Status if s.is_open) + ")"
 
 
-def calendar_days_ahead(settings: ForecastLatePolicy) -> int:
-    """A calendar-day reach that holds every due date within `within_days` working days: five working
-    days a week, and three weeks more for bank holidays and closures (Christmas, a long local closure)."""
-    return settings.within_days * 7 // 5 + 21
-
-
 class ForecastWindow(NamedTuple):
     """What a batch of plans reads for the rule: `as_of`, and per plan id (the plans whose policy has the
-    rule on) the plan's name, time zone and the last calendar day a due date may fall on."""
+    rule on) the plan's name and time zone, the first day an owner's warning that still matters can have
+    been made, and the last day a due date within the window can fall on."""
 
     as_of: date
-    plans: Mapping[int, tuple[str, str, date]]
+    plans: Mapping[int, tuple[str, str, date, date]]
 
 
-def window_for(as_of: date, plans: Sequence[tuple[int, str, str, Policy]]) -> ForecastWindow | None:
-    """From (plan id, name, time zone, the plan's policy); None when no plan has the rule on."""
-    wanted = {
-        plan_id: (name, zone, as_of + timedelta(days=calendar_days_ahead(p.forecast_late)))
-        for plan_id, name, zone, p in plans
-        if p.forecast_late.enabled
-    }
+def window_for(
+    as_of: date, plans: Sequence[tuple[int, str, str, Policy, WorkingCalendar]]
+) -> ForecastWindow | None:
+    """From (plan id, name, time zone, the plan's policy, its calendar); None when no plan has the rule on.
+    One working day wider each way than the rule needs (the exact test is the rule's): a due date within
+    `within_days` working days comes before the next working day, and its owner was told no earlier than
+    `within_days` working days before it, so no earlier than that many before `as_of`."""
+    wanted = {}
+    for plan_id, name, zone, policy, calendar in plans:
+        if policy.forecast_late.enabled:
+            reach = policy.forecast_late.within_days + 1
+            wanted[plan_id] = (
+                name,
+                zone,
+                calendar.add_working_days(as_of, -reach),
+                calendar.add_working_days(as_of, reach),
+            )
     return ForecastWindow(as_of, wanted) if wanted else None
 
 
@@ -73,7 +79,7 @@ class ForecastInputs(NamedTuple):
 
 def load_forecast_inputs(session: Session, window: ForecastWindow) -> ForecastInputs:
     ids = sorted(window.plans)
-    as_of, last = window.as_of, max(due_by for _, _, due_by in window.plans.values())
+    as_of, last = window.as_of, max(due_by for *_, due_by in window.plans.values())
     histories: dict[int, dict[str, list[tuple[date, int]]]] = {plan_id: {} for plan_id in ids}
     # Only integers, our own constants and ISO dates are written into this statement, never a user's text.
     sql = (
@@ -90,9 +96,9 @@ def load_forecast_inputs(session: Session, window: ForecastWindow) -> ForecastIn
     finally:
         cursor.close()
     days, plans, local = _Days(), window.plans, _LocalDays()
-    zones = {plan_id: zone for plan_id, (_, zone, _) in plans.items()}
+    zones = {plan_id: zone for plan_id, (_, zone, *_) in plans.items()}
     for plan_id, ref, due, at, percent in rows:
-        if days[due] <= plans[plan_id][2]:
+        if days[due] <= plans[plan_id][3]:
             # The day in the plan's zone, as `status` and `show` read it (models.reports.forecasts).
             histories[plan_id].setdefault(ref, []).append((local[zones[plan_id], at], percent))
     told, keys = _told(session, window, local)
@@ -102,13 +108,13 @@ def load_forecast_inputs(session: Session, window: ForecastWindow) -> ForecastIn
 def _told(
     session: Session, window: ForecastWindow, local: _LocalDays
 ) -> tuple[dict[int, dict[str, date]], set[str]]:
-    """The rule's notices that can still matter: the owner is told within `within_days` working days of
-    the due date, and a due date still to come is on or after `as_of`, so an earlier notice is of a past
-    due date (the same calendar-day reach as the histories, backwards)."""
+    """The rule's notices that can still matter (`window_for`: an earlier one is of a past due date), in
+    one statement: owed from 07:00 on the day swept, in the plan's zone, or, once a failure has moved that
+    on, from `due_at`; a day early for the zones ahead of UTC."""
     N = Notice.__table__.c  # type: ignore[attr-defined]
-    by_name = {name: (plan_id, zone) for plan_id, (name, zone, _) in window.plans.items()}
-    reach = max(due_by for _, _, due_by in window.plans.values()) - window.as_of
-    since = datetime.combine(window.as_of - reach - timedelta(days=1), time(0, 0), tzinfo=UTC)
+    by_name = {name: (plan_id, zone) for plan_id, (name, zone, *_) in window.plans.items()}
+    first = min(told_from for _, _, told_from, _ in window.plans.values())
+    since = datetime.combine(first - timedelta(days=1), time(0, 0), tzinfo=UTC)
     told: dict[int, dict[str, date]] = {plan_id: {} for plan_id in window.plans}
     keys: set[str] = set()
     query = sa.select(N.plan, N.dedupe_key, sa.func.coalesce(N.due_at, N.not_before)).where(
@@ -126,7 +132,7 @@ def _told(
         if rule != RULE or step != OWNER:
             continue
         plan_id, zone = by_name[plan]
-        day = local[zone, first_due]  # owed from 07:00 on the day swept, there
+        day = local[zone, first_due]
         slot = told[plan_id]
         if f"{ref}|{due}" not in slot or day < slot[f"{ref}|{due}"]:
             slot[f"{ref}|{due}"] = day

@@ -143,7 +143,7 @@ def _sweep_plans(
         failing = set(failing_plans(session))
     for start in range(0, len(working), PLANS_PER_READ):
         batch = working[start : start + PLANS_PER_READ]
-        forecasting = window_for(as_of, [(key_of(p), p.name, p.timezone, pp) for p, pp, *_ in batch])
+        forecasting = window_for(as_of, [(key_of(p), p.name, p.timezone, pp, c) for p, pp, c, _ in batch])
         snapshots = _read_snapshots(engine, [plan for plan, *_ in batch], people, forecasting)
         for plan, plan_policy, calendar, outcome in batch:
             with _failure_domain(engine, plan, outcome, dry_run, actor, retrying):

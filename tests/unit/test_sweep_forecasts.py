@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from config.policy import Policy, load_policy
 from models.calendar import WorkingCalendar
 from models.ledger.kinds import EventKind
-from models.sweep.forecasts import calendar_days_ahead
+from models.sweep.forecasts import window_for
 from models.sweep.rules import Decision, decide
 from models.sweep.snapshot import ItemView, LadderView, PersonView, Snapshot
 from models.vocab import ItemKind, Status
@@ -190,7 +190,16 @@ def test_a_lead_warning_is_no_escalation_and_leaves_the_ladder_alone() -> None:
     assert d.facts["next_step"].startswith("escalates to you on ")
 
 
-def test_the_calendar_day_reach_holds_every_due_date_within_the_window() -> None:
-    days = calendar_days_ahead(POLICY.forecast_late)
-    for start in (D("2017-12-01"), D("2017-12-20"), D("2018-03-26"), D("2018-12-14")):
-        assert ENG.add_working_days(start, POLICY.forecast_late.within_days) <= start + timedelta(days=days)
+def test_the_window_read_holds_every_due_date_and_warning_that_can_matter() -> None:
+    within = POLICY.forecast_late.within_days
+    for day in map(D, ("2017-11-20", "2017-12-01", "2017-12-22", "2018-03-26")):  # Christmas, Easter
+        window = window_for(day, [(1, "Plan", "Europe/London", POLICY, ENG)])
+        assert window is not None
+        [(_, _, told_from, due_by)] = window.plans.values()
+        ahead = [day + timedelta(days=n) for n in range(120)]
+        last = max(d for d in ahead if ENG.working_days_to_due(day, d) <= within)
+        assert last <= due_by and ENG.working_days_to_due(day, due_by) <= within + 1
+        # An owner told about a due date on or after `day` was told at most `within` working days before it.
+        assert ENG.add_working_days(day, -within) >= told_from
+    off = Policy.model_validate({"forecast_late": {"enabled": False}})
+    assert window_for(D("2017-11-20"), [(1, "Plan", "Europe/London", off, ENG)]) is None
