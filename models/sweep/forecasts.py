@@ -99,8 +99,10 @@ def load_forecast_inputs(session: Session, window: ForecastWindow) -> ForecastIn
     zones = {plan_id: zone for plan_id, (_, zone, *_) in plans.items()}
     for plan_id, ref, due, at, percent in rows:
         if days[due] <= plans[plan_id][3]:
-            # The day in the plan's zone, as `status` and `show` read it (models.reports.forecasts).
-            histories[plan_id].setdefault(ref, []).append((local[zones[plan_id], at], percent))
+            # The day in the plan's zone, as `status` and `show` read it (models.reports.forecasts); text
+            # (SQLite) by its minute, which many updates share.
+            day = local[zones[plan_id], at[:16] if type(at) is str else at]
+            histories[plan_id].setdefault(ref, []).append((day, percent))
     told, keys = _told(session, window, local)
     return ForecastInputs(histories, told, keys)
 
@@ -132,7 +134,7 @@ def _told(
         if rule != RULE or step != OWNER:
             continue
         plan_id, zone = by_name[plan]
-        day = local[zone, first_due]
+        day = local[zone, first_due[:16] if type(first_due) is str else first_due]
         slot = told[plan_id]
         if f"{ref}|{due}" not in slot or day < slot[f"{ref}|{due}"]:
             slot[f"{ref}|{due}"] = day
@@ -140,26 +142,15 @@ def _told(
 
 
 class _LocalDays(dict[tuple[str, Any], date]):
-    """The day in a time zone of an instant stored in UTC: a datetime on PostgreSQL, text with no offset on
-    SQLite, remembered by the minute (no zone's offset has seconds): owners' updates share few minutes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.zones: dict[str, ZoneInfo] = {}
+    """The day in a time zone of an instant stored in UTC: a datetime on PostgreSQL, or SQLite's text (no
+    offset) cut to its minute (no zone's offset has seconds, and many updates share a minute), each
+    converted once."""
 
     def __missing__(self, key: tuple[str, Any]) -> date:
         zone, value = key
-        if isinstance(value, str):
-            minute = (zone, value[:16])
-            if minute in self:
-                found = self[key] = self[minute]
-                return found
-            moment = datetime.fromisoformat(value[:16]).replace(tzinfo=UTC)
-        else:
-            minute, moment = key, value if value.tzinfo else value.replace(tzinfo=UTC)
-        if zone not in self.zones:
-            self.zones[zone] = ZoneInfo(zone)
-        found = self[minute] = self[key] = moment.astimezone(self.zones[zone]).date()
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        found = self[key] = moment.astimezone(ZoneInfo(zone)).date()
         return found
 
 
