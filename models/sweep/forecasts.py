@@ -3,9 +3,11 @@
 once per due date, and to the level-2 lead if it is still forecast late `lead_after_days` working days later.
 
 What it reads is loaded per batch of plans with the snapshot, in two statements: the percent updates of the
-open actions due within the window only (a calendar-day superset in SQL, the exact working-day test here),
-and the forecast_late notices made within reach of the window (when the owner was first told, and which
-keys are made already). The decisions themselves are pure (`forecast_late`), as every rule's.
+open actions due within the window only (up to the plan's calendar's working day one past it, in SQL; the
+exact working-day test here), and the forecast_late notices made within reach of the window (when the owner
+was first told, and which keys are made already). The decisions themselves are pure (`forecast_late`), as
+every rule's. An item is forecast only when something new could come of it: its owner's warning not made
+(and not waiting out a quiet period), or the lead's step due and not made.
 
 Choices:
 - The owner's step keeps the due-soon reminder's quiet period (`reminders.quiet_after_update_days`): an
