@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from bench.common import drop_schemas, fresh_database, peak_rss_mb, timed
 from config.policy import Policy, load_policy
@@ -35,7 +36,7 @@ from models.db import make_engine, read_session, unit_of_work
 from models.escalations import Escalation
 from models.ledger.chain import format_at, header
 from models.outbox import Notice
-from models.plan import Plan
+from models.plan import Action, Plan, Update
 from models.plans.importer import import_plan
 from models.plans.lookup import plans_named
 from models.plans.spec import ActionSpec, AreaSpec, MilestoneSpec, PersonSpec, PlanSpec
@@ -86,11 +87,46 @@ def plan_spec(index: int, actions: int, milestones: int) -> PlanSpec:
     )
 
 
+def progress_updates(session: Session, plan_name: str) -> list[dict[str, Any]]:
+    """Percent updates, as owners report them, for two open actions in three: 2 to 6 each, spread from a week
+    after the start to the action's last update, climbing (a point or two either way) to its percent. What
+    the forecast_late rule reads (issue 20); the other third have only the workbook's percent."""
+    A, P = Action.__table__.c, Plan.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa.select(A.id, A.plan_id, A.owner_id, A.start, A.last_update_on, A.percent)
+        .where(P.name == plan_name, A.plan_id == P.id, A.status.in_(["not started", "in progress"]))
+        .order_by(A.id)
+    ).all()
+    out = []
+    for i, (action_id, plan_id, owner, start, last, percent) in enumerate(rows):
+        if i % 3 == 0 or not percent or start is None or last is None or (last - start).days < 14:
+            continue
+        n = 2 + i % 5
+        step = max(1, ((last - start).days - 7) // n)
+        for k in range(n):
+            day = last - timedelta(days=step * (n - 1 - k))
+            share = percent * (k + 1) // n
+            noise = 0 if k == n - 1 else (i + k) % 5 - 2
+            out.append(
+                {
+                    "plan_id": plan_id,
+                    "action_id": action_id,
+                    "author_id": owner,
+                    "at": datetime.combine(day, datetime.min.time(), tzinfo=UTC).replace(hour=9),
+                    "percent": min(percent, max(0, share + noise)),
+                }
+            )
+    return out
+
+
 def setup(url: str, plans: int, actions: int, milestones: int) -> None:
     engine = make_engine(url)
     for index in range(plans):
         with unit_of_work(engine) as session:
-            import_plan(session, plan_spec(index, actions // plans, milestones // plans), actor="bench")
+            spec = plan_spec(index, actions // plans, milestones // plans)
+            import_plan(session, spec, actor="bench")
+            session.flush()
+            session.execute(sa.insert(Update.__table__), progress_updates(session, spec.name))  # type: ignore[attr-defined]
     engine.dispose()
 
 

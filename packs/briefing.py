@@ -124,13 +124,20 @@ def _milestones(c: PackContext) -> Headline:
     ahead, missed = c.milestones_ahead, c.milestones_missed
     points = tuple(f"{m.ref} {m.title}: was due on {day_in_words(m.due)}, missed." for m in missed) + tuple(
         f"{m.ref} {m.title}: due on {day_in_words(m.due)}, "
-        + (f"at risk from {', '.join(m.slipping)}." if m.slipping else "on track.")
+        + (
+            "at risk"
+            + (f" from {', '.join(m.slipping)}" if m.slipping else "")
+            + (f": {'; '.join(m.forecast_late)}" if m.forecast_late else "")
+            + "."
+            if m.at_risk_from
+            else "on track."
+        )
         for m in ahead
     )
     if not ahead:
         text = f"No milestone falls due up to {until}."
     else:
-        at_risk = sum(1 for m in ahead if m.slipping)
+        at_risk = sum(1 for m in ahead if m.at_risk_from)
         text = f"{plural(len(ahead), 'milestone')} fall{'s' * (len(ahead) == 1)} due up to {until}"
         text += (
             f", {at_risk} at risk." if at_risk else (", all on track." if len(ahead) > 1 else ", on track.")

@@ -31,6 +31,7 @@ from packs.sections import (
     area_summaries,
     by_area_and_ref,
     changes_since,
+    dependency_forecasts,
     exception_lines,
     milestone_line,
     previous_counts,
@@ -182,6 +183,7 @@ def build_pack_context(
         for line in sorted(lines, key=lambda x: x.ref)
     )
     until = data.next_meeting or calendar.add_working_days(data.meeting_date, 20)
+    waits = dependency_forecasts(data, policy, calendar, as_of)  # what a milestone ahead waits for
     silent, silent_since = silent_owners(data, last, policy, calendar, pack_date, audience)
     theme = {a.code: a.name for a in data.areas}.get(data.theme_area or "")
     context = PackContext(
@@ -209,7 +211,7 @@ def build_pack_context(
         forecast_days=policy.forecast_late.late_by_days,
         changes=changes_since(data, lines, last, as_of),
         milestones_ahead=tuple(
-            milestone_line(m, by_ref, as_of)
+            milestone_line(m, by_ref, as_of, waits, calendar, policy.forecast_late.late_by_days)
             for m in data.milestones
             if m.status.is_open and as_of <= m.due <= until
         ),

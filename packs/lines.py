@@ -120,6 +120,15 @@ class MilestoneLine:
     depends_on: tuple[str, ...]
     slipping: tuple[str, ...]  # open dependencies that are red or overdue: what makes it at risk
     state: str = "on track"  # "missed" once its date has passed unmet, "at risk", or "on track"
+    # Open dependencies forecast (models.forecast) to finish more than the forecast_late rule's
+    # `late_by_days` after the milestone's date, in words: "TAP-12 is forecast to finish 21 working days
+    # after the milestone's date". A dependency already red or overdue is named in `slipping` only.
+    forecast_late: tuple[str, ...] = ()
+
+    @property
+    def at_risk_from(self) -> tuple[str, ...]:
+        """Everything that puts it at risk, for the pack's "At risk from" column and the summary."""
+        return self.slipping + self.forecast_late
 
 
 @dataclass(frozen=True)

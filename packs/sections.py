@@ -7,9 +7,11 @@ from datetime import date
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
+from models.forecast import Forecast, forecast
+from models.reports.forecasts import progress_history
 from models.reports.pack_data.facts import ActionFact, EscalationFact, MilestoneFact, PackData, PreviousPack
 from models.sweep.rules import derived_rag
-from models.vocab import Audience, Status, day_in_words
+from models.vocab import Audience, Status, day_in_words, plural
 from packs.lines import (
     ActionLine,
     AreaRegister,
@@ -202,9 +204,36 @@ def changes_since(
     )
 
 
-def milestone_line(m: MilestoneFact, by_ref: dict[str, ActionLine], as_of: date) -> MilestoneLine:
+def dependency_forecasts(
+    data: PackData, policy: Policy, calendar: WorkingCalendar, as_of: date
+) -> dict[str, Forecast]:
+    """The forecast finish of each open action an open milestone waits for (none when the plan turned the
+    forecast_late rule off): what can put a milestone at risk before anything is red or overdue."""
+    if not policy.forecast_late.enabled:
+        return {}
+    waited_for = {r for m in data.milestones if m.status.is_open for r in m.depends_on}
+    found = {}
+    for a in data.actions:
+        if a.ref in waited_for and a.status.is_open:
+            history = progress_history(a.reported, a.start, a.percent, a.last_update)
+            outcome = forecast(history, calendar, as_of, a.current_due, policy.stale.request_after_days)
+            if isinstance(outcome, Forecast):
+                found[a.ref] = outcome
+    return found
+
+
+def milestone_line(
+    m: MilestoneFact,
+    by_ref: dict[str, ActionLine],
+    as_of: date,
+    forecasts: dict[str, Forecast] | None = None,
+    calendar: WorkingCalendar | None = None,
+    late_by_days: int = 5,
+) -> MilestoneLine:
     """A milestone is at risk only from what still threatens it: an open dependency that is red or past its
-    due date. One completed (or deferred, or cancelled) is no risk, whatever its dates say."""
+    due date, or (with `forecasts`, by the forecast_late rule's test) forecast to finish more than
+    `late_by_days` working days after the milestone's date. One completed (or deferred, or cancelled) is no
+    risk, whatever its dates say."""
     slipping = tuple(
         r
         for r in m.depends_on
@@ -212,8 +241,20 @@ def milestone_line(m: MilestoneFact, by_ref: dict[str, ActionLine], as_of: date)
         and Status(by_ref[r].status).is_open
         and (by_ref[r].rag == "red" or by_ref[r].current_due < as_of)
     )
-    state = "missed" if m.status.is_open and m.due < as_of else "at risk" if slipping else "on track"
-    return MilestoneLine(m.ref, m.title, m.due, m.owner, m.status.value, m.depends_on, slipping, state)
+    late = []
+    if forecasts and calendar is not None and m.status.is_open and m.due >= as_of:
+        for r in m.depends_on:
+            found = forecasts.get(r) if r not in slipping else None
+            after = calendar.count_between(m.due, found.central) if found else 0
+            if after > late_by_days:
+                late.append(
+                    f"{r} is forecast to finish {plural(after, 'working day')} after the milestone's date"
+                )
+    at_risk = slipping or late
+    state = "missed" if m.status.is_open and m.due < as_of else "at risk" if at_risk else "on track"
+    return MilestoneLine(
+        m.ref, m.title, m.due, m.owner, m.status.value, m.depends_on, slipping, state, tuple(late)
+    )
 
 
 def silent_owners(

@@ -148,8 +148,8 @@ def milestones(doc: Any, w: TableWriter, c: PackContext) -> None:
                     short_day(m.due),
                     m.owner,
                     ", ".join(m.depends_on) or "-",
-                    rag_word(m.state) if m.slipping else "on track",
-                    ", ".join(m.slipping) or "-",
+                    rag_word(m.state) if m.at_risk_from else "on track",
+                    ", ".join(m.at_risk_from) or "-",
                 ]
                 for m in c.milestones_ahead
             ],

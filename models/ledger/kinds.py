@@ -28,6 +28,7 @@ class EventKind(StrEnum):
     ESCALATED_TO_BOARD = "EscalatedToBoard"
     ESCALATED_TO_LEAD = "EscalatedToLead"
     ESCALATION_CLOSED = "EscalationClosed"
+    FORECAST_LATE_WARNED = "ForecastLateWarned"
     LEDGER_EXPORTED = "LedgerExported"
     LEDGER_VERIFIED = "LedgerVerified"
     LINK_RESENT = "LinkResent"

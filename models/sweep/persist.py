@@ -150,7 +150,9 @@ def persist(
         if d.kind == EventKind.ESCALATION_CLOSED:
             continue
         ladder = snapshot.ladders.get(d.ref)  # a missed milestone already at the board climbs no higher
-        if d.level > 1 and not (ladder and ladder.due == d.due and ladder.level >= d.level):
+        # A forecast_late warning to the lead is news, not an escalation: the item stays where it stands.
+        climbs = d.level > 1 and d.kind != EventKind.FORECAST_LATE_WARNED
+        if climbs and not (ladder and ladder.due == d.due and ladder.level >= d.level):
             raised.setdefault((d.ref, d.level), (d, facts))
         if payload is None:  # no recipient
             continue

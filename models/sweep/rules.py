@@ -25,6 +25,7 @@ from models.sweep.facts import (
     owner_role,
     slipping_dependencies,
 )
+from models.sweep.forecasts import forecast_late
 from models.sweep.ladder import escalations, resets
 from models.sweep.views import Snapshot
 from models.sweep.words import told_as
@@ -91,6 +92,7 @@ def decide(
     )
     for fact in facts.values():
         decisions += _for_item(fact, facts, context)
+    decisions += forecast_late(context, facts)
     decisions += meeting_chase(context, facts)
     decisions += resets(snapshot, facts)
     decisions += dead_notice_alert(snapshot, as_of)

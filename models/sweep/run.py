@@ -22,6 +22,7 @@ from models.outbox import recent_keys
 from models.plan import Plan
 from models.plans.lookup import plans_named
 from models.sweep.failures import failing_plans, one_line, record_failure, record_recovery
+from models.sweep.forecasts import ForecastWindow, window_for
 from models.sweep.persist import MadeToday, lock_plan, made_once_earlier, made_today, persist, unmade
 from models.sweep.rules import Decision, decide
 from models.sweep.snapshot import People, Snapshot, load_people, load_snapshots
@@ -142,7 +143,8 @@ def _sweep_plans(
         failing = set(failing_plans(session))
     for start in range(0, len(working), PLANS_PER_READ):
         batch = working[start : start + PLANS_PER_READ]
-        snapshots = _read_snapshots(engine, [plan for plan, *_ in batch], people)
+        forecasting = window_for(as_of, [(key_of(p), p.name, p.timezone, pp, c) for p, pp, c, _ in batch])
+        snapshots = _read_snapshots(engine, [plan for plan, *_ in batch], people, forecasting)
         for plan, plan_policy, calendar, outcome in batch:
             with _failure_domain(engine, plan, outcome, dry_run, actor, retrying):
                 _sweep_plan(
@@ -182,12 +184,14 @@ def _failure_domain(
             outcome.failure += f" (not recorded: {one_line(again)})"
 
 
-def _read_snapshots(engine: Engine, plans: list[Plan], people: People) -> dict[int, Snapshot | Exception]:
+def _read_snapshots(
+    engine: Engine, plans: list[Plan], people: People, forecasting: ForecastWindow | None = None
+) -> dict[int, Snapshot | Exception]:
     """The batch's snapshots in one read; if that read fails, each plan's alone, so only the plan whose
     data cannot be read fails (with its own error)."""
     try:
         with read_session(engine) as session:
-            return dict(load_snapshots(session, plans, people))
+            return dict(load_snapshots(session, plans, people, forecasting))
     except Exception:
         if len(plans) == 1:
             raise
@@ -195,7 +199,7 @@ def _read_snapshots(engine: Engine, plans: list[Plan], people: People) -> dict[i
     for plan in plans:
         try:
             with read_session(engine) as session:
-                found |= load_snapshots(session, [plan], people)
+                found |= load_snapshots(session, [plan], people, forecasting)
         except Exception as exc:
             found[key_of(plan)] = exc
     return found

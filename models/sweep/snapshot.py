@@ -17,6 +17,7 @@ from models.meetings import Board, Meeting
 from models.outbox import NOT_A_PLANS_OWN, Notice, NoticeStatus
 from models.people import Person, organisation_key
 from models.plan import Area, Plan
+from models.sweep.forecasts import ForecastWindow, load_forecast_inputs
 from models.sweep.views import ItemView, LadderView, MeetingView, PersonView, Snapshot
 from models.vocab import RAG, Audience, ItemKind, Status
 
@@ -137,7 +138,9 @@ def load_snapshot(session: Session, plan: Plan, people: People | None = None) ->
     return load_snapshots(session, [plan], people or load_people(session))[key_of(plan)]
 
 
-def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> dict[int, Snapshot]:
+def load_snapshots(
+    session: Session, plans: Sequence[Plan], people: People, forecasting: ForecastWindow | None = None
+) -> dict[int, Snapshot]:
     """The snapshots of several plans in seven queries in all, whatever the number of plans or items: the
     sweep's reading should cost about what a bare scan of the same columns costs."""
     AR, B, MT, N = (columns_of(t) for t in (Area, Board, Meeting, Notice))
@@ -274,6 +277,7 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
         .order_by(N.id)
     ):
         dead[plan_name].append((refs or "", recipient, error or ""))
+    inputs = load_forecast_inputs(session, forecasting) if forecasting else None  # two more queries
     snapshots = {}
     for plan in plans:
         plan_id = key_of(plan)
@@ -298,5 +302,8 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
             board=board,
             board_secretariat=email[boards[board]] if board else None,
             dead_notices=tuple(dead[plan.name]),
+            histories=inputs.histories.get(plan_id, {}) if inputs else {},
+            forecast_told=inputs.told.get(plan_id, {}) if inputs else {},
+            forecast_keys=inputs.keys if inputs else frozenset(),
         )
     return snapshots

@@ -20,6 +20,7 @@ LABELS: dict[str, str] = {
     EventKind.ESCALATED_TO_LEAD: "escalated to you",
     EventKind.OVERDUE_NOTICE_QUEUED: "overdue",
     EventKind.REMINDER_QUEUED: "due soon",
+    EventKind.FORECAST_LATE_WARNED: "forecast late",
     EventKind.UPDATE_REQUESTED: "update requested",
     EventKind.DEAD_NOTICES_REPORTED: "not delivered",
     # Made by the web face, not the sweep: a request for the secretariat, and a link a person asked for.
@@ -131,6 +132,7 @@ def rules_in_words(policy: Policy, nation: str) -> tuple[tuple[str, str], ...]:
             "date passes and it is not met. The ladder only climbs: an item leaves the list when it is done, "
             "or when its due date is re-baselined (it then starts again from the owner).",
         ),
+        *_forecast_rule(policy),
         (
             "Updates before a meeting",
             "Owners of open items who have not updated for "
@@ -145,4 +147,23 @@ def rules_in_words(policy: Policy, nation: str) -> tuple[tuple[str, str], ...]:
             "meeting day do not count). Updates received after the pack's date go into the next pack.",
         ),
         ("Policy version", f"{policy.version} (recorded with every automated decision in the audit ledger)."),
+    )
+
+
+def _forecast_rule(policy: Policy) -> tuple[tuple[str, str], ...]:
+    """The forecast_late warning in words, for the pack's appendix; nothing when the plan turned it off."""
+    rule = policy.forecast_late
+    if not rule.enabled:
+        return ()
+    return (
+        (
+            "Forecast to finish late",
+            "Each open action's finish is forecast from its own updates, at its own pace (the median of the "
+            "paces between every two updates, in % per working day). When the forecast lands more than "
+            f"{_days(rule.late_by_days)} after the due date and the due date is within "
+            f"{_days(rule.within_days)}, the owner is told once, with the pace and the forecast; the "
+            "manager or the area lead is told if it is still forecast late "
+            f"{_days(rule.lead_after_days)} later. A milestone is at risk when an action it depends on is "
+            "forecast to finish that late after the milestone's date.",
+        ),
     )
