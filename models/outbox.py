@@ -27,6 +27,8 @@ PACK_PUBLISHED = EventKind.PACK_PUBLISHED
 # person's own, filed under the first plan they may use): never among a plan's dead or failed notices in its
 # board pack or its sweep snapshot, so one organisation never sees another's sign-in.
 NOT_A_PLANS_OWN = (EventKind.SIGN_IN_LINK_SENT.value,)
+# Written as a literal: SQLite uses a partial index only for a query that names its condition's own value.
+FORECAST_LATE = sa.text(f"kind = '{EventKind.FORECAST_LATE_WARNED.value}'")
 
 
 class Channel(StrEnum):
@@ -91,6 +93,17 @@ class Notice(SQLModel, table=True):
         sa.Index("ix_notice_due", "status", "not_before"),
         # The sweep reads the keys of recent notices in one range scan of this index alone.
         sa.Index("ix_notice_recent", "not_before", "dedupe_key"),
+        # When each owner was first told an item is forecast late (models.sweep.forecasts), per batch of
+        # plans: the warnings only, not every notice of the weeks the rule looks back over.
+        sa.Index(
+            "ix_notice_forecast_late",
+            "plan",
+            "not_before",
+            "dedupe_key",
+            "due_at",
+            sqlite_where=FORECAST_LATE,
+            postgresql_where=FORECAST_LATE,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

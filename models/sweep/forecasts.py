@@ -34,7 +34,7 @@ from config.policy import Policy
 from models.calendar import WorkingCalendar
 from models.forecast import LEAD, OWNER, RULE, History, forecast, forecast_late_warning
 from models.ledger.kinds import EventKind
-from models.outbox import Notice
+from models.outbox import FORECAST_LATE, Notice
 from models.sweep.decision import Decision
 from models.sweep.facts import Context, Facts, decision_for, level_two, owner_role
 from models.sweep.facts import _lead_in_words as lead_in_words  # the ladder's own words for level 2
@@ -122,8 +122,8 @@ def _told(
     told: dict[int, dict[str, date]] = {plan_id: {} for plan_id in window.plans}
     keys: set[str] = set()
     query = sa.select(N.plan, N.dedupe_key, sa.func.coalesce(N.due_at, N.not_before)).where(
-        N.kind == EventKind.FORECAST_LATE_WARNED.value, N.plan.in_(list(by_name)), N.not_before >= since
-    )
+        FORECAST_LATE, N.plan.in_(list(by_name)), N.not_before >= since
+    )  # through ix_notice_forecast_late: the warnings alone
     # The driver's own values, as `recent_keys` reads them: typed rows cost more than the read.
     result = session.connection().execute(query)
     try:
