@@ -88,6 +88,20 @@ def test_a_broken_template_is_refused_and_nothing_is_stored(planned: Engine) -> 
     assert _events(planned, "PackTemplateSet") == []
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("our\u200breport.docx", "without control or invisible characters (U+200B)"),
+        ("our-report\u202e.docx", "without control or invisible characters (U+202E)"),
+        ("t" * 1_000 + ".docx", "a file name of at most 1,000 characters (1,005)"),
+    ],
+)
+def test_set_refuses_a_name_the_workbook_door_refuses(planned: Engine, name: str, expected: str) -> None:
+    with pytest.raises(TemplateBroken, match=re.escape(expected)):
+        set_template(planned, BOARD, name, template_of("{{ report_to }}"), "s", NOW)
+    assert _events(planned, "PackTemplateSet") == []
+
+
 def test_a_template_that_no_longer_fills_costs_the_word_file_alone(planned: Engine, tmp_path: Path) -> None:
     # Stored before a tag was renamed, say: set_template would refuse it today, so it is written directly.
     with Session(planned) as session:
