@@ -21,8 +21,10 @@ from flows.demo import run_demo
 from models.audit import AuditEvent
 from models.board_packs import Pack, PackTemplate
 from models.ledger.chain import decode_data
+from models.ledger.stored import StoredEvent
 from models.meetings import Board, Meeting
 from models.plan import Action
+from models.reports.event_lines import summary
 from models.reports.pack_data.moment import AsOf
 from models.vocab import Audience
 from packs.build import build_due_packs, build_pack
@@ -221,6 +223,12 @@ def test_a_sent_packs_word_file_the_new_template_cannot_give_is_not_restored(
     [event] = _events(planned, "PackFilesRestored")
     assert [f["name"] for f in event["files"]] == [pdf.name]
     assert event["not_restorable"] == [{"name": docx.name, "sha256": recorded, "was": "missing"}]
+    with Session(planned) as session:
+        row = session.exec(select(AuditEvent).where(AuditEvent.kind == "PackFilesRestored")).one()
+        line = summary(StoredEvent(0, "", "", row.kind, None, None, "", "", row.body))
+    assert line.endswith(
+        f"restored {pdf.name} (was changed); not restorable, left as found: {docx.name} (was missing)"
+    )
     # Copied elsewhere, the pack's files are the recorded ones only.
     copied = build_pack(planned, meeting, Audience.BOARD, POLICY, PACK_DAY, tmp_path / "elsewhere")
     assert sorted(p.suffix for p in copied.copies) == [".html", ".pdf"]
