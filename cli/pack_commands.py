@@ -146,6 +146,15 @@ def _report(result: BuiltPack, out_dir: Path) -> None:
                 "built (see PackFilesRestored in the audit log)."
             )
         )
+    if result.unrestorable:  # the record names files this build no longer gives: never others in their place
+        out_console.print(
+            Text(
+                f"  Not restored: {', '.join(result.unrestorable)} is missing or not the one built, and this "
+                "build no longer gives the same file (its Word template or cover changed since it was sent), "
+                "so it was left as it is. `lineofsight pack show` reports it.",
+                style="bold",
+            )
+        )
     if result.copies:
         out_console.print(
             Text(

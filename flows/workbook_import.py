@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 from models.board_packs import PackTemplate
 from models.meetings import Board
 from models.plan import Plan
-from packs.council_template import store_template
+from packs.council_template import name_problem, refuse_broken, store_template
 from packs.files import sha256_of
-from packs.word_template import MAX_BYTES, TemplateBroken, problems_in
+from packs.word_template import MAX_BYTES, TemplateBroken
 from workbooks.plan_workbook import ImportOutcome, Say, StoreTemplates, import_workbook
 from workbooks.problems import ImportRejected, Problem
 from workbooks.validate import TemplateCell
@@ -57,30 +57,14 @@ class WordTemplates:
         stored = self._stored(plan)
         problems: list[Problem] = []
         accepted: list[_Checked] = []
-        for cell in cells:
-            path = Path(cell.value).expanduser()
-            path = path if path.is_absolute() else folder / path
-            if not path.is_file():
-                # An export names the stored template: with no such file beside it, the stored one is kept.
-                if stored.get(cell.board.casefold(), ("", ""))[0] == path.name:
-                    continue
-                problems.append(cell.problem(f"a .docx file at {path} (there is none)"))
-                continue
-            size = path.stat().st_size
-            if size > MAX_BYTES:  # refused before it is read, as the check refuses it after
-                problems.append(cell.problem(f"a Word template of at most {MAX_BYTES:,} bytes ({size:,})"))
-                continue
-            data = path.read_bytes()
+        for cell in cells:  # every cell is checked, so one workbook run lists every cell's problem
             try:
-                found = problems_in(data, path.name)
-            except TemplateBroken as exc:
-                found = exc.problems
-            if found:
-                problems.append(cell.problem("a Word template that can be used: " + "; ".join(found)))
+                checked = _read(cell, folder, stored.get(cell.board.casefold()))
+            except _Refused as exc:
+                problems.append(cell.problem(exc.expected))
                 continue
-            if stored.get(cell.board.casefold()) == (path.name, sha256_of(data)):
-                continue  # the template stored already: re-importing changes nothing
-            accepted.append(_Checked(cell.board, path.name, data))
+            if checked is not None:
+                accepted.append(checked)
         if problems:
             raise ImportRejected(problems)
         return lambda session: self._store(session, accepted, plan)
@@ -96,11 +80,59 @@ class WordTemplates:
             ).all()
         return {board.casefold(): (name, sha) for board, name, sha in rows}
 
-    def _store(self, session: Session, accepted: list[_Checked], plan: str) -> list[str]:
+    def _store(self, session: Session, accepted: list[_Checked], plan_name: str) -> list[str]:
+        if not accepted:
+            return []
+        # The rows the import just wrote, found as the import finds them (the plan by its exact name, its
+        # boards by name upper-cased): a lookup by name across plans could land on another plan's board.
+        plan = session.exec(select(Plan).where(Plan.name == plan_name)).one()
+        boards = {b.name.upper(): b for b in session.exec(select(Board).where(Board.plan_id == plan.id))}
         done = []
         for template in accepted:
-            result = store_template(
-                session, template.board, template.name, template.data, self.actor, self.now, plan
-            )
+            board = boards[template.board.upper()]
+            result = store_template(session, board, plan, template.name, template.data, self.actor, self.now)
             done.append(f"{result.board}: Word template {template.name} (SHA-256 {result.sha256[:16]}...)")
         return done
+
+
+class _Refused(Exception):
+    def __init__(self, expected: str) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+def _read(cell: TemplateCell, folder: Path, held: tuple[str, str] | None) -> _Checked | None:
+    """The cell's template read and checked; None when the stored one stays (an export's bare name with no
+    such file beside it, or the very bytes stored); `_Refused` saying what the cell needs otherwise."""
+    wrong = name_problem(cell.value)  # before the disk is asked: a NUL or a 5,000-character name is no path
+    if wrong:
+        raise _Refused(wrong)
+    # No expanduser: a workbook's path is relative to its folder or absolute ("~draft.docx" is a file name).
+    path = Path(cell.value)
+    path = path if path.is_absolute() else folder / path
+    try:
+        if path.is_symlink() and not path.exists():
+            raise _Refused(f"a .docx file at {path} (it is a broken link)")
+        if path.is_dir():
+            raise _Refused(f"a .docx file at {path} (it is a folder)")
+        if not path.exists():
+            # An export names the stored template by its bare name: with no such file beside it, the stored
+            # one is kept. A name with a folder part names a file, so it must be there.
+            if held is not None and cell.value == held[0] and Path(cell.value).name == cell.value:
+                return None
+            raise _Refused(f"a .docx file at {path} (there is none)")
+        if not path.is_file():  # a FIFO or a device: reading it could wait for ever
+            raise _Refused(f"a .docx file at {path} (it is not a regular file)")
+        size = path.stat().st_size
+        if size > MAX_BYTES:  # refused before it is read, as the check refuses it after
+            raise _Refused(f"a Word template of at most {MAX_BYTES:,} bytes ({size:,})")
+        data = path.read_bytes()
+    except OSError as exc:  # permission, a name the system refuses, a disk error: this cell's problem
+        raise _Refused(f"a .docx file at {path} that can be read ({exc.strerror or exc})") from exc
+    try:
+        refuse_broken(data, path.name)
+    except TemplateBroken as exc:
+        raise _Refused("a Word template that can be used: " + "; ".join(exc.problems)) from exc
+    if held == (path.name, sha256_of(data)):
+        return None  # the template stored already: re-importing changes nothing
+    return _Checked(cell.board, path.name, data)

@@ -30,7 +30,17 @@ from models.sweep.run import calendar_for
 from models.vocab import Audience
 from packs import charts
 from packs.context import PackContext, build_pack_context, with_words
-from packs.files import Rendered, restore_files, same_files, sha256_of, slug, stem_of, write_files
+from packs.files import (
+    Rendered,
+    Restored,
+    restorable,
+    restore_files,
+    same_files,
+    sha256_of,
+    slug,
+    stem_of,
+    write_files,
+)
 from packs.records import built_event, summary_of
 from packs.render import Charts, render_html, render_pdf
 from packs.schedule import is_due, pack_date
@@ -56,6 +66,9 @@ class BuiltPack:
     context: PackContext
     state: str  # "built", "rebuilt", "unchanged" or "new version" (the one before was sent)
     restored: tuple[str, ...] = ()  # files rewritten because the disk no longer held what was built
+    unrestorable: tuple[
+        str, ...
+    ] = ()  # missing or changed files this build cannot give again (left as found)
     copies: tuple[Path, ...] = ()  # an unchanged pack's files also written to the folder asked for
     version: int = 1
     supersedes: int | None = None  # the sent pack this version follows, kept as it was
@@ -131,7 +144,7 @@ def build_pack(
     rendered = render(context, plan_policy.meetings.pack_days, word)
     wanted = {suffix: sha256_of(data) for suffix, data in rendered.data().items()}
     folder = out_dir if into else out_dir / slug(plan.name)
-    restored: tuple[str, ...] = ()
+    restored = Restored()
     copies: tuple[Path, ...] = ()
     with unit_of_work(engine) as session:
         # Held to the end: a pack sent (or approved) meanwhile is seen as such, never rebuilt in place.
@@ -151,8 +164,10 @@ def build_pack(
             restored = restore_files(session, plan.name, latest, rendered, actor)
             if folder.resolve() != Path(files[0]["path"]).parent.resolve():
                 stem = stem_of(meeting, board, audience, latest.version)
+                # Only the files recorded: a .docx this build renders differently is not the pack's.
+                same = restorable(latest.files, rendered)
                 copies = tuple(
-                    Path(f["path"]) for f in write_files(folder, stem, rendered, own=set(), force=force)
+                    Path(f["path"]) for f in write_files(folder, stem, same, own=set(), force=force)
                 )
         else:
             withdrawn = None
@@ -200,7 +215,8 @@ def build_pack(
         files=tuple(files),
         context=context,
         state=state,
-        restored=restored,
+        restored=restored.rewritten,
+        unrestorable=restored.unrestorable,
         copies=copies,
         version=pack.version,
         supersedes=pack.supersedes_id,

@@ -5,6 +5,7 @@ event in the same transaction. A template that fails the check is refused and no
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -17,6 +18,8 @@ from models.columns import key_of
 from models.db import unit_of_work
 from models.ledger.chain import Event, record
 from models.ledger.kinds import EventKind
+from models.meetings import Board
+from models.plan import Plan
 from models.plans.meetings import find_board
 from models.plans.spec import PlanSpec
 from packs.context import PackContext
@@ -43,28 +46,44 @@ def set_template(
 ) -> TemplateStored:
     refuse_broken(data, file_name)  # refused before anything is written
     with unit_of_work(engine) as session:
-        return store_template(session, board_name, file_name, data, actor, now, plan_name)
+        board, plan = find_board(session, board_name, plan_name)
+        return store_template(session, board, plan, file_name, data, actor, now)
+
+
+# A name is shown in the ledger, the CLI and every pack's record: a longer one is a slip, not a file name.
+MAX_NAME = 1_000
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with a template's file name for every door (`pack template set`, the workbook's cell):
+    a control or invisible formatting character (a zero-width space, a right-to-left override) makes two
+    names that print alike differ, or one print as another; None when the name is fine."""
+    if len(name) > MAX_NAME:
+        return f"a file name of at most {MAX_NAME:,} characters ({len(name):,})"
+    hidden = [c for c in name if unicodedata.category(c) in ("Cc", "Cf")]
+    if hidden:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(hidden))
+        return f"a file name without control or invisible characters ({shown})"
+    return None
 
 
 def refuse_broken(data: bytes, file_name: str) -> None:
     """The one check every door runs before it stores a template (the CLI's `set`, the workbook import)."""
+    wrong = name_problem(file_name)
+    if wrong:
+        raise TemplateBroken(ascii(file_name[:80]), [f"it needs {wrong}"])
     problems = problems_in(data, file_name)
     if problems:
         raise TemplateBroken(file_name, problems)
 
 
 def store_template(
-    session: Session,
-    board_name: str,
-    file_name: str,
-    data: bytes,
-    actor: str,
-    now: datetime,
-    plan_name: str | None = None,
+    session: Session, board: Board, plan: Plan, file_name: str, data: bytes, actor: str, now: datetime
 ) -> TemplateStored:
-    """Store a template `refuse_broken` passed, with its event, in the caller's transaction."""
+    """Store a template `refuse_broken` passed for this board (a row of the caller's session, found by
+    the caller: the workbook import knows its plan by id, not by a name another plan may share folded),
+    with its event, in the caller's transaction."""
     sha = sha256_of(data)
-    board, plan = find_board(session, board_name, plan_name)
     held = session.get(PackTemplate, key_of(board))
     replaced = held.sha256 if held else None
     if held is None:

@@ -58,12 +58,13 @@ FORMATS = frozenset({".pdf", ".html", ".docx"})
 
 
 def write_files(
-    folder: Path, stem: str, rendered: Rendered, *, own: set[str], force: bool
+    folder: Path, stem: str, rendered: Rendered | dict[str, bytes], *, own: set[str], force: bool
 ) -> list[dict[str, Any]]:
-    """Write the pack's files, refusing (before writing any) to replace a file that is neither one of this
-    pack's own (`own`: their paths) nor already the very same bytes, unless `force`."""
+    """Write the pack's files (the rendering's, or just these bytes by suffix), refusing (before writing
+    any) to replace a file that is neither one of this pack's own (`own`: their paths) nor already the very
+    same bytes, unless `force`."""
     folder.mkdir(parents=True, exist_ok=True)
-    data = rendered.data()
+    data = rendered if isinstance(rendered, dict) else rendered.data()
     paths = {suffix: folder / f"{stem}{suffix}" for suffix in data}
     taken = [
         path
@@ -101,21 +102,43 @@ def stem_of(meeting: Meeting, board: Board, audience: Audience, version: int) ->
     return stem if version == 1 else f"{stem}-v{version}"
 
 
-def restore_files(session: Session, plan: str, pack: Pack, rendered: Rendered, actor: str) -> tuple[str, ...]:
-    """Rewrite, where the pack's record says, each file that is missing or no longer the one built (the
-    same data renders the same bytes), with a `PackFilesRestored` event naming what the disk held."""
+def restorable(files: list[dict[str, Any]], rendered: Rendered) -> dict[str, bytes]:
+    """The rendered bytes of each recorded file this rendering gives again, by suffix. A sent pack kept
+    unchanged may record a .docx this build no longer gives (a new template for a board not sent Word, or
+    one that could not be filled): those bytes are not the file recorded, so they never go under its name."""
     data = rendered.data()
+    recorded = hashes_of(files)
+    return {
+        suffix: data[suffix]
+        for suffix, sha in recorded.items()
+        if suffix in data and sha256_of(data[suffix]) == sha
+    }
+
+
+@dataclass(frozen=True)
+class Restored:
+    rewritten: tuple[str, ...] = ()  # files rewritten with the bytes recorded
+    unrestorable: tuple[str, ...] = ()  # missing or changed files this build cannot give again
+
+
+def restore_files(session: Session, plan: str, pack: Pack, rendered: Rendered, actor: str) -> Restored:
+    """Rewrite, where the pack's record says, each file that is missing or no longer the one built (the
+    same data renders the same bytes), with a `PackFilesRestored` event naming what the disk held. A file
+    this build renders differently is left as it is and named as not restorable, in the event and to the
+    caller: writing other bytes under the recorded SHA-256 would only hide the damage."""
+    data = restorable(pack.files, rendered)
     found = [(f, on_disk(f)) for f in pack.files]
     damaged = [(f, state) for f, state in found if state != "intact"]
-    for f, _ in damaged:
+    rewritten = [(f, state) for f, state in damaged if Path(f["name"]).suffix in data]
+    lost = [(f, state) for f, state in damaged if Path(f["name"]).suffix not in data]
+    for f, _ in rewritten:
         write_bytes(Path(f["path"]), data[Path(f["name"]).suffix])
-    if damaged:
-        files = [{"name": f["name"], "sha256": f["sha256"], "was": state} for f, state in damaged]
-        record(
-            session,
-            Event(EventKind.PACK_FILES_RESTORED, actor, plan, None, {"pack_id": pack.id, "files": files}),
-        )
-    return tuple(f["name"] for f, _ in damaged)
+    if rewritten:
+        files = [{"name": f["name"], "sha256": f["sha256"], "was": state} for f, state in rewritten]
+        kept = [{"name": f["name"], "sha256": f["sha256"], "was": state} for f, state in lost]
+        payload = {"pack_id": pack.id, "files": files} | ({"not_restorable": kept} if kept else {})
+        record(session, Event(EventKind.PACK_FILES_RESTORED, actor, plan, None, payload))
+    return Restored(tuple(f["name"] for f, _ in rewritten), tuple(f["name"] for f, _ in lost))
 
 
 def hashes_of(files: list[dict[str, Any]]) -> dict[str, str]:

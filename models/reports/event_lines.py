@@ -97,7 +97,10 @@ def _pack_superseded(data: dict[str, Any]) -> str:
 def _pack_restored(data: dict[str, Any]) -> str:
     files = [f for f in data.get("files") or () if isinstance(f, dict)]
     restored = ", ".join(f"{f.get('name')} (was {f.get('was')})" for f in files)
-    return f"pack {data.get('pack_id')}: restored {restored or 'no files'}"
+    kept = [f for f in data.get("not_restorable") or () if isinstance(f, dict)]
+    lost = ", ".join(f"{f.get('name')} (was {f.get('was')})" for f in kept)
+    tail = f"; not restorable, left as found: {lost}" if lost else ""
+    return f"pack {data.get('pack_id')}: restored {restored or 'no files'}{tail}"
 
 
 def _head(text: object) -> str:

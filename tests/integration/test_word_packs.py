@@ -21,8 +21,10 @@ from flows.demo import run_demo
 from models.audit import AuditEvent
 from models.board_packs import Pack, PackTemplate
 from models.ledger.chain import decode_data
+from models.ledger.stored import StoredEvent
 from models.meetings import Board, Meeting
 from models.plan import Action
+from models.reports.event_lines import summary
 from models.reports.pack_data.moment import AsOf
 from models.vocab import Audience
 from packs.build import build_due_packs, build_pack
@@ -85,6 +87,20 @@ def test_a_broken_template_is_refused_and_nothing_is_stored(planned: Engine) -> 
         set_template(planned, BOARD, "council.docx", broken, "secretariat@example.org", NOW)
     with Session(planned) as session:
         assert session.exec(select(PackTemplate)).all() == []
+    assert _events(planned, "PackTemplateSet") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("our\u200breport.docx", "without control or invisible characters (U+200B)"),
+        ("our-report\u202e.docx", "without control or invisible characters (U+202E)"),
+        ("t" * 1_000 + ".docx", "a file name of at most 1,000 characters (1,005)"),
+    ],
+)
+def test_set_refuses_a_name_the_workbook_door_refuses(planned: Engine, name: str, expected: str) -> None:
+    with pytest.raises(TemplateBroken, match=re.escape(expected)):
+        set_template(planned, BOARD, name, template_of("{{ report_to }}"), "s", NOW)
     assert _events(planned, "PackTemplateSet") == []
 
 
@@ -171,3 +187,66 @@ def test_a_new_template_makes_a_sent_pack_a_new_version_only_for_a_board_sent_wo
     # The .docx changed either way; only a board that is sent Word received something else.
     assert again.state == ("new version" if wants_word else "unchanged")
     assert (again.pack_id != first.pack_id) is wants_word
+
+
+def _sent_pdf_only(engine: Engine, tmp_path: Path) -> tuple[int, Path, str]:
+    """A pack sent to a board not sent Word: its meeting, its recorded .docx and that file's SHA-256."""
+    set_cover(engine, BOARD, {"wants_word": False}, "t")
+    meeting = _meeting(engine, Audience.BOARD)
+    first = build_pack(engine, meeting, Audience.BOARD, POLICY, PACK_DAY, tmp_path)
+    with Session(engine) as session:
+        pack = session.get(Pack, first.pack_id)
+        assert pack is not None
+        pack.published_at = NOW
+        session.add(pack)
+        session.commit()
+    docx = next(f for f in first.files if f["name"].endswith(".docx"))
+    return meeting, Path(docx["path"]), docx["sha256"]
+
+
+def test_a_sent_packs_word_file_the_new_template_cannot_give_is_not_restored(
+    planned: Engine, tmp_path: Path
+) -> None:
+    meeting, docx, recorded = _sent_pdf_only(planned, tmp_path)
+    set_template(planned, BOARD, "council.docx", template_of("COUNCIL {{ report_to }}"), "s", NOW)
+    docx.unlink()
+    again = build_pack(planned, meeting, Audience.BOARD, POLICY, PACK_DAY, tmp_path)
+    # Other bytes under the recorded SHA-256 would only hide the damage: it is left, and said.
+    assert again.state == "unchanged" and not docx.exists()
+    assert again.restored == () and again.unrestorable == (docx.name,)
+    assert _events(planned, "PackFilesRestored") == []
+    # A PDF the build gives again is still restored, and the event names the .docx it could not.
+    pdf = again.path(".pdf")
+    pdf.write_bytes(b"not the pack")
+    third = build_pack(planned, meeting, Audience.BOARD, POLICY, PACK_DAY, tmp_path)
+    assert third.restored == (pdf.name,) and third.unrestorable == (docx.name,)
+    [event] = _events(planned, "PackFilesRestored")
+    assert [f["name"] for f in event["files"]] == [pdf.name]
+    assert event["not_restorable"] == [{"name": docx.name, "sha256": recorded, "was": "missing"}]
+    with Session(planned) as session:
+        row = session.exec(select(AuditEvent).where(AuditEvent.kind == "PackFilesRestored")).one()
+        line = summary(StoredEvent(0, "", "", row.kind, None, None, "", "", row.body))
+    assert line.endswith(
+        f"restored {pdf.name} (was changed); not restorable, left as found: {docx.name} (was missing)"
+    )
+    # Copied elsewhere, the pack's files are the recorded ones only.
+    copied = build_pack(planned, meeting, Audience.BOARD, POLICY, PACK_DAY, tmp_path / "elsewhere")
+    assert sorted(p.suffix for p in copied.copies) == [".html", ".pdf"]
+    assert not (copied.copies[0].parent / docx.name).exists()
+
+
+def test_a_sent_packs_word_file_is_not_restored_when_the_template_no_longer_fills(
+    planned: Engine, tmp_path: Path
+) -> None:
+    meeting, docx, _ = _sent_pdf_only(planned, tmp_path)
+    with Session(planned) as session:  # stored before a tag was renamed, say (set_template refuses it today)
+        board = session.exec(select(Board)).one()
+        bad = template_of("Ward: {{ old_ward_tag }}")
+        session.add(
+            PackTemplate(board_id=board.id or 0, name="old.docx", content=bad, sha256="x", set_by="t")
+        )
+        session.commit()
+    docx.unlink()
+    again = build_pack(planned, meeting, Audience.BOARD, POLICY, PACK_DAY, tmp_path)
+    assert again.state == "unchanged" and again.unrestorable == (docx.name,) and not docx.exists()
+    assert again.word_problem and "old_ward_tag" in again.word_problem

@@ -19,6 +19,8 @@ from models.audit import AuditEvent
 from models.board_packs import PackTemplate
 from models.ledger.chain import decode_data
 from models.ledger.verification import verify_database
+from models.meetings import Board
+from models.plan import Plan
 from packs.word_cover import default_template
 from tests.word_helpers import template_of
 from tests.workbook_helpers import column, template_rows, write_csv_folder, write_xlsx
@@ -95,7 +97,11 @@ def test_a_dry_run_stores_nothing(engine: Engine, tmp_path: Path) -> None:
             template_of("REPORT TO {{ report_to }}", "WARDS {{ wards_affected }}"),
             "unknown tag 'wards_affected'",
         ),
-        ("illformed.docx", template_of("REPORT TO {{ report_to }"), "a Word template that can be used"),
+        (
+            "illformed.docx",
+            template_of("REPORT TO {{ report_to }"),
+            "a Word template that can be used: unexpected '}'",
+        ),
         ("fake.docx", b"not a zip at all", "not a Word .docx document"),
     ],
 )
@@ -160,4 +166,89 @@ def test_a_door_that_cannot_read_templates_refuses_a_workbook_naming_one(
     before = _audit_count(engine)
     with pytest.raises(ImportRejected, match="cannot read Word templates"):
         import_workbook(engine, _book(tmp_path, "our-report.docx"), actor="x")
+    assert _audit_count(engine) == before
+
+
+def test_the_template_goes_to_the_board_of_the_plan_imported_not_one_named_alike(
+    engine: Engine, tmp_path: Path
+) -> None:
+    sheets = template_rows(tmp_path)
+    plan_sheet = sheets["Plan"]
+    name = plan_sheet[1][column(plan_sheet, "name")]
+    plan_sheet[1][column(plan_sheet, "name")] = name.upper()  # another plan, its name differing in case
+    _import(engine, write_xlsx(tmp_path / "other.xlsx", sheets))
+    plan_sheet[1][column(plan_sheet, "name")] = name
+    sheets["Boards"][1][column(sheets["Boards"], "word_template")] = "our-report.docx"
+    (tmp_path / "our-report.docx").write_bytes(default_template())
+    _import(engine, write_xlsx(tmp_path / "plan.xlsx", sheets))
+    with Session(engine) as session:
+        held = session.exec(
+            select(Plan.name)
+            .join(Board, col(Board.plan_id) == col(Plan.id))
+            .join(PackTemplate, col(PackTemplate.board_id) == col(Board.id))
+        ).all()
+    assert held == [name]
+    assert _events(engine, "PackTemplateSet")[0]["board"] == BOARD
+
+
+def test_a_file_name_starting_with_a_tilde_is_a_file_in_the_folder(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "~draft.docx").write_bytes(default_template())
+    _import(engine, _book(tmp_path, "~draft.docx"))
+    assert [name for name, _ in _stored(engine)] == ["~draft.docx"]
+
+
+def test_a_file_that_cannot_be_read_is_its_cells_problem_and_the_others_are_listed_too(
+    engine: Engine, tmp_path: Path
+) -> None:
+    sheets = template_rows(tmp_path)
+    boards = sheets["Boards"]
+    at = column(boards, "word_template")
+    other = list(boards[1])
+    other[column(boards, "name")] = "Scrutiny Board"
+    boards.append(other)
+    too_long = "t" * 300 + ".docx"  # a name the file system refuses (ENAMETOOLONG): a real OSError
+    boards[1][at], boards[2][at] = too_long, "missing.docx"
+    before = _audit_count(engine)
+    with pytest.raises(ImportRejected) as raised:
+        _import(engine, write_xlsx(tmp_path / "plan.xlsx", sheets))
+    first, second = raised.value.problems
+    assert (first.row, first.value) == (
+        2,
+        too_long,
+    ) and "that can be read (File name too long)" in first.expected
+    assert (second.row, second.value) == (3, "missing.docx") and "(there is none)" in second.expected
+    assert _audit_count(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p.mkdir(), "(it is a folder)"),
+        (lambda p: p.symlink_to(p.parent / "nowhere.docx"), "(it is a broken link)"),
+    ],
+)
+def test_a_folder_or_a_broken_link_is_said_to_be_one(
+    engine: Engine, tmp_path: Path, make: Any, expected: str
+) -> None:
+    make(tmp_path / "our-report.docx")
+    with pytest.raises(ImportRejected) as raised:
+        _import(engine, _book(tmp_path, "our-report.docx"))
+    [problem] = raised.value.problems
+    assert problem.expected.endswith(expected)
+
+
+@pytest.mark.parametrize("cell", ["sub/our-report.docx", "{elsewhere}/our-report.docx"])
+def test_only_the_bare_stored_name_keeps_the_stored_template(
+    engine: Engine, tmp_path: Path, cell: str
+) -> None:
+    (tmp_path / "our-report.docx").write_bytes(default_template())
+    _import(engine, _book(tmp_path, "our-report.docx"))
+    away = tmp_path / "away"
+    away.mkdir()
+    named = cell.format(elsewhere=tmp_path / "elsewhere")  # a folder part: a file must be there
+    before = _audit_count(engine)
+    with pytest.raises(ImportRejected) as raised:
+        _import(engine, _book(away, named))
+    [problem] = raised.value.problems
+    assert problem.value == named and problem.expected.endswith("(there is none)")
     assert _audit_count(engine) == before
