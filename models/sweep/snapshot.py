@@ -212,10 +212,14 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
     )
     depends: dict[int, list[str]] = {}
     if milestones:
+        # A milestone depends on actions of its own plan only (the import resolves its refs in the plan):
+        # saying so lets PostgreSQL read the batch's actions through their plan's index, where it read the
+        # whole action table for every batch.
         for milestone_id, ref in _raw_rows(
             session,
             "SELECT d.milestone_id, a.ref FROM milestonedependency d JOIN action a ON a.id = d.action_id "
-            f"WHERE d.milestone_id IN (SELECT id FROM milestone WHERE {in_plans})",
+            f"WHERE d.milestone_id IN (SELECT id FROM milestone WHERE {in_plans}) "
+            f"AND a.plan_id IN {_ints(ids)}",
         ):
             depends.setdefault(milestone_id, []).append(ref)
     milestone_kind = ItemKind.MILESTONE
