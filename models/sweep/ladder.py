@@ -136,7 +136,12 @@ def _milestone_missed(fact: Facts, context: Context) -> list[Decision]:
     if item.kind is not ItemKind.MILESTONE or fact.overdue < 1:
         return []
     board = context.snapshot.board or "the Improvement Board"
-    reason = f"milestone {item.ref} was due on {day_in_words(item.due)} and was not met: reported to {board}"
+
+    def reason() -> str:  # worded only for a report not made on an earlier run
+        return (
+            f"milestone {item.ref} was due on {day_in_words(item.due)} and was not met: reported to {board}"
+        )
+
     out: list[Decision] = []
     for who, role in (
         (context.snapshot.board_secretariat, SECRETARIAT_ROLE),
@@ -155,7 +160,7 @@ def _milestone_missed(fact: Facts, context: Context) -> list[Decision]:
             EventKind.MILESTONE_MISSED,
             who,
             role,
-            lambda: reason,
+            reason,
             level=3,
             urgency=5,
             board=board,
@@ -166,10 +171,14 @@ def _milestone_missed(fact: Facts, context: Context) -> list[Decision]:
 def resets(snapshot: Snapshot, facts: dict[str, Facts]) -> list[Decision]:
     """Close ladders whose item closed or whose due date moved: the next slip starts from level 1."""
     out = []
-    for ref, ladder in sorted(snapshot.ladders.items()):
-        fact = facts.get(ref)
-        if fact is not None and fact.item.due == ladder.due:
-            continue
+    # Most ladders stand: only those that close are sorted (by ref, the order they are decided in).
+    closing = [
+        ref
+        for ref, ladder in snapshot.ladders.items()
+        if ref not in facts or facts[ref].item.due != ladder.due
+    ]
+    for ref in sorted(closing):
+        ladder, fact = snapshot.ladders[ref], facts.get(ref)
         why = (
             "the item is no longer open" if fact is None else f"re-baselined to {day_in_words(fact.item.due)}"
         )

@@ -14,9 +14,9 @@ from models.sweep.alerts import dead_notice_alert, sweep_failed_notice
 from models.sweep.chase import meeting_chase
 from models.sweep.decision import LEVEL_NAMES, SECRETARIAT_ROLE, Decision, one_per_key
 from models.sweep.facts import (
+    ISO_DATES,
     Context,
     Facts,
-    IsoDates,
     WorkingDaysAfter,
     all_facts,
     decision_for,
@@ -87,7 +87,7 @@ def decide(
     facts = all_facts(snapshot, calendar, as_of)
     found = set() if found is None else found
     context = Context(
-        snapshot, policy, calendar, as_of, known, found, IsoDates(), facts, WorkingDaysAfter(calendar)
+        snapshot, policy, calendar, as_of, known, found, ISO_DATES, facts, WorkingDaysAfter(calendar)
     )
     decisions += _for_items(facts, context)
     decisions += meeting_chase(context, facts)
