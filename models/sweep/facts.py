@@ -13,7 +13,9 @@ from models.sweep.decision import Decision
 from models.sweep.views import ItemView, Snapshot
 from models.vocab import RAG, Audience, ItemKind, Status, day_in_words, plural
 
-_OPEN = frozenset(s for s in Status if s.is_open)
+# A tuple: asked with `in`, its members match by identity, where a set would hash each StrEnum in Python.
+_RED = RAG.RED  # bound once: a member read from its enum class costs five times a global
+_OPEN = tuple(s for s in Status if s.is_open)
 
 
 class Facts(NamedTuple):
@@ -268,7 +270,7 @@ def slipping_dependencies(item: ItemView, facts: Mapping[str, Facts]) -> list[st
             continue
         if fact.overdue >= 1:
             named.append(f"{ref} ({plural(fact.overdue, 'working day')} overdue)")
-        elif fact.item.rag is RAG.RED:
+        elif fact.item.rag is _RED:
             named.append(f"{ref} (reported red)")
     return named
 

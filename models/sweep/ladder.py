@@ -20,11 +20,15 @@ from models.sweep.facts import (
 from models.sweep.views import Snapshot
 from models.vocab import RAG, ItemKind, day_in_words, plural
 
+# Bound once: an enum's member read from its class costs five times a global's, and these are asked of
+# every open item on every sweep.
+_MILESTONE, _RED = ItemKind.MILESTONE, RAG.RED
+
 
 def escalations(fact: Facts, facts: dict[str, Facts], context: Context) -> list[Decision]:
     """One item's climb today to the level its facts call for (the ladder only climbs), or the report of
     its missed milestone."""
-    if fact.item.kind is ItemKind.MILESTONE and fact.overdue >= 1:
+    if fact.item.kind is _MILESTONE and fact.overdue >= 1:
         return _milestone_missed(fact, context)
     if fact.level >= 3:
         return []  # already at the top of the ladder
@@ -90,7 +94,7 @@ def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple
     test). A new rule here gets its words in `_why`, and for a pack's appendix in
     `words.escalation_in_words`."""
     item, ladder = fact.item, policy.ladder
-    if item.kind is ItemKind.MILESTONE:
+    if item.kind is _MILESTONE:
         if fact.overdue >= 1:
             return 1, ""  # missed: a fact of its own (`_milestone_missed`), whatever the level
         if 0 <= fact.to_due <= policy.milestones.at_risk_window_days and slipping_dependencies(item, facts):
@@ -102,7 +106,7 @@ def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple
         return 3, "red_twice"
     if fact.overdue >= ladder.lead_after_overdue_days:
         return 2, "overdue_lead"
-    if ladder.lead_on_red and item.rag is RAG.RED:
+    if ladder.lead_on_red and item.rag is _RED:
         return 2, "reported_red"
     if fact.since_update is not None and fact.since_update >= policy.stale.lead_after_days:
         return 2, "stale_lead"
@@ -133,7 +137,7 @@ def _milestone_missed(fact: Facts, context: Context) -> list[Decision]:
     on the first working day after its date (of the plan's nation; a missed sweep catches up), the board's
     secretariat and the milestone's owner are told, once (one key per due date)."""
     item = fact.item
-    if item.kind is not ItemKind.MILESTONE or fact.overdue < 1:
+    if item.kind is not _MILESTONE or fact.overdue < 1:
         return []
     board = context.snapshot.board or "the Improvement Board"
 
