@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Mapping
 from datetime import date
 from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
 
 from config.policy import Policy
 from models.calendar import WorkingCalendar
@@ -32,10 +33,9 @@ def all_facts(snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> dic
     """The facts of every open item, keyed by ref. One loop with everything bound locally: it runs once
     per open item of every plan, every working day."""
     ladders, open_statuses = snapshot.ladders, _OPEN
-    now = calendar.position(today)
-    # Working days from today to each date, worked out once per date: a plan's items share a few hundred
-    # dates, and a hit in this dict costs no Python call.
-    to, new = _FromToday(calendar, now), tuple.__new__
+    # Working days from today to each date, worked out once per date: a hit in this dict costs no Python
+    # call, and the plans that share a calendar share it (their items share a few hundred dates).
+    to, new = _from_today(calendar, today), tuple.__new__
     facts = {}
     for item in snapshot.items:
         if item.status not in open_statuses:
@@ -59,13 +59,25 @@ def all_facts(snapshot: Snapshot, calendar: WorkingCalendar, today: date) -> dic
 class _FromToday(dict[date, int]):
     """Working days from today to a date (negative before today), each date counted once."""
 
-    def __init__(self, calendar: WorkingCalendar, now: int) -> None:
+    def __init__(self, calendar: WorkingCalendar, today: date) -> None:
         super().__init__()
-        self.position, self.now = calendar.position, now
+        self.today, self.position, self.now = today, calendar.position, calendar.position(today)
 
     def __missing__(self, day: date) -> int:
         found = self[day] = self.position(day) - self.now
         return found
+
+
+# The last day's counts per calendar. They cannot go stale: a calendar's positions never change once
+# handed out (`WorkingCalendar.position`), and a calendar built from other closure days is another object.
+_COUNTS: WeakKeyDictionary[WorkingCalendar, _FromToday] = WeakKeyDictionary()
+
+
+def _from_today(calendar: WorkingCalendar, today: date) -> _FromToday:
+    counts = _COUNTS.get(calendar)
+    if counts is None or counts.today != today:
+        counts = _COUNTS[calendar] = _FromToday(calendar, today)
+    return counts
 
 
 class Context(NamedTuple):

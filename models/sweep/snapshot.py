@@ -257,7 +257,7 @@ def load_snapshots(session: Session, plans: Sequence[Plan], people: People) -> d
     ):
         plan_ladders = ladders[plan_id]
         if ref not in plan_ladders or plan_ladders[ref].level < level:
-            plan_ladders[ref] = LadderView(level, day[due], day[since])
+            plan_ladders[ref] = new(LadderView, (level, day[due], day[since]))  # as the items: no Python call
     meetings: dict[int, list[Any]] = {plan_id: [] for plan_id in ids}
     for row in session.execute(
         sa.select(B.plan_id, B.name, MT.date, MT.audience, MT.theme_area_id)
