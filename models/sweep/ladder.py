@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from config.policy import Policy
 from models.ledger.kinds import EventKind
@@ -20,19 +20,23 @@ from models.sweep.facts import (
 from models.sweep.views import Snapshot
 from models.vocab import RAG, ItemKind, day_in_words, plural
 
+# Bound once: an enum's member read from its class costs five times a global's, and these are asked of
+# every open item on every sweep.
+_MILESTONE, _RED = ItemKind.MILESTONE, RAG.RED
+
 
 def escalations(fact: Facts, facts: dict[str, Facts], context: Context) -> list[Decision]:
     """One item's climb today to the level its facts call for (the ladder only climbs), or the report of
     its missed milestone."""
-    if fact.item.kind is ItemKind.MILESTONE and fact.overdue >= 1:
+    if fact.item.kind is _MILESTONE and fact.overdue >= 1:
         return _milestone_missed(fact, context)
     if fact.level >= 3:
         return []  # already at the top of the ladder
     snapshot = context.snapshot
-    level, rule, explain = _target_level(fact, facts, context.policy)
+    level, rule = _target_level(fact, facts, context.policy)
     if level <= fact.level:
         return []  # the ladder only climbs; it resets when the due date moves or the item closes
-    why = explain()
+    why = _why(rule, fact, facts)
     item = fact.item
     out: list[Decision] = []
     if level == 2:
@@ -84,44 +88,44 @@ def escalations(fact: Facts, facts: dict[str, Facts], context: Context) -> list[
     return out
 
 
-def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple[int, str, Callable[[], str]]:
-    """The level the item should stand at today, the rule that puts it there, and why (in words only when
-    asked: most items already stand at their level). A new rule here gets its words for a pack's appendix
-    in `words.escalation_in_words`."""
+def _target_level(fact: Facts, facts: dict[str, Facts], policy: Policy) -> tuple[int, str]:
+    """The level the item should stand at today and the rule that puts it there (`_why` words it, only
+    when the item climbs: most already stand at their level, and a closure per item cost more than the
+    test). A new rule here gets its words in `_why`, and for a pack's appendix in
+    `words.escalation_in_words`."""
     item, ladder = fact.item, policy.ladder
-    if item.kind is ItemKind.MILESTONE:
+    if item.kind is _MILESTONE:
         if fact.overdue >= 1:
-            return 1, "", _no_reason  # missed: a fact of its own (`_milestone_missed`), whatever the level
-        slipping = slipping_dependencies(item, facts)
-        if slipping and 0 <= fact.to_due <= policy.milestones.at_risk_window_days:
-            return (
-                3,
-                "milestone_at_risk",
-                lambda: (
-                    f"milestone {item.ref} is due {in_days(fact.to_due)} and at risk from {_and(slipping)}"
-                ),
-            )
-        return 1, "", _no_reason
+            return 1, ""  # missed: a fact of its own (`_milestone_missed`), whatever the level
+        if 0 <= fact.to_due <= policy.milestones.at_risk_window_days and slipping_dependencies(item, facts):
+            return 3, "milestone_at_risk"
+        return 1, ""
     if fact.overdue >= ladder.board_after_overdue_days:
-        return 3, "overdue_board", lambda: f"{item.ref} is {plural(fact.overdue, 'working day')} overdue"
+        return 3, "overdue_board"
     if item.consecutive_reds >= ladder.board_after_consecutive_reds:
-        return (
-            3,
-            "red_twice",
-            lambda: f"{item.ref} was reported red on {item.consecutive_reds} updates in a row",
-        )
+        return 3, "red_twice"
     if fact.overdue >= ladder.lead_after_overdue_days:
-        return 2, "overdue_lead", lambda: f"{item.ref} is {plural(fact.overdue, 'working day')} overdue"
-    if ladder.lead_on_red and item.rag is RAG.RED:
-        return 2, "reported_red", lambda: f"the owner of {item.ref} reports it red"
+        return 2, "overdue_lead"
+    if ladder.lead_on_red and item.rag is _RED:
+        return 2, "reported_red"
     if fact.since_update is not None and fact.since_update >= policy.stale.lead_after_days:
-        since = fact.since_update
-        return 2, "stale_lead", lambda: f"{item.ref} has had no update for {plural(since, 'working day')}"
-    return 1, "", _no_reason
+        return 2, "stale_lead"
+    return 1, ""
 
 
-def _no_reason() -> str:
-    return ""
+def _why(rule: str, fact: Facts, facts: dict[str, Facts]) -> str:
+    """Why `_target_level`'s rule puts the item where it climbs to today."""
+    item = fact.item
+    if rule == "milestone_at_risk":
+        slipping = slipping_dependencies(item, facts)
+        return f"milestone {item.ref} is due {in_days(fact.to_due)} and at risk from {_and(slipping)}"
+    if rule in ("overdue_board", "overdue_lead"):
+        return f"{item.ref} is {plural(fact.overdue, 'working day')} overdue"
+    if rule == "red_twice":
+        return f"{item.ref} was reported red on {item.consecutive_reds} updates in a row"
+    if rule == "reported_red":
+        return f"the owner of {item.ref} reports it red"
+    return f"{item.ref} has had no update for {plural(fact.since_update or 0, 'working day')}"  # stale_lead
 
 
 def _and(parts: Sequence[str]) -> str:
@@ -133,10 +137,15 @@ def _milestone_missed(fact: Facts, context: Context) -> list[Decision]:
     on the first working day after its date (of the plan's nation; a missed sweep catches up), the board's
     secretariat and the milestone's owner are told, once (one key per due date)."""
     item = fact.item
-    if item.kind is not ItemKind.MILESTONE or fact.overdue < 1:
+    if item.kind is not _MILESTONE or fact.overdue < 1:
         return []
     board = context.snapshot.board or "the Improvement Board"
-    reason = f"milestone {item.ref} was due on {day_in_words(item.due)} and was not met: reported to {board}"
+
+    def reason() -> str:  # worded only for a report not made on an earlier run
+        return (
+            f"milestone {item.ref} was due on {day_in_words(item.due)} and was not met: reported to {board}"
+        )
+
     out: list[Decision] = []
     for who, role in (
         (context.snapshot.board_secretariat, SECRETARIAT_ROLE),
@@ -155,7 +164,7 @@ def _milestone_missed(fact: Facts, context: Context) -> list[Decision]:
             EventKind.MILESTONE_MISSED,
             who,
             role,
-            lambda: reason,
+            reason,
             level=3,
             urgency=5,
             board=board,
@@ -166,10 +175,14 @@ def _milestone_missed(fact: Facts, context: Context) -> list[Decision]:
 def resets(snapshot: Snapshot, facts: dict[str, Facts]) -> list[Decision]:
     """Close ladders whose item closed or whose due date moved: the next slip starts from level 1."""
     out = []
-    for ref, ladder in sorted(snapshot.ladders.items()):
-        fact = facts.get(ref)
-        if fact is not None and fact.item.due == ladder.due:
-            continue
+    # Most ladders stand: only those that close are sorted (by ref, the order they are decided in).
+    closing = [
+        ref
+        for ref, ladder in snapshot.ladders.items()
+        if ref not in facts or facts[ref].item.due != ladder.due
+    ]
+    for ref in sorted(closing):
+        ladder, fact = snapshot.ladders[ref], facts.get(ref)
         why = (
             "the item is no longer open" if fact is None else f"re-baselined to {day_in_words(fact.item.due)}"
         )

@@ -14,9 +14,9 @@ from models.sweep.alerts import dead_notice_alert, sweep_failed_notice
 from models.sweep.chase import meeting_chase
 from models.sweep.decision import LEVEL_NAMES, SECRETARIAT_ROLE, Decision, one_per_key
 from models.sweep.facts import (
+    ISO_DATES,
     Context,
     Facts,
-    IsoDates,
     WorkingDaysAfter,
     all_facts,
     decision_for,
@@ -88,10 +88,9 @@ def decide(
     facts = all_facts(snapshot, calendar, as_of)
     found = set() if found is None else found
     context = Context(
-        snapshot, policy, calendar, as_of, known, found, IsoDates(), facts, WorkingDaysAfter(calendar)
+        snapshot, policy, calendar, as_of, known, found, ISO_DATES, facts, WorkingDaysAfter(calendar)
     )
-    for fact in facts.values():
-        decisions += _for_item(fact, facts, context)
+    decisions += _for_items(facts, context)
     decisions += forecast_late(context, facts)
     decisions += meeting_chase(context, facts)
     decisions += resets(snapshot, facts)
@@ -99,88 +98,86 @@ def decide(
     return one_per_key(decisions)
 
 
-def _for_item(fact: Facts, facts: dict[str, Facts], context: Context) -> list[Decision]:
-    """The owner's reminders for one item (due soon, overdue, no update), then its escalation."""
-    out = _reminders(fact, context) if fact.item.owner else []  # a reminder to nobody is no reminder
-    # At the top of the ladder an item climbs no further (`escalations` says so too; asked here, it costs
-    # no call); a milestone whose date has passed is a fact of its own.
-    if fact.level < 3 or fact.overdue:
-        out += escalations(fact, facts, context)
-    return out
-
-
-def _reminders(fact: Facts, context: Context) -> list[Decision]:
+def _for_items(facts: dict[str, Facts], context: Context) -> list[Decision]:
+    """Each item's reminders to its owner (due soon, overdue, no update), then its escalation, in the items'
+    order. One loop with the policy and the plan bound once: it runs for every open item of every plan, and
+    a second run of a day finds nearly all of it already made (a call per item per rule, and the policy
+    read again for each, cost a third of the second sweep's rules)."""
     reminders, stale_policy = context.policy.reminders, context.policy.stale
-    item, to_due, overdue, since = fact.item, fact.to_due, fact.overdue, fact.since_update
-    out: list[Decision] = []
-    # Each reminder is first looked up among the keys of the decisions made on an earlier run (on a second
-    # run of a day, all of them): only a new one goes on to `decision_for`, its reason and its facts. The
-    # key is `Decision.dedupe_key`, to whoever receives the owner's reminders today (their deputy while
-    # they are away), as `decision_for` works it out.
-    known, found = context.known, context.found
-    owner = context.snapshot.people.get(item.owner)
-    away = (
-        owner.deputy if owner and owner.away_from and owner.deputy and owner.is_away(context.today) else None
-    )
-    to, prefix = away or item.owner, f"{context.snapshot.plan}|{item.ref}|{context.iso[item.due]}|"
-    quiet = since is not None and since <= reminders.quiet_after_update_days and item.last_update is not None
-    # Due soon: 10, 3 and 0 working days before (the steps run from the largest down; most items are
-    # further off than the first, and need no call to find no step).
     soon = reminders.due_soon_days
-    if soon and 0 <= to_due <= soon[0] and not quiet:
-        step = latest_step(to_due, soon)
-        if step is not None:
-            key = f"{prefix}due_soon|{step}|{to}"
-            if key in known:
-                found.add(key)
-            else:
-                out += decision_for(
-                    context,
-                    fact,
-                    "due_soon",
-                    step,
-                    EventKind.REMINDER_QUEUED,
-                    item.owner,
-                    owner_role(item),
-                    lambda: f"{item.ref} is due {in_days(to_due)}: reminder to the owner",
-                    urgency=1,
-                )
-    # Overdue: the first working day after, then every N.
-    if overdue >= 1 and item.kind is ItemKind.ACTION:
-        step = (overdue - 1) // reminders.overdue_repeat_days
-        key = f"{prefix}overdue|{step}|{to}"
-        if key in known:
-            found.add(key)
-        else:
-            out += decision_for(
-                context,
-                fact,
-                "overdue",
-                step,
-                EventKind.OVERDUE_NOTICE_QUEUED,
-                item.owner,
-                owner_role(item),
-                lambda: (
-                    f"{item.ref} is {overdue} working day{'s' * (overdue != 1)} overdue: notice to the owner"
-                ),
-                urgency=3,
+    soonest = soon[0] if soon else -1  # the steps run from the largest down (the policy sorts them)
+    quiet_after, overdue_every = reminders.quiet_after_update_days, reminders.overdue_repeat_days
+    stale_after, stale_every = stale_policy.request_after_days, stale_policy.repeat_days
+    known, found, iso, today = context.known, context.found, context.iso, context.today
+    people, plan = context.snapshot.people, context.snapshot.plan
+    action, milestone = ItemKind.ACTION, ItemKind.MILESTONE
+    out: list[Decision] = []
+    for fact in facts.values():
+        item, to_due, overdue, since, level = fact
+        if item.owner:  # a reminder to nobody is no reminder
+            # Each reminder is first looked up among the keys of the decisions made on an earlier run (on a
+            # second run of a day, all of them): only a new one goes on to `_reminder`. The key is
+            # `Decision.dedupe_key`, to whoever receives the owner's reminders today (their deputy while
+            # they are away), as `decision_for` works it out.
+            owner = people.get(item.owner)
+            away = (
+                owner.deputy if owner and owner.away_from and owner.deputy and owner.is_away(today) else None
             )
-    # Stale: no update for a long time.
-    if since is not None and since >= stale_policy.request_after_days and not quiet:
-        step = (since - stale_policy.request_after_days) // stale_policy.repeat_days
-        key = f"{prefix}stale_update|{step}|{to}"
-        if key in known:
-            found.add(key)
-        else:
-            out += decision_for(
-                context,
-                fact,
-                "stale_update",
-                step,
-                EventKind.UPDATE_REQUESTED,
-                item.owner,
-                owner_role(item),
-                lambda: f"{item.ref} has had no update for {plural(since, 'working day')}: update requested",
-                urgency=2,
-            )
+            to, prefix = away or item.owner, f"{plan}|{item.ref}|{iso[item.due]}|"
+            quiet = since is not None and since <= quiet_after and item.last_update is not None
+            # Due soon: 10, 3 and 0 working days before (most items are further off than the first step,
+            # and need no call to find no step).
+            if 0 <= to_due <= soonest and not quiet:
+                step = latest_step(to_due, soon)
+                if step is not None:
+                    key = f"{prefix}due_soon|{step}|{to}"
+                    if key in known:
+                        found.add(key)
+                    else:
+                        out += _reminder(context, fact, "due_soon", step)
+            # Overdue: the first working day after, then every N.
+            if overdue >= 1 and item.kind is action:
+                step = (overdue - 1) // overdue_every
+                key = f"{prefix}overdue|{step}|{to}"
+                if key in known:
+                    found.add(key)
+                else:
+                    out += _reminder(context, fact, "overdue", step)
+            # Stale: no update for a long time.
+            if since is not None and since >= stale_after and not quiet:
+                step = (since - stale_after) // stale_every
+                key = f"{prefix}stale_update|{step}|{to}"
+                if key in known:
+                    found.add(key)
+                else:
+                    out += _reminder(context, fact, "stale_update", step)
+        # At the top of the ladder an item climbs no further (`escalations` says so too; asked here, it costs
+        # no call); a milestone whose date has passed is a fact of its own.
+        if level < 3 or (overdue and item.kind is milestone):
+            out += escalations(fact, facts, context)
     return out
+
+
+# Each reminder's ledger event and urgency.
+_REMINDERS = {
+    "due_soon": (EventKind.REMINDER_QUEUED, 1),
+    "overdue": (EventKind.OVERDUE_NOTICE_QUEUED, 3),
+    "stale_update": (EventKind.UPDATE_REQUESTED, 2),
+}
+
+
+def _reminder(context: Context, fact: Facts, rule: str, step: int) -> list[Decision]:
+    """A reminder to the owner that no earlier run made, worded (only a new one is)."""
+    item = fact.item
+    if rule == "due_soon":
+        why = f"{item.ref} is due {in_days(fact.to_due)}: reminder to the owner"
+    elif rule == "overdue":
+        days = fact.overdue
+        why = f"{item.ref} is {days} working day{'s' * (days != 1)} overdue: notice to the owner"
+    else:
+        silent = plural(fact.since_update or 0, "working day")  # set: a stale item has had an update
+        why = f"{item.ref} has had no update for {silent}: update requested"
+    kind, urgency = _REMINDERS[rule]
+    return decision_for(
+        context, fact, rule, step, kind, item.owner, owner_role(item), lambda: why, urgency=urgency
+    )

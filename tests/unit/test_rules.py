@@ -543,3 +543,17 @@ def test_a_plan_without_a_secretariat_is_told_of_a_missed_milestone_once() -> No
     decisions = run(snap, "2017-12-01")
     assert missed_notices(decisions) == {("MilestoneMissed", LEAD)}
     assert all(d.recipient for d in decisions if d.kind == "MilestoneMissed")
+
+
+def test_one_calendar_swept_for_other_days_in_turn_counts_from_each_day() -> None:
+    """The working days from today are kept per calendar for the last day swept (the plans of one nation
+    share them): sweeping another day with the same calendar counts from that day, as a new calendar does."""
+    snap = snapshot(action(due="2017-10-20"))
+    shared = WorkingCalendar("ENG")
+
+    def seen(decisions: list[Decision]) -> list[tuple[str, str, dict]]:
+        return [(d.dedupe_key, d.reason, d.facts) for d in decisions]
+
+    for day in ("2017-10-18", "2017-10-23", "2017-10-18"):
+        fresh = seen(run(snap, day, calendar=WorkingCalendar("ENG")))
+        assert fresh and seen(run(snap, day, calendar=shared)) == fresh
