@@ -24,7 +24,7 @@ import sys
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -32,6 +32,7 @@ from sqlmodel import Session
 from bench.common import drop_schemas, fresh_database, peak_rss_mb, timed
 from config.policy import Policy, load_policy
 from models.audit import AuditEvent
+from models.columns import key_of
 from models.db import make_engine, read_session, unit_of_work
 from models.escalations import Escalation
 from models.ledger.chain import format_at, header
@@ -41,6 +42,7 @@ from models.plans.importer import import_plan
 from models.plans.lookup import plans_named
 from models.plans.spec import ActionSpec, AreaSpec, MilestoneSpec, PersonSpec, PlanSpec
 from models.sweep import run as sweep
+from models.sweep.forecasts import ForecastWindow, window_for
 from models.sweep.run import calendar_for, sweep_plans
 from models.vocab import RAG, Status
 
@@ -135,27 +137,59 @@ def setup(url: str, plans: int, actions: int, milestones: int) -> None:
     engine.dispose()
 
 
-def decided_since(engine: sa.Engine, policy: Policy, as_of: date) -> datetime:
-    """The sweep's own window on recent notices, so the scan reads the same keys."""
+class Windows(NamedTuple):
+    """What the sweep reads by date, worked out as it works them out, so the scan reads the same rows."""
+
+    decided_since: datetime  # the keys of the notices owed since then (what it already decided)
+    forecast: ForecastWindow | None  # forecast_late: the actions due up to a day and its warnings since one
+
+
+def windows(engine: sa.Engine, policy: Policy, as_of: date) -> Windows:
     with read_session(engine) as session:
         plans = plans_named(session, None)
-    rules = []
+    rules, forecasting = [], []
     for plan in plans:
         plan_policy = policy.for_plan(plan.name)
-        rules.append((plan_policy, calendar_for(plan, plan_policy)))
-    return sweep.decided_since(rules, as_of)
+        calendar = calendar_for(plan, plan_policy)
+        rules.append((plan_policy, calendar))
+        forecasting.append((key_of(plan), plan.name, plan.timezone, plan_policy, calendar))
+    return Windows(sweep.decided_since(rules, as_of), window_for(as_of, forecasting))
 
 
-def bare_scan(engine: sa.Engine, since: datetime) -> int:
+def bare_scan(engine: sa.Engine, within: Windows) -> int:
     """The same columns the sweep reads, iterated in Python: the floor for reading them at all. That is
     the open items, their dependencies and people, and also the ladder's open escalations and the keys of
-    the recent notices, which the sweep reads to know what it already decided."""
+    the recent notices, which the sweep reads to know what it already decided, and (since issue 20) the
+    percent updates of the open actions due within the forecast_late window and that rule's own notices."""
     n = 0
     with engine.connect() as conn:
         for row in conn.execute(
-            sa.text("SELECT dedupe_key FROM notice WHERE not_before >= :since"), {"since": since}
+            sa.text("SELECT dedupe_key FROM notice WHERE not_before >= :since"),
+            {"since": within.decided_since},
         ):
             n += len(row)
+        if within.forecast is not None:
+            as_of, plans = within.forecast
+            first = min(told_from for *_, told_from, _ in plans.values())
+            last = max(due_by for *_, due_by in plans.values())
+            for row in conn.execute(
+                sa.text(
+                    'SELECT a.plan_id, a.ref, a.current_due, u.at, u.percent FROM "update" u '
+                    "JOIN action a ON a.id = u.action_id WHERE a.status IN ('not started', 'in progress') "
+                    "AND a.current_due >= :as_of AND a.current_due <= :last AND u.percent IS NOT NULL "
+                    "ORDER BY u.at, u.id"
+                ),
+                {"as_of": as_of, "last": last},
+            ):
+                n += len(row)
+            for row in conn.execute(
+                sa.text(
+                    "SELECT plan, dedupe_key, coalesce(due_at, not_before) FROM notice "
+                    "WHERE kind = 'ForecastLateWarned' AND not_before >= :since"
+                ),
+                {"since": datetime.combine(first - timedelta(days=1), datetime.min.time(), tzinfo=UTC)},
+            ):
+                n += len(row)
         for query in (
             "SELECT ref, title, owner_id, current_due, status, area_id, original_due, rebaseline_count, rag, "
             "percent, last_update_on, start, consecutive_reds, exempt FROM action "
@@ -312,13 +346,13 @@ def main() -> None:
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)
-        since = decided_since(engine, policy, AS_OF)
+        within = windows(engine, policy, AS_OF)
         # Scan, second sweep and dry run take turns, three times each, and each keeps its best: the machine's
         # noise then falls on all three alike (the dry run was timed once, after the others, until
         # 2026-12-07: on a busy machine it then read up to 1.6 times the second sweep it matches).
         scans, seconds, dry_runs = [], [], []
         for _ in range(3):
-            scans.append(timed(lambda: bare_scan(engine, since)))
+            scans.append(timed(lambda: bare_scan(engine, within)))
             seconds.append(timed(lambda: sweep_plans(engine, policy, AS_OF)))
             dry_runs.append(timed(lambda: sweep_plans(engine, policy, AS_OF, dry_run=True)))
         scan_seconds, cells = min(scans, key=lambda r: r[0])
