@@ -310,6 +310,11 @@ def main() -> None:
     parser.add_argument("--milestones", type=int, default=20_000)
     parser.add_argument("--setup-only", metavar="URL")
     parser.add_argument("--profile", metavar="FILE", help="profile the first sweep (cProfile) into FILE")
+    parser.add_argument(
+        "--no-forecast-late",
+        action="store_true",
+        help="sweep with the forecast_late rule off (the scan reads nothing for it): what the rule costs",
+    )
     args = parser.parse_args()
     if args.setup_only:
         setup(args.setup_only, args.plans, args.actions, args.milestones)
@@ -338,6 +343,9 @@ def main() -> None:
         )
         engine = make_engine(url)
         policy = load_policy()
+        if args.no_forecast_late:
+            off = policy.forecast_late.model_copy(update={"enabled": False})
+            policy = policy.model_copy(update={"forecast_late": off})
         before = marks(engine)
         profiler = cProfile.Profile() if args.profile else None
         if profiler:
