@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models.audit import AuditEvent
 from models.calendar import CalendarOf, WorkingCalendar, local_date, shared_calendar
@@ -65,6 +66,17 @@ class _Progress:
     note: str | None
 
 
+def updates_recorded(plan: str, ref: str) -> SelectOfScalar[AuditEvent]:
+    """An item's update events as people type its ref, through the ledger's index on upper(ref), its only
+    index on ref: the caller keeps the exact ref. (Asked for `ref = :ref` as well, SQLite puts the value in
+    for ref and finds upper(:ref), a constant, which no index serves: it walks the whole ledger.)"""
+    return select(AuditEvent).where(
+        sa.func.upper(col(AuditEvent.ref)) == ref.upper(),
+        col(AuditEvent.kind).in_((EventKind.ACTION_UPDATED, EventKind.MILESTONE_UPDATED)),
+        AuditEvent.plan == plan,
+    )
+
+
 def _as_it_stood(
     session: Session, plan: Plan, item: Action | Milestone, updates: list[Update], as_of: date
 ) -> _Progress:
@@ -74,12 +86,7 @@ def _as_it_stood(
     later = [u for u in updates if local_date(u.at, plan.timezone) > as_of]
     if not later:
         return today
-    kinds = (EventKind.ACTION_UPDATED, EventKind.MILESTONE_UPDATED)
-    events = session.exec(
-        select(AuditEvent).where(
-            col(AuditEvent.kind).in_(kinds), AuditEvent.plan == plan.name, AuditEvent.ref == item.ref
-        )
-    )
+    events = [e for e in session.exec(updates_recorded(plan.name, item.ref)) if e.ref == item.ref]
     before = {
         data.get("update_id"): data.get("before") or {} for data in map(decode_data, (e.body for e in events))
     }

@@ -4,6 +4,8 @@ runs idempotently, and the product refuses to work on a database that is behind.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +20,9 @@ from models.errors import BadInput, DatabaseNotReady
 from models.ledger.kinds import READERS
 from models.ledger.schema import migrate
 from models.ledger.trail import item_history
+from models.reports.item_story import updates_recorded
 from models.reports.read_cache import ledger_mark
+from models.sweep.forecasts import ForecastWindow, load_forecast_inputs
 
 
 # SQLite's reflection cannot read an index on an expression (the ledger's upper(ref)): it says
@@ -181,3 +185,61 @@ def test_the_ledger_s_index_of_changes_leaves_out_exactly_the_readers_kinds(engi
                 "SELECT sql FROM sqlite_master WHERE name = 'ix_audit_event_change'"
             ).scalar_one()
     assert set(re.findall(r"'([A-Za-z]+)'", found)) == {kind.value for kind in READERS}, found
+
+
+def _plan_of(engine: Engine, statement: str, parameters: object) -> str:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")  # an empty table: say what it could use
+            rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()  # type: ignore[arg-type]
+        else:
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()  # type: ignore[arg-type]
+    return " ".join(str(row) for row in rows)
+
+
+def test_an_items_recorded_updates_are_read_by_the_ledgers_index_on_ref(engine: Engine) -> None:
+    """With the plain index on ref gone (migration 0016), the story as it stood on a day reads an item's
+    updates through upper(ref), not by walking every event of its plan (SQLite's choice without a hint)."""
+    [(statement, parameters)] = _sent(
+        engine, "FROM audit_event", lambda s: s.exec(updates_recorded("P", "T-1"))
+    )
+    found = _plan_of(engine, statement, parameters)
+    assert "ix_audit_event_ref_upper" in found, found
+    with engine.connect() as conn:  # and the plain one is gone (read from the catalogue: SQLAlchemy's
+        # inspector will not reflect the expression index beside it)
+        if engine.dialect.name == "postgresql":
+            query = (
+                "SELECT indexname FROM pg_indexes "
+                "WHERE tablename = 'audit_event' AND schemaname = current_schema()"
+            )
+        else:
+            query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_event'"
+        names = set(conn.exec_driver_sql(query).scalars())
+    assert "ix_audit_event_ref_upper" in names and "ix_audit_event_ref" not in names, names
+
+
+def _sent(engine: Engine, marker: str, read: Callable[[Session], object]) -> list[tuple[str, object]]:
+    """The statements `read` sends that hold `marker`, with their parameters, as the driver got them."""
+    sent: list[tuple[str, object]] = []
+
+    def keep(conn: object, cursor: object, statement: str, parameters: object, *rest: object) -> None:
+        if marker in statement:
+            sent.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", keep)
+    try:
+        with Session(engine) as session:
+            read(session)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", keep)
+    return sent
+
+
+def test_the_forecast_warnings_are_read_by_their_own_index(engine: Engine) -> None:
+    """The sweep's read of when each owner was told an item is forecast late, as the code sends it: through
+    the partial index of the warnings (migration 0015), not every notice of the last six weeks."""
+    day = date(2017, 11, 15)
+    window = ForecastWindow(day, {1: ("Test Plan", "Europe/London", day - timedelta(days=45), day)})
+    [(statement, parameters)] = _sent(engine, "FROM notice", lambda s: load_forecast_inputs(s, window))
+    found = _plan_of(engine, statement, parameters)
+    assert "ix_notice_forecast_late" in found, found
