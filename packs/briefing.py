@@ -10,7 +10,7 @@ from models.vocab import day_in_words, plural
 
 if TYPE_CHECKING:
     from packs.context import PackContext
-    from packs.lines import Counts, ExceptionLine
+    from packs.lines import Counts, ExceptionLine, MilestoneLine
 
 MOST_EXCEPTIONS = 3  # the rest are a page away, in the Exceptions section
 
@@ -124,14 +124,7 @@ def _milestones(c: PackContext) -> Headline:
     ahead, missed = c.milestones_ahead, c.milestones_missed
     points = tuple(f"{m.ref} {m.title}: was due on {day_in_words(m.due)}, missed." for m in missed) + tuple(
         f"{m.ref} {m.title}: due on {day_in_words(m.due)}, "
-        + (
-            "at risk"
-            + (f" from {', '.join(m.slipping)}" if m.slipping else "")
-            + (f": {'; '.join(m.forecast_late)}" if m.forecast_late else "")
-            + "."
-            if m.at_risk_from
-            else "on track."
-        )
+        + (_at_risk_words(m) if m.at_risk_from else "on track.")
         for m in ahead
     )
     if not ahead:
@@ -145,6 +138,17 @@ def _milestones(c: PackContext) -> Headline:
     if missed:
         text += f" {plural(len(missed), 'milestone')} {'has' if len(missed) == 1 else 'have'} been missed."
     return Headline("Milestones", text, points)
+
+
+def _at_risk_words(m: MilestoneLine) -> str:
+    """ "at risk from ACT-1.", "at risk: ACT-5 is forecast to finish ...", or both causes, each in its own
+    words: "at risk from ACT-1, and ACT-5 is forecast to finish ..." (not "from ACT-1: ACT-5 is ...", which
+    reads as if ACT-1 were the forecast's subject)."""
+    forecast = "; ".join(m.forecast_late)
+    if not m.slipping:
+        return f"at risk: {forecast}."
+    named = f"at risk from {', '.join(m.slipping)}"
+    return f"{named}, and {forecast}." if forecast else f"{named}."
 
 
 def _theme(c: PackContext) -> Headline:

@@ -39,11 +39,15 @@ def forecast_late_warning(
     calendar: WorkingCalendar,
     settings: ForecastLatePolicy,
     owner_told_on: date | None = None,
+    to_the_owner: bool = True,
 ) -> list[ForecastWarning]:
     """What applies today: the owner's step whenever the forecast is more than `late_by_days` late and the
     due date within `within_days` (its dedupe key makes it once); the lead's when the owner was first told
     (for this due date) at least `lead_after_days` working days ago and it is still forecast late. Nothing
-    once the due date has passed: the overdue notices and the ladder take over."""
+    once the due date has passed: the overdue notices and the ladder take over. The owner's words address
+    them ("you would finish"), unless `to_the_owner` is false (their deputy reads them); the lead's never.
+    The lead's say "after the owner's warning", not that the owner was told: it may never have reached
+    them (a dead notice still starts the lead's clock)."""
     if not settings.enabled or not isinstance(outcome, Forecast):
         return []
     to_due = calendar.working_days_to_due(as_of, due)
@@ -60,12 +64,13 @@ def forecast_late_warning(
         "forecast_points": outcome.points,
         "working_days_to_due": to_due,
     }
-    said = f"{forecast_words(outcome)} (range: {range_words(outcome)})"
+    span = f"(range: {range_words(outcome)})"
     warnings = []
     if to_due <= settings.within_days:
+        said = f"{forecast_words(outcome, 'you' if to_the_owner else 'it')} {span}"
         warnings.append(ForecastWarning(OWNER, 1, f"forecast to finish late: {said}", facts))
     if owner_told_on is not None and calendar.count_between(owner_told_on, as_of) >= settings.lead_after_days:
         told = calendar.count_between(owner_told_on, as_of)
-        again = f"still forecast to finish late {plural(told, 'working day')} after the owner was told"
-        warnings.append(ForecastWarning(LEAD, 2, f"{again}: {said}", facts))
+        again = f"still forecast to finish late {plural(told, 'working day')} after the owner's warning"
+        warnings.append(ForecastWarning(LEAD, 2, f"{again}: {forecast_words(outcome, 'it')} {span}", facts))
     return warnings

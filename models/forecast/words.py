@@ -14,15 +14,16 @@ def lateness_words(late_by: int) -> str:
     return plural(-late_by, "working day") + " early"
 
 
-def forecast_words(outcome: Forecast | NoForecast) -> str:
+def forecast_words(outcome: Forecast | NoForecast, who: str = "you") -> str:
     """ "at 1.2% a working day since Wednesday 4 October 2017 you would finish around Friday 19 January 2018,
-    21 working days late"; for no forecast, its reason."""
+    21 working days late"; for no forecast, its reason. `who` is "it" for anyone but the owner (a lead, a
+    deputy), who would finish nothing themselves."""
     if isinstance(outcome, NoForecast):
         return f"no forecast: {outcome.reason}"
     waiting = f"waiting for {outcome.driver}: " if outcome.driver else ""
     return (
-        f"{waiting}at {outcome.pace:.1f}% a working day since {day_in_words(outcome.since)} you would finish "
-        f"around {day_in_words(outcome.central)}, {lateness_words(outcome.late_by)}"
+        f"{waiting}at {outcome.pace:.1f}% a working day since {day_in_words(outcome.since)} {who} would "
+        f"finish around {day_in_words(outcome.central)}, {lateness_words(outcome.late_by)}"
     )
 
 

@@ -16,8 +16,15 @@ Choices:
 - The lead is whoever the ladder's level 2 goes to (`level_two`: the owner's manager, else the area lead),
   or their deputy while they are away. The warning is no escalation: it raises no ladder (persist), so the
   ladder's own level-2 step still comes if the action goes overdue.
-- Once made, a warning stands until its due date passes or moves: a later sweep that finds its key counts
-  it among the day's decisions without forecasting again (what a second sweep of a day mostly does).
+- Once made, a warning stands until its due date passes or moves: a later sweep that finds it counts it
+  among the day's decisions without forecasting again (what a second sweep of a day mostly does).
+- A step is made for ref|due by any warning of that step that was not cancelled, whoever received it: the
+  owner's deputy while they were away, the lead before a change of manager. Keyed on today's receiver, the
+  owner would be told again the day they came back. A cancelled one counts for nothing (neither made nor
+  the start of the lead's clock): `cancel_pending` cancels the old owner's on a reassignment, and the new
+  owner is warned. A dead one still counts: it was made, and the lead's words claim no more than that.
+- No lead step when the lead's receiver is the owner's (an owner who is the area lead, with no manager):
+  they would be told again what they were told as the owner.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from config.policy import Policy
 from models.calendar import WorkingCalendar
 from models.forecast import LEAD, OWNER, RULE, History, forecast, forecast_late_warning
 from models.ledger.kinds import EventKind
-from models.outbox import FORECAST_LATE, Notice
+from models.outbox import FORECAST_LATE, Notice, NoticeStatus
 from models.sweep.decision import Decision
 from models.sweep.facts import Context, Facts, decision_for, level_two, owner_role
 from models.sweep.facts import _lead_in_words as lead_in_words  # the ladder's own words for level 2
@@ -75,8 +82,10 @@ def window_for(
 
 class ForecastInputs(NamedTuple):
     histories: dict[int, dict[str, list[tuple[date, int]]]]  # plan id -> ref -> (day, percent), in order
-    told: dict[int, dict[str, date]]  # plan id -> "ref|due" -> the day the owner's step was first made
-    keys: set[str]  # the dedupe keys of the rule's notices within reach: made already
+    # plan id -> "ref|due" -> the day the owner's step was first made, and that decision's key; and the key
+    # of a lead's step made. Of the notices not cancelled only (module docstring).
+    told: dict[int, dict[str, tuple[date, str]]]
+    leads: dict[int, dict[str, str]]
 
 
 def load_forecast_inputs(session: Session, window: ForecastWindow) -> ForecastInputs:
@@ -105,24 +114,28 @@ def load_forecast_inputs(session: Session, window: ForecastWindow) -> ForecastIn
             # (SQLite) by its minute, which many updates share.
             day = local[zones[plan_id], at[:16] if type(at) is str else at]
             histories[plan_id].setdefault(ref, []).append((day, percent))
-    told, keys = _told(session, window, local)
-    return ForecastInputs(histories, told, keys)
+    told, leads = _told(session, window, local)
+    return ForecastInputs(histories, told, leads)
 
 
 def _told(
     session: Session, window: ForecastWindow, local: _LocalDays
-) -> tuple[dict[int, dict[str, date]], set[str]]:
+) -> tuple[dict[int, dict[str, tuple[date, str]]], dict[int, dict[str, str]]]:
     """The rule's notices that can still matter (`window_for`: an earlier one is of a past due date), in
     one statement: owed from 07:00 on the day swept, in the plan's zone, or, once a failure has moved that
-    on, from `due_at`; a day early for the zones ahead of UTC."""
+    on, from `due_at`; a day early for the zones ahead of UTC. Cancelled ones count for nothing, and a key
+    not of the rule's shape is skipped (it cannot be one of its steps)."""
     N = Notice.__table__.c  # type: ignore[attr-defined]
     by_name = {name: (plan_id, zone) for plan_id, (name, zone, *_) in window.plans.items()}
     first = min(told_from for _, _, told_from, _ in window.plans.values())
     since = datetime.combine(first - timedelta(days=1), time(0, 0), tzinfo=UTC)
-    told: dict[int, dict[str, date]] = {plan_id: {} for plan_id in window.plans}
-    keys: set[str] = set()
+    told: dict[int, dict[str, tuple[date, str]]] = {plan_id: {} for plan_id in window.plans}
+    leads: dict[int, dict[str, str]] = {plan_id: {} for plan_id in window.plans}
     query = sa.select(N.plan, N.dedupe_key, sa.func.coalesce(N.due_at, N.not_before)).where(
-        FORECAST_LATE, N.plan.in_(list(by_name)), N.not_before >= since
+        FORECAST_LATE,
+        N.plan.in_(list(by_name)),
+        N.not_before >= since,
+        N.status != NoticeStatus.CANCELLED.value,
     )  # through ix_notice_forecast_late: the warnings alone
     # The driver's own values, as `recent_keys` reads them: typed rows cost more than the read.
     result = session.connection().execute(query)
@@ -131,16 +144,20 @@ def _told(
     finally:
         result.close()
     for plan, key, first_due in rows:
-        keys.add(key)
-        ref, due, rule, step, *_ = key[len(plan) + 1 :].split("|")
-        if rule != RULE or step != OWNER:
-            continue
+        parts = key[len(plan) + 1 :].split("|")
+        if len(parts) < 5 or parts[2] != RULE or parts[3] not in (OWNER, LEAD):
+            continue  # not a key this rule wrote (say, edited by hand): it made none of its steps
+        ref, due, _, step, recipient = parts[:5]
         plan_id, zone = by_name[plan]
+        slot, made = f"{ref}|{due}", f"{plan}|{ref}|{due}|{RULE}|{step}|{recipient}"  # less the channel
+        if step == LEAD:
+            leads[plan_id][slot] = made
+            continue
         day = local[zone, first_due[:16] if type(first_due) is str else first_due]
-        slot = told[plan_id]
-        if f"{ref}|{due}" not in slot or day < slot[f"{ref}|{due}"]:
-            slot[f"{ref}|{due}"] = day
-    return told, keys
+        mine = told[plan_id]
+        if slot not in mine or day < mine[slot][0]:
+            mine[slot] = (day, made)
+    return told, leads
 
 
 class _LocalDays(dict[tuple[str, Any], date]):
@@ -178,7 +195,7 @@ def forecast_late(context: Context, facts: Mapping[str, Facts]) -> list[Decision
         context.known,
         context.found,
     )
-    histories, told, made = snapshot.histories, snapshot.forecast_told, snapshot.forecast_keys
+    histories, told, leads = snapshot.histories, snapshot.forecast_told, snapshot.forecast_leads
     within, stale_after = settings.within_days, policy.stale.request_after_days
     quiet_days = policy.reminders.quiet_after_update_days
     out: list[Decision] = []
@@ -194,11 +211,15 @@ def forecast_late(context: Context, facts: Mapping[str, Facts]) -> list[Decision
                 continue  # no percent reported: no forecast, nothing to say
             reported = ((item.last_update, item.percent),)  # arrived mid-flight: the workbook's word
         due = context.iso[item.due]
-        told_on = told.get(f"{item.ref}|{due}")
+        slot = f"{item.ref}|{due}"
+        prefix = f"{snapshot.plan}|{slot}|{RULE}|"
+        to_owner = _receiver(context, item.owner)
+        # Made by any warning of the step not cancelled, whoever received it (module docstring); else by
+        # today's receiver's key among the day's (a cancelled one too: its key cannot be written again).
+        owner_told = told.get(slot)
+        told_on, owner_key = owner_told or (None, prefix + OWNER + "|" + to_owner)
+        owner_made = owner_told is not None or owner_key in known
         lead_due = told_on is not None and calendar.count_between(told_on, today) >= lead_after
-        prefix = f"{snapshot.plan}|{item.ref}|{due}|{RULE}|"
-        owner_key = prefix + OWNER + "|" + _receiver(context, item.owner)
-        owner_made = owner_key in known or owner_key in made
         since = fact.since_update
         quiet = since is not None and since <= quiet_days and item.last_update is not None
         if not lead_due and (owner_made or quiet):
@@ -208,34 +229,43 @@ def forecast_late(context: Context, facts: Mapping[str, Facts]) -> list[Decision
                 found.add(owner_key)
             continue
         lead = level_two(item, snapshot)[0]
-        if owner_made and lead_due:
-            lead_key = prefix + LEAD + "|" + _receiver(context, lead) if lead else ""
-            if not lead or lead_key in known or lead_key in made:
-                found.add(owner_key)
-                if lead:
-                    found.add(lead_key)
-                continue
+        to_lead = _receiver(context, lead) if lead else None
+        if to_lead == to_owner:
+            lead = to_lead = None  # the owner is their own lead: what they were told as the owner stands
+        lead_key = leads.get(slot) or (prefix + LEAD + "|" + to_lead if to_lead else "")
+        lead_made = slot in leads or lead_key in known
+        if owner_made and lead_due and (not lead or lead_made):
+            found.add(owner_key)
+            if lead_made:
+                found.add(lead_key)
+            continue
         outcome = forecast(History(tuple(reported), item.start), calendar, today, item.due, stale_after)
-        for warning in forecast_late_warning(outcome, item.due, today, calendar, settings, told_on):
+        warnings = forecast_late_warning(
+            outcome, item.due, today, calendar, settings, told_on, to_owner == item.owner
+        )
+        if owner_made:
+            found.add(owner_key)  # it stands, whether or not it is still forecast late today
+        for warning in warnings:
             if warning.step == OWNER:
-                if owner_made:
-                    found.add(owner_key)
-                elif not quiet:  # not while the owner has just updated, as the due-soon reminder
-                    said = {**warning.facts, **_then(context, item, settings.lead_after_days, lead)}
+                if not owner_made and not quiet:  # not while the owner has just updated (due-soon's rule)
+                    said = {**warning.facts, **_then(context, item, lead_after, lead)}
                     out += _decision(context, fact, warning.reason, said, OWNER, item.owner, 1)
-            elif lead:
+            elif lead and not lead_made:
                 out += _decision(context, fact, warning.reason, warning.facts, LEAD, lead, 2)
     return out
 
 
 def _then(context: Context, item: ItemView, after: int, lead: str | None) -> dict[str, str]:
-    """The owner's next step, if nothing changes (it is still forecast late): who hears, and when."""
+    """The owner's next step, if nothing changes (it is still forecast late): who hears, and when. Only
+    when that day is on or before the due date (the lead's step comes no later); otherwise, or when the
+    owner is their own lead, the ladder's next step stands, worded as every reminder's."""
     if not lead:
         return {}
     who = lead_in_words(item, _receiver(context, item.owner), context.snapshot)
-    if who == "you":
-        return {}  # the owner is their own lead: the ladder's next step stands
-    return {"next_step": f"{who} is told on {day_in_words(context.after[(context.today, after)])}"}
+    told_on = context.after[(context.today, after)]
+    if who == "you" or told_on > item.due:
+        return {}
+    return {"next_step": f"{who} is told on {day_in_words(told_on)}"}
 
 
 def _receiver(context: Context, who: str) -> str:

@@ -302,6 +302,6 @@ def load_snapshots(
             dead_notices=tuple(dead[plan.name]),
             histories=inputs.histories.get(plan_id, {}) if inputs else {},
             forecast_told=inputs.told.get(plan_id, {}) if inputs else {},
-            forecast_keys=inputs.keys if inputs else frozenset(),
+            forecast_leads=inputs.leads.get(plan_id, {}) if inputs else {},
         )
     return snapshots

@@ -3,7 +3,7 @@ so that `models.sweep.rules.decide` needs no session (`models.sweep.snapshot` lo
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -72,7 +72,8 @@ class Snapshot:
     board_secretariat: str | None = None
     dead_notices: tuple[tuple[str, str, str], ...] = ()  # (item refs, recipient, last error): undeliverable
     # For the forecast_late rule (models.sweep.forecasts): the percent updates, (day, percent) in order, of
-    # the open actions due within its window only; and, by "ref|due", the day the owner was first warned.
+    # the open actions due within its window only; and, by "ref|due", the day the owner was first warned
+    # and that warning's key, and the key of a warning made to the lead (not cancelled, whoever received it).
     histories: Mapping[str, Sequence[tuple[date, int]]] = field(default_factory=dict)
-    forecast_told: Mapping[str, date] = field(default_factory=dict)
-    forecast_keys: Container[str] = frozenset()  # the dedupe keys of its notices within reach: made already
+    forecast_told: Mapping[str, tuple[date, str]] = field(default_factory=dict)
+    forecast_leads: Mapping[str, str] = field(default_factory=dict)

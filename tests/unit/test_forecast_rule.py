@@ -101,7 +101,7 @@ def test_the_area_lead_is_told_when_still_late_ten_working_days_after_the_owner(
     )
     assert lead.level == 2
     assert lead.reason.startswith(
-        "still forecast to finish late 12 working days after the owner was told: at 1.2%"
+        "still forecast to finish late 12 working days after the owner's warning: at 1.2%"
     )
 
 

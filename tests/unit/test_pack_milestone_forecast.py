@@ -17,7 +17,7 @@ from tests.unit.test_pack_context import CALENDAR, PACK_DAY, POLICY, _action, fi
 SLOW = ((date(2017, 10, 4), 10), (date(2017, 10, 18), 15), (date(2017, 10, 27), 20))
 
 
-def _context(policy: Policy = POLICY):
+def _context(policy: Policy = POLICY, waits_for: tuple[str, ...] = ("ACT-2", "ACT-5")):
     data = fixture_data()
     slow = _action(
         "ACT-5",
@@ -35,7 +35,7 @@ def _context(policy: Policy = POLICY):
         date(2017, 11, 24),
         "Director",
         Status.NOT_STARTED,
-        ("ACT-2", "ACT-5"),
+        waits_for,
     )
     data = dataclasses.replace(data, actions=(*data.actions, slow), milestones=(*data.milestones, waits))
     return build_pack_context(data, (previous_pack(),), policy, CALENDAR, PACK_DAY, PACK_DAY, Audience.BOARD)
@@ -65,3 +65,13 @@ def test_not_when_the_plan_turned_the_rule_off() -> None:
     off = Policy.model_validate({"forecast_late": {"enabled": False}})
     ms = next(m for m in _context(off).milestones_ahead if m.ref == "MS-2")
     assert (ms.state, ms.forecast_late) == ("on track", ())
+
+
+def test_a_milestone_at_risk_from_both_words_each_cause_on_its_own() -> None:
+    context = _context(waits_for=("ACT-1", "ACT-5"))
+    ms = next(m for m in context.milestones_ahead if m.ref == "MS-2")
+    [words] = ms.forecast_late
+    assert ms.slipping == ("ACT-1",) and words.startswith("ACT-5 is forecast")
+    [headline] = [h for h in context.headlines if h.topic == "Milestones"]
+    point = f"MS-2 Recruitment drive done: due on Friday 24 November 2017, at risk from ACT-1, and {words}."
+    assert point in headline.points, headline.points

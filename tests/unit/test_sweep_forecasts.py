@@ -5,6 +5,7 @@ the owner's deputy while they are away, and a re-baselined due date warns again.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from config.policy import Policy, load_policy
@@ -45,6 +46,8 @@ def action(due: str = DUE, **kw: object) -> ItemView:
 
 
 def snapshot(item: ItemView, history=HISTORY, told=None, keys=frozenset(), people=None) -> Snapshot:
+    """`keys`: the rule's warnings made and not cancelled, as `load_forecast_inputs` reads them; `told`,
+    the day the owner's step was first made ("ref|due" -> day), as the notices' days give it."""
     everyone = {
         OWNER: PersonView(OWNER, "Owner", manager=MANAGER, deputy=DEPUTY),
         MANAGER: PersonView(MANAGER, "Manager"),
@@ -59,9 +62,18 @@ def snapshot(item: ItemView, history=HISTORY, told=None, keys=frozenset(), peopl
         everyone,
         {"CP": LEAD},
         histories={item.ref: history} if history else {},
-        forecast_told=told or {},
-        forecast_keys=keys,
+        forecast_told=_told(told or {}, keys),
+        forecast_leads={_slot(k): k for k in keys if k.split("|")[4] == "lead"},
     )
+
+
+def _slot(key: str) -> str:
+    return "|".join(key.split("|")[1:3])
+
+
+def _told(told: dict[str, date], keys: Iterable[str]) -> dict[str, tuple[date, str]]:
+    owners = {_slot(k): k for k in sorted(keys) if k.split("|")[4] == "owner"}
+    return {slot: (day, owners[slot]) for slot, day in told.items() if slot in owners}
 
 
 def warned(
@@ -106,7 +118,12 @@ def test_the_lead_is_told_if_still_late_ten_working_days_after_the_owner() -> No
     assert warned(snapshot(action(), told=told, keys={owner_key}), "2017-12-01") == []  # 9 working days
     [d] = warned(snapshot(action(), told=told, keys={owner_key}), LEAD_DAY)
     assert (d.step, d.recipient, d.level, d.roles) == ("lead", MANAGER, 2, ("the owner's manager",))
-    assert d.reason.startswith("still forecast to finish late 10 working days after the owner was told: at ")
+    # Not "after the owner was told": a dead notice starts the lead's clock too. In the third person: the
+    # lead would finish nothing.
+    assert d.reason.startswith(
+        "still forecast to finish late 10 working days after the owner's warning: at 0.5% a working day "
+        "since Monday 4 September 2017 it would finish around Friday 22 June 2018"
+    )
     # With no manager, the area lead (the ladder's level 2).
     alone = {OWNER: PersonView(OWNER, "Owner")}
     [d] = warned(snapshot(action(), told=told, keys={owner_key}, people=alone), LEAD_DAY)
@@ -173,10 +190,13 @@ def test_a_re_baselined_due_date_warns_again() -> None:
     [d] = warned(snapshot(moved, told=told, keys={old_key}), "2017-11-27", known={old_key})
     assert (d.step, d.due) == ("owner", D("2017-12-22"))
     # And the lead waits 10 working days from this new warning, not the old one.
+    told["TAP-12|2017-12-22"] = D("2017-11-27")
     assert [w.step for w in warned(snapshot(moved, told=told, keys={old_key, d.dedupe_key}), LEAD_DAY)] == []
 
 
 def test_a_lead_warning_is_no_escalation_and_leaves_the_ladder_alone() -> None:
+    """The decisions only: that persisting the lead's warning (level 2) raises no ladder is persist's
+    guard, which tests/integration/test_sweep_forecast_late.py checks through the real sweep."""
     owner_key = f"Plan|TAP-12|{DUE}|forecast_late|owner|{OWNER}"
     snap = dataclasses.replace(
         snapshot(action(), told={f"TAP-12|{DUE}": D(FIRST)}, keys={owner_key}),
@@ -203,3 +223,78 @@ def test_the_window_read_holds_every_due_date_and_warning_that_can_matter() -> N
         assert ENG.add_working_days(day, -within) >= told_from
     off = Policy.model_validate({"forecast_late": {"enabled": False}})
     assert window_for(D("2017-11-20"), [(1, "Plan", "Europe/London", off, ENG)]) is None
+
+
+OWNER_KEY = f"Plan|TAP-12|{DUE}|forecast_late|owner|{OWNER}"
+TOLD = {f"TAP-12|{DUE}": D(FIRST)}
+
+
+def _away(who: str, start: str, end: str, **kw: object) -> PersonView:
+    return PersonView(who, who.split("@")[0].title(), away_from=D(start), away_to=D(end), **kw)  # type: ignore[arg-type]
+
+
+def test_the_owner_s_step_made_by_anyone_is_made_for_all() -> None:
+    # Told on FIRST, then away with a deputy: the deputy is not told it again.
+    away = {OWNER: _away(OWNER, "2017-11-27", "2017-12-08", manager=MANAGER, deputy=DEPUTY)}
+    found: set[str] = set()
+    snap = snapshot(action(), told=TOLD, keys={OWNER_KEY}, people=away)
+    assert warned(snap, "2017-11-28", found=found) == []
+    assert found == {OWNER_KEY}  # the warning made stands among the day's decisions
+    # Their deputy told while they were away: back, the owner is not told it again.
+    deputy_key = f"Plan|TAP-12|{DUE}|forecast_late|owner|{DEPUTY}"
+    assert warned(snapshot(action(), told=TOLD, keys={deputy_key}), "2017-11-28") == []
+    # And the lead's clock runs from the deputy's warning.
+    [d] = warned(snapshot(action(), told=TOLD, keys={deputy_key}), LEAD_DAY)
+    assert (d.step, d.recipient) == ("lead", MANAGER)
+
+
+def test_the_lead_s_step_made_by_anyone_is_made_for_all() -> None:
+    lead_key = f"Plan|TAP-12|{DUE}|forecast_late|lead|{MANAGER}"
+    # The manager away the day after they were told: their deputy is not told it again.
+    away = {MANAGER: _away(MANAGER, "2017-12-05", "2017-12-06", deputy=LEAD)}
+    assert warned(snapshot(action(), told=TOLD, keys={OWNER_KEY, lead_key}, people=away), "2017-12-05") == []
+    # A new manager: the lead's step was made.
+    moved = {OWNER: PersonView(OWNER, "Owner", manager=DEPUTY)}
+    assert warned(snapshot(action(), told=TOLD, keys={OWNER_KEY, lead_key}, people=moved), "2017-12-05") == []
+
+
+def test_a_reassigned_item_warns_its_new_owner_and_the_lead_waits_for_it() -> None:
+    # The old owner's warning was cancelled on the reassignment: it is not among the warnings made, so it
+    # neither makes the step nor starts the lead's clock.
+    new = action(owner=DEPUTY, last_update=D("2017-11-01"))
+    [d] = warned(snapshot(new), LEAD_DAY)
+    assert (d.step, d.recipient) == ("owner", DEPUTY)
+
+
+def test_the_owner_is_promised_the_lead_only_on_or_before_the_due_date() -> None:
+    [d] = warned(snapshot(action()), FIRST)
+    assert d.facts["next_step"] == "your manager, Manager, is told on Monday 4 December 2017"
+    # Due in 4 working days: the lead's step would come after it, so never; the ladder's next step stands.
+    [d] = warned(snapshot(action(due="2017-11-24")), FIRST)
+    assert "is told on" not in d.facts["next_step"]
+    assert d.facts["next_step"].startswith("escalates to ")
+    # On the due date itself, the lead's step still comes: promised.
+    [d] = warned(snapshot(action(due="2017-12-04")), FIRST)
+    assert d.facts["next_step"] == "your manager, Manager, is told on Monday 4 December 2017"
+
+
+def test_an_owner_who_is_their_own_lead_gets_no_lead_step() -> None:
+    # No manager, and the area lead: level 2 is the owner.
+    key = f"Plan|TAP-12|{DUE}|forecast_late|owner|{LEAD}"
+    found: set[str] = set()
+    assert warned(snapshot(action(owner=LEAD), told=TOLD, keys={key}), LEAD_DAY, found=found) == []
+    assert found == {key}
+
+
+def test_a_deputy_reads_the_owner_s_warning_in_the_third_person() -> None:
+    away = {OWNER: _away(OWNER, "2017-11-13", "2017-11-24", manager=MANAGER, deputy=DEPUTY)}
+    [d] = warned(snapshot(action(), people=away), FIRST)
+    assert "since Monday 4 September 2017 it would finish around Friday 22 June 2018" in d.reason
+
+
+def test_a_made_warning_counts_on_the_lead_s_day_when_no_longer_late() -> None:
+    on_pace = ((D("2017-10-04"), 40), (D("2017-10-18"), 55), (D("2017-11-01"), 70), (D("2017-11-15"), 85))
+    found: set[str] = set()
+    snap = snapshot(action(percent=85), history=on_pace, told=TOLD, keys={OWNER_KEY})
+    assert warned(snap, LEAD_DAY, found=found) == []
+    assert found == {OWNER_KEY}
