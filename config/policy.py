@@ -97,8 +97,9 @@ class RagPolicy(_Section):
 
 class ForecastLatePolicy(_Section):
     """The early warning: an open action whose forecast finish (models/forecast) lands more than
-    `late_by_days` working days after its due date, due within `within_days`, is told to its owner once; the
-    area lead hears if it is still forecast late `lead_after_days` working days after the owner was told."""
+    `late_by_days` working days after its due date, due within `within_days`, is told to its owner once; level
+    2 of the ladder (the owner's manager, else the area lead) hears once if it is still forecast late
+    `lead_after_days` working days after the owner's warning."""
 
     enabled: bool = True
     late_by_days: int = Field(5, ge=0)
