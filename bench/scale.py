@@ -28,10 +28,14 @@ from models.ledger.verification import verify_database
 from models.sweep.run import sweep_plans
 
 
-def sweep_share(url: str, names: list[str]) -> tuple[int, int]:
+def sweep_share(url: str, names: list[str], forecast_late: bool = True) -> tuple[int, int]:
     """One worker: its plans, one after another, each in its own sweep (one task per plan in a flow)."""
     engine = make_engine(url)
     policy = load_policy()
+    if not forecast_late:
+        policy = policy.model_copy(
+            update={"forecast_late": policy.forecast_late.model_copy(update={"enabled": False})}
+        )
     items = notices = 0
     for name in names:
         [outcome] = sweep_plans(engine, policy, AS_OF, plan_name=name)
@@ -58,7 +62,7 @@ def run(workers: int, args: argparse.Namespace, tmp: Path) -> dict[str, float | 
     shares = [names[i::workers] for i in range(workers)]
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(sweep_share, [url] * workers, shares))
+        results = list(pool.map(sweep_share, [url] * workers, shares, [not args.no_forecast_late] * workers))
     seconds = time.perf_counter() - started
     with engine.connect() as connection:
         total, distinct = connection.execute(
@@ -87,6 +91,7 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=200)
     parser.add_argument("--actions", type=int, default=100_000)
     parser.add_argument("--milestones", type=int, default=20_000)
+    parser.add_argument("--no-forecast-late", action="store_true", help="sweep with forecast_late off")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
