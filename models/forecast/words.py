@@ -28,9 +28,10 @@ def forecast_words(outcome: Forecast | NoForecast, who: str = "you") -> str:
 
 
 def range_words(outcome: Forecast) -> str:
-    """ "between Monday 8 January 2018 and Friday 2 February 2018"; open-ended when the slow pace is none."""
+    """ "between Monday 8 January 2018 and Friday 2 February 2018"; open-ended when the slow pace is none;
+    read after the central day, so a range of one day does not name it again."""
     if outcome.pessimistic is None:
         return f"no earlier than {day_in_words(outcome.optimistic)}, with no latest date"
-    if outcome.pessimistic == outcome.optimistic:
-        return f"on {day_in_words(outcome.optimistic)}"
+    if outcome.pessimistic == outcome.optimistic:  # one pace only (two reports), or every pace the same
+        return "the same day at its fastest and slowest pace"
     return f"between {day_in_words(outcome.optimistic)} and {day_in_words(outcome.pessimistic)}"
